@@ -1,0 +1,202 @@
+"""Translate5Hook: turns an Airflow Connection into a :class:`Translate5Client`.
+
+The hook adapts configuration and nothing else: every URL, retry and parsing rule lives in the client, so the
+client stays usable without Airflow and operators never build URLs themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from airflow.sdk import BaseHook
+
+if TYPE_CHECKING:
+    from airflow.sdk import Connection
+
+    from airflow_provider_translate5.client import Translate5Client
+
+log = logging.getLogger(__name__)
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class Translate5ConnectionError(ValueError):
+    """The Airflow connection cannot describe a translate5 server (raised before any HTTP call)."""
+
+
+def _as_bool(value: Any, name: str) -> bool:
+    # URI-form connections deliver extras as strings ("false"), which a plain bool() would turn into True.
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise Translate5ConnectionError(f"connection extra {name!r} must be true or false, got {value!r}")
+
+
+def _as_seconds(value: Any, name: str) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise Translate5ConnectionError(f"connection extra {name!r} must be a number of seconds, got {value!r}")
+    if seconds <= 0:
+        raise Translate5ConnectionError(f"connection extra {name!r} must be positive, got {value!r}")
+    return seconds
+
+
+def client_kwargs_from_connection(conn: Connection, extra: Mapping[str, Any]) -> dict[str, Any]:
+    """Translate a translate5 Connection into Translate5Client keyword arguments.
+
+    Kept separate from the hook so the sync (worker) and async (triggerer) paths share it exactly.
+    """
+    conn_id = conn.conn_id
+    host = (conn.host or "").strip()
+    if not host:
+        raise Translate5ConnectionError(
+            f"connection {conn_id!r} has no host: set it to the translate5 base URL, e.g. https://translate5.example.org"
+        )
+    parts = urlsplit(host)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise Translate5ConnectionError(
+            f"connection {conn_id!r}: host {host!r} is not a base URL with scheme; use e.g. "
+            f"https://{host.split('://')[-1].strip('/') or 'translate5.example.org'} (in an AIRFLOW_CONN_ environment "
+            "variable use the JSON form, which can hold a scheme in the host)"
+        )
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        log.warning(
+            "Connection %r uses plain http: the app token travels unencrypted. Use https in production.", conn_id
+        )
+    if conn.port and parts.port is None:
+        host = f"{parts.scheme}://{parts.netloc}:{conn.port}{parts.path}"
+    token = conn.password
+    if not token:
+        raise Translate5ConnectionError(
+            f"connection {conn_id!r} has no password: put the translate5 app token there "
+            "(create one with `./translate5.sh auth:apptoken:add LOGIN \"Airflow\"` or in the translate5 UI)"
+        )
+    kwargs: dict[str, Any] = {"base_url": host, "token": token, "login": conn.login or None}
+    read_timeout = _as_seconds(extra.get("timeout", 300), "timeout")
+    connect_timeout = _as_seconds(extra.get("connect_timeout", 10), "connect_timeout")
+    kwargs["timeout"] = (connect_timeout, read_timeout)
+    verify: bool | str = _as_bool(extra.get("verify", True), "verify")
+    ca_bundle = extra.get("ca_bundle")
+    if ca_bundle:
+        if verify is False:
+            raise Translate5ConnectionError(
+                f"connection {conn_id!r} sets both verify=false and ca_bundle; choose one"
+            )
+        verify = str(ca_bundle)
+    elif verify is False:
+        log.warning("Connection %r has TLS verification turned off.", conn_id)
+    kwargs["verify"] = verify
+    proxies = extra.get("proxies")
+    if proxies:
+        if isinstance(proxies, str):
+            import json
+
+            try:
+                proxies = json.loads(proxies)
+            except ValueError:
+                raise Translate5ConnectionError(f"connection {conn_id!r}: extra 'proxies' is not a JSON object")
+        if not isinstance(proxies, Mapping):
+            raise Translate5ConnectionError(f"connection {conn_id!r}: extra 'proxies' must be a JSON object")
+        kwargs["proxies"] = {str(k): str(v) for k, v in proxies.items()}
+    return kwargs
+
+
+def _mask(secret: str) -> None:
+    from airflow.sdk.log import mask_secret
+
+    mask_secret(secret)
+
+
+class Translate5Hook(BaseHook):
+    """Interact with translate5 through an Airflow connection of type ``translate5``.
+
+    :param translate5_conn_id: Airflow connection: host = base URL incl. scheme, password = app token,
+        login = optional (log in once with the app token as password and reuse the session cookie).
+    :param client_kwargs: passed to :class:`Translate5Client` (e.g. ``retry=RetryPolicy(...)``), overriding
+        what the connection says.
+    """
+
+    conn_name_attr = "translate5_conn_id"
+    default_conn_name = "translate5_default"
+    conn_type = "translate5"
+    hook_name = "translate5"
+
+    def __init__(self, translate5_conn_id: str = default_conn_name, **client_kwargs: Any) -> None:
+        super().__init__()
+        self.translate5_conn_id = translate5_conn_id
+        self.client_kwargs = client_kwargs
+        self._client: Translate5Client | None = None
+
+    def _build(self, conn: Connection, extra: Mapping[str, Any]) -> Translate5Client:
+        from airflow_provider_translate5 import __version__
+        from airflow_provider_translate5.client import Translate5Client
+
+        kwargs = client_kwargs_from_connection(conn, extra)
+        kwargs.setdefault("user_agent", f"airflow-provider-translate5/{__version__}")
+        # Session ids and cookies learned at runtime are as powerful as the token: mask them in task logs.
+        kwargs["on_secret"] = _mask
+        kwargs.update(self.client_kwargs)
+        return Translate5Client(**kwargs)
+
+    def get_conn(self) -> Translate5Client:
+        """The client for this connection, built once per hook instance."""
+        if self._client is None:
+            conn = self.get_connection(self.translate5_conn_id)
+            self._client = self._build(conn, conn.extra_dejson)
+        return self._client
+
+    @property
+    def client(self) -> Translate5Client:
+        return self.get_conn()
+
+    async def aget_conn(self) -> Translate5Client:
+        """Like :meth:`get_conn`, for triggers: resolving the connection must not block the event loop."""
+        if self._client is None:
+            from airflow.providers.common.compat.connection import (
+                get_async_connection,
+                get_async_extra_dejson,
+            )
+
+            conn = await get_async_connection(self.translate5_conn_id, hook=self)
+            extra = await get_async_extra_dejson(conn)
+            self._client = self._build(conn, extra)
+        return self._client
+
+    @property
+    def base_url(self) -> str:
+        return self.get_conn().base_url
+
+    def task_url(self, translate5_task_id: int | str) -> str:
+        """Link to a task (or project) in translate5's web UI, for the Airflow "translate5 task" extra link."""
+        return task_ui_url(self.base_url, translate5_task_id)
+
+    def test_connection(self) -> tuple[bool, str]:
+        """One cheap authenticated call; used by the UI/CLI "Test connection" (runs on a worker in 3.3)."""
+        try:
+            client = self.get_conn()
+            state = client.whoami()
+        except Exception as exc:  # the UI shows the message; the exception types are the client's own
+            return False, str(exc)
+        user = state.get("user") or {}
+        login = user.get("login", "?") if isinstance(user, Mapping) else "?"
+        version = client.server_version or "unknown version"
+        return True, f"Connected to translate5 ({version}) at {client.base_url} as {login}"
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def task_ui_url(base_url: str, translate5_task_id: int | str) -> str:
+    """translate5's project overview, focused on the given task or project id."""
+    return f"{base_url.rstrip('/')}/editor/#project/{int(translate5_task_id)}/focus"

@@ -1,0 +1,76 @@
+"""Translate5Hook builds a correctly configured client from an Airflow connection."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from airflow_provider_translate5.hooks.translate5 import Translate5ConnectionError, Translate5Hook
+
+TOKEN = "7:" + "a" * 36
+
+
+def _set_conn(monkeypatch: pytest.MonkeyPatch, **fields: object) -> None:
+    conn = {"conn_type": "translate5", "host": "https://t5.example.org", "password": TOKEN, **fields}
+    monkeypatch.setenv("AIRFLOW_CONN_TRANSLATE5_DEFAULT", json.dumps(conn))
+
+
+def test_client_gets_base_url_token_and_safe_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    _set_conn(monkeypatch)
+    client = Translate5Hook().get_conn()
+    assert client.base_url == "https://t5.example.org"
+    assert Translate5Hook().get_conn() is not client  # one client per hook instance, not global state
+
+
+def test_extras_as_strings_are_coerced(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_provider_translate5.hooks.translate5 import client_kwargs_from_connection
+
+    _set_conn(monkeypatch, extra={"timeout": "42", "verify": "false", "proxies": '{"https": "http://p:3128"}'})
+    conn = Translate5Hook.get_connection("translate5_default")
+    kwargs = client_kwargs_from_connection(conn, conn.extra_dejson)
+    assert kwargs["timeout"] == (10.0, 42.0)
+    assert kwargs["verify"] is False
+    assert kwargs["proxies"] == {"https": "http://p:3128"}
+
+
+def test_ca_bundle_is_used_for_verification(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_provider_translate5.hooks.translate5 import client_kwargs_from_connection
+
+    _set_conn(monkeypatch, extra={"ca_bundle": "/etc/ssl/my-ca.pem"})
+    conn = Translate5Hook.get_connection("translate5_default")
+    assert client_kwargs_from_connection(conn, conn.extra_dejson)["verify"] == "/etc/ssl/my-ca.pem"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"host": "t5.example.org"}, "not a base URL with scheme"),
+        ({"host": ""}, "has no host"),
+        ({"password": ""}, "app token"),
+        ({"extra": {"timeout": "soon"}}, "'timeout' must be a number"),
+        ({"extra": {"verify": "maybe"}}, "'verify' must be true or false"),
+        ({"extra": {"verify": False, "ca_bundle": "/x.pem"}}, "choose one"),
+    ],
+)
+def test_bad_connection_is_named_before_any_http_call(
+    monkeypatch: pytest.MonkeyPatch, fields: dict[str, object], message: str
+) -> None:
+    _set_conn(monkeypatch, **fields)
+    with pytest.raises(Translate5ConnectionError, match=message):
+        Translate5Hook().get_conn()
+
+
+def test_plain_http_to_a_remote_host_warns(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    _set_conn(monkeypatch, host="http://t5.example.org")
+    with caplog.at_level(logging.WARNING):
+        Translate5Hook().get_conn()
+    assert "plain http" in caplog.text
+    assert TOKEN not in caplog.text
+
+
+def test_task_url_points_into_the_translate5_ui(monkeypatch: pytest.MonkeyPatch) -> None:
+    _set_conn(monkeypatch, host="https://t5.example.org/")
+    assert Translate5Hook().task_url(42).startswith("https://t5.example.org/editor/")
+    assert "42" in Translate5Hook().task_url("42")
