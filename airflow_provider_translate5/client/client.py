@@ -1,0 +1,643 @@
+"""The translate5 API calls: one method per operation, each a URL plus a parse function.
+
+Transport concerns (auth, retries, error mapping, secrets) are in :mod:`.transport`; the shapes of the
+answers in :mod:`.models`. There is one implementation only: Airflow triggers run it via
+``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import requests
+
+from airflow_provider_translate5.client.coerce import form_value, keyed_records, to_int
+from airflow_provider_translate5.client.errors import (
+    MAINTENANCE_HEADER,
+    Translate5AuthError,
+    Translate5NotFoundError,
+    Translate5PermissionError,
+    Translate5ValueError,
+    response_error,
+)
+from airflow_provider_translate5.client.files import (
+    Download,
+    PreparedUpload,
+    UploadFile,
+    UploadSource,
+    prepare_upload,
+)
+from airflow_provider_translate5.client.filters import Filter, Sort, encode_filters, encode_sort
+from airflow_provider_translate5.client.languages import find_language, parse_language_code
+from airflow_provider_translate5.client.models import (
+    ImportProgress,
+    Job,
+    Language,
+    PretranslatedFileList,
+    Task,
+    TaskPage,
+)
+from airflow_provider_translate5.client.retry import RetryPolicy
+from airflow_provider_translate5.client.transport import ENTITY_VERSION_HEADER, Timeout, Transport
+
+FILE_TYPES = frozenset({"workfiles", "pivot", "reference"})
+_Model = TypeVar("_Model")
+
+
+def _positive_id(value: int | str, what: str = "task id") -> int:
+    """Ids go into URL paths: accept only positive integers (or their text), never arbitrary strings."""
+    number = None if isinstance(value, bool) else to_int(value)
+    if number is None or number < 1 or (isinstance(value, str) and not value.strip().isdigit()):
+        raise Translate5ValueError(f"{what} must be a positive integer, got {value!r}")
+    return number
+
+
+def _non_empty(value: str | None, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Translate5ValueError(f"{what} must be a non-empty string")
+    return value
+
+
+def _is_single_source(files: object) -> bool:
+    if isinstance(files, (str, os.PathLike, UploadFile)):
+        return True
+    return (
+        isinstance(files, tuple)
+        and len(files) == 2
+        and isinstance(files[0], str)
+        and hasattr(files[1], "read")
+    )
+
+
+def _rfc5646(code: str, what: str) -> str:
+    """InstantTranslate takes RFC 5646 codes only; check the format locally."""
+    kind, _key = parse_language_code(code)
+    if kind != "rfc5646":
+        raise Translate5ValueError(f"{what} must be an RFC 5646 code such as 'de' or 'en-GB', got {code!r}")
+    return str(code).strip()
+
+
+def _ids(value: Any) -> list[int]:
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    items = value if isinstance(value, list) else [value]
+    ids = [to_int(item.get("id")) if isinstance(item, Mapping) else to_int(item) for item in items]
+    return [item for item in ids if item is not None]
+
+
+class Translate5Client:
+    """Client for the translate5 REST API, authenticated by an app token.
+
+    :param base_url: server URL with scheme (may include a path prefix), e.g. ``https://t5.example.org``.
+    :param token: translate5 app token ``<id>:<36 alphanumerics>``; anything else is refused before any
+        HTTP call (translate5 >= 6.5.2 blocks password sessions from the API).
+    :param login: log in once (``POST /editor/session`` with the token as password) and use only the
+        session cookie afterwards; default is the ``Translate5AuthToken`` header plus cookie reuse.
+    :param timeout: ``(connect, read)`` seconds; exports are synchronous in translate5, keep read generous.
+    :param verify: TLS verification, or the path of a CA bundle.
+    :param on_secret: called with every secret learned at runtime (session ids, cookies) so callers can
+        mask them in their logs.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        login: str | None = None,
+        timeout: Timeout = (10.0, 300.0),
+        verify: bool | str = True,
+        proxies: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+        on_secret: Callable[[str], None] | None = None,
+        user_agent: str | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        from airflow_provider_translate5 import __version__
+
+        self._transport = Transport(
+            base_url,
+            token,
+            login=login,
+            timeout=timeout,
+            verify=verify,
+            proxies=proxies,
+            retry=retry,
+            on_secret=on_secret,
+            user_agent=user_agent or f"airflow-provider-translate5/{__version__}",
+            session=session,
+        )
+        self._languages: list[Language] | None = None
+
+    def __repr__(self) -> str:
+        return f"Translate5Client(base_url={self.base_url!r})"
+
+    @property
+    def base_url(self) -> str:
+        return self._transport.base_url
+
+    @property
+    def server_version(self) -> str | None:
+        """translate5 version from the last ``x-translate5-version`` header seen."""
+        return self._transport.server_version
+
+    def close(self) -> None:
+        """End the server session (best effort) and release connections."""
+        self._transport.close()
+
+    def __enter__(self) -> Translate5Client:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- plumbing shared by all calls -----------------------------------------------------------------------
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._transport.request_json(method, path, **kwargs)
+
+    def _field(self, payload: Any, key: str, method: str, path: str) -> Any:
+        if not isinstance(payload, Mapping) or key not in payload:
+            got = f"keys {sorted(payload)[:10]}" if isinstance(payload, Mapping) else type(payload).__name__
+            raise self._transport.unexpected(f"expected {key!r} in the answer, got {got}", method, path)
+        return payload[key]
+
+    def _one(
+        self, model: Callable[[Mapping[str, Any]], _Model], method: str, path: str, **kwargs: Any
+    ) -> _Model:
+        """Calls answering ``{"rows": {...}}``."""
+        value = self._field(self._json(method, path, **kwargs), "rows", method, path)
+        if not isinstance(value, Mapping):
+            raise self._transport.unexpected(
+                f"'rows' is a {type(value).__name__}, not an object", method, path
+            )
+        return model(value)
+
+    def _many(
+        self, model: Callable[[Mapping[str, Any]], _Model], method: str, path: str, **kwargs: Any
+    ) -> tuple[list[_Model], Any]:
+        """Calls answering ``{"rows": [...], "total": N}`` (a bare list is tolerated)."""
+        payload = self._json(method, path, **kwargs)
+        rows = payload if isinstance(payload, list) else self._field(payload, "rows", method, path)
+        return [model(item) for _key, item in keyed_records(rows)], payload
+
+    @contextmanager
+    def _download(
+        self, path: str, params: Mapping[str, str] | None, fallback_name: str
+    ) -> Iterator[Download]:
+        transport = self._transport
+        response = transport.request("GET", path, params=params, stream=True)
+        with response:
+            url = transport.url_for(path)
+            content_type = response.headers.get("Content-Type", "")
+            if response.headers.get(MAINTENANCE_HEADER) and "json" not in content_type:
+                raise response_error(
+                    response,
+                    "a maintenance message instead of the file",
+                    method="GET",
+                    url=url,
+                    redact=transport.redact,
+                )
+            if "json" in content_type:
+                transport.json_of(
+                    response, "GET", url
+                )  # a JSON error envelope ("success": false) is not a file
+            yield Download(
+                response,
+                fallback_name=fallback_name,
+                on_error=partial(transport.connection_error, method="GET", path=transport.redact(path)),
+            )
+
+    def _language_code(self, code: str | int) -> str:
+        """Resolve locally first (fail before uploading); send the RFC 5646 code translate5 knows."""
+        try:
+            language = self.resolve_language(code)
+        except Translate5PermissionError:
+            parse_language_code(code)  # this user may not list languages: at least check the format
+            return str(code).strip()
+        return language.rfc5646 or str(language.id)
+
+    # -- auth / status --------------------------------------------------------------------------------------
+
+    def login(self) -> None:
+        """Open the server session now instead of on the first call (session mode: POST /editor/session)."""
+        if self._transport.session_mode:
+            self._transport.login()
+        else:
+            self.whoami()  # the first token request opens a session whose cookie is reused
+
+    def logout(self) -> None:
+        self._transport.logout()
+
+    def whoami(self) -> dict[str, Any]:
+        """``{"state": "authenticated", "user": {...}}``; a cheap check that URL and token work."""
+        path = "/editor/session/current"
+        try:
+            payload = self._json("GET", path)
+        except Translate5NotFoundError as exc:
+            if "not authenticated" not in exc.body_excerpt:
+                raise
+            raise Translate5AuthError(
+                status=exc.status,
+                error_message="translate5 reports this request as not authenticated",
+                method="GET",
+                url=exc.url,
+            ) from exc
+        if not isinstance(payload, Mapping):
+            raise self._transport.unexpected("no session status object", "GET", path)
+        return dict(payload)
+
+    # -- languages ------------------------------------------------------------------------------------------
+
+    def list_languages(self) -> list[Language]:
+        """All languages of the server (cached for the life of the client: they practically never change)."""
+        if self._languages is None:
+            self._languages, _payload = self._many(Language.from_api, "GET", "/editor/language")
+        return list(self._languages)
+
+    def resolve_language(self, code: str | int) -> Language:
+        """``"de"``, ``"en-GB"``, ``4``, ``"4"`` or ``"lcid-1031"`` to the server's language, or an error."""
+        parse_language_code(code)  # refuse malformed input without a request
+        return find_language(self.list_languages(), code)
+
+    # -- tasks ----------------------------------------------------------------------------------------------
+
+    def list_tasks(
+        self,
+        *,
+        filters: Sequence[Filter] = (),
+        sort: Sequence[Sort] = (),
+        start: int = 0,
+        limit: int | None = None,
+        projects_only: bool = False,
+    ) -> TaskPage:
+        """One page of ``GET /editor/task`` (``projects_only``: multi-target project rows instead)."""
+        if isinstance(start, bool) or not isinstance(start, int) or start < 0:
+            raise Translate5ValueError(f"start must be an integer >= 0, got {start!r}")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+            raise Translate5ValueError(f"limit must be an integer >= 1 (or None for all rows), got {limit!r}")
+        params: dict[str, Any] = {"start": start}
+        if limit is not None:
+            params["limit"] = limit
+        encoded = {"filter": encode_filters(filters), "sort": encode_sort(sort)}
+        params.update({key: value for key, value in encoded.items() if value is not None})
+        if projects_only:
+            params["projectsOnly"] = 1
+        rows, payload = self._many(Task.from_api, "GET", "/editor/task", params=params)
+        total = to_int(payload.get("total")) if isinstance(payload, Mapping) else None
+        return TaskPage(total=start + len(rows) if total is None else total, rows=rows)
+
+    def iter_tasks(
+        self,
+        *,
+        filters: Sequence[Filter] = (),
+        sort: Sequence[Sort] = (),
+        page_size: int = 100,
+        projects_only: bool = False,
+    ) -> Iterator[Task]:
+        """Every matching task, fetched page by page (each task once, even if pages shift meanwhile)."""
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+            raise Translate5ValueError(f"page_size must be an integer >= 1, got {page_size!r}")
+        encode_filters(filters), encode_sort(sort)  # validate before the first request, not lazily later
+        start, seen = 0, set()
+        while True:
+            page = self.list_tasks(
+                filters=filters, sort=sort, start=start, limit=page_size, projects_only=projects_only
+            )
+            for task in page.rows:
+                if task.id not in seen:
+                    seen.add(task.id)
+                    yield task
+            start += len(page.rows)
+            # translate5's total counts all matches before paging; a short or empty page also ends the list.
+            if not page.rows or len(page.rows) < page_size or start >= page.total:
+                return
+
+    def get_task(self, task_id: int | str) -> Task:
+        return self._one(Task.from_api, "GET", f"/editor/task/{_positive_id(task_id)}")
+
+    def find_tasks_by_foreign_id(self, foreign_id: str) -> list[Task]:
+        """Projects first, then tasks, whose ``foreignId`` equals ``foreign_id`` (the idempotency lookup)."""
+        rule = [Filter.eq("foreignId", _non_empty(foreign_id, "foreign_id"))]
+        found: dict[int, Task] = {}
+        for projects_only in (True, False):
+            for task in self.iter_tasks(filters=rule, projects_only=projects_only):
+                found.setdefault(task.id, task)
+        return list(found.values())
+
+    def project_tasks(self, task_or_project_id: int | str) -> list[Task]:
+        """The tasks behind an id: a project's tasks, or ``[task]`` for a plain task."""
+        task = self.get_task(task_or_project_id)
+        if not task.is_project:
+            return [task]
+        return [t for t in self.iter_tasks(filters=[Filter.eq("projectId", task.id)]) if t.id != task.id]
+
+    def create_task(
+        self,
+        files: UploadSource | Sequence[UploadSource],
+        *,
+        task_name: str,
+        source_lang: str | int,
+        target_lang: str | int | Sequence[str | int],
+        foreign_id: str | None = None,
+        foreign_name: str | None = None,
+        customer_id: str | int | None = None,
+        relais_lang: str | int | None = None,
+        description: str | None = None,
+        task_nr: str | None = None,
+        workflow: str | None = None,
+        auto_start_import: bool | None = None,
+        edit_100_percent_match: bool | None = None,
+        lock_locked: bool | None = None,
+        enable_source_editing: bool | None = None,
+        usage_mode: str | None = None,
+        order_date: str | None = None,
+        deadline_date: str | None = None,
+        word_count: int | None = None,
+        file_types: Sequence[str] | None = None,
+        file_languages: Sequence[str] | None = None,
+        tbx: UploadSource | None = None,
+        task_config: UploadSource | None = None,
+        extra_fields: Mapping[str, str] | None = None,
+    ) -> Task:
+        """Upload files as a new task (several targets: a project). Never blindly retried once sent.
+
+        Everything that can be checked locally (files, languages, per-file lists) is checked before the
+        upload starts. The returned task's ``project_tasks`` is always a list (``[task]`` for one target).
+        """
+        _non_empty(task_name, "task_name")
+        sources: list[UploadSource] = [files] if _is_single_source(files) else list(files)  # type: ignore[list-item,arg-type]
+        if not sources:
+            raise Translate5ValueError("create_task needs at least one file")
+        prepared = [prepare_upload(source, "import file") for source in sources]
+        per_file = {"file_types": file_types, "file_languages": file_languages}
+        for name, values in per_file.items():
+            if values is not None and (isinstance(values, str) or len(values) != len(prepared)):
+                raise Translate5ValueError(f"{name} must be a list with one entry per file ({len(prepared)})")
+        if file_types is not None and not set(file_types) <= FILE_TYPES:
+            raise Translate5ValueError(
+                f"file_types must be among {sorted(FILE_TYPES)}, got {list(file_types)}"
+            )
+        extras: list[tuple[str, PreparedUpload]] = []
+        if tbx is not None:
+            extras.append(("importTbx", prepare_upload(tbx, "TBX file")))
+        if task_config is not None:
+            extras.append(("taskConfig", prepare_upload(task_config, "task config file")))
+
+        targets = [target_lang] if isinstance(target_lang, (str, int)) else list(target_lang)
+        if not targets:
+            raise Translate5ValueError("target_lang needs at least one language")
+        fields: list[tuple[str, str]] = [
+            ("taskName", task_name),
+            ("sourceLang", self._language_code(source_lang)),
+        ]
+        target_field = "targetLang" if len(targets) == 1 else "targetLang[]"
+        fields += [(target_field, self._language_code(target)) for target in targets]
+        if relais_lang is not None:
+            fields.append(("relaisLang", "" if relais_lang in ("", 0) else self._language_code(relais_lang)))
+        optional = {
+            "foreignId": foreign_id,
+            "foreignName": foreign_name,
+            "customerId": customer_id,
+            "description": description,
+            "taskNr": task_nr,
+            "workflow": workflow,
+            "autoStartImport": auto_start_import,
+            "edit100PercentMatch": edit_100_percent_match,
+            "lockLocked": lock_locked,
+            "enableSourceEditing": enable_source_editing,
+            "usageMode": usage_mode,
+            "orderdate": order_date,
+            "deadlineDate": deadline_date,
+            "wordCount": word_count,
+            **(extra_fields or {}),
+        }
+        fields += [(name, form_value(value)) for name, value in optional.items() if value is not None]
+        fields += [("importUpload_type[]", kind) for kind in file_types or ()]
+        fields += [("importUpload_language[]", self._language_code(lang)) for lang in file_languages or ()]
+        upload_field = (
+            "importUpload" if len(prepared) == 1 and not (file_types or file_languages) else "importUpload[]"
+        )
+        uploads = [(upload_field, upload) for upload in prepared] + extras
+        task = self._one(
+            Task.from_api, "POST", "/editor/task", fields=fields, uploads=uploads, idempotent=False
+        )
+        return task.with_project_tasks()
+
+    def start_import(self, task_id: int | str) -> Task:
+        """Start the import of a task created with ``auto_start_import=False`` (a project: all its tasks)."""
+        return self._one(
+            Task.from_api, "POST", f"/editor/task/{_positive_id(task_id)}/import", idempotent=False
+        )
+
+    def get_import_progress(self, task_guid: str) -> ImportProgress | None:
+        """Import worker progress; None when no import worker is queued or running (e.g. finished)."""
+        path = "/editor/task/importprogress"
+        payload = self._json("GET", path, params={"taskGuid": _non_empty(task_guid, "task_guid")})
+        return ImportProgress.parse(self._field(payload, "progress", "GET", path))
+
+    def update_task(
+        self, task_id: int | str, data: Mapping[str, Any], *, entity_version: int | None = None
+    ) -> Task:
+        """``PUT /editor/task/ID``; with ``entity_version`` a concurrent change gives a 409 conflict."""
+        body = dict(data)
+        if entity_version is not None:
+            body["entityVersion"] = entity_version
+        return self._one(Task.from_api, "PUT", f"/editor/task/{_positive_id(task_id)}", data=body)
+
+    def rename_task(self, task_id: int | str, task_name: str, *, entity_version: int | None = None) -> Task:
+        return self.update_task(
+            task_id, {"taskName": _non_empty(task_name, "task_name")}, entity_version=entity_version
+        )
+
+    def end_task(self, task_id: int | str) -> Task:
+        return self.update_task(task_id, {"state": "end"})
+
+    def reopen_task(self, task_id: int | str) -> Task:
+        return self.update_task(task_id, {"state": "open"})
+
+    def cancel_import(self, task_id: int | str) -> Task:
+        return self.update_task(task_id, {"state": "error"})
+
+    def delete_task(self, task_id: int | str, *, force: bool = False) -> None:
+        """Delete a task (a project: with all its tasks)."""
+        self._json("DELETE", f"/editor/task/{_positive_id(task_id)}", params={"force": 1} if force else None)
+
+    # -- jobs / workflow ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _version_header(entity_version: int | None) -> dict[str, str] | None:
+        return {ENTITY_VERSION_HEADER: str(entity_version)} if entity_version is not None else None
+
+    def list_jobs(self, task_id: int | str) -> list[Job]:
+        jobs, _payload = self._many(Job.from_api, "GET", f"/editor/task/{_positive_id(task_id)}/job")
+        return jobs
+
+    def create_job(
+        self,
+        task_id: int | str,
+        *,
+        user_guid: str,
+        workflow_step_name: str,
+        state: str | None = None,
+        type: int | None = None,  # translate5's field name
+        deadline_date: str | None = None,
+        entity_version: int | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Job:
+        """Assign a user to a workflow step of the task (``type`` 1 = editor, 2 = coordinator)."""
+        body: dict[str, Any] = {
+            "userGuid": _non_empty(user_guid, "user_guid"),
+            "workflowStepName": _non_empty(workflow_step_name, "workflow_step_name"),
+        }
+        optional = {"state": state, "type": type, "deadlineDate": deadline_date}
+        body.update({key: value for key, value in optional.items() if value is not None})
+        body.update(extra or {})
+        return self._one(
+            Job.from_api,
+            "POST",
+            f"/editor/task/{_positive_id(task_id)}/job",
+            data=body,
+            headers=self._version_header(entity_version),
+            idempotent=False,
+        )
+
+    def delete_job(
+        self, task_id: int | str, job_id: int | str, *, entity_version: int | None = None, force: bool = False
+    ) -> None:
+        self._json(
+            "DELETE",
+            f"/editor/task/{_positive_id(task_id)}/job/{_positive_id(job_id, 'job id')}",
+            params={"force": 1} if force else None,
+            headers=self._version_header(entity_version),
+        )
+
+    def trigger_workflow(self, task_id: int | str, trigger: str) -> dict[str, Any]:
+        """Run a configured workflow action (e.g. ``notifyAllUsersAboutTaskAssociation``)."""
+        payload = self._json(
+            "POST",
+            f"/editor/task/{_positive_id(task_id)}/workflow",
+            fields=[("trigger", _non_empty(trigger, "trigger"))],
+            idempotent=False,
+        )
+        return dict(payload) if isinstance(payload, Mapping) else {}
+
+    # -- export ---------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def open_export(
+        self,
+        task_id: int | str,
+        *,
+        format: str | None = None,  # translate5's parameter name
+        diff: bool = False,
+        taskguiddirectory: bool | None = None,
+    ) -> Iterator[Download]:
+        """Stream an export (ZIP by default; ``format="filetranslation"`` gives the single translated file).
+
+        translate5 exports synchronously; a 409 E1538 (export of this task already running) is waited out.
+        """
+        number = _positive_id(task_id)
+        params = {"format": format, "diff": "1" if diff else None}
+        if taskguiddirectory is not None:
+            params["taskguiddirectory"] = form_value(taskguiddirectory)
+        fallback = f"task-{number}" + ("-diff" if diff else "") + (f"-{format}" if format else "")
+        with self._download(
+            f"/editor/task/export/id/{number}",
+            {key: value for key, value in params.items() if value is not None},
+            fallback,
+        ) as download:
+            yield download
+
+    def export_task(
+        self, task_id: int | str, destination: str | os.PathLike[str], **export_kwargs: Any
+    ) -> Path:
+        """Export into ``destination`` (a directory: the server's file name is used) atomically."""
+        with self.open_export(task_id, **export_kwargs) as download:
+            return download.save(destination)
+
+    @contextmanager
+    def open_excel_export(self, task_id: int | str) -> Iterator[Download]:
+        """Stream the Excel export; translate5 locks the task (state ``ExcelExported``) until the reimport."""
+        number = _positive_id(task_id)
+        with self._download(f"/editor/task/{number}/excelexport", None, f"task-{number}.xlsx") as download:
+            yield download
+
+    def excel_reimport(self, task_id: int | str, file: UploadSource) -> dict[str, Any]:
+        upload = prepare_upload(file, "Excel file")
+        payload = self._json(
+            "POST",
+            f"/editor/task/{_positive_id(task_id)}/excelreimport",
+            uploads=[("excelreimportUpload", upload)],
+            idempotent=False,
+        )
+        return dict(payload) if isinstance(payload, Mapping) else {}
+
+    @contextmanager
+    def open_download(self, url_path: str) -> Iterator[Download]:
+        """Stream a server-relative download URL (e.g. an InstantTranslate ``downloadUrl``)."""
+        with self._download(_non_empty(url_path, "url_path"), None, "download") as download:
+            yield download
+
+    # -- InstantTranslate -----------------------------------------------------------------------------------
+
+    def instant_translate(
+        self,
+        text: str,
+        *,
+        source: str,
+        target: str,
+        langres_type: str | None = None,
+        langres_id: str | None = None,
+    ) -> dict[str, Any]:
+        fields = [
+            ("text", _non_empty(text, "text")),
+            ("source", _rfc5646(source, "source")),
+            ("target", _rfc5646(target, "target")),
+        ]
+        optional = {"langresType": langres_type, "langresId": langres_id}
+        fields += [(name, form_value(value)) for name, value in optional.items() if value is not None]
+        payload = self._json("POST", "/editor/instanttranslateapi/translate", fields=fields, idempotent=True)
+        return dict(payload) if isinstance(payload, Mapping) else {}
+
+    def file_pretranslate(
+        self, file: UploadSource, *, source: str, target: str, customer_id: str | int | None = None
+    ) -> int:
+        """Start an InstantTranslate file pre-translation; returns its task id (poll the file list)."""
+        upload = prepare_upload(file, "file")
+        fields = [("source", self._language_code(source)), ("target", self._language_code(target))]
+        if customer_id is not None:
+            fields.append(("customerId", form_value(customer_id)))
+        path = "/editor/instanttranslateapi/filepretranslate"
+        payload = self._json("POST", path, fields=fields, uploads=[("file", upload)], idempotent=False)
+        task_id = to_int(self._field(payload, "taskId", "POST", path))
+        if task_id is None:
+            raise self._transport.unexpected("'taskId' is not a number", "POST", path)
+        return task_id
+
+    def list_pretranslated_files(self) -> PretranslatedFileList:
+        path = "/editor/instanttranslateapi/filelist"
+        payload = self._json("GET", path)
+        if not isinstance(payload, Mapping):
+            raise self._transport.unexpected("no file list object", "GET", path)
+        return PretranslatedFileList.from_api(payload)
+
+    def write_tm(self, *, source_language: str, target_language: str, source: str, target: str) -> list[int]:
+        """Store a translation in the user's InstantTranslate memory; returns the language resource ids."""
+        body = {
+            "sourceLanguage": _rfc5646(source_language, "source_language"),
+            "targetLanguage": _rfc5646(target_language, "target_language"),
+            "source": _non_empty(source, "source"),
+            "target": _non_empty(target, "target"),
+        }
+        path = "/editor/instanttranslateapi/writetm"
+        payload = self._json("POST", path, data=body, idempotent=False)
+        return _ids(self._field(payload, "created", "POST", path))

@@ -1,0 +1,317 @@
+"""Exceptions of the translate5 client and the one place that turns error responses into them.
+
+translate5 reports errors in several body shapes (REST error object, inline validation list, per-field
+dicts, the invalid-token HTML snippet, PHP fatals, an HTML maintenance page). Callers should only ever need
+``status``, ``error_code``, ``error_message`` and ``errors``, whatever shape the server chose.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from airflow_provider_translate5.client.coerce import excerpt, plain_text, to_str
+
+if TYPE_CHECKING:
+    import requests
+
+MAINTENANCE_HEADER = "x-translate5-maintenance-message"
+EXPORT_RUNNING = "E1538"
+
+_MAX_FIELD_MESSAGES = 10
+_MAX_MESSAGE = 300
+
+
+def _rebuild(cls: type[Exception], state: dict[str, Any]) -> Exception:
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("_text", ""))
+    error.__dict__.update(state)
+    return error
+
+
+class Translate5Error(Exception):
+    """Base class of everything the client raises."""
+
+    @property
+    def retryable(self) -> bool:
+        """Whether running the same operation again later may succeed (used to fail Airflow tasks fast)."""
+        return False
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors do not survive the default pickling of exceptions (Airflow may pickle).
+        return (_rebuild, (type(self), {**self.__dict__, "_text": str(self)}))
+
+
+class Translate5ValueError(Translate5Error, ValueError):
+    """Bad local input, detected before any HTTP call."""
+
+
+class Translate5ConnectionError(Translate5Error):
+    """The server could not be reached or the connection broke (after the client's own retries)."""
+
+    @property
+    def retryable(self) -> bool:
+        return True
+
+
+class Translate5ResponseError(Translate5Error):
+    """A successful status, but not the answer translate5 gives (not JSON, or a different envelope)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        url: str = "",
+        status: int | None = None,
+        content_type: str | None = None,
+        body_excerpt: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+        self.status = status
+        self.content_type = content_type
+        self.body_excerpt = body_excerpt
+
+
+class Translate5APIError(Translate5Error):
+    """translate5 answered with an error status (or ``success: false``)."""
+
+    def __init__(
+        self,
+        *,
+        status: int | None,
+        error_message: str,
+        method: str = "",
+        url: str = "",
+        error_code: str | None = None,
+        errors: Mapping[str, list[str]] | None = None,
+        body_excerpt: str = "",
+        hint: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.error_code = error_code
+        self.error_message = error_message
+        self.errors: dict[str, list[str]] = dict(errors or {})
+        self.method = method
+        self.url = url
+        self.body_excerpt = body_excerpt
+        self.hint = hint
+        self.retry_after = retry_after
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        head = f"HTTP {self.status}" if self.status else "translate5"
+        if self.error_code:
+            head += f" {self.error_code}"
+        if self.method:
+            head += f" on {self.method} {urlsplit(self.url).path or self.url}"
+        text = f"{head}: {self.error_message or 'no error message'}"
+        details = [
+            f"{field}: {message}" if field else message
+            for field, messages in self.errors.items()
+            for message in messages
+            if message != self.error_message
+        ]
+        if details:
+            more = len(details) - _MAX_FIELD_MESSAGES
+            text += (
+                " (" + "; ".join(details[:_MAX_FIELD_MESSAGES]) + (f"; {more} more" if more > 0 else "") + ")"
+            )
+        if self.hint:
+            text += f". {self.hint}"
+        return text
+
+    @property
+    def retryable(self) -> bool:
+        # Client errors other than these are the caller's fault: retrying the Airflow task cannot help.
+        return self.status is not None and (self.status >= 500 or self.status in (401, 408, 409, 423, 429))
+
+
+class Translate5BadRequestError(Translate5APIError):
+    """HTTP 400: malformed request (bad JSON E1560, bad parameters E1559)."""
+
+
+class Translate5AuthError(Translate5APIError):
+    """HTTP 401 (token invalid/expired, session refused), or a credential refused before any HTTP call."""
+
+
+class Translate5PermissionError(Translate5APIError):
+    """HTTP 403: authenticated, but the user's roles do not allow this."""
+
+
+class Translate5NotFoundError(Translate5APIError):
+    """HTTP 404: no such task/job/route."""
+
+
+class Translate5ConflictError(Translate5APIError):
+    """HTTP 409: version conflict, task locked or in the wrong state, export already running."""
+
+
+class Translate5ValidationError(Translate5APIError):
+    """HTTP 422: input or upload rejected; ``errors`` names the fields."""
+
+
+class Translate5LockedError(Translate5APIError):
+    """HTTP 423: the job/task is no longer accessible."""
+
+
+class Translate5RateLimitError(Translate5APIError):
+    """HTTP 429 (from a proxy in front of translate5; translate5 itself has no rate limits)."""
+
+
+class Translate5ServerError(Translate5APIError):
+    """HTTP 5xx."""
+
+
+class Translate5MaintenanceError(Translate5ServerError):
+    """HTTP 503 with translate5's maintenance page instead of JSON."""
+
+
+_BY_STATUS: dict[int, type[Translate5APIError]] = {
+    400: Translate5BadRequestError,
+    401: Translate5AuthError,
+    403: Translate5PermissionError,
+    404: Translate5NotFoundError,
+    409: Translate5ConflictError,
+    422: Translate5ValidationError,
+    423: Translate5LockedError,
+    429: Translate5RateLimitError,
+}
+
+
+def error_class(status: int, *, maintenance: bool = False) -> type[Translate5APIError]:
+    if status == 503 and maintenance:
+        return Translate5MaintenanceError
+    if status >= 500:
+        return Translate5ServerError
+    return _BY_STATUS.get(status, Translate5APIError)
+
+
+def _message_of(item: Any) -> tuple[str, str]:
+    """One entry of an ``errors`` list: ``{"id": field, "msg": text}``, a bare string, or something else."""
+    if isinstance(item, Mapping):
+        field = to_str(item.get("id") or item.get("field") or item.get("property")) or ""
+        text = item.get("msg", item.get("message", item.get("errorMessage")))
+        return field, plain_text(text if text is not None else json.dumps(item, default=str))
+    return "", plain_text(item)
+
+
+def field_errors(value: Any) -> dict[str, list[str]]:
+    """Normalise every per-field error shape translate5 uses to ``{field: [message, ...]}``."""
+    result: dict[str, list[str]] = {}
+
+    def add(field: str, text: str) -> None:
+        if text:
+            result.setdefault(field, []).append(text[:_MAX_MESSAGE])
+
+    if isinstance(value, list):
+        for item in value:
+            add(*_message_of(item))
+    elif isinstance(value, Mapping):
+        for field, messages in value.items():
+            # Zend validators nest {validatorKey: message}; PHP lists may arrive as lists or bare strings.
+            if isinstance(messages, Mapping):
+                items: list[Any] = list(messages.values())
+            elif isinstance(messages, list):
+                items = messages
+            else:
+                items = [messages]
+            for item in items:
+                add(str(field), _message_of(item)[1])
+    elif isinstance(value, str):
+        add("", plain_text(value))
+    return result
+
+
+def parse_error_payload(payload: Mapping[str, Any]) -> tuple[str, str | None, dict[str, list[str]]]:
+    """``(error_message, error_code, errors)`` from any JSON error body shape translate5 produces."""
+    errors = field_errors(payload.get("errorsTranslated")) or field_errors(payload.get("errors"))
+    message = plain_text(payload.get("errorMessage"))
+    if not message:
+        fallback = plain_text(payload.get("message"))
+        message = "" if fallback in ("NOT OK", "OK") else fallback
+    php_error = payload.get("errors")
+    if not message and isinstance(php_error, Mapping) and "message" in php_error:
+        message = plain_text(php_error["message"])  # PHP fatal: {"errors": {"message": ..., "file": ...}}
+    if not message and errors:
+        message = next(iter(errors.values()))[0]
+    return message, to_str(payload.get("errorCode")) or None, errors
+
+
+def _decode_json(text: str) -> Any:
+    try:
+        return json.loads(text) if text.strip() else None
+    except ValueError:
+        return None
+
+
+def error_from_response(
+    response: requests.Response,
+    *,
+    method: str,
+    url: str,
+    redact: Callable[[str], str] = lambda text: text,
+    retry_after: float | None = None,
+    hint: str | None = None,
+) -> Translate5APIError:
+    """Build the typed exception for a non-2xx response (or a 2xx one saying ``success: false``)."""
+    status = response.status_code
+    text = response.text
+    payload = _decode_json(text)
+    maintenance_note = plain_text(response.headers.get(MAINTENANCE_HEADER))
+    if isinstance(payload, Mapping):
+        message, code, errors = parse_error_payload(payload)
+    else:
+        message, code, errors = excerpt(text), None, {}
+    if maintenance_note and (not message or not isinstance(payload, Mapping)):
+        message = f"translate5 is in maintenance: {maintenance_note}"
+    if not message:
+        message = response.reason or "no error message"
+    cls = error_class(status, maintenance=bool(maintenance_note) or not isinstance(payload, Mapping))
+    return cls(
+        status=status,
+        error_code=code,
+        error_message=redact(message),
+        errors={redact(field): [redact(m) for m in msgs] for field, msgs in errors.items()},
+        method=method,
+        url=redact(url),
+        body_excerpt=redact(excerpt(text, 500)),
+        retry_after=retry_after,
+        hint=redact(hint) if hint else None,
+    )
+
+
+def response_error(
+    response: requests.Response,
+    problem: str,
+    *,
+    method: str,
+    url: str,
+    redact: Callable[[str], str] = lambda text: text,
+) -> Translate5ResponseError:
+    """A 2xx answer that is not what translate5 sends, described by what actually came back."""
+    content_type = response.headers.get("Content-Type") or "no content type"
+    body = redact(excerpt(response.text))
+    path = urlsplit(url).path or url
+    maintenance = plain_text(response.headers.get(MAINTENANCE_HEADER))
+    message = (
+        f"translate5 answered {method} {redact(path)} with HTTP {response.status_code} ({content_type}) "
+        f"but {problem}: {body!r}"
+    )
+    if maintenance:
+        message += f"; maintenance message: {maintenance}"
+    if "html" in content_type.lower():
+        message += " (an HTML page usually means a proxy, a login page or a wrong base URL)"
+    return Translate5ResponseError(
+        message,
+        method=method,
+        url=redact(url),
+        status=response.status_code,
+        content_type=content_type,
+        body_excerpt=body,
+    )

@@ -1,0 +1,68 @@
+"""How long to wait between attempts, and for how many attempts.
+
+Which failures are retried is decided by the transport (it knows whether a request may have been processed);
+this module only does the arithmetic, so tests can swap ``sleep`` and switch jitter off.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+from airflow_provider_translate5.client.errors import Translate5ValueError
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, bounded attempts, Retry-After honoured up to a cap.
+
+    :param max_attempts: total attempts including the first one (1 = never retry).
+    :param backoff: base delay in seconds; retry *n* waits up to ``backoff * 2 ** (n - 1)``.
+    :param max_backoff: cap for one computed delay.
+    :param jitter: wait a uniformly random time in ``[0, delay]`` so many workers do not retry in lockstep.
+    :param max_retry_after: cap for a server-requested ``Retry-After`` wait.
+    :param sleep: how to wait (injectable for tests).
+    """
+
+    max_attempts: int = 5
+    backoff: float = 0.5
+    max_backoff: float = 30.0
+    jitter: bool = True
+    max_retry_after: float = 300.0
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise Translate5ValueError(f"max_attempts must be at least 1, got {self.max_attempts}")
+        for name in ("backoff", "max_backoff", "max_retry_after"):
+            if getattr(self, name) < 0:
+                raise Translate5ValueError(f"{name} must not be negative, got {getattr(self, name)}")
+
+    def delay(self, retry_number: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number ``retry_number`` (1 = the first retry)."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_retry_after)
+        ceiling = min(self.max_backoff, self.backoff * 2 ** max(retry_number - 1, 0))
+        return random.uniform(0.0, ceiling) if self.jitter else ceiling
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds: either delta-seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        return max(float(text), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max((when - (now or datetime.now(timezone.utc))).total_seconds(), 0.0)

@@ -1,0 +1,31 @@
+"""Operators for translate5: upload, import, workflow, export, InstantTranslate."""
+
+from __future__ import annotations
+
+from airflow_provider_translate5.operators.translate5 import (
+    Translate5AssignJobOperator,
+    Translate5DeleteTaskOperator,
+    Translate5EndTaskOperator,
+    Translate5ExportOperator,
+    Translate5InstantTranslatePretranslateOperator,
+    Translate5RenameTaskOperator,
+    Translate5ReopenTaskOperator,
+    Translate5StartImportOperator,
+    Translate5TriggerWorkflowOperator,
+    Translate5UploadTaskOperator,
+    Translate5WriteTmOperator,
+)
+
+__all__ = [
+    "Translate5AssignJobOperator",
+    "Translate5DeleteTaskOperator",
+    "Translate5EndTaskOperator",
+    "Translate5ExportOperator",
+    "Translate5InstantTranslatePretranslateOperator",
+    "Translate5RenameTaskOperator",
+    "Translate5ReopenTaskOperator",
+    "Translate5StartImportOperator",
+    "Translate5TriggerWorkflowOperator",
+    "Translate5UploadTaskOperator",
+    "Translate5WriteTmOperator",
+]

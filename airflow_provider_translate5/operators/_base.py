@@ -1,0 +1,145 @@
+"""What every translate5 operator and sensor shares: connection id, hook, extra link, error mapping, deferral.
+
+Only ``airflow.sdk`` is imported at module level: DAG files import the operators, and the DAG processor parses
+them often, so the hook, the client and ``requests`` are loaded only when a task runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.sdk import conf
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
+
+from airflow_provider_translate5.links import TASK_ID_XCOM_KEY, TASK_URL_XCOM_KEY, Translate5TaskLink
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_translate5.client import Task, Translate5Client
+    from airflow_provider_translate5.hooks.translate5 import Translate5Hook
+
+DEFAULT_CONN_ID = "translate5_default"
+
+# Client-side HTTP errors worth an Airflow retry (auth glitches, timeouts, conflicts, locks, rate limits).
+_RETRYABLE_4XX = frozenset({401, 408, 409, 423, 429})
+
+
+def default_deferrable() -> bool:
+    """``[operators] default_deferrable``, read when an operator is built (not at module import)."""
+    return conf.getboolean("operators", "default_deferrable", fallback=False)
+
+
+@contextmanager
+def fail_fast_on_bad_input() -> Iterator[None]:
+    """Turn errors that an Airflow retry cannot fix into ``AirflowFailException``.
+
+    Bad local input and validation-type HTTP errors (400, 403, 404, 422, ...) fail at once; network trouble,
+    5xx and the retryable 4xx keep their type so Airflow's retries apply.
+    """
+    from airflow_provider_translate5.client import Translate5APIError, Translate5ValueError
+
+    try:
+        yield
+    except Translate5ValueError as exc:
+        raise AirflowFailException(str(exc)) from exc
+    except Translate5APIError as exc:
+        if 400 <= (exc.status or 0) < 500 and exc.status not in _RETRYABLE_4XX and not exc.retryable:
+            raise AirflowFailException(str(exc)) from exc
+        raise
+
+
+def check_trigger_event(event: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """Validate the event a trigger resumed us with; return it only if it means success.
+
+    ``None`` or an unknown status must never fall through to success.
+    """
+    from airflow_provider_translate5.triggers.status import ERROR, EVENT_STATUSES, SUCCESS, TIMEOUT
+
+    if not isinstance(event, Mapping) or event.get("status") not in EVENT_STATUSES:
+        raise AirflowException(f"translate5 trigger resumed the task with an unexpected event: {event!r}")
+    message = str(event.get("message") or "no message")
+    if event["status"] == SUCCESS:
+        return event
+    if event["status"] == TIMEOUT:
+        raise AirflowSensorTimeout(message)
+    assert event["status"] == ERROR
+    if event.get("terminal", True):
+        raise AirflowFailException(message)
+    raise AirflowException(message)
+
+
+class Translate5Mixin:
+    """Hook, connection id and the "translate5 task" link for operators and sensors alike."""
+
+    operator_extra_links = (Translate5TaskLink(),)
+    ui_color: ClassVar[str] = "#d9ecf7"
+
+    translate5_conn_id: str
+
+    @cached_property
+    def hook(self) -> Translate5Hook:
+        from airflow_provider_translate5.hooks.translate5 import Translate5Hook
+
+        return Translate5Hook(translate5_conn_id=self.translate5_conn_id)
+
+    @property
+    def client(self) -> Translate5Client:
+        return self.hook.get_conn()
+
+    def task_url(self, task: Task) -> str:
+        """translate5 UI link for a task or project.
+
+        translate5's UI opens tasks inside their project (route ``#project/<projectId>[/<taskId>]/focus``), so
+        the project id is what the link needs; for a single task translate5 sets ``projectId == id``.
+        """
+        return self.hook.task_url(task.project_id or task.id)
+
+    def push_task_link(self, context: Context, task: Task) -> str:
+        """Publish the task id and UI link now, so the link works while we wait (and if we fail)."""
+        url = self.task_url(task)
+        ti = context["ti"]
+        ti.xcom_push(key=TASK_ID_XCOM_KEY, value=task.id)
+        ti.xcom_push(key=TASK_URL_XCOM_KEY, value=url)
+        return url
+
+
+class WaitMixin:
+    """Deadlines and deferral for everything that waits (sensors and waiting operators)."""
+
+    poll_interval_default: ClassVar[float] = 30.0
+
+    timeout: float
+    poke_interval: float
+    translate5_conn_id: str
+
+    def deadline(self) -> float:
+        """The absolute end of the wait (epoch seconds); triggers get absolute deadlines, never durations."""
+        return time.time() + self.timeout
+
+    def defer_until(
+        self, trigger_cls: type, *, task_ids: Sequence[int], end_time: float, **kwargs: Any
+    ) -> None:
+        """Hand the wait to the triggerer.
+
+        Airflow's own deferral timeout is only a safety net (a dead triggerer): the trigger itself sends a
+        readable ``timeout`` event at ``end_time``.
+        """
+        from datetime import timedelta
+
+        trigger = trigger_cls(
+            translate5_task_ids=list(task_ids),
+            translate5_conn_id=self.translate5_conn_id,
+            poll_interval=self.poke_interval,
+            end_time=end_time,
+            **kwargs,
+        )
+        grace = max(60.0, 3 * self.poke_interval)
+        remaining = max(end_time - time.time(), 0.0)
+        self.defer(  # type: ignore[attr-defined]
+            trigger=trigger, method_name="execute_complete", timeout=timedelta(seconds=remaining + grace)
+        )

@@ -1,0 +1,720 @@
+"""Operators for translate5: create tasks, drive their workflow, export results, pre-translate files.
+
+Conventions shared by all of them:
+
+* Airflow's ``task_id`` is the Airflow task; translate5 ids are always ``translate5_task_id`` (a task id, or a
+  project id where the operation applies to every task of a project).
+* Ids, paths and names are templated fields.
+* Every operator that knows a translate5 task pushes its id (XCom ``translate5_task_id``) and UI link (XCom
+  ``translate5_task_url``, shown as the "translate5 task" extra link) as soon as it knows them.
+* Mistakes a retry cannot fix (validation errors, unknown ids) fail the task without retries; network trouble
+  and server errors are left to Airflow's retries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
+
+from airflow_provider_translate5.operators._base import (
+    DEFAULT_CONN_ID,
+    Translate5Mixin,
+    WaitMixin,
+    check_trigger_event,
+    default_deferrable,
+    fail_fast_on_bad_input,
+)
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_translate5.client import Job, Task
+    from airflow_provider_translate5.operators._files import AnyPath, PathLike
+
+#: translate5's documented limit for ``foreignId`` (the database allows more, the docs promise 120).
+FOREIGN_ID_MAX_LENGTH = 120
+
+
+class Translate5BaseOperator(Translate5Mixin, BaseOperator):
+    """Base for translate5 operators: connection id, hook, extra link."""
+
+    def __init__(self, *, translate5_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.translate5_conn_id = translate5_conn_id
+
+    def resolve_tasks(self, context: Context, translate5_task_id: int | str) -> list[Task]:
+        """The translate5 tasks behind a task or project id; publishes the link on the way."""
+        with fail_fast_on_bad_input():
+            tasks = self.client.project_tasks(translate5_task_id)
+        if not tasks:
+            raise AirflowFailException(f"translate5 project {translate5_task_id} has no tasks")
+        self.push_task_link(context, tasks[0])
+        return tasks
+
+
+def idempotency_key(context: Context) -> str:
+    """A foreignId that names this task instance (not the try), readable while it fits translate5's limit."""
+    ti = context["ti"]
+    key = f"airflow:{ti.dag_id}/{ti.run_id}/{ti.task_id}"
+    map_index = getattr(ti, "map_index", -1)
+    if map_index is not None and map_index >= 0:
+        key += f"/{map_index}"
+    if len(key) > FOREIGN_ID_MAX_LENGTH:
+        key = "airflow:sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    return key
+
+
+class Translate5UploadTaskOperator(Translate5BaseOperator):
+    """Create a translate5 task (one target language) or project (several) from files, safely under retries.
+
+    Before creating anything it looks for a task with the same ``foreignId`` (the idempotency key): an Airflow
+    retry after a lost server answer re-attaches to what the first try created instead of creating a second
+    task. The key is ``foreign_id`` when given, else derived from dag_id/run_id/task_id/map_index. Because of
+    this, clearing a successful upload task re-attaches too; give a new ``foreign_id`` (or delete the task in
+    translate5) to upload again in the same DAG run.
+
+    :param source: the file(s) to translate: a local path, a URI or an ``ObjectStoragePath``, or a list.
+        A single ``.zip`` is a translate5 import package (``workfiles/``, ``relais/``, ``referenceFiles/``).
+        Files are streamed, never read into memory. Templated.
+    :param task_name: the translate5 task name. Templated.
+    :param source_lang: source language (RFC 5646 like ``"en"``/``"de-DE"``, or a translate5 language id).
+    :param target_lang: one target language, or a list (translate5 then creates a project, a task per target).
+    :param foreign_id: your own id for the task (also the idempotency key). Templated.
+    :param foreign_name: label of the system the task comes from. Templated.
+    :param customer_id: translate5 customer id or customer number (default customer if omitted).
+    :param relais_lang: pivot language.
+    :param description: task description.
+    :param auto_start_import: False leaves the task waiting (state ``import``) for
+        :class:`Translate5StartImportOperator`, e.g. to assign users first.
+    :param create_task_kwargs: further ``Translate5Client.create_task`` arguments (``task_nr``, ``workflow``,
+        ``deadline_date``, ``file_types``, ``tbx``, ``task_config``, ``extra_fields`` ...). ``tbx`` and
+        ``task_config`` may be local paths, URIs or ``ObjectStoragePath`` as well.
+
+    Returns ``{"id", "taskGuid", "projectId", "taskIds", "foreignId", "taskName", "state", "url",
+    "reattached"}`` where ``id`` is the project id (several targets) or the task id, and ``taskIds`` has one
+    task per target.
+    """
+
+    template_fields = (
+        "source",
+        "task_name",
+        "source_lang",
+        "target_lang",
+        "foreign_id",
+        "foreign_name",
+        "customer_id",
+        "relais_lang",
+        "description",
+        "translate5_conn_id",
+    )
+    ui_color = "#c7e3f4"
+
+    def __init__(
+        self,
+        *,
+        source: PathLike | Sequence[PathLike],
+        task_name: str,
+        source_lang: str | int,
+        target_lang: str | int | Sequence[str | int],
+        foreign_id: str | None = None,
+        foreign_name: str | None = None,
+        customer_id: str | int | None = None,
+        relais_lang: str | int | None = None,
+        description: str | None = None,
+        auto_start_import: bool = True,
+        create_task_kwargs: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.source = source
+        self.task_name = task_name
+        self.source_lang = source_lang
+        self.target_lang = target_lang
+        self.foreign_id = foreign_id
+        self.foreign_name = foreign_name
+        self.customer_id = customer_id
+        self.relais_lang = relais_lang
+        self.description = description
+        self.auto_start_import = auto_start_import
+        self.create_task_kwargs = dict(create_task_kwargs or {})
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        key = self.foreign_id or idempotency_key(context)
+        with fail_fast_on_bad_input():
+            existing = self.client.find_tasks_by_foreign_id(key)
+            if existing:
+                task = existing[0]
+                self.log.warning(
+                    "Re-attaching to existing translate5 %s %s (%r) with foreignId %r instead of creating a "
+                    "new one: an earlier try (or run) already created it.",
+                    "project" if task.is_project else "task",
+                    task.id,
+                    task.task_name,
+                    key,
+                )
+            else:
+                task = self._create(key)
+                self.log.info(
+                    "Created translate5 %s %s (%r), foreignId %r",
+                    "project" if task.is_project else "task",
+                    task.id,
+                    task.task_name,
+                    key,
+                )
+            url = self.push_task_link(context, task)
+            task_ids = (
+                task.task_ids if task.project_tasks else [t.id for t in self.client.project_tasks(task.id)]
+            )
+        return {
+            "id": task.id,
+            "taskGuid": task.task_guid,
+            "projectId": task.project_id or task.id,
+            "taskIds": task_ids,
+            "foreignId": key,
+            "taskName": task.task_name,
+            "state": task.state,
+            "url": url,
+            "reattached": bool(existing),
+        }
+
+    def _create(self, key: str) -> Task:
+        from contextlib import ExitStack
+
+        from airflow_provider_translate5.operators._files import upload_sources
+
+        extra = dict(self.create_task_kwargs)
+        with ExitStack() as stack:
+            files = stack.enter_context(upload_sources(self.source))
+            for name in ("tbx", "task_config"):
+                if extra.get(name) is not None:
+                    extra[name] = stack.enter_context(upload_sources(extra[name]))[0]
+            return self.client.create_task(
+                files,
+                task_name=self.task_name,
+                source_lang=self.source_lang,
+                target_lang=self.target_lang,
+                foreign_id=key,
+                foreign_name=self.foreign_name,
+                customer_id=self.customer_id,
+                relais_lang=self.relais_lang,
+                description=self.description,
+                auto_start_import=self.auto_start_import,
+                **extra,
+            )
+
+
+class Translate5StartImportOperator(Translate5BaseOperator):
+    """Start the import of a task created with ``auto_start_import=False`` (a project: all its tasks).
+
+    :param translate5_task_id: task or project id (templated). Returns the task's summary.
+    """
+
+    template_fields = ("translate5_task_id", "translate5_conn_id")
+
+    def __init__(self, *, translate5_task_id: int | str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.translate5_task_id = translate5_task_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_translate5.triggers.status import task_summary
+
+        with fail_fast_on_bad_input():
+            task = self.client.start_import(self.translate5_task_id)
+        self.push_task_link(context, task)
+        self.log.info("Started the import of translate5 task %s", task.id)
+        return task_summary(task)
+
+
+class Translate5AssignJobOperator(Translate5BaseOperator):
+    """Assign a user to a workflow step of every task behind the id (a job, "task-user association").
+
+    Retry-safe: a job for the same user and step that already exists is kept, not created twice.
+
+    :param translate5_task_id: task or project id (templated).
+    :param user_guid: the translate5 user's GUID (templated).
+    :param workflow_step_name: e.g. ``"translation"``, ``"reviewing"`` (templated).
+    :param state: initial job state (translate5 default: ``waiting``).
+    :param job_type: 1 = editor, 2 = coordinator.
+    :param deadline_date: ``"YYYY-MM-DD HH:MM:SS"`` or ``"default"``.
+    :param extra: further job fields (``segmentrange``, ``trackchangesShow`` ...).
+
+    Returns one ``{"id", "taskGuid", "userGuid", "workflowStepName", "state", "role"}`` per task.
+    """
+
+    template_fields = (
+        "translate5_task_id",
+        "user_guid",
+        "workflow_step_name",
+        "deadline_date",
+        "translate5_conn_id",
+    )
+
+    def __init__(
+        self,
+        *,
+        translate5_task_id: int | str,
+        user_guid: str,
+        workflow_step_name: str,
+        state: str | None = None,
+        job_type: int | None = None,
+        deadline_date: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.translate5_task_id = translate5_task_id
+        self.user_guid = user_guid
+        self.workflow_step_name = workflow_step_name
+        self.state = state
+        self.job_type = job_type
+        self.deadline_date = deadline_date
+        self.extra = dict(extra or {})
+
+    def execute(self, context: Context) -> list[dict[str, Any]]:
+        jobs = []
+        for task in self.resolve_tasks(context, self.translate5_task_id):
+            with fail_fast_on_bad_input():
+                job = self._existing_job(task.id)
+                if job is not None:
+                    self.log.info(
+                        "User %s already has a %s job on task %s",
+                        self.user_guid,
+                        job.workflow_step_name,
+                        task.id,
+                    )
+                else:
+                    job = self.client.create_job(
+                        task.id,
+                        user_guid=self.user_guid,
+                        workflow_step_name=self.workflow_step_name,
+                        state=self.state,
+                        type=self.job_type,
+                        deadline_date=self.deadline_date,
+                        extra=self.extra or None,
+                    )
+                    self.log.info(
+                        "Assigned user %s to step %s of task %s",
+                        self.user_guid,
+                        self.workflow_step_name,
+                        task.id,
+                    )
+            jobs.append(_job_summary(job))
+        return jobs
+
+    def _existing_job(self, task_id: int) -> Job | None:
+        for job in self.client.list_jobs(task_id):
+            if job.user_guid == self.user_guid and job.workflow_step_name == self.workflow_step_name:
+                return job
+        return None
+
+
+def _job_summary(job: Job) -> dict[str, Any]:
+    # Not job.raw: a job row can carry a staticAuthHash (a login credential), which must not reach XCom.
+    return {
+        "id": job.id,
+        "taskGuid": job.task_guid,
+        "userGuid": job.user_guid,
+        "workflowStepName": job.workflow_step_name,
+        "state": job.state,
+        "role": job.role,
+    }
+
+
+class Translate5TriggerWorkflowOperator(Translate5BaseOperator):
+    """Fire a workflow trigger (e.g. ``notifyAllUsersAboutTaskAssociation``) on every task behind the id.
+
+    :param translate5_task_id: task or project id (templated).
+    :param trigger: the trigger name (templated); translate5 rejects unknown ones, listing the valid ones.
+    """
+
+    template_fields = ("translate5_task_id", "trigger", "translate5_conn_id")
+
+    def __init__(self, *, translate5_task_id: int | str, trigger: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.translate5_task_id = translate5_task_id
+        self.trigger = trigger
+
+    def execute(self, context: Context) -> list[dict[str, Any]]:
+        answers = []
+        for task in self.resolve_tasks(context, self.translate5_task_id):
+            with fail_fast_on_bad_input():
+                answers.append(dict(self.client.trigger_workflow(task.id, self.trigger)))
+            self.log.info("Fired workflow trigger %r on task %s", self.trigger, task.id)
+        return answers
+
+
+class _TaskStateChangeOperator(Translate5BaseOperator):
+    """Apply one state change to every task behind the id (translate5 does not change projects themselves)."""
+
+    template_fields = ("translate5_task_id", "translate5_conn_id")
+    action: str
+
+    def __init__(self, *, translate5_task_id: int | str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.translate5_task_id = translate5_task_id
+
+    def change(self, task_id: int) -> Task:
+        raise NotImplementedError
+
+    def execute(self, context: Context) -> list[dict[str, Any]]:
+        from airflow_provider_translate5.triggers.status import task_summary
+
+        changed = []
+        for task in self.resolve_tasks(context, self.translate5_task_id):
+            with fail_fast_on_bad_input():
+                changed.append(task_summary(self.change(task.id)))
+            self.log.info("%s translate5 task %s", self.action, task.id)
+        return changed
+
+
+class Translate5EndTaskOperator(_TaskStateChangeOperator):
+    """End the task(s) (state ``end``): finished for everyone, read-only. Returns task summaries."""
+
+    action = "Ended"
+
+    def change(self, task_id: int) -> Task:
+        return self.client.end_task(task_id)
+
+
+class Translate5ReopenTaskOperator(_TaskStateChangeOperator):
+    """Reopen ended task(s) (state ``open``). Returns task summaries."""
+
+    action = "Reopened"
+
+    def change(self, task_id: int) -> Task:
+        return self.client.reopen_task(task_id)
+
+
+class Translate5RenameTaskOperator(Translate5BaseOperator):
+    """Rename a task, guarding against concurrent edits with translate5's ``entityVersion``.
+
+    If someone changed the task between reading and writing (HTTP 409), it reads it again and retries once.
+
+    :param translate5_task_id: task id (templated).
+    :param task_name: the new name (templated).
+    """
+
+    template_fields = ("translate5_task_id", "task_name", "translate5_conn_id")
+
+    def __init__(self, *, translate5_task_id: int | str, task_name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.translate5_task_id = translate5_task_id
+        self.task_name = task_name
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_translate5.client import Translate5ConflictError
+        from airflow_provider_translate5.triggers.status import task_summary
+
+        with fail_fast_on_bad_input():
+            task = self.client.get_task(self.translate5_task_id)
+            self.push_task_link(context, task)
+            try:
+                renamed = self.client.rename_task(task.id, self.task_name, entity_version=task.entity_version)
+            except Translate5ConflictError:
+                self.log.info(
+                    "translate5 task %s changed meanwhile; reading it again and retrying once", task.id
+                )
+                task = self.client.get_task(task.id)
+                renamed = self.client.rename_task(task.id, self.task_name, entity_version=task.entity_version)
+        self.log.info("Renamed translate5 task %s to %r", renamed.id, renamed.task_name)
+        return task_summary(renamed)
+
+
+class Translate5DeleteTaskOperator(Translate5BaseOperator):
+    """Delete a task or a project (with all its tasks). A task that is already gone counts as deleted.
+
+    :param translate5_task_id: task or project id (templated).
+    :param force: force-delete (needs the ``taskForceDelete`` right in translate5).
+    """
+
+    template_fields = ("translate5_task_id", "translate5_conn_id")
+
+    def __init__(self, *, translate5_task_id: int | str, force: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.translate5_task_id = translate5_task_id
+        self.force = force
+
+    def execute(self, context: Context) -> int:
+        from airflow_provider_translate5.client import Translate5NotFoundError
+
+        with fail_fast_on_bad_input():
+            try:
+                self.client.delete_task(self.translate5_task_id, force=self.force)
+            except Translate5NotFoundError:
+                self.log.info(
+                    "translate5 task %s does not exist (any more); nothing to delete", self.translate5_task_id
+                )
+            else:
+                self.log.info("Deleted translate5 task %s", self.translate5_task_id)
+        return int(self.translate5_task_id)
+
+
+class Translate5WriteTmOperator(Translate5BaseOperator):
+    """Write one translation pair to the InstantTranslate translation memory.
+
+    Returns the ids of the language resources written to.
+    """
+
+    template_fields = ("source_language", "target_language", "source", "target", "translate5_conn_id")
+
+    def __init__(
+        self, *, source_language: str, target_language: str, source: str, target: str, **kwargs: Any
+    ):
+        super().__init__(**kwargs)
+        self.source_language = source_language
+        self.target_language = target_language
+        self.source = source
+        self.target = target
+
+    def execute(self, context: Context) -> list[int]:
+        with fail_fast_on_bad_input():
+            created = self.client.write_tm(
+                source_language=self.source_language,
+                target_language=self.target_language,
+                source=self.source,
+                target=self.target,
+            )
+        self.log.info("Wrote the translation to language resource(s) %s", created)
+        return list(created)
+
+
+class Translate5ExportOperator(Translate5BaseOperator):
+    """Export a task (or every task of a project) into a folder, streamed and atomically.
+
+    Each export lands under a temporary name and is renamed when complete: on failure nothing partial is left.
+    File names come from translate5, sanitized, and made unique across the project's tasks.
+
+    :param translate5_task_id: task or project id (templated).
+    :param destination: the folder: a local path, a URI (``s3://bucket/out/``) or an ``ObjectStoragePath``
+        (templated). Created if missing.
+    :param format: ``None`` (translated files as ZIP), ``"filetranslation"`` (the translated file itself, for
+        single-file tasks), ``"xliff2"``, ... as translate5 supports.
+    :param diff: add track-changes markup (ZIP export).
+    :param taskguiddirectory: whether the ZIP has the legacy ``{taskGuid}/`` root folder (None: server's).
+    :param unzip: extract ZIP exports into ``<destination>/<zip name without .zip>/``. Members with ``..``,
+        absolute paths or links are refused, and so are archives beyond the size limits below.
+    :param max_unzipped_size: total bytes one archive may expand to.
+    :param max_compression_ratio: how many times a member may expand (ZIP bomb guard).
+    :param max_zip_members: entries one archive may have.
+
+    Returns the list of written file URIs. Asset outlets get these URIs in their event's ``extra`` (``uris``).
+    """
+
+    template_fields = ("translate5_task_id", "destination", "format", "translate5_conn_id")
+    ui_color = "#c7f4d9"
+
+    def __init__(
+        self,
+        *,
+        translate5_task_id: int | str,
+        destination: PathLike,
+        format: str | None = None,
+        diff: bool = False,
+        taskguiddirectory: bool | None = None,
+        unzip: bool = False,
+        max_unzipped_size: int | None = None,
+        max_compression_ratio: float | None = None,
+        max_zip_members: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.translate5_task_id = translate5_task_id
+        self.destination = destination
+        self.format = format
+        self.diff = diff
+        self.taskguiddirectory = taskguiddirectory
+        self.unzip = unzip
+        self.max_unzipped_size = max_unzipped_size
+        self.max_compression_ratio = max_compression_ratio
+        self.max_zip_members = max_zip_members
+
+    def execute(self, context: Context) -> list[str]:
+        from airflow_provider_translate5.operators._files import ensure_dir, to_path
+
+        tasks = self.resolve_tasks(context, self.translate5_task_id)
+        folder = ensure_dir(to_path(self.destination))
+        used: set[str] = set()
+        written: list[str] = []
+        for task in tasks:
+            with (
+                fail_fast_on_bad_input(),
+                self.client.open_export(
+                    task.id, format=self.format, diff=self.diff, taskguiddirectory=self.taskguiddirectory
+                ) as download,
+            ):
+                name = _unique_name(download.filename, task.id, used)
+                if self.unzip and name.lower().endswith(".zip"):
+                    uris = self._extract(
+                        download.iter_bytes(), folder / _unique_name(name[:-4], task.id, used)
+                    )
+                else:
+                    from airflow_provider_translate5.operators._files import atomic_write
+
+                    uris = [atomic_write(folder / name, download.iter_bytes())]
+            self.log.info("Exported translate5 task %s (%s): %s", task.id, task.task_name, ", ".join(uris))
+            written.extend(uris)
+        self._announce(context, written)
+        return written
+
+    def _extract(self, chunks: Any, folder: AnyPath) -> list[str]:
+        from airflow_provider_translate5.operators import _files
+
+        limits = {
+            "max_total_size": self.max_unzipped_size or _files.DEFAULT_MAX_UNZIPPED_SIZE,
+            "max_ratio": self.max_compression_ratio or _files.DEFAULT_MAX_COMPRESSION_RATIO,
+            "max_members": self.max_zip_members or _files.DEFAULT_MAX_ZIP_MEMBERS,
+        }
+        with _files.local_temp_file(".zip") as archive:
+            with archive.open("wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+            try:
+                return _files.extract_archive(archive, folder, **limits)
+            except _files.UnsafeArchiveError as exc:
+                raise AirflowFailException(f"Refusing to extract the export: {exc}") from exc
+
+    def _announce(self, context: Context, uris: list[str]) -> None:
+        """Put the written files into the events of Asset outlets, for the DAGs they trigger."""
+        from airflow.sdk import Asset
+
+        for outlet in self.outlets or []:
+            if isinstance(outlet, Asset):
+                extra = context["outlet_events"][outlet].extra
+                extra["uris"] = list(uris)
+                extra["translate5_task_id"] = int(self.translate5_task_id)
+
+
+def _unique_name(name: str, task_id: int, used: set[str]) -> str:
+    """Keep the server's name unless another task of the project already used it (case-insensitive)."""
+    from airflow_provider_translate5.client import safe_filename
+
+    name = safe_filename(name)
+    if name.lower() in used:
+        stem, dot, suffix = name.rpartition(".")
+        name = f"{stem}-{task_id}.{suffix}" if dot and stem else f"{name}-{task_id}"
+    used.add(name.lower())
+    return name
+
+
+class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOperator):
+    """Pre-translate a file with InstantTranslate and download the result.
+
+    Uploads the file (``filepretranslate``), waits until its file-list entry has a download URL, and downloads
+    the translated file atomically. Fails clearly (without retries) when translate5 marks the file erroneous
+    or not pre-translatable, quoting the entry's errors. Waits like a sensor: ``poke_interval``, ``timeout``
+    and ``deferrable`` (then the wait runs in the triggerer).
+
+    :param source: the file: a local path, a URI or an ``ObjectStoragePath`` (templated).
+    :param source_lang: RFC 5646 source language (templated).
+    :param target_lang: RFC 5646 target language (templated).
+    :param destination: a folder (existing, ending in ``/``, or without a file extension) to put the server's
+        file name into, or the file to write (templated).
+    :param customer_id: translate5 customer whose language resources to use.
+    :param poke_interval: seconds between checks (default 10).
+    :param timeout: seconds to wait for the pre-translation (default one hour).
+    :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
+
+    Returns the URI of the translated file.
+    """
+
+    template_fields = (
+        "source",
+        "source_lang",
+        "target_lang",
+        "destination",
+        "customer_id",
+        "translate5_conn_id",
+    )
+    ui_color = "#f4e9c7"
+    poll_interval_default = 10.0
+
+    def __init__(
+        self,
+        *,
+        source: PathLike,
+        source_lang: str,
+        target_lang: str,
+        destination: PathLike,
+        customer_id: str | int | None = None,
+        poke_interval: float | None = None,
+        timeout: float = 3600.0,
+        deferrable: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.source = source
+        self.source_lang = source_lang
+        self.target_lang = target_lang
+        self.destination = destination
+        self.customer_id = customer_id
+        self.poke_interval = float(poke_interval or self.poll_interval_default)
+        self.timeout = float(timeout)
+        self.deferrable = default_deferrable() if deferrable is None else deferrable
+
+    def execute(self, context: Context) -> str:
+        from airflow_provider_translate5.operators._files import is_single, upload_sources
+        from airflow_provider_translate5.triggers import status
+
+        if not is_single(self.source):
+            raise AirflowFailException(
+                "InstantTranslate pre-translates one file per call; pass a single source"
+            )
+        end_time = self.deadline()
+        with fail_fast_on_bad_input(), upload_sources(self.source) as files:
+            file_id = self.client.file_pretranslate(
+                files[0], source=self.source_lang, target=self.target_lang, customer_id=self.customer_id
+            )
+        context["ti"].xcom_push(key="translate5_pretranslation_id", value=file_id)
+        self.log.info("InstantTranslate accepted the file as %s; waiting for the pre-translation", file_id)
+        last_line = ""
+        while True:
+            with fail_fast_on_bad_input():
+                entry = self.client.list_pretranslated_files().get(file_id)
+            verdict = status.evaluate_pretranslation(file_id, entry)
+            if verdict.status == status.ERROR:
+                raise AirflowFailException(verdict.message)
+            if verdict.status == status.SUCCESS:
+                assert entry is not None
+                assert entry.download_url
+                return self._download(entry.download_url)
+            if entry is not None and (line := status.describe_file(entry)) != last_line:
+                self.log.info("%s", line)
+                last_line = line
+            if self.deferrable:
+                from airflow_provider_translate5.triggers.translate5 import Translate5PretranslationTrigger
+
+                self.defer_until(Translate5PretranslationTrigger, task_ids=[file_id], end_time=end_time)
+            if time.time() + self.poke_interval > end_time:
+                raise AirflowSensorTimeout(
+                    f"Timed out after {self.timeout:.0f} s waiting for InstantTranslate to pre-translate "
+                    f"file {file_id}; last seen: {last_line or 'not in the file list yet'}"
+                )
+            time.sleep(self.poke_interval)
+
+    def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None) -> str:
+        event = check_trigger_event(event)
+        return self._download(str(event["download_url"]))
+
+    def _download(self, download_url: str) -> str:
+        from airflow_provider_translate5.operators._files import atomic_write
+
+        with fail_fast_on_bad_input(), self.client.open_download(download_url) as download:
+            target = self._target(download.filename)
+            written = atomic_write(target, download.iter_bytes())
+        self.log.info("Downloaded the pre-translated file to %s", written)
+        return written
+
+    def _target(self, server_name: str) -> AnyPath:
+        from airflow_provider_translate5.client import safe_filename
+        from airflow_provider_translate5.operators._files import ensure_dir, is_dir, to_path
+
+        path = to_path(self.destination)
+        if is_dir(path) or str(self.destination).endswith("/") or not path.suffix:
+            return ensure_dir(path) / safe_filename(server_name)
+        ensure_dir(path.parent)
+        return path

@@ -1,0 +1,163 @@
+"""InstantTranslate (§8): text translation, file pre-translation, the file list and writetm.
+
+The real plugin is private; shapes follow the Confluence docs, old public API tests and Blackbird. The
+"machine translation" is the simulator's pseudo translation (``[de] text``) from a resource named ZDemoMT,
+the demo MT service translate5 ships for tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import time
+from typing import Any
+
+from airflow_provider_translate5.testing import catalog, uploads
+from airflow_provider_translate5.testing.content import pseudo_text
+from airflow_provider_translate5.testing.protocol import REQUIRED_MSG, ApiError, Response, UploadedFile
+from airflow_provider_translate5.testing.routing import Ctx, Route, route
+from airflow_provider_translate5.testing.state import PRETRANSLATE_TYPE, TaskFile, now_str
+
+SERVICE = "ZDemoMT"
+RESOURCE = "ZDemoMT Simulator"
+RESOURCE_ID = 1
+FILE_LIFETIME = 7 * 24 * 3600
+
+
+def _languages(ctx: Ctx, *names: str) -> list[str]:
+    values = [str(ctx.req.param(n) or "").strip() for n in names]
+    errors = [(n, REQUIRED_MSG) for n, v in zip(names, values) if not v]
+    errors += [
+        (n, f'The language "{v}" is not valid.')
+        for n, v in zip(names, values)
+        if v and not catalog.resolve_language(v)
+    ]
+    if errors:
+        raise ApiError.validation(errors)
+    return values
+
+
+def translate(ctx: Ctx, _: re.Match[str]) -> Response:
+    text = ctx.req.param("text")
+    if not text:
+        raise ApiError.validation([("text", REQUIRED_MSG)])
+    source, target = _languages(ctx, "source", "target")
+    wanted = [t.strip() for t in (ctx.req.param("langresType") or "").split(",") if t.strip()]
+    ids = [i.strip() for i in (ctx.req.param("langresId") or "").split(",") if i.strip()]
+    if (wanted and SERVICE not in wanted) or (ids and str(RESOURCE_ID) not in ids):
+        return ctx.json({"rows": {}})
+    hit = {
+        "target": pseudo_text(text, target),
+        "matchrate": 70,
+        "source": text,
+        "languageResourceid": RESOURCE_ID,
+        "languageResourceType": "mt",
+        "state": "",
+        "metaData": [],
+    }
+    return ctx.json({"rows": {SERVICE: {RESOURCE: [[hit]]}}})
+
+
+def _uploaded_file(ctx: Ctx) -> UploadedFile:
+    files = ctx.req.upload_list("file") or ctx.req.upload_list("0")
+    if files:
+        return files[0]
+    name, data = ctx.req.param("fileName"), ctx.req.param("fileData")
+    if not name or data is None:
+        raise ApiError.validation([("file", "No file was uploaded.")])
+    path = ctx.upload_dir / "fileData.bin"
+    try:
+        raw = base64.b64decode(data, validate=True) if ctx.req.param("fileDataBase64") == "1" else data.encode()
+    except binascii.Error:
+        raw = data.encode()
+    path.write_bytes(raw)
+    return UploadedFile("fileData", name, path, len(raw))
+
+
+def file_pretranslate(ctx: Ctx, _: re.Match[str]) -> Response:
+    source, target = _languages(ctx, "source", "target")
+    upload = _uploaded_file(ctx)
+    uploads.check_extension(upload.filename, "file")
+    customer = catalog.find_customer(ctx.req.param("customerId") or 1)
+    if customer is None:
+        message = "The referenced customer does not exist (anymore)."
+        raise ApiError.coded(422, "E1064", message, errors={"customerId": [message]})
+    store = ctx.store
+    with store.lock:
+        task = store.new_task(
+            {
+                "taskName": upload.filename,
+                "sourceLang": catalog.resolve_language(source),
+                "targetLang": catalog.resolve_language(target),
+                "customerId": customer.id,
+                "taskType": PRETRANSLATE_TYPE,
+            },
+            ctx.me,
+        )
+        folder = store.task_dir(task.id) / "import"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / upload.filename
+        upload.path.replace(path)
+        task.files = [TaskFile(upload.filename, "workfiles", path)]
+        task.fail_import = uploads.ImportFiles(names=[upload.filename]).fail_import
+        task.not_pretranslated = uploads.ImportFiles(names=[upload.filename]).not_pretranslated
+        store.start_import(task)
+    return ctx.json({"taskId": str(task.id)})
+
+
+def _entry(ctx: Ctx, task_id: int) -> dict[str, Any]:
+    store = ctx.store
+    task = store.tasks[task_id]
+    progress = store.import_progress(task)
+    if task.importing:
+        url = "isImporting"
+    elif task.row["state"] == "error":
+        url = "isErroneous"
+    elif task.not_pretranslated:
+        url = "isNotPretranslated"
+    else:
+        url = f"/editor/task/export/id/{task.id}?format=filetranslation"
+    created = time.mktime(time.strptime(task.row["created"], "%Y-%m-%d %H:%M:%S"))
+    return {
+        "taskId": task.id,
+        "taskName": task.row["taskName"],
+        "sourceLang": catalog.rfc5646(task.row["sourceLang"]),
+        "targetLang": catalog.rfc5646(task.row["targetLang"]),
+        "downloadUrl": url,
+        "orderDate": task.row["orderdate"],
+        "removeDate": now_str(created + FILE_LIFETIME),
+        "importProgress": progress if progress is not None else [],
+        "errors": [e["message"] for e in task.last_errors],
+    }
+
+
+def file_list(ctx: Ctx, _: re.Match[str]) -> Response:
+    with ctx.store.lock:
+        ids = sorted(t.id for t in ctx.store.tasks.values() if t.row["taskType"] == PRETRANSLATE_TYPE)
+        entries = [_entry(ctx, task_id) for task_id in ids]
+    files: Any = entries if ctx.config.filelist_as_list else {str(e["taskId"]): e for e in entries}
+    return ctx.json({"allPretranslatedFiles": files, "dateAsOf": now_str()})
+
+
+def write_tm(ctx: Ctx, _: re.Match[str]) -> Response:
+    data = ctx.req.data()
+    names = ("sourceLanguage", "targetLanguage", "source", "target")
+    errors = [(n, REQUIRED_MSG) for n in names if not str(data.get(n) or "").strip()]
+    if errors:
+        raise ApiError.validation(errors)
+    for name in ("sourceLanguage", "targetLanguage"):
+        if not catalog.resolve_language(str(data[name])):
+            raise ApiError.validation([(name, f'The language "{data[name]}" is not valid.')])
+    key = (str(data["sourceLanguage"]).lower(), str(data["targetLanguage"]).lower())
+    with ctx.store.lock:
+        tm_id = ctx.store.tm_ids.setdefault(key, 100 + len(ctx.store.tm_ids))
+    return ctx.json({"created": [tm_id]})
+
+
+ROUTES: list[Route] = [
+    route("GET POST", r"/editor/instanttranslateapi/translate", translate),
+    route("POST", r"/editor/instanttranslateapi/filepretranslate", file_pretranslate),
+    route("GET", r"/editor/instanttranslateapi/filelist", file_list),
+    route("POST", r"/editor/instanttranslateapi/writetm", write_tm),
+]

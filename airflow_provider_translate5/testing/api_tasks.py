@@ -1,0 +1,390 @@
+"""Task resource: list, get, create (multipart), update, delete, import start and progress (§2-§5)."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from airflow_provider_translate5.testing import catalog, filters, uploads, views
+from airflow_provider_translate5.testing.protocol import REQUIRED_MSG, ApiError, Response, empty_response
+from airflow_provider_translate5.testing.routing import Ctx, Route, route
+from airflow_provider_translate5.testing.state import DEFAULT_USERS, Task, blank_row
+
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+USAGE_MODES = ("competitive", "cooperative", "simultaneous")
+PUT_STATES = ("open", "end", "unconfirmed", "error")
+EDITABLE_FIELDS = (
+    "taskName",
+    "taskNr",
+    "description",
+    "foreignId",
+    "foreignName",
+    "foreignState",
+    "orderdate",
+    "deadlineDate",
+    "wordCount",
+    "edit100PercentMatch",
+    "lockLocked",
+    "enableSourceEditing",
+    "usageMode",
+)
+FLAG_FIELDS = ("edit100PercentMatch", "lockLocked", "enableSourceEditing")
+EXPORT_LOCKED_STATES = ("ExcelExported", "PackageExport", "reimport")
+TASK_FIELDS = frozenset(k for k in blank_row(0, DEFAULT_USERS[0]) if k != "qmSubsegmentFlags")
+
+
+def php_bool(value: Any) -> bool:
+    """PHP's (bool) cast of a request string: only "" and "0" are false ("false" is TRUE)."""
+    if isinstance(value, bool):
+        return value
+    return str(value) not in ("", "0")
+
+
+def _flag(value: Any) -> int | None:
+    text = str(value).strip().lower()
+    if text in ("1", "true", "on"):
+        return 1
+    if text in ("0", "false", "off", ""):
+        return 0
+    return None
+
+
+def _valid_date(value: str) -> bool:
+    try:
+        time.strptime(value, DATE_FORMAT)
+    except ValueError:
+        return False
+    return True
+
+
+def _validate_fields(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Zend validator rules of editor_Models_Validator_Task for the fields the simulator stores."""
+    errors: list[tuple[str, str]] = []
+    if "taskName" in values and not str(values["taskName"]).strip():
+        errors.append(("taskName", REQUIRED_MSG))
+    for name in FLAG_FIELDS:
+        if name in values and _flag(values[name]) is None:
+            errors.append((name, f"'{values[name]}' is not a valid boolean value"))
+    if "wordCount" in values and not str(values["wordCount"]).strip().isdigit():
+        errors.append(("wordCount", f"'{values['wordCount']}' does not appear to be an integer"))
+    if "usageMode" in values and values["usageMode"] not in USAGE_MODES:
+        errors.append(("usageMode", f"'{values['usageMode']}' was not found in the haystack"))
+    for name in ("orderdate", "deadlineDate"):
+        if values.get(name) and not _valid_date(str(values[name])):
+            errors.append((name, f"'{values[name]}' does not fit the date format '{DATE_FORMAT}'"))
+    if len(str(values.get("foreignId") or "")) > 1024:
+        errors.append(("foreignId", "The input is more than 1024 characters long"))
+    return errors
+
+
+def _normalise(values: dict[str, Any]) -> dict[str, Any]:
+    result = dict(values)
+    for name in FLAG_FIELDS:
+        if name in result:
+            result[name] = _flag(result[name])
+    if "wordCount" in result:
+        result["wordCount"] = int(str(result["wordCount"]).strip())
+    if "deadlineDate" in result and not result["deadlineDate"]:
+        result["deadlineDate"] = None
+    return result
+
+
+# ----- read ----------------------------------------------------------------------------------------------
+def languages(ctx: Ctx, _: re.Match[str]) -> Response:
+    rows = catalog.language_rows()
+    return ctx.json({"rows": rows, "total": len(rows)})
+
+
+def users(ctx: Ctx, _: re.Match[str]) -> Response:
+    rows = [u.row() for u in ctx.store.users.values()]
+    return ctx.json({"rows": rows, "total": len(rows)})
+
+
+def customers(ctx: Ctx, _: re.Match[str]) -> Response:
+    rows = [{"id": c.id, "name": c.name, "number": c.number} for c in catalog.CUSTOMERS]
+    return ctx.json({"rows": rows, "total": len(rows)})
+
+
+def _int_param(ctx: Ctx, name: str) -> int:
+    value = ctx.req.param(name) or "0"
+    return int(value) if value.lstrip("-").isdigit() else 0
+
+
+def task_list(ctx: Ctx, _: re.Match[str]) -> Response:
+    store, req = ctx.store, ctx.req
+    filter_text, limit = req.param("filter"), _int_param(ctx, "limit")
+    heavy = bool(filter_text) or limit > 0
+    projects_only = req.param("projectsOnly") in ("1", "true")
+    wanted = ("project", "default") if projects_only else None
+    candidates = [
+        t
+        for t in store.visible_tasks()
+        if (t.row["taskType"] in wanted if wanted else t.row["taskType"] != "project")
+    ]
+    fields = TASK_FIELDS
+    rules = filters.parse_filters(filter_text, fields)
+    rows = [views.list_row(store, t, ctx.user, heavy=True) for t in sorted(candidates, key=lambda t: t.id)]
+    rows = [r for r in rows if filters.matches(r, rules, lambda row: list(row["users"]))]
+    rows = filters.apply_sort(rows, req.param("sort"), fields)
+    total = len(rows)
+    start = max(_int_param(ctx, "start"), 0)
+    rows = rows[start : start + limit] if limit > 0 else rows[start:]
+    if not heavy:
+        rows = [_strip_heavy(r) for r in rows]
+    return ctx.json({"total": total, "rows": rows})
+
+
+HEAVY_KEYS = (
+    "hasCriticalErrors",
+    "lastErrors",
+    "customerName",
+    "fileCount",
+    "isTransfer",
+    "taskassocs",
+    "pmMail",
+    "qualityErrorCount",
+    "qualityHasFaults",
+    "qualityHasMqm",
+    "missingsegmentranges",
+    "notEditContent",
+)
+
+
+def _strip_heavy(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in HEAVY_KEYS}
+
+
+def task_get(ctx: Ctx, match: re.Match[str]) -> Response:
+    task = ctx.task_or_404(match.group(1))
+    return ctx.json({"rows": views.single_view(ctx.store, task, ctx.user)})
+
+
+# ----- create --------------------------------------------------------------------------------------------
+def _resolve_languages(ctx: Ctx) -> tuple[int, list[int], int]:
+    req = ctx.req
+    source = catalog.resolve_language(req.param("sourceLang"))
+    if not source:
+        message = f'The given source language "{req.param("sourceLang")}" is not valid!'
+        raise ApiError.coded(422, "E1032", message, errors={"sourceLang": [message]})
+    targets = []
+    for value in req.param_list("targetLang"):
+        target = catalog.resolve_language(value)
+        if not target:
+            message = f'The given target language "{value}" is not valid!'
+            raise ApiError.coded(422, "E1033", message, errors={"targetLang": [message]})
+        if target not in targets:
+            targets.append(target)
+    relais = catalog.resolve_language(req.param("relaisLang")) if req.param("relaisLang") else 0
+    return source, targets, relais
+
+
+def task_create(ctx: Ctx, _: re.Match[str]) -> Response:
+    req, store = ctx.req, ctx.store
+    has_files = bool(req.files)
+    errors: list[tuple[str, str]] = []
+    for name in ("taskName", "sourceLang"):
+        if not (req.param(name) or "").strip():
+            errors.append((name, REQUIRED_MSG))
+    if not req.param_list("targetLang"):
+        errors.append(("targetLang", REQUIRED_MSG))
+    workflow = req.param("workflow") or "default"
+    if workflow not in catalog.WORKFLOWS:
+        errors.append(("workflow", f'The workflow "{workflow}" does not exist.'))
+    values = {name: req.param(name) for name in EDITABLE_FIELDS if req.param(name) is not None}
+    values.pop("foreignState", None)
+    errors += _validate_fields({k: v for k, v in values.items() if k != "taskName"})
+    if errors:
+        raise ApiError.validation(errors, with_status=has_files)
+    customer = catalog.find_customer(req.param("customerId") or 1)
+    if customer is None:
+        message = "The referenced customer does not exist (anymore)."
+        raise ApiError.coded(422, "E1064", message, errors={"customerId": [message]})
+    source, targets, relais = _resolve_languages(ctx)
+
+    with store.lock:
+        pending = store.new_task({}, ctx.me)  # reserves the id for the file folder
+    files_dir = store.task_dir(pending.id) / "import"
+    languages = [catalog.resolve_language(v) or None for v in req.form.get("importUpload_language[]", [])]
+    try:
+        imported = uploads.collect(
+            req.upload_list("importUpload"), req.form.get("importUpload_type[]", []), languages, files_dir
+        )
+        if relais and not imported.has("pivot"):
+            message = "A pivot language was given, but the import contains no pivot (relais) files."
+            raise ApiError.coded(422, "E1034", message, errors={"relaisLang": [message]})
+        by_language = [f.language for f in imported.files if f.kind == "workfiles" and f.language]
+        if by_language and any(t not in by_language for t in targets):
+            raise ApiError.coded(409, "E1369", "No work files for one of the target languages were given.")
+    except ApiError:
+        with store.lock:
+            store.delete_task(pending)
+            store.deleted.discard(pending.id)
+        raise
+
+    common = _normalise(values)
+    common.update(
+        {
+            "taskName": req.param("taskName", "").strip(),
+            "workflow": workflow,
+            "customerId": customer.id,
+            "sourceLang": source,
+            "relaisLang": relais,
+            "referenceFiles": int(imported.has("reference")),
+        }
+    )
+    auto_start = req.param("autoStartImport")
+    start_now = auto_start is None or php_bool(auto_start)
+    with store.lock:
+        if len(targets) == 1:
+            task = pending
+            _configure(task, common, targets[0], imported)
+            task.row.update(taskType="default", projectId=task.id)
+            if start_now:
+                store.start_import(task)
+        else:
+            task = pending
+            task.row.update(common)
+            task.row.update(taskType="project", state="project", targetLang=0, projectId=task.id)
+            for target in targets:
+                child = store.new_task({}, ctx.me)
+                name = f"{common['taskName']} - {catalog.rfc5646(source)} / {catalog.rfc5646(target)}"
+                _configure(child, {**common, "taskName": name}, target, imported)
+                child.row.update(taskType="projectTask", projectId=task.id)
+                task.children.append(child.id)
+                if start_now:
+                    store.start_import(child)
+        payload = {"success": True, "rows": views.create_row(store, task)}
+    return ctx.json(payload)
+
+
+def _configure(task: Task, common: dict[str, Any], target: int, imported: uploads.ImportFiles) -> None:
+    task.row.update(common)
+    task.row.update(targetLang=target, state="import")
+    task.files = [f for f in imported.files if f.language in (None, target)]
+    task.fail_import = imported.fail_import
+
+
+# ----- update / delete / import ----------------------------------------------------------------------------
+def _existing(ctx: Ctx, task_id: str) -> Task:
+    task = ctx.store.task(task_id)
+    if task is None:
+        if task_id.isdigit() and int(task_id) in ctx.store.deleted:
+            raise ApiError.coded(409, "E1774", "The task was deleted in the meantime.")
+        raise ApiError.not_found("Task")
+    return task
+
+
+def task_put(ctx: Ctx, match: re.Match[str]) -> Response:
+    store = ctx.store
+    data = ctx.req.data()
+    with store.lock:
+        task = _existing(ctx, match.group(1))
+        if task.is_project:
+            raise ApiError.coded(409, "E1284", "Projects can not be edited or opened.")
+        has_state = "state" in data or "userState" in data
+        if not has_state and data.get("entityVersion") is not None:
+            if str(data["entityVersion"]) != str(task.row["entityVersion"]):
+                raise ApiError.version_conflict()
+        values = {k: data[k] for k in EDITABLE_FIELDS if k in data}
+        errors = _validate_fields(values)
+        if "state" in data and data["state"] not in PUT_STATES:
+            errors.append(("state", f"'{data['state']}' was not found in the haystack"))
+        if errors:
+            raise ApiError.validation(errors)
+        task.row.update(_normalise(values))
+        if "state" in data:
+            _change_state(ctx, task, str(data["state"]))
+        if "userState" in data:
+            _change_user_state(ctx, task, str(data["userState"]))
+        store.touch(task)
+        return ctx.json({"rows": views.single_view(store, task, ctx.user)})
+
+
+def _change_state(ctx: Ctx, task: Task, wanted: str) -> None:
+    row, current = task.row, task.row["state"]
+    if current == "import":
+        if wanted == "error":  # cancel the import
+            row["state"] = "error"
+            row["locked"] = row["lockingUser"] = None
+            ctx.store.add_error(task, "The import was cancelled by the user.", "E1386")
+        return  # anything else is silently dropped while importing
+    if current in EXPORT_LOCKED_STATES or wanted == "error" or wanted == current:
+        return
+    if wanted == "end" and current in ("open", "unconfirmed"):
+        if row["locked"] and row["lockingUser"] != ctx.me.guid:
+            raise ApiError.coded(409, "E1161", "The task is currently in use by another user.")
+        row["state"], row["enddate"] = "end", time.strftime(DATE_FORMAT)
+    elif wanted == "open" and current in ("end", "unconfirmed"):
+        row["state"], row["enddate"] = "open", None
+    elif wanted == "unconfirmed" and current == "open":
+        row["state"] = "unconfirmed"
+
+
+def _change_user_state(ctx: Ctx, task: Task, wanted: str) -> None:
+    store, me = ctx.store, ctx.me
+    if wanted not in ("edit", "view", "open", "finished"):
+        raise ApiError.validation([("userState", f"'{wanted}' was not found in the haystack")])
+    job = next((j for j in store.task_jobs(task) if j["userGuid"] == me.guid), None)
+    if wanted == "edit":
+        if task.row["locked"] and task.row["lockingUser"] != me.guid:
+            raise ApiError.coded(409, "E1161", "The task is currently in use by another user.")
+        task.row["locked"], task.row["lockingUser"] = time.strftime(DATE_FORMAT), me.guid
+    elif task.row["lockingUser"] == me.guid:
+        task.row["locked"] = task.row["lockingUser"] = None
+    if job is None:
+        return
+    job["state"] = wanted if wanted != "open" else "open"
+    if wanted == "finished":
+        job["finishedDate"] = time.strftime(DATE_FORMAT)
+        store.job_finished(task, job)
+
+
+def task_delete(ctx: Ctx, match: re.Match[str]) -> Response:
+    store = ctx.store
+    with store.lock:
+        task = ctx.task_or_404(match.group(1))
+        force = php_bool(ctx.req.param("force") or "")
+        always = task.is_project or task.importing or task.row["state"] == "error"
+        if not (always or force):
+            if task.row["locked"]:
+                raise ApiError.coded(409, "E1042", "The task is in use and can not be deleted.")
+            if task.export_running or task.row["state"] in EXPORT_LOCKED_STATES:
+                raise ApiError.coded(409, "E1046", "The task can not be deleted in its current state.")
+        store.delete_task(task)
+    return empty_response()
+
+
+def task_import(ctx: Ctx, match: re.Match[str]) -> Response:
+    store = ctx.store
+    with store.lock:
+        task = ctx.task_or_404(match.group(1)) if match.group(1).isdigit() else None
+        if task is None:
+            raise ApiError.not_found("Task")
+        store.start_import(task)
+        return ctx.json({"rows": views.single_view(store, task, ctx.user)})
+
+
+def import_progress(ctx: Ctx, _: re.Match[str]) -> Response:
+    guid = ctx.req.param("taskGuid")
+    if not guid:
+        message = "The taskGuid is missing."
+        raise ApiError.coded(422, "E1339", message, errors={"taskGuid": [message]})
+    with ctx.store.lock:
+        task = ctx.store.task(guid)
+        progress = ctx.store.import_progress(task) if task is not None else None
+    return ctx.json({"progress": progress if progress is not None else []})
+
+
+ROUTES: list[Route] = [
+    route("GET", r"/editor/language", languages),
+    route("GET", r"/editor/user", users),
+    route("GET", r"/editor/customer", customers),
+    route("GET", r"/editor/task/importprogress", import_progress),
+    route("GET", r"/editor/task", task_list),
+    route("POST", r"/editor/task", task_create),
+    route(None, r"/editor/task/(\d+)/import", task_import),
+    route("GET", r"/editor/task/(\d+)", task_get),
+    route("PUT", r"/editor/task/(\d+)", task_put),
+    route("DELETE", r"/editor/task/(\d+)", task_delete),
+]

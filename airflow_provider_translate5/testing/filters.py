@@ -1,0 +1,168 @@
+"""ExtJS-5 ``filter``/``sort`` parameters as ZfExtended evaluates them (translate5-api.md §10).
+
+Errors are ErrorCodeExceptions with translate5's default HTTP 500 (E1220 bad JSON, E1223 unknown field,
+E1224 unknown operator) - deliberately not 400, because that is what a real server answers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from airflow_provider_translate5.testing.protocol import ApiError
+
+OPERATORS = frozenset({"like", "in", "notInList", "eq", "gt", "gteq", "lt", "lteq", "=", "=="})
+
+# Advanced job filters (TaskQueryFilterAndSort): filter property -> job row key.
+JOB_FIELDS = {
+    "userName": "userGuid",
+    "workflowUserRole": "role",
+    "workflowStep": "workflowStepName",
+    "workflowState": "state",
+    "userState": "state",
+    "assignmentDate": "assignmentDate",
+    "finishedDate": "finishedDate",
+    "userAssocDeadline": "deadlineDate",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    operator: str
+    prop: str
+    value: Any
+
+
+def _decode(text: str, code: str, what: str) -> list[Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise ApiError.coded(500, code, f"Errors in parsing {what}: {text}") from None
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list):
+        raise ApiError.coded(500, code, f"Errors in parsing {what}: {text}")
+    return value
+
+
+def parse_filters(text: str | None, fields: Iterable[str]) -> list[Rule]:
+    if not text:
+        return []
+    known = set(fields) | set(JOB_FIELDS)
+    rules = []
+    for item in _decode(text, "E1220", "filters"):
+        if not isinstance(item, dict):
+            raise ApiError.coded(500, "E1220", f"Errors in parsing filters: {text}")
+        prop = str(item.get("property", item.get("field", "")))
+        operator = str(item.get("operator", item.get("type", "")))
+        if prop not in known:
+            raise ApiError.coded(500, "E1223", f'Illegal field "{prop}" requested')
+        if operator not in OPERATORS:
+            raise ApiError.coded(500, "E1224", f'Illegal type "{operator}" requested')
+        value = item.get("value")
+        if value is None or value == [] or value == "":
+            continue  # empty values skip the rule
+        rules.append(Rule(operator, prop, value))
+    return rules
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _compare(left: Any, right: Any, operator: str) -> bool:
+    ln, rn = _as_number(left), _as_number(right)
+    a: Any
+    b: Any
+    if ln is not None and rn is not None:
+        a, b = ln, rn
+    else:
+        if left is None:
+            return False
+        a, b = str(left).lower(), str(right).lower()  # MySQL *_ci collation
+    if operator == "eq":
+        return bool(a == b)
+    if operator == "gt":
+        return bool(a > b)
+    if operator == "gteq":
+        return bool(a >= b)
+    if operator == "lt":
+        return bool(a < b)
+    return bool(a <= b)  # lteq
+
+
+def _match_value(actual: Any, rule: Rule) -> bool:
+    op, value = rule.operator, rule.value
+    if op == "like":
+        return actual is not None and str(value).lower() in str(actual).lower()
+    if op in ("in", "notInList"):
+        values = value if isinstance(value, list) else [value]
+        hit = any(_compare(actual, v, "eq") for v in values)
+        return hit if op == "in" else not hit
+    if op in ("=", "=="):
+        wanted = 1 if value not in (False, 0, "0", "false", "") else 0
+        return int(bool(_as_number(actual))) == wanted
+    return _compare(actual, value, op)
+
+
+def matches(
+    row: dict[str, Any], rules: Sequence[Rule], jobs: Callable[[dict[str, Any]], list[dict[str, Any]]]
+) -> bool:
+    for rule in rules:
+        if rule.prop in row:
+            actual = row[rule.prop]
+            if rule.prop == "customerId" and rule.operator == "like":
+                actual = row.get("customerName", "")
+            elif rule.prop == "segmentFinishCount" and rule.operator in ("gt", "gteq", "lt", "lteq", "eq"):
+                editable = row.get("segmentEditableCount") or 0
+                actual = round(100 * (row.get("segmentFinishCount") or 0) / editable) if editable else 0
+            elif rule.prop == "orderdate" and rule.operator in ("gt", "gteq", "lt", "lteq", "eq"):
+                actual = str(actual or "")[:10]
+                rule = Rule(rule.operator, rule.prop, str(rule.value)[:10])
+            if not _match_value(actual, rule):
+                return False
+        else:
+            key = JOB_FIELDS[rule.prop]
+            if not any(_match_value(job.get(key), rule) for job in jobs(row)):
+                return False
+    return True
+
+
+def apply_sort(rows: list[dict[str, Any]], text: str | None, fields: Iterable[str]) -> list[dict[str, Any]]:
+    if not text:
+        return rows
+    try:
+        items = json.loads(text)
+    except ValueError:
+        return rows  # invalid sort entries are silently ignored
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, list):
+        return rows
+    known = set(fields)
+    result = rows
+    for item in reversed(items):  # stable sorts applied last-key-first
+        if not isinstance(item, dict) or item.get("property") not in known:
+            continue
+        direction = str(item.get("direction", "ASC")).upper()
+        if direction not in ("ASC", "DESC"):
+            continue
+        prop = item["property"]
+        result = sorted(result, key=lambda r, p=prop: _sort_key(r.get(p)), reverse=direction == "DESC")
+    return result
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (0, 0)
+    number = _as_number(value)
+    if number is not None and not isinstance(value, str):
+        return (1, number)
+    return (2, str(value).lower())

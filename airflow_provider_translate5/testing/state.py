@@ -1,0 +1,533 @@
+"""The simulated database: users, sessions, tasks, jobs - and how they move on with time.
+
+Everything lives in memory behind ONE re-entrant lock (``Store.lock``); uploaded files live in the
+simulator's temp dir. Time-driven changes (import workers finishing, workflow auto-finish) are applied by
+:meth:`Store.advance`, which the server calls before every request and from a small ticker thread, so
+callbacks fire even when nobody polls.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import string
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from airflow_provider_translate5.testing import catalog
+from airflow_provider_translate5.testing.config import SimulatorConfig
+from airflow_provider_translate5.testing.protocol import APP_VERSION
+
+TOKEN_SESSION_LIFETIME = 1200.0
+PASSWORD_SESSION_LIFETIME = 864000.0
+WORKERS_TOTAL = 8
+IMPORT_WORKERS = (
+    "editor_Models_Import_Worker",
+    "MittagQI\\Translate5\\Plugins\\Okapi\\Worker",
+    "editor_Models_Import_Worker_FileTree",
+    "editor_Models_Import_Worker_ReferenceFileTree",
+    "MittagQI\\Translate5\\Segment\\Qualities\\Worker",
+    "editor_Plugins_MatchAnalysis_Worker",
+    "editor_Models_Import_Worker_SetTaskToOpen",
+    "editor_Models_Import_Worker_FinalStep",
+)
+HIDDEN_TASK_TYPES = frozenset({"instanttranslate-pre-translate"})
+PRETRANSLATE_TYPE = "instanttranslate-pre-translate"
+
+# Test hooks: a file name containing one of these changes the outcome of its import.
+HOOK_IMPORT_ERROR = "import-error"
+HOOK_NOT_PRETRANSLATED = "not-pretranslated"
+
+
+def now_str(at: float | None = None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))
+
+
+def _alnum(length: int, alphabet: str = string.ascii_letters + string.digits) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def new_token(token_id: int = 1) -> str:
+    """App token in translate5's shape ``<numericTokenId>:<36 alphanumerics>``."""
+    return f"{token_id}:{_alnum(36)}"
+
+
+def is_token_shaped(value: str) -> bool:
+    head, sep, tail = value.partition(":")
+    return bool(sep) and head.isdigit() and len(tail) == 36 and tail.isalnum() and tail.isascii()
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    guid: str
+    login: str
+    first_name: str
+    sur_name: str
+    roles: tuple[str, ...]
+
+    @property
+    def long_name(self) -> str:
+        return f"{self.first_name} {self.sur_name} ({self.login})"
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "userGuid": self.guid,
+            "firstName": self.first_name,
+            "surName": self.sur_name,
+            "gender": "n",
+            "login": self.login,
+            "email": f"{self.login}@example.org",
+            "roles": list(self.roles),
+            "passwd": "********",
+            "editable": 1,
+            "locale": "en",
+            "parentIds": ",1,",
+            "customers": ",1,2,",
+            "longUserName": self.long_name,
+        }
+
+
+def _guid() -> str:
+    return "{" + str(uuid.uuid4()) + "}"
+
+
+DEFAULT_USERS = (
+    User(1, "{00000000-0000-4000-8000-000000000001}", "manager", "Mister", "Manager",
+         ("basic", "editor", "pm", "admin", "api", "instantTranslate", "instantTranslateWriteTm")),
+    User(2, "{00000000-0000-4000-8000-000000000002}", "translator1", "Tina", "Translator", ("basic", "editor")),
+    User(3, "{00000000-0000-4000-8000-000000000003}", "reviewer1", "Rick", "Reviewer", ("basic", "editor")),
+    User(4, "{00000000-0000-4000-8000-000000000004}", "translator2", "Tom", "Translator", ("basic", "editor")),
+)  # fmt: skip
+
+
+def blank_row(task_id: int, creator: User) -> dict[str, Any]:
+    """Every LEK_task column with its default (translate5-api.md §2.3)."""
+    now = now_str()
+    return {
+        "id": task_id,
+        "entityVersion": 1,
+        "modified": now,
+        "created": now,
+        "taskGuid": _guid(),
+        "taskNr": "",
+        "foreignId": "",
+        "foreignName": "",
+        "foreignState": None,
+        "taskName": "",
+        "description": "",
+        "sourceLang": 0,
+        "targetLang": 0,
+        "relaisLang": 0,
+        "locked": None,
+        "lockingUser": None,
+        "lockedInternalSessionUniqId": None,
+        "state": "import",
+        "workflow": "default",
+        "workflowStep": 1,
+        "workflowStepName": catalog.NO_WORKFLOW,
+        "pmGuid": creator.guid,
+        "pmName": f"{creator.sur_name}, {creator.first_name}",
+        "createdByUserGuid": creator.guid,
+        "wordCount": 0,
+        "userCount": 0,
+        "referenceFiles": 0,
+        "terminologie": 0,
+        "enableSourceEditing": 0,
+        "edit100PercentMatch": 0,
+        "lockLocked": 1,
+        "emptyTargets": 1,
+        "diffExportUsable": 0,
+        "reimportable": 0,
+        "orderdate": now,
+        "enddate": None,
+        "deadlineDate": None,
+        "importAppVersion": APP_VERSION,
+        "customerId": 1,
+        "usageMode": "cooperative",
+        "segmentCount": 0,
+        "segmentEditableCount": 0,
+        "segmentFinishCount": 0,
+        "taskType": "default",
+        "projectId": task_id,
+        "qmSubsegmentFlags": "",
+    }
+
+
+@dataclass
+class Session:
+    id: str
+    user_guid: str
+    token_auth: bool  # CSRF is off only for app-token sessions (translate5-api.md §1.2)
+    expires: float
+    session_token: str = field(default_factory=lambda: secrets.token_hex(16))
+
+
+@dataclass
+class TaskFile:
+    relpath: str  # path inside the task ("sub/file.xlf"), without workfiles/ prefix
+    kind: str  # workfiles | pivot | reference
+    path: Path
+    language: int | None = None  # target language for project-upload mode
+
+
+@dataclass
+class Task:
+    row: dict[str, Any]
+    files: list[TaskFile] = field(default_factory=list)
+    import_started: float | None = None
+    import_finished: float | None = None
+    fail_import: bool = False
+    not_pretranslated: bool = False
+    last_errors: list[dict[str, Any]] = field(default_factory=list)
+    children: list[int] = field(default_factory=list)
+    export_running: bool = False
+    workflow_finished: bool = False
+    excel_state_before: str = "open"
+
+    @property
+    def id(self) -> int:
+        return int(self.row["id"])
+
+    @property
+    def guid(self) -> str:
+        return str(self.row["taskGuid"])
+
+    @property
+    def is_project(self) -> bool:
+        return self.row["taskType"] == "project"
+
+    @property
+    def importing(self) -> bool:
+        return self.row["state"] == "import"
+
+
+class Store:
+    def __init__(self, config: SimulatorConfig, root: Path, token: str) -> None:
+        self.lock = threading.RLock()
+        self.config = config
+        self.root = root
+        self.token = token
+        self.users = {u.guid: u for u in DEFAULT_USERS}
+        self.manager = DEFAULT_USERS[0]
+        self.sessions: dict[str, Session] = {}
+        self.tasks: dict[int, Task] = {}
+        self.deleted: set[int] = set()
+        self.jobs: dict[int, dict[str, Any]] = {}
+        self.tm_ids: dict[tuple[str, str], int] = {}
+        self._next_task = 1
+        self._next_job = 1
+        self._next_error = 1
+
+    # ----- users and sessions -------------------------------------------------------------------------
+    def user_by_login(self, login: str) -> User | None:
+        return next((u for u in self.users.values() if u.login == login), None)
+
+    def new_session(self, user: User, *, token_auth: bool) -> Session:
+        lifetime = TOKEN_SESSION_LIFETIME if token_auth else PASSWORD_SESSION_LIFETIME
+        alphabet = string.ascii_lowercase + string.digits
+        session = Session(_alnum(26, alphabet), user.guid, token_auth, time.time() + lifetime)
+        self.sessions[session.id] = session
+        return session
+
+    def session(self, session_id: str | None) -> Session | None:
+        if not session_id:
+            return None
+        session = self.sessions.get(session_id)
+        if session is not None and session.expires < time.time():
+            del self.sessions[session_id]
+            return None
+        return session
+
+    # ----- tasks --------------------------------------------------------------------------------------
+    def task(self, task_id: int | str) -> Task | None:
+        text = str(task_id)
+        if text.isdigit():
+            return self.tasks.get(int(text))
+        return next((t for t in self.tasks.values() if t.guid.lower() == text.lower()), None)
+
+    def task_dir(self, task_id: int) -> Path:
+        path = self.root / "tasks" / str(task_id)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def new_task(self, fields: dict[str, Any], creator: User) -> Task:
+        task_id = self._next_task
+        self._next_task += 1
+        row = blank_row(task_id, creator)
+        row.update(fields)
+        task = Task(row)
+        self.tasks[task_id] = task
+        return task
+
+    def touch(self, task: Task) -> None:
+        """Every update bumps entityVersion (a MySQL trigger in translate5)."""
+        task.row["entityVersion"] += 1
+        task.row["modified"] = now_str()
+
+    def start_import(self, task: Task, at: float | None = None) -> None:
+        if task.is_project:
+            for child_id in task.children:
+                child = self.tasks.get(child_id)
+                if child is not None:
+                    self.start_import(child, at)
+            return
+        if task.importing and task.import_started is None:
+            task.import_started = time.time() if at is None else at
+
+    def import_progress(self, task: Task) -> dict[str, Any] | None:
+        if not task.importing or task.import_started is None:
+            return None
+        duration = max(self.config.import_duration, 1e-6)
+        fraction = min(max((time.time() - task.import_started) / duration, 0.0), 0.99)
+        done = min(int(fraction * WORKERS_TOTAL), WORKERS_TOTAL - 1)
+        return {
+            "progress": round(fraction * 100, 2),
+            "workersDone": done,
+            "workersTotal": WORKERS_TOTAL,
+            "taskGuid": task.guid,
+            "workerRunning": IMPORT_WORKERS[done],
+            "operationType": "import",
+        }
+
+    def add_error(self, task: Task, message: str, code: str = "E1000") -> None:
+        task.last_errors.append(
+            {
+                "id": self._next_error,
+                "taskGuid": task.guid,
+                "errorCode": code,
+                "level": 4,
+                "domain": "editor.import",
+                "worker": "editor_Models_Import_Worker",
+                "message": message,
+                "created": now_str(),
+            }
+        )
+        self._next_error += 1
+
+    def callback_row(self, task: Task) -> dict[str, Any]:
+        return {k: v for k, v in task.row.items() if k not in ("lockedInternalSessionUniqId", "qmSubsegmentFlags")}
+
+    def advance(self) -> list[dict[str, Any]]:
+        """Apply everything that became due; returns task rows to POST to the import callback."""
+        finished: list[dict[str, Any]] = []
+        now = time.time()
+        with self.lock:
+            for task in list(self.tasks.values()):
+                if task.import_started is not None and task.importing:
+                    if now >= task.import_started + self.config.import_duration:
+                        self._finish_import(task, now)
+                        finished.append(self.callback_row(task))
+                auto = self.config.workflow_auto_finish
+                if (
+                    auto is not None
+                    and task.import_finished is not None
+                    and not task.workflow_finished
+                    and task.row["state"] in ("open", "unconfirmed")
+                    and now >= task.import_finished + auto
+                ):
+                    self.finish_workflow(task)
+        return finished
+
+    def _finish_import(self, task: Task, now: float) -> None:
+        task.import_finished = now
+        row = task.row
+        row["locked"] = None
+        row["lockingUser"] = None
+        if task.fail_import:
+            row["state"] = "error"
+            self.add_error(task, "The import of the task failed: the file asked for it (simulator test hook).")
+        else:
+            row["state"] = self.config.initial_task_state
+            segments = self._segment_count(task)
+            row["segmentCount"] = row["segmentEditableCount"] = segments
+            row["emptyTargets"] = 1
+            if not row["wordCount"]:
+                row["wordCount"] = segments * 7
+            flow = catalog.WORKFLOWS.get(row["workflow"], catalog.WORKFLOWS["default"])
+            row["workflowStepName"] = flow.steps[0][0]
+            row["workflowStep"] = 1
+            self._open_jobs_of_current_step(task)
+        self.touch(task)
+
+    def _segment_count(self, task: Task) -> int:
+        total = 0
+        for task_file in task.files:
+            if task_file.kind == "workfiles":
+                total += self._estimate(task_file)
+        return max(total, 1)
+
+    @staticmethod
+    def _estimate(task_file: TaskFile) -> int:
+        stat_size = task_file.path.stat().st_size
+        if stat_size <= 1 << 20:
+            data = task_file.path.read_bytes()
+            units = data.count(b"<trans-unit") + data.count(b"<unit ")
+            return units or max(1, data.count(b"\n"))
+        return max(1, stat_size // 80)
+
+    # ----- workflow -----------------------------------------------------------------------------------
+    def chain(self, task: Task) -> list[str]:
+        flow = catalog.WORKFLOWS.get(task.row["workflow"], catalog.WORKFLOWS["default"])
+        return [name for name, _ in flow.steps]
+
+    def task_jobs(self, task: Task) -> list[dict[str, Any]]:
+        return [job for job in self.jobs.values() if job["taskGuid"] == task.guid]
+
+    def _open_jobs_of_current_step(self, task: Task) -> None:
+        for job in self.task_jobs(task):
+            if job["workflowStepName"] == task.row["workflowStepName"] and job["state"] == "waiting":
+                job["state"] = "open"
+
+    def finish_step(self, task: Task) -> None:
+        """Act as the users of the current step: finish their jobs and move the workflow on."""
+        if task.is_project:
+            for child_id in task.children:
+                child = self.tasks.get(child_id)
+                if child is not None:
+                    self.finish_step(child)
+            return
+        steps = self.chain(task)
+        current = task.row["workflowStepName"]
+        if current == catalog.WORKFLOW_ENDED:
+            return
+        for job in self.task_jobs(task):
+            if job["workflowStepName"] == current:
+                job["state"] = "finished"
+                job["finishedDate"] = now_str()
+                job["segmentFinishCount"] = task.row["segmentEditableCount"]
+        task.row["segmentFinishCount"] = task.row["segmentEditableCount"]
+        index = steps.index(current) if current in steps else -1
+        if index + 1 < len(steps) and current != catalog.NO_WORKFLOW:
+            task.row["workflowStepName"] = steps[index + 1]
+        else:
+            task.row["workflowStepName"] = catalog.WORKFLOW_ENDED
+            task.workflow_finished = True
+        task.row["workflowStep"] += 1
+        self._open_jobs_of_current_step(task)
+        self.touch(task)
+
+    def finish_workflow(self, task: Task) -> None:
+        if task.is_project:
+            for child_id in task.children:
+                child = self.tasks.get(child_id)
+                if child is not None:
+                    self.finish_workflow(child)
+            return
+        if task.row["workflowStepName"] == catalog.NO_WORKFLOW:
+            task.row["workflowStepName"] = self.chain(task)[0]
+        while task.row["workflowStepName"] != catalog.WORKFLOW_ENDED:
+            self.finish_step(task)
+        task.workflow_finished = True
+
+    def job_finished(self, task: Task, job: dict[str, Any]) -> None:
+        """A user finished their job: when the whole step is done the workflow moves on."""
+        step = job["workflowStepName"]
+        if step != task.row["workflowStepName"]:
+            return
+        if all(j["state"] in ("finished", "auto-finish") for j in self.task_jobs(task) if j["workflowStepName"] == step):
+            self.finish_step(task)
+
+    def progress_summary(self, task: Task) -> list[dict[str, Any]]:
+        if task.importing or task.is_project or task.import_finished is None:
+            return []
+        steps = self.chain(task)
+        current = task.row["workflowStepName"]
+        ended = current == catalog.WORKFLOW_ENDED
+        current_index = steps.index(current) if current in steps else (len(steps) if ended else 0)
+        total = task.row["segmentEditableCount"]
+        summary = []
+        jobs = self.task_jobs(task)
+        for index, step in enumerate(steps):
+            step_jobs = [j for j in jobs if j["workflowStepName"] == step]
+            if index < current_index:
+                status, progress = "finished", 100.0
+            elif index == current_index and not ended:
+                status = "edit" if any(j["state"] == "edit" for j in step_jobs) else "open"
+                done = sum(1 for j in step_jobs if j["state"] == "finished")
+                progress = round(100.0 * done / len(step_jobs), 2) if step_jobs else 0.0
+            else:
+                status, progress = "open", 0.0
+            edited = total if status == "finished" else 0
+            summary.append(
+                {
+                    "workflowStep": step,
+                    "status": status,
+                    "progress": progress,
+                    "segmentWorkCount": {"edited": edited, "confirmed": edited, "sum": total},
+                }
+            )
+        return summary
+
+    # ----- jobs ---------------------------------------------------------------------------------------
+    def new_job(self, task: Task, user: User, step: str, data: dict[str, Any]) -> dict[str, Any]:
+        job_id = self._next_job
+        self._next_job += 1
+        role = catalog.step_role(task.row["workflow"], step) or "translator"
+        state = data.get("state") or ("open" if step == task.row["workflowStepName"] else "waiting")
+        if task.row["usageMode"] == "competitive" and not data.get("state"):
+            state = "unconfirmed"
+        job = {
+            "id": job_id,
+            "taskGuid": task.guid,
+            "userGuid": user.guid,
+            "sourceLang": task.row["sourceLang"],
+            "targetLang": task.row["targetLang"],
+            "state": state,
+            "role": role,
+            "workflowStepName": step,
+            "workflow": task.row["workflow"],
+            "segmentrange": data.get("segmentrange"),
+            "segmentEditableCount": task.row["segmentEditableCount"],
+            "segmentFinishCount": 0,
+            "usedState": None,
+            "deadlineDate": None if data.get("deadlineDate") == "default" else data.get("deadlineDate"),
+            "assignmentDate": data.get("assignmentDate") or now_str(),
+            "finishedDate": None,
+            "trackchangesShow": int(data.get("trackchangesShow", 1)),
+            "trackchangesShowAll": int(data.get("trackchangesShowAll", 1)),
+            "trackchangesAcceptReject": int(data.get("trackchangesAcceptReject", 0)),
+            "type": int(data.get("type", 1)),
+            "login": user.login,
+            "firstName": user.first_name,
+            "surName": user.sur_name,
+            "longUserName": user.long_name,
+            "groupId": None,
+            "isCoordinatorGroupJob": False,
+            "isCoordinatorGroupUserJob": False,
+        }
+        self.jobs[job_id] = job
+        task.row["userCount"] = len(self.task_jobs(task))
+        self.touch(task)
+        return job
+
+    # ----- deletion and cleanup -----------------------------------------------------------------------
+    def delete_task(self, task: Task) -> None:
+        for child_id in list(task.children):
+            child = self.tasks.get(child_id)
+            if child is not None:
+                self.delete_task(child)
+        self.tasks.pop(task.id, None)
+        self.deleted.add(task.id)
+        for job_id in [j["id"] for j in self.task_jobs(task)]:
+            del self.jobs[job_id]
+        shutil.rmtree(self.root / "tasks" / str(task.id), ignore_errors=True)
+
+    def visible_tasks(self) -> Iterable[Task]:
+        return (t for t in self.tasks.values() if t.row["taskType"] not in HIDDEN_TASK_TYPES)
+
+    def reset(self) -> None:
+        with self.lock:
+            for task in list(self.tasks.values()):
+                self.delete_task(task)
+            self.tasks.clear()
+            self.deleted.clear()
+            self.jobs.clear()
+            self.sessions.clear()
+            self.tm_ids.clear()

@@ -1,0 +1,175 @@
+"""Content drops: how the example DAGs find new CMS content and hand translations back.
+
+Most CMSs can export content to a folder and import translations from another one (a "content drop"). Both
+folders are addressed as :class:`~airflow.sdk.ObjectStoragePath`, so the same DAG works with a local
+``file://`` folder on one machine and with ``s3://`` or ``gs://`` buckets on Celery/Kubernetes workers.
+
+Layout this module assumes (copy it next to the DAG that uses it and adapt ``delivery_path`` to your CMS)::
+
+    <content drop>/pages/about-us.html              what the CMS exported (any depth)
+    <cms import>/de/pages/about-us.html             what we deliver: one folder per target language
+    <cms import>/.translate5-manifest.json          content hash per delivered item ("what is new?")
+    <cms import>/.translate5-staging/<item key>/    exports waiting to be delivered
+
+This file defines no DAG; ``.airflowignore`` keeps the DAG processor from parsing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any, TypedDict
+
+from airflow.sdk import ObjectStoragePath, Variable
+
+MANIFEST_NAME = ".translate5-manifest.json"
+STAGING_NAME = ".translate5-staging"
+_POKE_INTERVAL_ENV = "TRANSLATE5_EXAMPLE_POKE_INTERVAL"
+
+
+class ContentItem(TypedDict):
+    """One piece of CMS content (a file in the drop), as passed between tasks through XCom."""
+
+    path: str  # relative to the content drop, "/"-separated: also the path below each language folder
+    source: str  # URI of the file in the content drop
+    sha256: str
+    task_name: str
+    foreign_id: str  # idempotency key in translate5: same content version -> same translate5 task
+    source_lang: str
+    target_langs: list[str]
+    staging: str  # URI of the folder the export writes to
+
+
+def poke_interval(default: float) -> float:
+    """Seconds between status checks; the demo and the tests shorten them with an environment variable."""
+    return float(os.environ.get(_POKE_INTERVAL_ENV, default))
+
+
+def folder(uri: str | None, variable: str, default_name: str) -> ObjectStoragePath:
+    """A folder from a DAG param, else an Airflow Variable, else a local folder under ``$AIRFLOW_HOME``.
+
+    Resolved when a task runs, never while the DAG file is parsed (Variables cost a round trip each).
+    """
+    if not uri:
+        uri = Variable.get(variable, default=None)
+    if not uri:
+        home = os.environ.get("AIRFLOW_HOME") or os.path.expanduser("~/airflow")
+        uri = f"file://{os.path.abspath(home)}/translate5/{default_name}"
+    return ObjectStoragePath(uri.rstrip("/") + "/")
+
+
+def sha256(path: ObjectStoragePath) -> str:
+    """Content hash, streamed (object stores' own checksums differ between backends and upload modes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_manifest(cms_import: ObjectStoragePath) -> dict[str, dict[str, Any]]:
+    manifest = cms_import / MANIFEST_NAME
+    if not manifest.exists():
+        return {}
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    return dict(data.get("items", {}))
+
+
+def write_manifest(cms_import: ObjectStoragePath, items: Mapping[str, Mapping[str, Any]]) -> None:
+    """Write the manifest under a temporary name first: a crash never leaves it half written."""
+    cms_import.mkdir(parents=True, exist_ok=True)
+    temp = cms_import / f"{MANIFEST_NAME}.part"
+    temp.write_text(json.dumps({"items": items}, indent=2, sort_keys=True), encoding="utf-8")
+    temp.rename(cms_import / MANIFEST_NAME)
+
+
+def _key(relative: str, digest: str) -> str:
+    """A short, path-safe id of one version of one item (translate5 keeps foreignId short in its UI)."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", relative).strip("-")[-80:]
+    return f"{slug}@{digest[:12]}"
+
+
+def changed_items(
+    drop: ObjectStoragePath, cms_import: ObjectStoragePath, source_lang: str, target_langs: Sequence[str]
+) -> list[ContentItem]:
+    """Files in the drop whose content, or requested languages, differ from what was last delivered.
+
+    Hidden files (``.name``) are skipped: CMS exporters and object stores use them for partial uploads.
+    """
+    delivered = read_manifest(cms_import)
+    items: list[ContentItem] = []
+    for path in sorted(drop.rglob("*"), key=str):
+        relative = str(path.relative_to(drop))
+        if any(part.startswith(".") for part in relative.split("/")) or not path.is_file():
+            continue
+        digest = sha256(path)
+        previous = delivered.get(relative, {})
+        if previous.get("sha256") == digest and set(target_langs) <= set(previous.get("languages", [])):
+            continue
+        key = _key(relative, digest)
+        items.append(
+            ContentItem(
+                path=relative,
+                source=str(path),
+                sha256=digest,
+                task_name=relative,
+                foreign_id=f"cms:{key}",
+                source_lang=source_lang,
+                target_langs=list(target_langs),
+                staging=str(cms_import / STAGING_NAME / key) + "/",
+            )
+        )
+    return items
+
+
+def language_of(filename: str, target_langs: Iterable[str]) -> str | None:
+    """Which target language an exported file is for.
+
+    translate5's ``filetranslation`` export names files ``<original name>_<target language>.<extension>``.
+    """
+    stem = filename.rsplit(".", 1)[0].lower()
+    return next((lang for lang in target_langs if stem.endswith(f"_{lang.lower()}")), None)
+
+
+def delivery_path(cms_import: ObjectStoragePath, lang: str, relative: str) -> ObjectStoragePath:
+    """Where the CMS picks up the ``lang`` version of ``relative``: ``<cms import>/<lang>/<relative>``."""
+    return cms_import.joinpath(lang, *relative.split("/"))
+
+
+def deliver(exported: Iterable[str], item: ContentItem, cms_import: ObjectStoragePath) -> dict[str, str]:
+    """Move each exported file to where the CMS imports it; returns ``{language: delivered URI}``.
+
+    Files are copied (streamed, also between different stores) before the staging folder is removed, so a
+    failure half way leaves every export in place for the next try.
+    """
+    target_langs = item["target_langs"]
+    delivered: dict[str, str] = {}
+    for uri in exported:
+        source = ObjectStoragePath(uri)
+        lang = language_of(source.name, target_langs)
+        if lang is None:
+            raise ValueError(f"cannot tell the target language of exported file {uri!r} ({target_langs=})")
+        target = delivery_path(cms_import, lang, item["path"])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source.copy(target)
+        delivered[lang] = str(target)
+    missing = sorted(set(target_langs) - set(delivered))
+    if missing:
+        raise ValueError(f"the export of {item['path']!r} has no file for {', '.join(missing)}")
+    staging = ObjectStoragePath(item["staging"])
+    if staging.exists():
+        staging.rmdir(recursive=True)
+    return delivered
+
+
+def manifest_entry(item: ContentItem, languages: Sequence[str], translate5_task_id: int) -> dict[str, Any]:
+    return {
+        "sha256": item["sha256"],
+        "languages": sorted(languages),
+        "translate5_task_id": translate5_task_id,
+        "delivered_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
