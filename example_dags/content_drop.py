@@ -65,7 +65,7 @@ def folder(uri: str | None, variable: str, default_name: str) -> ObjectStoragePa
 def sha256(path: ObjectStoragePath) -> str:
     """Content hash, streamed (object stores' own checksums differ between backends and upload modes)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with path.open("rb") as handle:  # type: ignore[no-untyped-call]  # unannotated in Airflow 3.3
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
@@ -87,10 +87,27 @@ def write_manifest(cms_import: ObjectStoragePath, items: Mapping[str, Mapping[st
     temp.rename(cms_import / MANIFEST_NAME)
 
 
-def _key(relative: str, digest: str) -> str:
-    """A short, path-safe id of one version of one item (translate5 keeps foreignId short in its UI)."""
+def make_item(
+    path: ObjectStoragePath,
+    relative: str,
+    staging_root: ObjectStoragePath,
+    source_lang: str,
+    target_langs: Sequence[str],
+) -> ContentItem:
+    """Describe one file to translate; its key (path + content hash) names its translate5 task and staging."""
+    digest = sha256(path)
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", relative).strip("-")[-80:]
-    return f"{slug}@{digest[:12]}"
+    key = f"{slug}@{digest[:12]}"  # short: translate5 shows foreignId in its task list
+    return ContentItem(
+        path=relative,
+        source=str(path),
+        sha256=digest,
+        task_name=relative,
+        foreign_id=f"cms:{key}",
+        source_lang=source_lang,
+        target_langs=list(target_langs),
+        staging=str(staging_root / key) + "/",
+    )
 
 
 def changed_items(
@@ -106,33 +123,48 @@ def changed_items(
         relative = str(path.relative_to(drop))
         if any(part.startswith(".") for part in relative.split("/")) or not path.is_file():
             continue
-        digest = sha256(path)
+        item = make_item(path, relative, cms_import / STAGING_NAME, source_lang, target_langs)
         previous = delivered.get(relative, {})
-        if previous.get("sha256") == digest and set(target_langs) <= set(previous.get("languages", [])):
-            continue
-        key = _key(relative, digest)
-        items.append(
-            ContentItem(
-                path=relative,
-                source=str(path),
-                sha256=digest,
-                task_name=relative,
-                foreign_id=f"cms:{key}",
-                source_lang=source_lang,
-                target_langs=list(target_langs),
-                staging=str(cms_import / STAGING_NAME / key) + "/",
-            )
-        )
+        languages_done = set(target_langs) <= set(previous.get("languages", []))
+        if previous.get("sha256") != item["sha256"] or not languages_done:
+            items.append(item)
     return items
 
 
-def language_of(filename: str, target_langs: Iterable[str]) -> str | None:
-    """Which target language an exported file is for.
+def upload_kwargs(item: ContentItem) -> dict[str, Any]:
+    """Arguments of one mapped upload (``XComArg.map`` callables must be plain functions, not tasks)."""
+    return {
+        "source": item["source"],
+        "task_name": item["task_name"],
+        "foreign_id": item["foreign_id"],
+        "source_lang": item["source_lang"],
+        "target_lang": item["target_langs"],
+    }
+
+
+def translate5_id(upload_result: dict[str, Any]) -> int:
+    """The project (or task) id an upload returned; sensors and the export accept either."""
+    return int(upload_result["id"])
+
+
+def export_kwargs(upload_and_item: tuple[dict[str, Any], ContentItem]) -> dict[str, Any]:
+    """Arguments of one mapped export: the upload's translate5 id, the item's staging folder."""
+    upload_result, item = upload_and_item
+    return {"translate5_task_id": translate5_id(upload_result), "destination": item["staging"]}
+
+
+def split_language(filename: str) -> tuple[str, str]:
+    """``about-us_de.html`` -> ``("about-us.html", "de")``.
 
     translate5's ``filetranslation`` export names files ``<original name>_<target language>.<extension>``.
     """
-    stem = filename.rsplit(".", 1)[0].lower()
-    return next((lang for lang in target_langs if stem.endswith(f"_{lang.lower()}")), None)
+    stem, dot, extension = filename.rpartition(".")
+    if not dot:
+        stem, extension = filename, ""
+    original, underscore, lang = stem.rpartition("_")
+    if not underscore or not original or not lang:
+        raise ValueError(f"{filename!r} is not named <name>_<language>.<extension> like translate5's exports")
+    return (f"{original}.{extension}" if extension else original), lang
 
 
 def delivery_path(cms_import: ObjectStoragePath, lang: str, relative: str) -> ObjectStoragePath:
@@ -140,33 +172,41 @@ def delivery_path(cms_import: ObjectStoragePath, lang: str, relative: str) -> Ob
     return cms_import.joinpath(lang, *relative.split("/"))
 
 
-def deliver(exported: Iterable[str], item: ContentItem, cms_import: ObjectStoragePath) -> dict[str, str]:
-    """Move each exported file to where the CMS imports it; returns ``{language: delivered URI}``.
+def deliver_file(uri: str, cms_import: ObjectStoragePath, relative: str | None = None) -> tuple[str, str]:
+    """Copy one exported file to where the CMS imports it; returns ``(language, delivered URI)``.
 
-    Files are copied (streamed, also between different stores) before the staging folder is removed, so a
-    failure half way leaves every export in place for the next try.
+    ``relative`` is the item's path in the content drop; without it the original file name is used. The copy
+    streams, also between different stores (e.g. an ``s3://`` export into a ``gs://`` CMS bucket).
     """
-    target_langs = item["target_langs"]
-    delivered: dict[str, str] = {}
-    for uri in exported:
-        source = ObjectStoragePath(uri)
-        lang = language_of(source.name, target_langs)
-        if lang is None:
-            raise ValueError(f"cannot tell the target language of exported file {uri!r} ({target_langs=})")
-        target = delivery_path(cms_import, lang, item["path"])
-        target.parent.mkdir(parents=True, exist_ok=True)
-        source.copy(target)
-        delivered[lang] = str(target)
-    missing = sorted(set(target_langs) - set(delivered))
+    source = ObjectStoragePath(uri)
+    original, lang = split_language(source.name)
+    target = delivery_path(cms_import, lang, relative or original)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source.copy(target)
+    return lang, str(target)
+
+
+def deliver(exported: Iterable[str], item: ContentItem, cms_import: ObjectStoragePath) -> dict[str, str]:
+    """Deliver every language of one item, then drop its staging folder; returns ``{language: URI}``.
+
+    Staging is removed only after every copy succeeded, so a failure half way leaves the exports in place
+    for the next try.
+    """
+    delivered = dict(deliver_file(uri, cms_import, item["path"]) for uri in exported)
+    missing = {lang.lower() for lang in item["target_langs"]} - {lang.lower() for lang in delivered}
     if missing:
-        raise ValueError(f"the export of {item['path']!r} has no file for {', '.join(missing)}")
+        raise ValueError(f"the export of {item['path']!r} has no file for {', '.join(sorted(missing))}")
     staging = ObjectStoragePath(item["staging"])
     if staging.exists():
         staging.rmdir(recursive=True)
+    if not any(staging.parent.iterdir()):
+        staging.parent.rmdir()
     return delivered
 
 
-def manifest_entry(item: ContentItem, languages: Sequence[str], translate5_task_id: int) -> dict[str, Any]:
+def manifest_entry(
+    item: ContentItem, languages: Sequence[str], translate5_task_id: int | None = None
+) -> dict[str, Any]:
     return {
         "sha256": item["sha256"],
         "languages": sorted(languages),

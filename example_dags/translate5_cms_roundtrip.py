@@ -22,34 +22,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import content_drop
-from airflow.sdk import Param, dag, task
-from content_drop import ContentItem, poke_interval
+from airflow.sdk import Param, dag, get_current_context, task
+from content_drop import ContentItem, export_kwargs, poke_interval, translate5_id, upload_kwargs
 
 from airflow_provider_translate5.operators import Translate5ExportOperator, Translate5UploadTaskOperator
 from airflow_provider_translate5.sensors import Translate5ImportSensor, Translate5WorkflowEndedSensor
 
-log = logging.getLogger(__name__)
-
-
-def upload_kwargs(item: ContentItem) -> dict[str, Any]:
-    """Arguments of one mapped upload (plain function: ``XComArg.map`` callables must not be tasks)."""
-    return {
-        "source": item["source"],
-        "task_name": item["task_name"],
-        "foreign_id": item["foreign_id"],
-        "source_lang": item["source_lang"],
-        "target_lang": item["target_langs"],
-    }
-
-
-def translate5_id(upload_result: dict[str, Any]) -> int:
-    """The project (or task) id an upload returned: sensors and export accept either."""
-    return int(upload_result["id"])
-
-
-def export_kwargs(pair: tuple[dict[str, Any], ContentItem]) -> dict[str, Any]:
-    upload_result, item = pair
-    return {"translate5_task_id": translate5_id(upload_result), "destination": item["staging"]}
+log = logging.getLogger("airflow.task")  # the logger Airflow shows in task logs
 
 
 @dag(
@@ -78,8 +57,9 @@ def export_kwargs(pair: tuple[dict[str, Any], ContentItem]) -> dict[str, Any]:
 )
 def translate5_cms_roundtrip() -> None:
     @task
-    def find_changed_content(params: dict[str, Any]) -> list[ContentItem]:
+    def find_changed_content() -> list[ContentItem]:
         """List the content that needs translating; an empty list skips the rest of the run."""
+        params = get_current_context()["params"]
         drop = content_drop.folder(params["content_drop"], "translate5_content_drop", "content-drop")
         cms_import = content_drop.folder(params["cms_import"], "translate5_cms_import", "cms-import")
         items = content_drop.changed_items(drop, cms_import, params["source_lang"], params["target_langs"])
@@ -117,7 +97,6 @@ def translate5_cms_roundtrip() -> None:
         items: list[ContentItem],
         exports: list[list[str]],
         uploads: list[dict[str, Any]],
-        params: dict[str, Any],
     ) -> list[dict[str, Any]]:
         """Put the translations where the CMS imports them, record them in the manifest, and report.
 
@@ -125,14 +104,15 @@ def translate5_cms_roundtrip() -> None:
         """
         from airflow_provider_translate5.hooks import Translate5Hook
 
+        params = get_current_context()["params"]
         cms_import = content_drop.folder(params["cms_import"], "translate5_cms_import", "cms-import")
         hook = Translate5Hook()
         client = hook.get_conn()
         manifest = content_drop.read_manifest(cms_import)
         summaries = []
-        for item, exported, upload_result in zip(items, exports, uploads, strict=True):
-            files = content_drop.deliver(exported, item, cms_import)
-            project_id = translate5_id(upload_result)
+        for index, item in enumerate(items):  # mapped tasks' results come in map index order
+            files = content_drop.deliver(exports[index], item, cms_import)
+            project_id = translate5_id(uploads[index])
             languages: dict[str, dict[str, Any]] = {}
             for t5_task in client.project_tasks(project_id):
                 lang = client.resolve_language(t5_task.target_lang or 0).rfc5646
@@ -157,7 +137,8 @@ def translate5_cms_roundtrip() -> None:
         content_drop.write_manifest(cms_import, manifest)
         return summaries
 
-    deliver(items, export.output, upload.output)
+    # mypy sees the XComArgs passed here; the task receives the lists they resolve to when it runs.
+    deliver(items, export.output, upload.output)  # type: ignore[arg-type]
 
 
 translate5_cms_roundtrip()

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from airflow_provider_translate5.hooks.translate5 import Translate5ConnectionError, Translate5Hook
+from airflow_provider_translate5.hooks.translate5 import Translate5ConnectionConfigError, Translate5Hook
 
 TOKEN = "7:" + "a" * 36
 
@@ -58,7 +58,7 @@ def test_bad_connection_is_named_before_any_http_call(
     monkeypatch: pytest.MonkeyPatch, fields: dict[str, object], message: str
 ) -> None:
     _set_conn(monkeypatch, **fields)
-    with pytest.raises(Translate5ConnectionError, match=message):
+    with pytest.raises(Translate5ConnectionConfigError, match=message):
         Translate5Hook().get_conn()
 
 
@@ -74,3 +74,51 @@ def test_task_url_points_into_the_translate5_ui(monkeypatch: pytest.MonkeyPatch)
     _set_conn(monkeypatch, host="https://t5.example.org/")
     assert Translate5Hook().task_url(42).startswith("https://t5.example.org/editor/")
     assert "42" in Translate5Hook().task_url("42")
+
+
+@pytest.mark.integration
+def test_test_connection_succeeds_against_a_translate5_server(translate5_connection: str) -> None:
+    ok, message = Translate5Hook(translate5_connection).test_connection()
+    assert ok, message
+    assert "manager" in message  # the login the simulator's app token belongs to
+
+
+@pytest.mark.integration
+def test_test_connection_rides_out_maintenance_pages(translate5_simulator, translate5_connection: str) -> None:
+    from airflow_provider_translate5.client import RetryPolicy
+
+    translate5_simulator.faults.maintenance(3)
+    hook = Translate5Hook(translate5_connection, retry=RetryPolicy(backoff=0.01, jitter=False))
+    ok, message = hook.test_connection()
+    assert ok, message
+    assert translate5_simulator.faults.pending() == []
+
+
+@pytest.mark.integration
+def test_test_connection_reports_a_wrong_token_without_leaking_it(
+    translate5_simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong = "99:" + "Z" * 36
+    conn = {"conn_type": "translate5", "host": translate5_simulator.base_url, "password": wrong}
+    monkeypatch.setenv("AIRFLOW_CONN_TRANSLATE5_DEFAULT", json.dumps(conn))
+    ok, message = Translate5Hook().test_connection()
+    assert not ok
+    assert "401" in message or "token" in message.lower()
+    assert wrong not in message
+
+
+def test_a_plain_password_is_refused_before_any_http_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    _set_conn(monkeypatch, host="https://t5.invalid", password="my-secret-password")
+    ok, message = Translate5Hook().test_connection()
+    assert not ok
+    assert "app token" in message.lower()
+    assert "my-secret-password" not in message
+
+
+@pytest.mark.integration
+async def test_triggers_get_the_same_client_without_blocking(translate5_connection: str) -> None:
+    import asyncio
+
+    client = await Translate5Hook(translate5_connection).aget_conn()
+    state = await asyncio.to_thread(client.whoami)
+    assert state["state"] == "authenticated"

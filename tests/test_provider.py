@@ -23,7 +23,9 @@ def providers_manager():
 def test_provider_is_discovered_with_its_connection_type(providers_manager) -> None:
     info = providers_manager.providers["airflow-provider-translate5"]
     assert info.version == airflow_provider_translate5.__version__
-    hook = providers_manager.hooks["translate5"]
+    from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
+
+    hook = ProvidersManagerTaskRuntime().hooks["translate5"]
     assert hook.hook_class_name == "airflow_provider_translate5.hooks.translate5.Translate5Hook"
     assert hook.connection_testable
 

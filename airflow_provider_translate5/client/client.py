@@ -64,15 +64,15 @@ def _non_empty(value: str | None, what: str) -> str:
     return value
 
 
-def _is_single_source(files: object) -> bool:
-    if isinstance(files, (str, os.PathLike, UploadFile)):
-        return True
-    return (
+def _sources(files: Any) -> list[Any]:
+    """One upload source or several; a ``(name, fileobj)`` tuple is one source, not two."""
+    single = isinstance(files, (str, os.PathLike, UploadFile)) or (
         isinstance(files, tuple)
         and len(files) == 2
         and isinstance(files[0], str)
         and hasattr(files[1], "read")
     )
+    return list(files) if not single and isinstance(files, (list, tuple)) else [files]
 
 
 def _rfc5646(code: str, what: str) -> str:
@@ -318,7 +318,7 @@ class Translate5Client:
                     yield task
             start += len(page.rows)
             # translate5's total counts all matches before paging; a short or empty page also ends the list.
-            if not page.rows or len(page.rows) < page_size or start >= page.total:
+            if start >= page.total:
                 return
 
     def get_task(self, task_id: int | str) -> Task:
@@ -374,7 +374,7 @@ class Translate5Client:
         upload starts. The returned task's ``project_tasks`` is always a list (``[task]`` for one target).
         """
         _non_empty(task_name, "task_name")
-        sources: list[UploadSource] = [files] if _is_single_source(files) else list(files)  # type: ignore[list-item,arg-type]
+        sources = _sources(files)
         if not sources:
             raise Translate5ValueError("create_task needs at least one file")
         prepared = [prepare_upload(source, "import file") for source in sources]

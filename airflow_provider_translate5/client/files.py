@@ -104,9 +104,36 @@ def filename_from_content_disposition(header: str | None) -> str | None:
     return None
 
 
+class _Remaining:
+    """A file from its start position to its end, as MultipartEncoder reads it.
+
+    requests-toolbelt copies anything with ``getvalue`` (BytesIO) into memory from offset 0; this
+    wrapper keeps every upload streamed and honours the start position. ``len`` must shrink while
+    the encoder reads.
+    """
+
+    def __init__(self, fileobj: BinaryIO, end: int) -> None:
+        self._fileobj = fileobj
+        self._end = end
+
+    @property
+    def len(self) -> int:
+        return max(self._end - self._fileobj.tell(), 0)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._fileobj.read(size if size is not None and size >= 0 else self.len)
+
+
+def _seekable(fileobj: IO[Any]) -> bool:
+    try:
+        return bool(fileobj.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
 @dataclass(frozen=True)
 class PreparedUpload:
-    """A validated upload that can be opened again for every attempt (retries, re-authentication)."""
+    """A validated upload, opened afresh (files rewound) for every attempt: retries, re-authentication."""
 
     filename: str
     content_type: str
@@ -114,37 +141,18 @@ class PreparedUpload:
     fileobj: BinaryIO | None = None
     start: int = 0
 
-    @property
-    def rewindable(self) -> bool:
-        return self.path is not None or self._seekable(self.fileobj)
-
-    @staticmethod
-    def _seekable(fileobj: IO[Any] | None) -> bool:
-        try:
-            return fileobj is not None and fileobj.seekable()
-        except (AttributeError, OSError, ValueError):
-            return False
-
-    def open(self, stack: contextlib.ExitStack) -> BinaryIO:
-        """The file positioned at its start; files opened here are closed when ``stack`` closes."""
-        if self.path is not None:
-            return stack.enter_context(self.path.open("rb"))
-        assert self.fileobj is not None
-        if self._seekable(self.fileobj):
-            self.fileobj.seek(self.start)
-        return self.fileobj
-
-
-def _size_of(fileobj: BinaryIO, start: int) -> int | None:
-    if not PreparedUpload._seekable(fileobj):
-        return None
-    end = fileobj.seek(0, os.SEEK_END)
-    fileobj.seek(start)
-    return end - start
+    def open(self, stack: contextlib.ExitStack) -> _Remaining:
+        """The content from its start; files opened here are closed when ``stack`` closes."""
+        handle = stack.enter_context(self.path.open("rb")) if self.path is not None else self.fileobj
+        assert handle is not None
+        start = 0 if self.path is not None else self.start
+        end = handle.seek(0, os.SEEK_END)
+        handle.seek(start)
+        return _Remaining(handle, end)
 
 
 def prepare_upload(source: UploadSource, what: str = "file") -> PreparedUpload:
-    """Check an upload before any HTTP call: it must exist and must not be empty."""
+    """Check an upload before any HTTP call: it must exist, be re-readable and not be empty."""
     if isinstance(source, UploadFile):
         filename, fileobj, content_type = source.filename, source.fileobj, source.content_type
     elif isinstance(source, tuple) and len(source) == 2:
@@ -161,13 +169,16 @@ def prepare_upload(source: UploadSource, what: str = "file") -> PreparedUpload:
             f"{what} must be a path, a (filename, file object) tuple or an UploadFile, "
             f"got {type(source).__name__}"
         )
-    if not hasattr(fileobj, "read"):
-        raise Translate5ValueError(
-            f"{what} {filename!r}: {type(fileobj).__name__} is not a readable file object"
-        )
     filename = safe_filename(str(filename), default="upload")
-    start = fileobj.tell() if PreparedUpload._seekable(fileobj) else 0
-    if _size_of(fileobj, start) == 0:
+    if not hasattr(fileobj, "read") or not _seekable(fileobj):
+        raise Translate5ValueError(
+            f"{what} {filename!r}: need a seekable binary file object (its size is sent up front and it is "
+            "read again on a retry); pass a path or spool the data to a temporary file first"
+        )
+    start = fileobj.tell()
+    end = fileobj.seek(0, os.SEEK_END)
+    fileobj.seek(start)
+    if end <= start:
         raise Translate5ValueError(f"{what} {filename!r} is empty; translate5 would reject it (E1026)")
     return PreparedUpload(
         filename=filename, content_type=content_type or _guess_type(filename), fileobj=fileobj, start=start

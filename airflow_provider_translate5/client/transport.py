@@ -238,8 +238,11 @@ class Transport:
         if version:
             self.server_version = version
         for cookie in response.cookies:
-            if cookie.name == SESSION_COOKIE:
+            if cookie.name == SESSION_COOKIE and cookie.value:
                 self._learn_secret(cookie.value)
+                # requests stores it too when the answer came from a real socket; adapters that do not
+                # (test doubles, custom transports) must not turn every call into a new server session.
+                self._session.cookies.set_cookie(cookie)
 
     def login(self) -> None:
         """Open a session with the app token as password; from then on the cookie alone authenticates."""
@@ -376,8 +379,7 @@ class Transport:
             idempotent = method in _IDEMPOTENT_METHODS
         url = self.url_for(path)
         shown = self.redact(urlsplit(url).path)
-        rewindable = all(upload.rewindable for _name, upload in uploads)
-        attempts = self.retry.max_attempts if retry and rewindable else 1
+        attempts = self.retry.max_attempts if retry else 1
         attempt, reauthenticated = 0, False
         while True:
             attempt += 1
@@ -409,7 +411,6 @@ class Transport:
                 response.status_code == 401
                 and authenticate
                 and not reauthenticated
-                and rewindable
                 and (sent_cookie or self.session_mode)
             ):
                 # The session expired or was dropped: open a fresh one and try once more.

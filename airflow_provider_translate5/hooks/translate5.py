@@ -24,7 +24,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
-class Translate5ConnectionError(ValueError):
+class Translate5ConnectionConfigError(ValueError):
     """The Airflow connection cannot describe a translate5 server (raised before any HTTP call)."""
 
 
@@ -37,16 +37,16 @@ def _as_bool(value: Any, name: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise Translate5ConnectionError(f"connection extra {name!r} must be true or false, got {value!r}")
+    raise Translate5ConnectionConfigError(f"connection extra {name!r} must be true or false, got {value!r}")
 
 
 def _as_seconds(value: Any, name: str) -> float:
     try:
         seconds = float(value)
     except (TypeError, ValueError):
-        raise Translate5ConnectionError(f"connection extra {name!r} must be a number of seconds, got {value!r}")
+        raise Translate5ConnectionConfigError(f"connection extra {name!r} must be a number of seconds, got {value!r}")
     if seconds <= 0:
-        raise Translate5ConnectionError(f"connection extra {name!r} must be positive, got {value!r}")
+        raise Translate5ConnectionConfigError(f"connection extra {name!r} must be positive, got {value!r}")
     return seconds
 
 
@@ -58,12 +58,12 @@ def client_kwargs_from_connection(conn: Connection, extra: Mapping[str, Any]) ->
     conn_id = conn.conn_id
     host = (conn.host or "").strip()
     if not host:
-        raise Translate5ConnectionError(
+        raise Translate5ConnectionConfigError(
             f"connection {conn_id!r} has no host: set it to the translate5 base URL, e.g. https://translate5.example.org"
         )
     parts = urlsplit(host)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise Translate5ConnectionError(
+        raise Translate5ConnectionConfigError(
             f"connection {conn_id!r}: host {host!r} is not a base URL with scheme; use e.g. "
             f"https://{host.split('://')[-1].strip('/') or 'translate5.example.org'} (in an AIRFLOW_CONN_ environment "
             "variable use the JSON form, which can hold a scheme in the host)"
@@ -76,7 +76,7 @@ def client_kwargs_from_connection(conn: Connection, extra: Mapping[str, Any]) ->
         host = f"{parts.scheme}://{parts.netloc}:{conn.port}{parts.path}"
     token = conn.password
     if not token:
-        raise Translate5ConnectionError(
+        raise Translate5ConnectionConfigError(
             f"connection {conn_id!r} has no password: put the translate5 app token there "
             "(create one with `./translate5.sh auth:apptoken:add LOGIN \"Airflow\"` or in the translate5 UI)"
         )
@@ -88,7 +88,7 @@ def client_kwargs_from_connection(conn: Connection, extra: Mapping[str, Any]) ->
     ca_bundle = extra.get("ca_bundle")
     if ca_bundle:
         if verify is False:
-            raise Translate5ConnectionError(
+            raise Translate5ConnectionConfigError(
                 f"connection {conn_id!r} sets both verify=false and ca_bundle; choose one"
             )
         verify = str(ca_bundle)
@@ -103,9 +103,9 @@ def client_kwargs_from_connection(conn: Connection, extra: Mapping[str, Any]) ->
             try:
                 proxies = json.loads(proxies)
             except ValueError:
-                raise Translate5ConnectionError(f"connection {conn_id!r}: extra 'proxies' is not a JSON object")
+                raise Translate5ConnectionConfigError(f"connection {conn_id!r}: extra 'proxies' is not a JSON object")
         if not isinstance(proxies, Mapping):
-            raise Translate5ConnectionError(f"connection {conn_id!r}: extra 'proxies' must be a JSON object")
+            raise Translate5ConnectionConfigError(f"connection {conn_id!r}: extra 'proxies' must be a JSON object")
         kwargs["proxies"] = {str(k): str(v) for k, v in proxies.items()}
     return kwargs
 

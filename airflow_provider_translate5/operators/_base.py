@@ -7,12 +7,12 @@ them often, so the hook, the client and ``requests`` are loaded only when a task
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow.sdk import conf
+from airflow.sdk import BaseOperatorLink, conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
 from airflow_provider_translate5.links import TASK_ID_XCOM_KEY, TASK_URL_XCOM_KEY, Translate5TaskLink
@@ -76,8 +76,8 @@ def check_trigger_event(event: Mapping[str, Any] | None) -> Mapping[str, Any]:
 class Translate5Mixin:
     """Hook, connection id and the "translate5 task" link for operators and sensors alike."""
 
-    operator_extra_links = (Translate5TaskLink(),)
-    ui_color: ClassVar[str] = "#d9ecf7"
+    operator_extra_links: Collection[BaseOperatorLink] = (Translate5TaskLink(),)
+    ui_color: str = "#d9ecf7"
 
     translate5_conn_id: str
 

@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path, PurePosixPath
-from typing import IO, TYPE_CHECKING, Any, Union
+from typing import IO, TYPE_CHECKING, Any, Union, cast
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
@@ -84,15 +84,15 @@ def upload_sources(
     """
     from airflow_provider_translate5.client import UploadFile
 
-    items = [sources] if is_single(sources) else sources
+    items: Sequence[PathLike] = [sources] if is_single(sources) else sources  # type: ignore[list-item,assignment]
     with ExitStack() as stack:
         prepared: list[str | os.PathLike[str] | UploadFile] = []
-        for item in items:  # type: ignore[union-attr]
+        for item in items:
             path = to_path(item)
             if isinstance(path, Path):
                 prepared.append(path)
             else:
-                fileobj = stack.enter_context(path.open("rb"))
+                fileobj = stack.enter_context(path.open("rb"))  # type: ignore[no-untyped-call]
                 prepared.append(UploadFile(path.name, fileobj))
         yield prepared
 
@@ -113,9 +113,9 @@ def atomic_write(target: AnyPath, chunks: Iterable[bytes]) -> str:
             for chunk in chunks:
                 out.write(chunk)
         if isinstance(target, Path):
-            os.replace(temp, target)
+            os.replace(cast("Path", temp), target)  # atomic on one file system
         else:
-            temp.rename(target)
+            temp.rename(target)  # type: ignore[arg-type]
     except BaseException:
         with suppress(OSError):
             temp.unlink()
@@ -171,7 +171,7 @@ def check_archive(
             raise UnsafeArchiveError(f"archive member {name!r} is a symbolic link")
         if info.is_dir():
             continue
-        if mode and not stat.S_ISREG(mode):
+        if stat.S_IFMT(mode) not in (0, stat.S_IFREG):  # many tools store permissions without a type
             raise UnsafeArchiveError(f"archive member {name!r} is not a regular file")
         relative = safe_member_path(name)
         key = relative.as_posix().lower()

@@ -564,17 +564,18 @@ class Translate5ExportOperator(Translate5BaseOperator):
     def _extract(self, chunks: Any, folder: AnyPath) -> list[str]:
         from airflow_provider_translate5.operators import _files
 
-        limits = {
-            "max_total_size": self.max_unzipped_size or _files.DEFAULT_MAX_UNZIPPED_SIZE,
-            "max_ratio": self.max_compression_ratio or _files.DEFAULT_MAX_COMPRESSION_RATIO,
-            "max_members": self.max_zip_members or _files.DEFAULT_MAX_ZIP_MEMBERS,
-        }
         with _files.local_temp_file(".zip") as archive:
             with archive.open("wb") as out:
                 for chunk in chunks:
                     out.write(chunk)
             try:
-                return _files.extract_archive(archive, folder, **limits)
+                return _files.extract_archive(
+                    archive,
+                    folder,
+                    max_total_size=self.max_unzipped_size or _files.DEFAULT_MAX_UNZIPPED_SIZE,
+                    max_ratio=self.max_compression_ratio or _files.DEFAULT_MAX_COMPRESSION_RATIO,
+                    max_members=self.max_zip_members or _files.DEFAULT_MAX_ZIP_MEMBERS,
+                )
             except _files.UnsafeArchiveError as exc:
                 raise AirflowFailException(f"Refusing to extract the export: {exc}") from exc
 

@@ -123,7 +123,10 @@ def _build(ctx: Ctx, task: Task, params: dict[str, str]) -> Response:
     filename = f"{name} - with tracked changes.zip" if diff else f"{name}.zip"
     if generated is not None and fmt == "":
         length, body = content.generated_zip(generated, f"generated_{target}.txt", target)
-        headers = [("Content-Type", "application/zip"), ("Content-Disposition", content_disposition(filename))]
+        headers = [
+            ("Content-Type", "application/zip"),
+            ("Content-Disposition", content_disposition(filename)),
+        ]
         return Response(200, headers, body, length=length)
     guid_dir_param = params.get("taskguiddirectory")
     guid_dir = ctx.config.taskguiddirectory if guid_dir_param is None else guid_dir_param in ("1", "true")

@@ -7,8 +7,6 @@ the demo MT service translate5 ships for tests.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import time
 from typing import Any
@@ -27,10 +25,10 @@ FILE_LIFETIME = 7 * 24 * 3600
 
 def _languages(ctx: Ctx, *names: str) -> list[str]:
     values = [str(ctx.req.param(n) or "").strip() for n in names]
-    errors = [(n, REQUIRED_MSG) for n, v in zip(names, values) if not v]
+    errors = [(n, REQUIRED_MSG) for n, v in zip(names, values, strict=True) if not v]
     errors += [
         (n, f'The language "{v}" is not valid.')
-        for n, v in zip(names, values)
+        for n, v in zip(names, values, strict=True)
         if v and not catalog.resolve_language(v)
     ]
     if errors:
@@ -42,7 +40,7 @@ def translate(ctx: Ctx, _: re.Match[str]) -> Response:
     text = ctx.req.param("text")
     if not text:
         raise ApiError.validation([("text", REQUIRED_MSG)])
-    source, target = _languages(ctx, "source", "target")
+    _source, target = _languages(ctx, "source", "target")
     wanted = [t.strip() for t in (ctx.req.param("langresType") or "").split(",") if t.strip()]
     ids = [i.strip() for i in (ctx.req.param("langresId") or "").split(",") if i.strip()]
     if (wanted and SERVICE not in wanted) or (ids and str(RESOURCE_ID) not in ids):
@@ -67,10 +65,7 @@ def _uploaded_file(ctx: Ctx) -> UploadedFile:
     if not name or data is None:
         raise ApiError.validation([("file", "No file was uploaded.")])
     path = ctx.upload_dir / "fileData.bin"
-    try:
-        raw = base64.b64decode(data, validate=True) if ctx.req.param("fileDataBase64") == "1" else data.encode()
-    except binascii.Error:
-        raw = data.encode()
+    raw = data.encode("utf-8")  # the file content itself, sent as a plain POST string
     path.write_bytes(raw)
     return UploadedFile("fileData", name, path, len(raw))
 

@@ -16,7 +16,7 @@ ENTITY_VERSION_HEADER = "Mqi-Entity-Version"
 
 def _check_version(ctx: Ctx, task: Task, data: dict[str, Any]) -> None:
     """Jobs DO honour the task's entityVersion (header or data), unlike task DELETE (§5.4, §7.2)."""
-    sent = ctx.req.headers.get(ENTITY_VERSION_HEADER)
+    sent = ctx.req.header(ENTITY_VERSION_HEADER)
     if sent is None and data.get("entityVersion") is not None:
         sent = str(data["entityVersion"])
     if sent is not None and sent.strip() != str(task.row["entityVersion"]):
@@ -110,7 +110,9 @@ def job_put(ctx: Ctx, match: re.Match[str]) -> Response:
 def _delete(ctx: Ctx, task: Task, job: dict[str, Any]) -> Response:
     _check_version(ctx, task, {})
     if job["state"] == "edit" and ctx.req.param("force") is None:
-        raise ApiError.coded(409, "E1061", "The job can not be removed, the user is editing the task right now.")
+        raise ApiError.coded(
+            409, "E1061", "The job can not be removed, the user is editing the task right now."
+        )
     del ctx.store.jobs[job["id"]]
     task.row["userCount"] = len(ctx.store.task_jobs(task))
     ctx.store.touch(task)

@@ -225,7 +225,7 @@ def task_create(ctx: Ctx, _: re.Match[str]) -> Response:
     common = _normalise(values)
     common.update(
         {
-            "taskName": req.param("taskName", "").strip(),
+            "taskName": (req.param("taskName") or "").strip(),
             "workflow": workflow,
             "customerId": customer.id,
             "sourceLang": source,
@@ -283,9 +283,9 @@ def task_put(ctx: Ctx, match: re.Match[str]) -> Response:
         if task.is_project:
             raise ApiError.coded(409, "E1284", "Projects can not be edited or opened.")
         has_state = "state" in data or "userState" in data
-        if not has_state and data.get("entityVersion") is not None:
-            if str(data["entityVersion"]) != str(task.row["entityVersion"]):
-                raise ApiError.version_conflict()
+        version = data.get("entityVersion")
+        if not has_state and version is not None and str(version) != str(task.row["entityVersion"]):
+            raise ApiError.version_conflict()
         values = {k: data[k] for k in EDITABLE_FIELDS if k in data}
         errors = _validate_fields(values)
         if "state" in data and data["state"] not in PUT_STATES:

@@ -10,7 +10,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 from urllib.parse import parse_qs
 
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -21,10 +21,15 @@ CHUNK = 1 << 16
 MAX_FORM_BYTES = 64 << 20  # non-multipart bodies are read into memory; bigger ones are refused
 
 
+class _Stream(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
 class BodyReader:
     """Reads exactly one request body (Content-Length or chunked) so keep-alive connections stay in sync."""
 
-    def __init__(self, rfile: BinaryIO, length: int | None, chunked: bool) -> None:
+    def __init__(self, rfile: _Stream, length: int | None, chunked: bool) -> None:
         self._rfile = rfile
         self._remaining = length or 0
         self._chunked = chunked
@@ -49,7 +54,10 @@ class BodyReader:
             size_line = self._rfile.readline(1024)
             if not size_line:
                 raise ConnectionError("client closed the connection mid-body")
-            size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+            try:
+                size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+            except ValueError:
+                raise ConnectionError("malformed chunked request body") from None
             if size == 0:
                 while self._rfile.readline(1024) not in (b"\r\n", b"\n", b""):
                     pass  # trailers
@@ -171,7 +179,9 @@ class _PartCollector:
         window = self._tail + bytes(view[:16])
         self._units += window.count(b"<trans-unit") + window.count(b"<unit ")
         if end - start > 16:
-            self._units += data.count(b"<trans-unit", start + 16, end) + data.count(b"<unit ", start + 16, end)
+            self._units += data.count(b"<trans-unit", start + 16, end) + data.count(
+                b"<unit ", start + 16, end
+            )
         self._tail = bytes(view[-10:])
 
     def _part_end(self) -> None:
@@ -180,7 +190,8 @@ class _PartCollector:
             return
         self._fh.close()
         self._fh = None
-        assert self._path is not None and self._filename is not None
+        assert self._path is not None
+        assert self._filename is not None
         if self._filename == "" and self._size == 0:  # browser-style "no file chosen" part
             self._path.unlink()
             return

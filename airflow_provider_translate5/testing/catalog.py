@@ -72,7 +72,7 @@ _BY_LCID = {row[2]: row for row in _LANGUAGES}
 
 
 def resolve_language(value: str | int | None) -> int:
-    """LanguageResolver: numeric id, RFC 5646 (case-insensitive, MySQL collation) or ``lcid-<n>``; 0 = unknown."""
+    """LanguageResolver: numeric id, RFC 5646 (case-insensitive like MySQL) or ``lcid-<n>``; 0 = unknown."""
     if value is None:
         return 0
     text = str(value).strip()
@@ -160,10 +160,92 @@ VALID_TRIGGERS = (
 
 # Core parsers + the default Okapi bconf mapping (translate5-api.md §3.2).
 SUPPORTED_EXTENSIONS = frozenset(
-    """xlf xlif xliff mxliff mqxliff sdlxliff xml transit xlfzend zxliff testcase zip vsdx properties pptx pptm
-    ppsx ppsm potx potm csv rdf idml srt pdf txt yaml yml ttx php markdown md odt ods odp odg ott ots otp otg cpp
-    c h java py m wcml lang tmx wxl json ts po tex stringsdict strings resx xlsx xlsm xltx xltm docx docm dotx
-    dotm mif dita ditamap xini icml html htm xhtml xhtm rtf txp txml rkm rkp dtd sdlrpx sdlppx pentm tbx""".split()
+    [
+        "xlf",
+        "xlif",
+        "xliff",
+        "mxliff",
+        "mqxliff",
+        "sdlxliff",
+        "xml",
+        "transit",
+        "xlfzend",
+        "zxliff",
+        "testcase",
+        "zip",
+        "vsdx",
+        "properties",
+        "pptx",
+        "pptm",
+        "ppsx",
+        "ppsm",
+        "potx",
+        "potm",
+        "csv",
+        "rdf",
+        "idml",
+        "srt",
+        "pdf",
+        "txt",
+        "yaml",
+        "yml",
+        "ttx",
+        "php",
+        "markdown",
+        "md",
+        "odt",
+        "ods",
+        "odp",
+        "odg",
+        "ott",
+        "ots",
+        "otp",
+        "otg",
+        "cpp",
+        "c",
+        "h",
+        "java",
+        "py",
+        "m",
+        "wcml",
+        "lang",
+        "tmx",
+        "wxl",
+        "json",
+        "ts",
+        "po",
+        "tex",
+        "stringsdict",
+        "strings",
+        "resx",
+        "xlsx",
+        "xlsm",
+        "xltx",
+        "xltm",
+        "docx",
+        "docm",
+        "dotx",
+        "dotm",
+        "mif",
+        "dita",
+        "ditamap",
+        "xini",
+        "icml",
+        "html",
+        "htm",
+        "xhtml",
+        "xhtm",
+        "rtf",
+        "txp",
+        "txml",
+        "rkm",
+        "rkp",
+        "dtd",
+        "sdlrpx",
+        "sdlppx",
+        "pentm",
+        "tbx",
+    ]
 )
 XLIFF_EXTENSIONS = frozenset({"xlf", "xlif", "xliff", "mxliff", "mqxliff", "sdlxliff"})
 

@@ -18,7 +18,7 @@ class SimulatorConfig:
     numbers_as_strings: bool = False
     """Send numeric DB columns as JSON strings ("4"), like servers on PHP < 8.1."""
     filelist_as_list: bool = False
-    """InstantTranslate filelist: ``allPretranslatedFiles`` as a list (Blackbird's model) instead of a dict."""
+    """InstantTranslate filelist: ``allPretranslatedFiles`` as a list (Blackbird's model), not a dict."""
     callback_url: str | None = None
     """runtimeOptions.import.callbackUrl: the task row is POSTed here after each task import."""
     latency: float = 0.0
@@ -30,8 +30,8 @@ class SimulatorConfig:
     initial_task_state: str = "open"
     """runtimeOptions.import.initialTaskState: ``open`` or ``unconfirmed`` after a successful import."""
     require_accept_json: bool = False
-    """Answer 415 to API calls whose Accept header lacks "json" (unconfirmed real behaviour, off by default)."""
-    password: str = "asdfasdf"
+    """Answer 415 to API calls whose Accept header lacks "json" (unconfirmed real behaviour, so off)."""
+    password: str = "asdfasdf"  # noqa: S105 - the documented demo password
     """The manager user's real password (a password session is CSRF-blocked outside session/export calls)."""
 
     def update(self, **knobs: Any) -> None:

@@ -16,15 +16,38 @@ import zlib
 from collections.abc import Iterator
 from html import escape
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from airflow_provider_translate5.testing.catalog import XLIFF_EXTENSIONS, extension
 
 READ_SIZE = 1 << 16
 TEXT_EXTENSIONS = frozenset(
-    """txt csv md markdown srt yaml yml tex c cpp h java py m php lang strings ts dtd rtf""".split()
+    [
+        "txt",
+        "csv",
+        "md",
+        "markdown",
+        "srt",
+        "yaml",
+        "yml",
+        "tex",
+        "c",
+        "cpp",
+        "h",
+        "java",
+        "py",
+        "m",
+        "php",
+        "lang",
+        "strings",
+        "ts",
+        "dtd",
+        "rtf",
+    ]
 )
-MARKUP_EXTENSIONS = frozenset({"xml", "html", "htm", "xhtml", "xhtm", "dita", "ditamap", "resx", "tmx", "idml"})
+MARKUP_EXTENSIONS = frozenset(
+    {"xml", "html", "htm", "xhtml", "xhtm", "dita", "ditamap", "resx", "tmx", "idml"}
+)
 XLIFF_LIKE = XLIFF_EXTENSIONS | {"xlfzend", "zxliff"}
 
 _UNIT_START = re.compile(r"<(trans-unit|unit)[\s>]")
@@ -58,7 +81,7 @@ def _fill_targets(block: str, mark: str) -> str:
     return _SOURCE_TARGET.sub(replace, block)
 
 
-def _iter_text(src: BinaryIO) -> Iterator[str]:
+def _iter_text(src: IO[bytes]) -> Iterator[str]:
     while True:
         data = src.read(READ_SIZE)
         if not data:
@@ -66,7 +89,7 @@ def _iter_text(src: BinaryIO) -> Iterator[str]:
         yield data.decode("utf-8", "surrogateescape")
 
 
-def _stream_xliff(src: BinaryIO, dst: BinaryIO, target_rfc: str) -> None:
+def _stream_xliff(src: IO[bytes], dst: IO[bytes], target_rfc: str) -> None:
     """Fill targets unit by unit; only one unit (plus one read block) is ever buffered."""
     mark = marker(target_rfc)
     buffer = ""
@@ -130,7 +153,7 @@ def is_translatable(filename: str) -> bool:
     return ext in XLIFF_LIKE or ext in TEXT_EXTENSIONS or ext in MARKUP_EXTENSIONS or ext in {"json", "po"}
 
 
-def pseudo_translate(src_path: Path, filename: str, dst: BinaryIO, target_rfc: str) -> None:
+def pseudo_translate(src_path: Path, filename: str, dst: IO[bytes], target_rfc: str) -> None:
     """Write the pseudo translation of one work file to ``dst``."""
     ext = extension(filename)
     with src_path.open("rb") as src:
@@ -177,7 +200,7 @@ def iter_sources(src_path: Path, filename: str, limit: int | None = None) -> Ite
                     return
 
 
-def write_xliff2(src_path: Path, filename: str, dst: BinaryIO, source_rfc: str, target_rfc: str) -> None:
+def write_xliff2(src_path: Path, filename: str, dst: IO[bytes], source_rfc: str, target_rfc: str) -> None:
     mark = escape(marker(target_rfc))
     dst.write(
         (
@@ -276,7 +299,9 @@ def xlsx_task_guid(path: Path) -> str | None:
 
 def _dos_time(now: float) -> tuple[int, int]:
     t = time.localtime(now)
-    return (t.tm_hour << 11) | (t.tm_min << 5) | (t.tm_sec // 2), ((t.tm_year - 1980) << 9) | (t.tm_mon << 5) | t.tm_mday
+    return (t.tm_hour << 11) | (t.tm_min << 5) | (t.tm_sec // 2), ((t.tm_year - 1980) << 9) | (
+        t.tm_mon << 5
+    ) | t.tm_mday
 
 
 def generated_lines(size: int, target_rfc: str) -> Iterator[bytes]:
@@ -292,7 +317,7 @@ def generated_lines(size: int, target_rfc: str) -> Iterator[bytes]:
 
 
 def generated_zip(size: int, member: str, target_rfc: str) -> tuple[int, Iterator[bytes]]:
-    """A valid stored ZIP with one member of ``size`` bytes, streamed with a data descriptor (CRC at the end)."""
+    """A valid stored ZIP with one ``size``-byte member, streamed with a data descriptor (CRC at the end)."""
     if size >= 0xFFFFFFFF:
         raise ValueError("generated_export_size must stay below 4 GiB (no ZIP64 in the simulator)")
     name = member.encode()

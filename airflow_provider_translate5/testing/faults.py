@@ -45,7 +45,7 @@ class Fault:
 
 
 class Faults:
-    """``sim.faults``: add rules with the helpers below; each returns the rule (``.remaining`` counts down)."""
+    """``sim.faults``: add rules with the helpers below; each returns its rule (``remaining`` counts down)."""
 
     def __init__(self, expire_sessions: Callable[[], None]) -> None:
         self._lock = threading.Lock()
@@ -86,7 +86,12 @@ class Faults:
         )
 
     def maintenance(
-        self, count: int = 1, *, message: str = "Scheduled maintenance", method: str | None = None, path: str | None = None
+        self,
+        count: int = 1,
+        *,
+        message: str = "Scheduled maintenance",
+        method: str | None = None,
+        path: str | None = None,
     ) -> Fault:
         return self.add("maintenance", count, message=message, method=method, path=path)
 
@@ -95,7 +100,9 @@ class Faults:
     ) -> Fault:
         return self.add("rate_limit", count, retry_after=retry_after, method=method, path=path)
 
-    def latency(self, seconds: float, count: int = 1, *, method: str | None = None, path: str | None = None) -> Fault:
+    def latency(
+        self, seconds: float, count: int = 1, *, method: str | None = None, path: str | None = None
+    ) -> Fault:
         return self.add("latency", count, seconds=seconds, method=method, path=path)
 
     def drop_mid_body(self, count: int = 1, *, method: str | None = None, path: str | None = None) -> Fault:

@@ -154,9 +154,12 @@ def apply_sort(rows: list[dict[str, Any]], text: str | None, fields: Iterable[st
         direction = str(item.get("direction", "ASC")).upper()
         if direction not in ("ASC", "DESC"):
             continue
-        prop = item["property"]
-        result = sorted(result, key=lambda r, p=prop: _sort_key(r.get(p)), reverse=direction == "DESC")
+        result = sorted(result, key=_key_for(item["property"]), reverse=direction == "DESC")
     return result
+
+
+def _key_for(prop: str) -> Callable[[dict[str, Any]], tuple[int, Any]]:
+    return lambda row: _sort_key(row.get(prop))
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:

@@ -93,15 +93,18 @@ class Request:
     method: str
     path: str
     query: dict[str, list[str]]
-    headers: Mapping[str, str]
+    headers: dict[str, str]  # lower-cased names: HTTP header names are case-insensitive
     cookies: dict[str, str]
     form: dict[str, list[str]] = field(default_factory=dict)
     files: dict[str, list[UploadedFile]] = field(default_factory=dict)
     raw_json: bytes | None = None  # body when Content-Type was exactly application/json
 
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
     @property
     def accepts_json(self) -> bool:
-        return "json" in self.headers.get("Accept", "").lower()
+        return "json" in (self.header("Accept") or "").lower()
 
     def param(self, name: str, default: str | None = None) -> str | None:
         """A PHP-style parameter: POST field first, then query string (getAllParams merges both)."""
@@ -174,7 +177,11 @@ def _stringify_numbers(value: Any, key: str | None = None) -> Any:
 
 
 def json_response(
-    payload: Any, status: int = 200, *, numbers_as_strings: bool = False, headers: Sequence[tuple[str, str]] = ()
+    payload: Any,
+    status: int = 200,
+    *,
+    numbers_as_strings: bool = False,
+    headers: Sequence[tuple[str, str]] = (),
 ) -> Response:
     if numbers_as_strings:
         payload = _stringify_numbers(payload)
@@ -237,7 +244,7 @@ class ApiError(Exception):
         with_status: bool = False,
         extra: Mapping[str, Any] | None = None,
     ) -> ApiError:
-        """The inline validation shape (§1.1): ``errors`` is a list of ``{id, msg}`` and ``message`` is NOT OK."""
+        """The inline validation shape (§1.1): ``errors`` = list of ``{id, msg}``, ``message`` = NOT OK."""
         items = [{"id": field_id, "msg": msg} for field_id, msg in errors]
         payload: dict[str, Any] = {
             "errors": items,

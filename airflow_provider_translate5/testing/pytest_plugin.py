@@ -20,7 +20,7 @@ CONN_ID = "translate5_default"
 
 @pytest.fixture
 def translate5_simulator_options() -> dict[str, Any]:
-    """Knobs for ``translate5_simulator``; override this fixture (or parametrize indirectly) to change them."""
+    """Knobs for ``translate5_simulator``; override this fixture (or parametrize indirectly) to change."""
     return {"import_duration": 0.1}
 
 

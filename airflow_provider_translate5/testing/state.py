@@ -101,9 +101,9 @@ def _guid() -> str:
 DEFAULT_USERS = (
     User(1, "{00000000-0000-4000-8000-000000000001}", "manager", "Mister", "Manager",
          ("basic", "editor", "pm", "admin", "api", "instantTranslate", "instantTranslateWriteTm")),
-    User(2, "{00000000-0000-4000-8000-000000000002}", "translator1", "Tina", "Translator", ("basic", "editor")),
-    User(3, "{00000000-0000-4000-8000-000000000003}", "reviewer1", "Rick", "Reviewer", ("basic", "editor")),
-    User(4, "{00000000-0000-4000-8000-000000000004}", "translator2", "Tom", "Translator", ("basic", "editor")),
+    User(2, "{00000000-0000-4000-8000-000000000002}", "translator1", "Tina", "Translator", ("editor",)),
+    User(3, "{00000000-0000-4000-8000-000000000003}", "reviewer1", "Rick", "Reviewer", ("editor",)),
+    User(4, "{00000000-0000-4000-8000-000000000004}", "translator2", "Tom", "Translator", ("editor",)),
 )  # fmt: skip
 
 
@@ -201,11 +201,11 @@ class Task:
 
     @property
     def is_project(self) -> bool:
-        return self.row["taskType"] == "project"
+        return bool(self.row["taskType"] == "project")
 
     @property
     def importing(self) -> bool:
-        return self.row["state"] == "import"
+        return bool(self.row["state"] == "import")
 
 
 class Store:
@@ -312,7 +312,9 @@ class Store:
         self._next_error += 1
 
     def callback_row(self, task: Task) -> dict[str, Any]:
-        return {k: v for k, v in task.row.items() if k not in ("lockedInternalSessionUniqId", "qmSubsegmentFlags")}
+        return {
+            k: v for k, v in task.row.items() if k not in ("lockedInternalSessionUniqId", "qmSubsegmentFlags")
+        }
 
     def advance(self) -> list[dict[str, Any]]:
         """Apply everything that became due; returns task rows to POST to the import callback."""
@@ -320,10 +322,10 @@ class Store:
         now = time.time()
         with self.lock:
             for task in list(self.tasks.values()):
-                if task.import_started is not None and task.importing:
-                    if now >= task.import_started + self.config.import_duration:
-                        self._finish_import(task, now)
-                        finished.append(self.callback_row(task))
+                started = task.import_started
+                if started is not None and task.importing and now >= started + self.config.import_duration:
+                    self._finish_import(task, now)
+                    finished.append(self.callback_row(task))
                 auto = self.config.workflow_auto_finish
                 if (
                     auto is not None
@@ -342,7 +344,9 @@ class Store:
         row["lockingUser"] = None
         if task.fail_import:
             row["state"] = "error"
-            self.add_error(task, "The import of the task failed: the file asked for it (simulator test hook).")
+            self.add_error(
+                task, "The import of the task failed: the file asked for it (simulator test hook)."
+            )
         else:
             row["state"] = self.config.initial_task_state
             segments = self._segment_count(task)
@@ -431,7 +435,11 @@ class Store:
         step = job["workflowStepName"]
         if step != task.row["workflowStepName"]:
             return
-        if all(j["state"] in ("finished", "auto-finish") for j in self.task_jobs(task) if j["workflowStepName"] == step):
+        if all(
+            j["state"] in ("finished", "auto-finish")
+            for j in self.task_jobs(task)
+            if j["workflowStepName"] == step
+        ):
             self.finish_step(task)
 
     def progress_summary(self, task: Task) -> list[dict[str, Any]]:

@@ -15,7 +15,12 @@ from airflow_provider_translate5.testing import catalog
 from airflow_provider_translate5.testing.protocol import ApiError, UploadedFile
 from airflow_provider_translate5.testing.state import HOOK_IMPORT_ERROR, HOOK_NOT_PRETRANSLATED, TaskFile
 
-PACKAGE_FOLDERS = {"workfiles": "workfiles", "proofRead": "workfiles", "relais": "pivot", "referenceFiles": "reference"}
+PACKAGE_FOLDERS = {
+    "workfiles": "workfiles",
+    "proofRead": "workfiles",
+    "relais": "pivot",
+    "referenceFiles": "reference",
+}
 NO_FILES = "no uploaded work files found, or the upload exceeded the maximum allowed size"
 
 
@@ -43,7 +48,9 @@ def _upload_error(message: str, code: str = "E1026", field_name: str = "importUp
 def check_extension(filename: str, field_name: str = "importUpload") -> None:
     ext = catalog.extension(filename)
     if ext not in catalog.SUPPORTED_EXTENSIONS:
-        raise _upload_error(f'The file-type "{ext}" of the file "{filename}" is not supported.', field_name=field_name)
+        raise _upload_error(
+            f'The file-type "{ext}" of the file "{filename}" is not supported.', field_name=field_name
+        )
 
 
 def _safe_member(name: str) -> PurePosixPath | None:
@@ -85,7 +92,7 @@ def _from_package(upload: UploadedFile, dest: Path) -> ImportFiles:
 def collect(
     uploads: list[UploadedFile], types: list[str], languages: list[int | None], dest: Path
 ) -> ImportFiles:
-    """Move uploads into the task's folder; a single ``.zip`` is an import package, anything else work files."""
+    """Move uploads into the task's folder; a single ``.zip`` is an import package, others work files."""
     if not uploads:
         raise _upload_error(NO_FILES)
     dest.mkdir(parents=True, exist_ok=True)
@@ -93,7 +100,9 @@ def collect(
         return _from_package(uploads[0], dest)
     result = ImportFiles()
     for index, upload in enumerate(uploads):
-        kind = {"pivot": "pivot", "reference": "reference"}.get(types[index] if index < len(types) else "", "workfiles")
+        kind = {"pivot": "pivot", "reference": "reference"}.get(
+            types[index] if index < len(types) else "", "workfiles"
+        )
         if kind != "reference":
             check_extension(upload.filename)
         folder = dest / kind / str(index)

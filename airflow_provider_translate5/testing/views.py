@@ -53,7 +53,7 @@ def _customer_name(task: Task) -> str:
 
 
 def list_row(store: Store, task: Task, user: User | None, *, heavy: bool) -> dict[str, Any]:
-    """A ``GET /editor/task`` row; the heavy extras only when the caller paged or filtered (TRANSLATE-3484)."""
+    """A ``GET /editor/task`` row; heavy extras only when the caller paged or filtered (TRANSLATE-3484)."""
     row = {k: v for k, v in task.row.items() if k != "qmSubsegmentFlags"}
     row.update(_job_extras(store, task, user))
     if heavy:
@@ -93,7 +93,7 @@ def single_view(store: Store, task: Task, user: User | None) -> dict[str, Any]:
 
 
 def create_row(store: Store, task: Task) -> dict[str, Any]:
-    """The POST /editor/task answer: raw rows; projectTasks is an OBJECT for one target, a LIST for several."""
+    """POST /editor/task answer: raw rows; projectTasks is an OBJECT for one target, a LIST for several."""
     row = raw_row(task)
     if task.is_project:
         row["projectTasks"] = [raw_row(store.tasks[child]) for child in task.children if child in store.tasks]

@@ -43,7 +43,7 @@ class _Translate5WaitTrigger(BaseTrigger):
         end_time: float | None = None,
         page_size: int = poller.DEFAULT_PAGE_SIZE,
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.translate5_task_ids = [int(i) for i in translate5_task_ids]
         self.translate5_conn_id = translate5_conn_id
         self.poll_interval = float(poll_interval)
@@ -77,7 +77,7 @@ class _Translate5WaitTrigger(BaseTrigger):
         return {}
 
     def _event(self, status_: str, message: str, **extra: Any) -> TriggerEvent:
-        return TriggerEvent(
+        return TriggerEvent(  # type: ignore[no-untyped-call]
             {
                 "status": status_,
                 "message": message,

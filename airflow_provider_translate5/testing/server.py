@@ -1,0 +1,451 @@
+"""The HTTP layer and the public :class:`Translate5Simulator` object.
+
+One ThreadingHTTPServer (daemon threads) on 127.0.0.1 answers every request: control calls go to
+``control.py``; API calls pass fault injection, body decoding, authentication, routing and a handler, and the
+answer is written by hand (so headers may carry UTF-8 file names and faults can cut a body in half).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import socket
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from http.cookies import CookieError, SimpleCookie
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any, NamedTuple
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from airflow_provider_translate5.testing import (
+    api_export,
+    api_instant,
+    api_jobs,
+    api_session,
+    api_tasks,
+    control,
+    routing,
+)
+from airflow_provider_translate5.testing.bodies import BodyReader, read_body
+from airflow_provider_translate5.testing.config import SimulatorConfig
+from airflow_provider_translate5.testing.faults import Fault, Faults
+from airflow_provider_translate5.testing.protocol import (
+    APP_VERSION,
+    ApiError,
+    Request,
+    Response,
+    json_response,
+    reason,
+)
+from airflow_provider_translate5.testing.state import Store, is_token_shaped, new_token
+from airflow_provider_translate5.testing.views import raw_row
+
+log = logging.getLogger(__name__)
+
+ROUTES: list[routing.Route] = [
+    *api_session.ROUTES,
+    *api_export.ROUTES,
+    *api_jobs.ROUTES,
+    *api_tasks.ROUTES,
+    *api_instant.ROUTES,
+]
+TICK = 0.02
+MAINTENANCE_PAGE = (
+    "<!DOCTYPE html><html><head><title>translate5 - maintenance</title></head><body>"
+    "<h1>Maintenance</h1><p>translate5 is currently in maintenance mode. Please try again later.</p>"
+    "</body></html>"
+)
+
+
+class RequestRecord(NamedTuple):
+    method: str
+    path: str
+    query: str
+
+
+class RequestLog:
+    """``sim.requests``: every API request (not control calls), in arrival order; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: list[RequestRecord] = []
+
+    def record(self, method: str, path: str, query: str) -> None:
+        with self._lock:
+            self._records.append(RequestRecord(method, path, query))
+
+    def __iter__(self) -> Iterator[RequestRecord]:
+        with self._lock:
+            return iter(list(self._records))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._records)
+
+    def count(self, method: str | None = None, path: str | None = None, *, prefix: str | None = None) -> int:
+        """Requests with this method and exact path (or path prefix)."""
+        return sum(
+            1
+            for r in self
+            if (method is None or r.method == method.upper())
+            and (path is None or r.path.rstrip("/") == path.rstrip("/"))
+            and (prefix is None or r.path.startswith(prefix))
+        )
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(f"{r.method} {r.path}" for r in self))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._records.clear()
+
+
+def _parse_cookies(header: str | None) -> dict[str, str]:
+    cookies: dict[str, str] = {}
+    if not header:
+        return cookies
+    try:
+        jar = SimpleCookie()
+        jar.load(header)
+        cookies = {key: morsel.value for key, morsel in jar.items()}
+    except CookieError:
+        for part in header.split(";"):
+            key, _, value = part.strip().partition("=")
+            cookies[key] = value
+    return cookies
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "Apache"
+    sim: Translate5Simulator
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("translate5 simulator: " + format, *args)
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_GET
+
+    # ----- request ---------------------------------------------------------------------------------------
+    def _reader(self) -> BodyReader:
+        length_header = self.headers.get("Content-Length")
+        chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
+        length = int(length_header) if length_header and length_header.strip().isdigit() else None
+        return BodyReader(self.rfile, length, chunked)
+
+    def _handle(self) -> None:
+        sim = self.sim
+        parsed = urlsplit(self.path)
+        path, method = unquote(parsed.path), self.command
+        reader = self._reader()
+        try:
+            if path == "/_simulator" or path.startswith("/_simulator/"):
+                self._send(control.handle(sim, method, path, reader))
+                return
+            sim.requests.record(method, path, parsed.query)
+            fault = sim.faults.take(method, path)
+            if fault is not None and fault.kind in ("error", "maintenance", "rate_limit", "disconnect"):
+                reader.drain()
+                if fault.kind == "disconnect":
+                    self._abort()
+                else:
+                    self._send(_fault_response(fault))
+                return
+            if fault is not None and fault.kind == "latency":
+                time.sleep(fault.seconds)
+            if sim.config.latency > 0:
+                time.sleep(sim.config.latency)
+            upload_dir = Path(tempfile.mkdtemp(prefix="req-", dir=sim.store.root))
+            try:
+                response = self._api(
+                    method, path, parse_qs(parsed.query, keep_blank_values=True), reader, upload_dir
+                )
+                if fault is not None and fault.kind == "lose_response":
+                    self._abort()
+                else:
+                    self._send(response, truncate=fault is not None and fault.kind == "drop_mid_body")
+            finally:
+                shutil.rmtree(upload_dir, ignore_errors=True)
+        except (ConnectionError, OSError):  # the client went away; nothing left to answer
+            self.close_connection = True
+
+    def _api(
+        self, method: str, path: str, query: dict[str, list[str]], reader: BodyReader, upload_dir: Path
+    ) -> Response:
+        sim = self.sim
+        sim.fire_callbacks(sim.store.advance())
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        req = Request(method, path, query, headers, _parse_cookies(headers.get("cookie")))
+        cookie: str | None = None
+        try:
+            req.form, req.files, req.raw_json = read_body(
+                reader, self.headers.get("Content-Type", ""), upload_dir
+            )
+            if sim.config.require_accept_json and not req.accepts_json:
+                raise ApiError.coded(415, None, "Unsupported Media Type: send Accept: application/json")
+            with sim.store.lock:
+                auth = api_session.authenticate(req, sim.store)
+            cookie = auth.set_cookie
+            found, match = routing.find(ROUTES, method, path)
+            if not found.public and auth.user is None:
+                raise ApiError.unauthorized()
+            csrf_free = auth.token_request or (auth.session is not None and auth.session.token_auth)
+            if auth.user is not None and not found.csrf_exempt and not csrf_free:
+                raise ApiError.unauthorized()  # CSRF protection: password sessions lack the CsrfToken header
+            ctx = routing.Ctx(
+                req, sim.store, sim.config, upload_dir, auth.user, auth.session, auth.token_request
+            )
+            response = found.handler(ctx, match)
+        except ApiError as err:
+            response = _error_response(err)
+        except (ConnectionError, OSError):
+            raise
+        except Exception as exc:
+            log.exception("translate5 simulator: handler failed")
+            response = _error_response(ApiError.coded(500, None, f"{type(exc).__name__}: {exc}"))
+        if cookie is not None:
+            response.headers.append(("Set-Cookie", api_session.cookie_header(cookie)))
+        response.headers.append(("x-translate5-version", APP_VERSION))
+        return response
+
+    # ----- response --------------------------------------------------------------------------------------
+    def _send(self, response: Response, *, truncate: bool = False) -> None:
+        length = response.body_length()
+        lines = [f"HTTP/1.1 {response.status} {reason(response.status)}"]
+        lines += [f"{k}: {v}" for k, v in response.headers]
+        lines.append("Date: " + self.date_time_string())
+        lines.append("Transfer-Encoding: chunked" if length is None else f"Content-Length: {length}")
+        if self.close_connection:
+            lines.append("Connection: close")
+        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("utf-8"))
+        if self.command == "HEAD":
+            return
+        if truncate:
+            self._send_truncated(response, length)
+            return
+        for data in response.iter_body():
+            if length is None:
+                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            else:
+                self.wfile.write(data)
+        if length is None:
+            self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _send_truncated(self, response: Response, length: int | None) -> None:
+        budget = max(1, (length or 2) // 2)
+        for data in response.iter_body():
+            piece = data[:budget]
+            self.wfile.write(piece)
+            budget -= len(piece)
+            if budget <= 0:
+                break
+        self._abort()
+
+    def _abort(self) -> None:
+        self.close_connection = True
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def _error_response(err: ApiError) -> Response:
+    if err.text is not None:
+        return Response(
+            err.status, [("Content-Type", "text/plain; charset=utf-8"), *err.headers], err.text.encode()
+        )
+    return json_response(err.payload, err.status, headers=err.headers)
+
+
+def _fault_response(fault: Fault) -> Response:
+    if fault.kind == "maintenance":
+        headers = [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("x-translate5-shownotice", time.strftime("%Y-%m-%d %H:%M:%S")),
+            ("x-translate5-maintenance-message", fault.message),
+        ]
+        return Response(503, headers, MAINTENANCE_PAGE.encode())
+    if fault.kind == "rate_limit":
+        headers = [("Content-Type", "text/html; charset=utf-8"), ("Retry-After", str(fault.retry_after))]
+        return Response(429, headers, b"<html><body><h1>429 Too Many Requests</h1></body></html>")
+    response = _error_response(ApiError.coded(fault.status, fault.error_code, fault.message))
+    response.headers.append(("x-translate5-version", APP_VERSION))
+    return response
+
+
+class Translate5Simulator:
+    """A translate5 server on 127.0.0.1 for tests and demos; see the package docstring for what it covers.
+
+    Knobs (``import_duration``, ``workflow_auto_finish``, ...) are the fields of :class:`SimulatorConfig`;
+    they can be passed here, changed with :meth:`set` or via ``POST /_simulator/knobs``.
+    """
+
+    def __init__(
+        self, port: int = 0, token: str | None = None, *, host: str = "127.0.0.1", **knobs: Any
+    ) -> None:
+        if token is not None and not is_token_shaped(token):
+            raise ValueError("token must look like a translate5 app token: '<digits>:<36 alphanumerics>'")
+        self.config = SimulatorConfig()
+        self.config.update(**knobs)
+        self.token = token or new_token()
+        self.host = host
+        self._port = port
+        self.store = Store(self.config, Path(tempfile.gettempdir()), self.token)
+        self.requests = RequestLog()
+        self.faults = Faults(self._expire_sessions)
+        self.callbacks: list[dict[str, Any]] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+        self._root: Path | None = None
+
+    # ----- lifecycle -------------------------------------------------------------------------------------
+    def start(self) -> Translate5Simulator:
+        if self._server is not None:
+            return self
+        self._root = Path(tempfile.mkdtemp(prefix="translate5-sim-"))
+        self.store.root = self._root
+        handler = type("Translate5SimHandler", (_Handler,), {"sim": self})
+        server = ThreadingHTTPServer((self.host, self._port), handler)
+        server.daemon_threads = True
+        self._server = server
+        self._stopping.clear()
+        self._threads = [
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True),
+            threading.Thread(target=self._tick, daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
+
+    def __enter__(self) -> Translate5Simulator:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def _tick(self) -> None:
+        while not self._stopping.wait(TICK):
+            self.fire_callbacks(self.store.advance())
+
+    # ----- addresses -------------------------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the simulator is not running; call start() first")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def airflow_connection_json(
+        self, conn_id: str = "translate5_default", conn_type: str = "translate5"
+    ) -> str:
+        """Value for ``AIRFLOW_CONN_<CONN_ID>`` (JSON form); ``conn_id`` only documents which one."""
+        del conn_id
+        return json.dumps({"conn_type": conn_type, "host": self.base_url, "password": self.token})
+
+    # ----- knobs and test actions ------------------------------------------------------------------------
+    def set(self, **knobs: Any) -> None:
+        with self.store.lock:
+            self.config.update(**knobs)
+
+    def describe(self) -> dict[str, Any]:
+        with self.store.lock:
+            tasks = len(self.store.tasks)
+        return {
+            "baseUrl": self.base_url,
+            "token": self.token,
+            "knobs": self.config.as_dict(),
+            "faults": [f.as_dict() for f in self.faults.pending()],
+            "tasks": tasks,
+        }
+
+    def _task_action(self, task_id: int, action: str) -> dict[str, Any]:
+        self.fire_callbacks(self.store.advance())
+        with self.store.lock:
+            task = self.store.task(task_id)
+            if task is None:
+                raise KeyError(f"no task {task_id}")
+            getattr(self.store, action)(task)
+            return raw_row(task)
+
+    def finish_step(self, task_id: int) -> dict[str, Any]:
+        """Act as the translator/reviewer of the current step: finish it (a project: all its tasks)."""
+        return self._task_action(task_id, "finish_step")
+
+    def finish_workflow(self, task_id: int) -> dict[str, Any]:
+        """Finish every remaining step: workflowStepName becomes ``workflowEnded``."""
+        return self._task_action(task_id, "finish_workflow")
+
+    def task(self, task_id: int) -> dict[str, Any]:
+        """A copy of the task's raw DB row (after applying due time-driven changes)."""
+        self.fire_callbacks(self.store.advance())
+        with self.store.lock:
+            found = self.store.task(task_id)
+            if found is None:
+                raise KeyError(f"no task {task_id}")
+            return raw_row(found)
+
+    def reset(self) -> None:
+        self.store.reset()
+        self.faults.clear()
+        self.requests.clear()
+        self.callbacks.clear()
+
+    def _expire_sessions(self) -> None:
+        with self.store.lock:
+            self.store.sessions.clear()
+
+    # ----- import callback -------------------------------------------------------------------------------
+    def fire_callbacks(self, rows: list[dict[str, Any]]) -> None:
+        url = self.config.callback_url
+        if not rows or not url:
+            return
+        for row in rows:
+            threading.Thread(target=self._post_callback, args=(url, row), daemon=True).start()
+
+    def _post_callback(self, url: str, row: dict[str, Any]) -> None:
+        body = json.dumps(row, indent=4, ensure_ascii=False).encode("utf-8")
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Accept": "application/json; charset=utf-8",
+            "Accept-charset": "UTF-8",
+        }
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+        outcome: dict[str, Any] = {"url": url, "taskId": row["id"], "state": row["state"]}
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - configured by the test
+                outcome["status"] = answer.status
+        except urllib.error.HTTPError as err:
+            outcome["status"] = err.code  # translate5 only logs E1378 and does not retry
+        except OSError as err:
+            outcome["error"] = str(err)
+        self.callbacks.append(outcome)

@@ -1,0 +1,76 @@
+"""Helpers for test DAGs: the result of a ``dag.test()`` run and the header of a generated DAG file.
+
+(A plain module beside the tests, not ``conftest``: test modules import from it.)
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class DagResult:
+    """What a user looks at after a DAG run: task states, tries, XComs and the log output."""
+
+    dag_id: str
+    run_id: str
+    state: str
+    states: dict[str, str]
+    tries: dict[str, int]
+    output: str
+
+    def xcom(self, task_id: str, key: str = "return_value") -> Any:
+        from airflow.models.xcom import XComModel
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        with create_session() as session:
+            row = session.scalars(
+                select(XComModel).where(
+                    XComModel.dag_id == self.dag_id,
+                    XComModel.run_id == self.run_id,
+                    XComModel.task_id == task_id,
+                    XComModel.key == key,
+                )
+            ).first()
+            return None if row is None else XComModel.deserialize_value(row)
+
+    def all_xcom_text(self) -> str:
+        """Every XCom of the run as stored (to prove no secret is in there)."""
+        from airflow.models.xcom import XComModel
+        from airflow.utils.session import create_session
+        from sqlalchemy import select
+
+        with create_session() as session:
+            rows = session.scalars(
+                select(XComModel).where(XComModel.dag_id == self.dag_id, XComModel.run_id == self.run_id)
+            ).all()
+            return "\n".join(f"{r.task_id} {r.key} {json.dumps(r.value)}" for r in rows)
+
+
+DagRunner = Callable[..., DagResult]
+
+
+def dag_header(dag_id: str, **default_args: Any) -> str:
+    """The first lines of a test DAG file (imports and the DAG context), as a string to append tasks to."""
+    args = {"retries": 0, **default_args}
+    return textwrap.dedent(
+        f"""
+        import datetime
+        import pendulum
+        from airflow.sdk import DAG, Asset, ObjectStoragePath
+        from airflow_provider_translate5.operators import *
+        from airflow_provider_translate5.sensors import *
+
+        dag = DAG(
+            {dag_id!r},
+            schedule=None,
+            start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+            default_args={{**{args!r}, "retry_delay": datetime.timedelta(seconds=0)}},
+        )
+        """
+    )

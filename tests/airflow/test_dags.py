@@ -1,0 +1,140 @@
+"""Whole DAGs under ``dag.test()`` against the simulator: what a user runs, in poke and deferrable mode."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from t5dags import DagRunner, dag_header
+
+from airflow_provider_translate5.client import Translate5Client
+
+pytestmark = [pytest.mark.integration, pytest.mark.dagrun]
+
+PROJECT_ID = "{{ ti.xcom_pull(task_ids='upload')['id'] }}"
+
+
+def e2e_dag(dag_id: str, source: Path, out: Path, *, deferrable: bool) -> str:
+    return (
+        dag_header(dag_id)
+        + f"""
+with dag:
+    upload = Translate5UploadTaskOperator(
+        task_id="upload", source={str(source)!r}, task_name="Homepage", source_lang="en",
+        target_lang=["de", "fr"], foreign_name="cms",
+    )
+    imported = Translate5ImportSensor(
+        task_id="imported", translate5_task_id={PROJECT_ID!r}, poke_interval=0.2, deferrable={deferrable},
+    )
+    ended = Translate5WorkflowEndedSensor(
+        task_id="ended", translate5_task_id={PROJECT_ID!r}, poke_interval=0.2, deferrable={deferrable},
+    )
+    export = Translate5ExportOperator(
+        task_id="export", translate5_task_id={PROJECT_ID!r}, destination={str(out / "export")!r},
+        format="filetranslation", outlets=[Asset("translate5://exports/homepage")],
+    )
+    pretranslate = Translate5InstantTranslatePretranslateOperator(
+        task_id="pretranslate", source={str(source)!r}, source_lang="en", target_lang="de",
+        destination={str(out / "instant") + "/"!r}, poke_interval=0.2, deferrable={deferrable},
+    )
+    upload >> imported >> ended >> export
+"""
+    )
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["poke", "deferrable"])
+def test_cms_to_translate5_and_back(
+    sim: Any,
+    run_dag: DagRunner,
+    source_file: Callable[..., Path],
+    tmp_path: Path,
+    deferrable: bool,
+) -> None:
+    source = source_file("homepage.html")
+    dag_id = f"t5_e2e_{'deferrable' if deferrable else 'poke'}"
+    result = run_dag(e2e_dag(dag_id, source, tmp_path / "out", deferrable=deferrable), dag_id)
+
+    assert result.state == "success", result.output[-3000:]
+    assert set(result.states.values()) == {"success"}
+    exported = sorted((tmp_path / "out" / "export").iterdir())
+    assert [p.name for p in exported] == ["homepage_de.html", "homepage_fr.html"]
+    assert "[de] Hello world." in exported[0].read_text(encoding="utf-8")
+    assert "[fr] Hello world." in exported[1].read_text(encoding="utf-8")
+    assert result.xcom("export") == [p.as_uri() for p in exported]
+    instant = tmp_path / "out" / "instant" / "homepage_de.html"
+    assert result.xcom("pretranslate") == instant.as_uri()
+    assert "[de] Hello world." in instant.read_text(encoding="utf-8")
+
+    upload = result.xcom("upload")
+    assert upload["taskIds"] == [upload["id"] + 1, upload["id"] + 2]  # one task per target language
+    assert upload["foreignId"] == f"airflow:{dag_id}/{result.run_id}/upload"
+    assert not upload["reattached"]
+    link = f"{sim.base_url}/editor/#project/{upload['id']}/focus"
+    for task_id in ("upload", "imported", "ended", "export"):
+        assert result.xcom(task_id, "translate5_task_url") == link
+        assert result.xcom(task_id, "_link_Translate5TaskLink") == link
+    assert result.xcom("ended")["taskIds"] == upload["taskIds"]
+    print(result.output)
+    if deferrable:
+        assert "[DAG TEST] running trigger in line" in result.output
+        assert "workflow step workflowEnded" in result.output  # progress logged by the trigger
+
+    # secrets never reach the log output of the whole run or any XCom
+    assert sim.token not in result.output
+    assert sim.token not in result.all_xcom_text()
+    assert sim.token.split(":", 1)[1] not in result.output
+
+
+def test_lost_create_answer_then_airflow_retry_creates_exactly_one_project(
+    sim: Any, run_dag: DagRunner, source_file: Callable[..., Path]
+) -> None:
+    sim.faults.lose_response(1, method="POST", path="/editor/task")
+    dag_id = "t5_lost_answer"
+    source = (
+        dag_header(dag_id, retries=1)
+        + f"""
+with dag:
+    Translate5UploadTaskOperator(
+        task_id="upload", source={str(source_file())!r}, task_name="Retry me", source_lang="en",
+        target_lang=["de", "fr"],
+    )
+"""
+    )
+    result = run_dag(source, dag_id)
+
+    assert result.states == {"upload": "success"}
+    assert result.tries["upload"] == 2
+    upload = result.xcom("upload")
+    assert upload["reattached"] is True
+    assert "Re-attaching to existing translate5 project" in result.output
+    client = Translate5Client(sim.base_url, sim.token)
+    projects = client.list_tasks(projects_only=True).rows
+    assert [p.id for p in projects] == [upload["id"]]
+    assert len(client.list_tasks().rows) == 2  # de + fr, not four
+    assert sim.requests.count("POST", "/editor/task") == 1
+
+
+def test_import_error_fails_without_retry_quoting_the_server(
+    sim: Any, run_dag: DagRunner, source_file: Callable[..., Path]
+) -> None:
+    dag_id = "t5_import_error"
+    source = (
+        dag_header(dag_id, retries=3)
+        + f"""
+with dag:
+    upload = Translate5UploadTaskOperator(
+        task_id="upload", source={str(source_file("import-error.html"))!r}, task_name="Broken",
+        source_lang="en", target_lang="de",
+    )
+    upload >> Translate5ImportSensor(
+        task_id="imported", translate5_task_id={PROJECT_ID!r}, poke_interval=0.1, mode="reschedule",
+    )
+"""
+    )
+    result = run_dag(source, dag_id)
+
+    assert result.states == {"upload": "success", "imported": "failed"}
+    assert result.tries["imported"] == 1  # AirflowFailException: no retries although retries=3
+    assert "The import of the task failed" in result.output

@@ -1,0 +1,231 @@
+"""The smaller operators and the waiting error paths, each in a real DAG run against the simulator."""
+
+from __future__ import annotations
+
+import threading
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from t5dags import DagRunner, dag_header
+
+from airflow_provider_translate5.client import Translate5Client
+
+pytestmark = [pytest.mark.integration, pytest.mark.dagrun]
+
+TASK_ID = "{{ ti.xcom_pull(task_ids='upload')['id'] }}"
+TRANSLATOR = "{00000000-0000-4000-8000-000000000002}"
+
+
+def test_task_lifecycle_operators(sim: Any, run_dag: DagRunner, source_file: Callable[..., Path]) -> None:
+    # The first PUT (the rename) meets a concurrent change: the operator reads the task again, retries once.
+    sim.faults.fail_next(
+        1, status=409, message="The displayed data was changed in the meantime on the server.", method="PUT"
+    )
+    dag_id = "t5_lifecycle"
+    source = dag_header(dag_id) + f"""
+with dag:
+    upload = Translate5UploadTaskOperator(
+        task_id="upload", source={str(source_file())!r}, task_name="Lifecycle", source_lang="en",
+        target_lang="de", foreign_id="cms-page-42", auto_start_import=False,
+    )
+    assign = Translate5AssignJobOperator(
+        task_id="assign", translate5_task_id={TASK_ID!r}, user_guid={TRANSLATOR!r},
+        workflow_step_name="translation",
+    )
+    assign_again = Translate5AssignJobOperator(
+        task_id="assign_again", translate5_task_id={TASK_ID!r}, user_guid={TRANSLATOR!r},
+        workflow_step_name="translation",
+    )
+    notify = Translate5TriggerWorkflowOperator(
+        task_id="notify", translate5_task_id={TASK_ID!r}, trigger="notifyAllUsersAboutTaskAssociation",
+    )
+    start = Translate5StartImportOperator(task_id="start", translate5_task_id={TASK_ID!r})
+    imported = Translate5ImportSensor(
+        task_id="imported", translate5_task_id={TASK_ID!r}, poke_interval=0.1, mode="reschedule",
+    )
+    rename = Translate5RenameTaskOperator(
+        task_id="rename", translate5_task_id={TASK_ID!r}, task_name="Lifecycle (renamed)",
+    )
+    end = Translate5EndTaskOperator(task_id="end", translate5_task_id={TASK_ID!r})
+    reopen = Translate5ReopenTaskOperator(task_id="reopen", translate5_task_id={TASK_ID!r})
+    write_tm = Translate5WriteTmOperator(
+        task_id="write_tm", source_language="en", target_language="de", source="Hello", target="Hallo",
+    )
+    delete = Translate5DeleteTaskOperator(task_id="delete", translate5_task_id={TASK_ID!r}, force=True)
+    delete_again = Translate5DeleteTaskOperator(task_id="delete_again", translate5_task_id={TASK_ID!r})
+    (upload >> assign >> assign_again >> notify >> start >> imported >> rename >> end >> reopen >> write_tm
+     >> delete >> delete_again)
+"""
+    result = run_dag(source, dag_id)
+
+    assert result.state == "success", result.output[-3000:]
+    upload = result.xcom("upload")
+    assert upload["foreignId"] == "cms-page-42"
+    assert upload["taskIds"] == [upload["id"]]  # one target language: a task, no project
+    assert upload["state"] == "import"
+    [job] = result.xcom("assign")
+    assert job["userGuid"] == TRANSLATOR
+    assert job["workflowStepName"] == "translation"
+    assert "staticAuthHash" not in job
+    assert result.xcom("assign_again") == [job]  # kept, not assigned twice
+    assert sim.requests.count("POST", f"/editor/task/{upload['id']}/job") == 1
+    assert result.xcom("notify") == [{"trigger": "notifyAllUsersAboutTaskAssociation", "success": True}]
+    assert result.xcom("imported")["tasks"][0]["state"] == "open"
+    assert result.xcom("rename")["taskName"] == "Lifecycle (renamed)"
+    assert "changed meanwhile; reading it again" in result.output
+    assert result.xcom("end")[0]["state"] == "end"
+    assert result.xcom("reopen")[0]["state"] == "open"
+    assert isinstance(result.xcom("write_tm"), list)
+    assert result.xcom("delete") == upload["id"]
+    assert "does not exist (any more)" in result.output
+    assert Translate5Client(sim.base_url, sim.token).list_tasks().rows == []
+
+
+def test_zip_export_unzipped_with_asset_event(
+    sim: Any, run_dag: DagRunner, source_file: Callable[..., Path], tmp_path: Path
+) -> None:
+    dag_id = "t5_zip_export"
+    out = tmp_path / "exports"
+    source = dag_header(dag_id) + f"""
+with dag:
+    upload = Translate5UploadTaskOperator(
+        task_id="upload", source={str(source_file())!r}, task_name="Zipped", source_lang="en",
+        target_lang=["de", "fr"],
+    )
+    ended = Translate5WorkflowEndedSensor(
+        task_id="ended", translate5_task_id={TASK_ID!r}, poke_interval=0.2, mode="reschedule",
+    )
+    export = Translate5ExportOperator(
+        task_id="export", translate5_task_id={TASK_ID!r}, destination="file://{out}", unzip=True,
+        outlets=[Asset("translate5://exports/zipped")],
+    )
+    zip_only = Translate5ExportOperator(
+        task_id="zip_only", translate5_task_id={TASK_ID!r}, destination={str(tmp_path / "zips")!r},
+    )
+    upload >> ended >> [export, zip_only]
+"""
+    result = run_dag(source, dag_id)
+
+    assert result.state == "success", result.output[-3000:]
+    written = result.xcom("export")
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    assert sorted(written) == sorted(f"file://{p}" for p in files)
+    assert len({p.parent.name for p in files if p.parent != out}) >= 2  # one folder per project task
+    assert not [p for p in out.rglob("*") if p.name.endswith((".part", ".zip"))]
+    zips = sorted((tmp_path / "zips").iterdir())
+    assert len(zips) == 2
+    assert len({p.name for p in zips}) == 2  # unique names across the project's tasks
+    assert all(zipfile.is_zipfile(p) for p in zips)
+    assert asset_event_extra(dag_id, result.run_id) == {
+        "uris": written,
+        "translate5_task_id": result.xcom("upload")["id"],
+    }
+
+
+def asset_event_extra(dag_id: str, run_id: str) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from airflow.models.asset import AssetEvent
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        events = session.scalars(
+            select(AssetEvent).where(AssetEvent.source_dag_id == dag_id, AssetEvent.source_run_id == run_id)
+        ).all()
+        assert len(events) == 1
+        return dict(events[0].extra)
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["poke", "deferrable"])
+def test_timeout_fails_clearly_and_leaves_the_task(
+    sim: Any, run_dag: DagRunner, source_file: Callable[..., Path], deferrable: bool
+) -> None:
+    sim.set(workflow_auto_finish=None)
+    client = Translate5Client(sim.base_url, sim.token)
+    task = client.create_task(source_file(), task_name="Never reviewed", source_lang="en", target_lang="de")
+    dag_id = f"t5_timeout_{'deferrable' if deferrable else 'poke'}"
+    source = dag_header(dag_id, retries=2) + f"""
+with dag:
+    Translate5WorkflowEndedSensor(
+        task_id="ended", translate5_task_id={task.id}, poke_interval=0.2, timeout=1, deferrable={deferrable},
+    )
+"""
+    result = run_dag(source, dag_id)
+
+    assert result.states == {"ended": "failed"}
+    assert result.tries["ended"] == 1  # a sensor timeout is final
+    assert "imed out" in result.output
+    assert (
+        f"translate5 task {task.id} to reach the end of their workflow; nothing was changed" in result.output
+        if deferrable
+        else f"translate5 task/project {task.id} was left as it is" in result.output
+    )
+    # the link was published before waiting, so it is there although the sensor failed
+    assert result.xcom("ended", "translate5_task_url") == f"{sim.base_url}/editor/#project/{task.id}/focus"
+    assert client.get_task(task.id).state == "open"
+
+
+def test_task_deleted_while_deferred_fails_without_retry(
+    sim: Any, run_dag: DagRunner, source_file: Callable[..., Path]
+) -> None:
+    sim.set(workflow_auto_finish=None)
+    client = Translate5Client(sim.base_url, sim.token)
+    task = client.create_task(source_file(), task_name="Deleted by a PM", source_lang="en", target_lang="de")
+    dag_id = "t5_deleted"
+    source = dag_header(dag_id, retries=2) + f"""
+with dag:
+    Translate5WorkflowEndedSensor(
+        task_id="ended", translate5_task_id={task.id}, poke_interval=0.2, timeout=60, deferrable=True,
+    )
+"""
+    timer = threading.Timer(1.0, client.delete_task, args=(task.id,), kwargs={"force": True})
+    timer.start()
+    try:
+        result = run_dag(source, dag_id)
+    finally:
+        timer.cancel()
+
+    assert result.states == {"ended": "failed"}
+    assert result.tries["ended"] == 1
+    assert f"translate5 task(s) {task.id} no longer exist" in result.output
+
+
+def test_pretranslation_that_translate5_refuses_fails_with_its_errors(
+    sim: Any, run_dag: DagRunner, source_file: Callable[..., Path], tmp_path: Path
+) -> None:
+    dag_id = "t5_not_pretranslated"
+    source = dag_header(dag_id, retries=2) + f"""
+with dag:
+    Translate5InstantTranslatePretranslateOperator(
+        task_id="pretranslate", source={str(source_file("not-pretranslated.html"))!r}, source_lang="en",
+        target_lang="de", destination={str(tmp_path / "out" / "result.html")!r}, poke_interval=0.1,
+        deferrable=True,
+    )
+"""
+    result = run_dag(source, dag_id)
+
+    assert result.states == {"pretranslate": "failed"}
+    assert result.tries["pretranslate"] == 1
+    assert "could not be pre-translated" in result.output
+    assert not (tmp_path / "out" / "result.html").exists()
+
+
+def test_validation_errors_fail_without_retry(
+    sim: Any, run_dag: DagRunner, source_file: Callable[..., Path]
+) -> None:
+    dag_id = "t5_bad_language"
+    source = dag_header(dag_id, retries=2) + f"""
+with dag:
+    Translate5UploadTaskOperator(
+        task_id="upload", source={str(source_file())!r}, task_name="Klingon", source_lang="en",
+        target_lang="tlh-XX",
+    )
+"""
+    result = run_dag(source, dag_id)
+
+    assert result.states == {"upload": "failed"}
+    assert result.tries["upload"] == 1
+    assert sim.token not in result.output

@@ -1,0 +1,235 @@
+"""Triggers against the simulator: round trips, verdicts, timeouts, failures, and coalesced polling."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+
+from airflow_provider_translate5.client import Translate5Client
+from airflow_provider_translate5.triggers import Translate5PretranslationTrigger, Translate5TaskStateTrigger
+from airflow_provider_translate5.triggers.poller import active_pollers
+
+
+@pytest.fixture
+def client(sim: Any) -> Translate5Client:
+    return Translate5Client(sim.base_url, sim.token)
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Path:
+    path = tmp_path / "page.html"
+    path.write_text("<p>Hello world.</p>", encoding="utf-8")
+    return path
+
+
+async def first_event(trigger: Any) -> dict[str, Any]:
+    """Like the triggerer (and dag.test): take the first event, then close the generator."""
+    events = trigger.run()
+    try:
+        event = await anext(events)
+    finally:
+        await events.aclose()
+    return dict(event.payload)
+
+
+@pytest.mark.parametrize(
+    "trigger",
+    [
+        Translate5TaskStateTrigger(
+            translate5_task_ids=[2, 3],
+            condition="workflow_ended",
+            translate5_conn_id="t5",
+            poll_interval=5,
+            end_time=1_900_000_000.5,
+            accept_end_state=True,
+            page_size=50,
+        ),
+        Translate5PretranslationTrigger(translate5_task_ids=[9], poll_interval=2, end_time=None),
+    ],
+)
+def test_serialize_round_trips_with_plain_json(trigger: Any) -> None:
+    classpath, kwargs = trigger.serialize()
+    assert json.loads(json.dumps(kwargs)) == kwargs
+    module, _, name = classpath.rpartition(".")
+    rebuilt = getattr(__import__(module, fromlist=[name]), name)(**kwargs)
+    assert rebuilt.serialize() == (classpath, kwargs)
+
+
+def test_unknown_condition_is_refused_when_deferring_not_later() -> None:
+    with pytest.raises(ValueError, match="unknown condition"):
+        Translate5TaskStateTrigger(translate5_task_ids=[1], condition="exported")
+
+
+async def test_import_success_carries_task_summaries(client: Translate5Client, page: Path) -> None:
+    project = client.create_task(page, task_name="Page", source_lang="en", target_lang=["de", "fr"])
+    trigger = Translate5TaskStateTrigger(
+        translate5_task_ids=project.task_ids,
+        condition="imported",
+        poll_interval=0.05,
+        end_time=time.time() + 30,
+    )
+    event = await first_event(trigger)
+    assert event["status"] == "success"
+    assert event["translate5_task_ids"] == project.task_ids
+    assert [t["id"] for t in event["tasks"]] == project.task_ids
+    assert {t["state"] for t in event["tasks"]} == {"open"}
+    assert active_pollers() == {}  # the shared poller stopped with its last subscriber
+
+
+async def test_import_error_is_terminal_and_quotes_the_server(
+    client: Translate5Client, tmp_path: Path
+) -> None:
+    bad = tmp_path / "import-error.html"
+    bad.write_text("<p>x</p>", encoding="utf-8")
+    task = client.create_task(bad, task_name="Broken", source_lang="en", target_lang="de")
+    trigger = Translate5TaskStateTrigger(
+        translate5_task_ids=task.task_ids, condition="imported", poll_interval=0.05, end_time=time.time() + 30
+    )
+    event = await first_event(trigger)
+    assert event["status"] == "error"
+    assert event["terminal"] is True
+    assert "The import of the task failed" in event["message"]
+
+
+async def test_task_deleted_while_waiting_is_a_terminal_error(
+    sim: Any, client: Translate5Client, page: Path
+) -> None:
+    sim.set(workflow_auto_finish=None)
+    task = client.create_task(page, task_name="Doomed", source_lang="en", target_lang="de")
+    trigger = Translate5TaskStateTrigger(
+        translate5_task_ids=[task.id],
+        condition="workflow_ended",
+        poll_interval=0.05,
+        end_time=time.time() + 30,
+    )
+
+    async def delete_soon() -> None:
+        await asyncio.sleep(0.3)
+        await asyncio.to_thread(client.delete_task, task.id, force=True)
+
+    deleter = asyncio.create_task(delete_soon())
+    event = await first_event(trigger)
+    await deleter
+    assert event["status"] == "error"
+    assert event["terminal"] is True
+    assert f"{task.id} no longer exist" in event["message"]
+
+
+async def test_timeout_says_what_it_waited_for_and_leaves_the_task(
+    sim: Any, client: Translate5Client, page: Path
+) -> None:
+    sim.set(workflow_auto_finish=None)
+    task = client.create_task(page, task_name="Slow", source_lang="en", target_lang="de")
+    trigger = Translate5TaskStateTrigger(
+        translate5_task_ids=[task.id],
+        condition="workflow_ended",
+        poll_interval=0.05,
+        end_time=time.time() + 0.5,
+    )
+    event = await first_event(trigger)
+    assert event["status"] == "timeout"
+    assert f"translate5 task {task.id} to reach the end of their workflow" in event["message"]
+    assert "nothing was changed in translate5" in event["message"]
+    assert "Slow" in event["message"]  # the last state seen is part of the message
+    assert client.get_task(task.id).state == "open"
+
+
+async def test_failed_poll_is_reported_as_a_retryable_error(
+    sim: Any, client: Translate5Client, page: Path
+) -> None:
+    task = client.create_task(page, task_name="Page", source_lang="en", target_lang="de")
+    sim.faults.fail_next(1, status=500, method="GET", path="/editor/task")
+    trigger = Translate5TaskStateTrigger(
+        translate5_task_ids=[task.id], condition="imported", poll_interval=0.05, end_time=time.time() + 30
+    )
+    event = await first_event(trigger)
+    assert event["status"] == "error"
+    assert event["terminal"] is False
+    assert "Could not read translate5 task" in event["message"]
+
+
+async def test_pretranslation_trigger_reports_the_download_url_or_the_failure(
+    client: Translate5Client, tmp_path: Path
+) -> None:
+    good = tmp_path / "good.html"
+    good.write_text("<p>Hello</p>", encoding="utf-8")
+    bad = tmp_path / "not-pretranslated.html"
+    bad.write_text("<p>Hello</p>", encoding="utf-8")
+    good_id = client.file_pretranslate(good, source="en", target="de")
+    bad_id = client.file_pretranslate(bad, source="en", target="de")
+    deadline = time.time() + 30
+    good_event, bad_event = await asyncio.gather(
+        first_event(Translate5PretranslationTrigger(translate5_task_ids=[good_id], poll_interval=0.05, end_time=deadline)),
+        first_event(Translate5PretranslationTrigger(translate5_task_ids=[bad_id], poll_interval=0.05, end_time=deadline)),
+    )  # fmt: skip
+    assert good_event["status"] == "success"
+    assert good_event["download_url"].startswith("/editor/task/export/id/")
+    assert bad_event["status"] == "error"
+    assert bad_event["terminal"] is True
+    assert "could not be pre-translated" in bad_event["message"]
+
+
+def polled_ids(sim: Any) -> list[list[int]]:
+    """The ids of every task-list request that filtered by id, in order."""
+    polls = []
+    for record in sim.requests:
+        if record.method == "GET" and record.path == "/editor/task":
+            filters = json.loads(parse_qs(record.query).get("filter", ["[]"])[0])
+            for rule in filters:
+                if rule.get("property") == "id" and rule.get("operator") == "in":
+                    polls.append([int(i) for i in rule["value"]])
+    return polls
+
+
+async def test_many_deferred_waits_share_one_request_per_interval(
+    sim: Any, client: Translate5Client, page: Path
+) -> None:
+    sim.set(workflow_auto_finish=None)
+    targets = ["de", "fr", "it", "es", "nl", "pt"]
+    projects = [
+        client.create_task(page, task_name=f"P{i}", source_lang="en", target_lang=targets) for i in range(2)
+    ]
+    task_ids = [task_id for project in projects for task_id in project.task_ids]
+    assert len(task_ids) == 12
+    await asyncio.sleep(0.3)  # imports done
+    sim.requests.clear()
+    interval = 0.2
+    triggers = [
+        Translate5TaskStateTrigger(
+            translate5_task_ids=[task_id],
+            condition="workflow_ended",
+            poll_interval=interval,
+            end_time=time.time() + 30,
+            page_size=5,
+        )
+        for task_id in task_ids
+    ]
+
+    async def translators_finish() -> None:
+        await asyncio.sleep(1.0)
+        for project in projects:
+            await asyncio.to_thread(sim.finish_workflow, project.id)
+
+    started = time.monotonic()
+    finisher = asyncio.create_task(translators_finish())
+    events = await asyncio.gather(*(first_event(t) for t in triggers))
+    elapsed = time.monotonic() - started
+    await finisher
+
+    assert {e["status"] for e in events} == {"success"}
+    polls = polled_ids(sim)
+    # 12 waiting triggers, pages of 5 ids: every poll round is 3 requests covering all 12 ids
+    assert len(polls) % 3 == 0
+    rounds = [polls[i : i + 3] for i in range(0, len(polls), 3)]
+    assert 3 <= len(rounds) <= elapsed / interval + 2
+    for poll_round in rounds:
+        assert [len(ids) for ids in poll_round] == [5, 5, 2]
+        assert sorted(i for ids in poll_round for i in ids) == sorted(task_ids)
+    assert sim.requests.count("GET", "/editor/task") == len(polls)  # nothing polled one task at a time
+    assert active_pollers() == {}

@@ -1,0 +1,299 @@
+"""Authentication: app token header, cookie reuse, session login, re-authentication, secrets."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+
+import pytest
+
+from airflow_provider_translate5 import __version__
+from airflow_provider_translate5.client import (
+    Translate5AuthError,
+    Translate5Client,
+    Translate5ValueError,
+)
+
+from .conftest import BASE, TOKEN
+
+SESSION_ID = "a1b2c3d4e5f6g7h8i9j0k1l2m3"
+OTHER_SESSION_ID = "z9y8x7w6v5u4t3s2r1q0p9o8n7"
+USER = {"state": "authenticated", "user": {"login": "api", "passwd": "********"}}
+INVALID_TOKEN_BODY = {
+    "success": False,
+    "httpStatus": 401,
+    "errorMessage": "<b>Fatal: Authentication Token: The token is not valid</b>",
+}
+UNAUTHORIZED_BODY = {
+    "message": "Unauthorized",
+    "errorMessage": "",
+    "httpStatus": 401,
+    "errorCode": None,
+    "success": False,
+}
+
+
+@pytest.mark.parametrize(
+    "credential",
+    ["secret-password", "12:short", "x:" + "a" * 36, "12:" + "a" * 35 + "!", "", "12:" + "a" * 37],
+)
+def test_a_credential_not_shaped_like_an_app_token_is_refused_before_any_request(requests_mock, credential):
+    with pytest.raises(Translate5AuthError) as caught:
+        Translate5Client(BASE, credential)
+    message = str(caught.value)
+    assert "6.5.2" in message
+    assert "auth:apptoken:add" in message
+    if credential:
+        assert credential not in message
+    assert caught.value.status is None
+    assert requests_mock.call_count == 0
+
+
+@pytest.mark.parametrize("url", ["t5.example.org", "ftp://t5.example.org", "https://user:pw@t5.example.org"])
+def test_a_base_url_without_http_scheme_or_with_credentials_is_refused(url):
+    with pytest.raises(Translate5ValueError):
+        Translate5Client(url, TOKEN)
+
+
+def test_every_request_carries_token_accept_and_user_agent(client, answer, sent):
+    answer("GET", "/editor/session/current", USER)
+    assert client.whoami() == USER
+    headers = sent[0].headers
+    assert headers["Translate5AuthToken"] == TOKEN
+    assert headers["Accept"] == "application/json"
+    assert headers["User-Agent"] == f"airflow-provider-translate5/{__version__}"
+
+
+def test_base_url_is_normalised_and_path_prefix_kept(make_client, requests_mock):
+    requests_mock.get("https://t5.example.org/t5/editor/session/current", json=USER)
+    client = make_client(base_url="https://t5.example.org/t5/")
+    assert client.base_url == "https://t5.example.org/t5"
+    client.whoami()
+    assert requests_mock.last_request.url == "https://t5.example.org/t5/editor/session/current"
+
+
+def test_the_session_cookie_from_the_first_answer_is_sent_with_the_next_requests(client, answer, sent):
+    answer("GET", "/editor/session/current", USER, headers={"Set-Cookie": f"zfExtended={SESSION_ID}; path=/"})
+    client.whoami()
+    client.whoami()
+    assert "Cookie" not in sent[0].headers
+    assert sent[1].headers["Cookie"] == f"zfExtended={SESSION_ID}"
+    assert sent[1].headers["Translate5AuthToken"] == TOKEN
+
+
+def test_server_version_is_taken_from_the_header(client, answer):
+    answer("GET", "/editor/session/current", USER, headers={"x-translate5-version": "7.35.6"})
+    assert client.server_version is None
+    client.whoami()
+    assert client.server_version == "7.35.6"
+
+
+def test_401_with_a_cookie_drops_the_cookie_and_retries_once(client, answer, sent, sleeps):
+    answer("GET", "/editor/session/current", USER, headers={"Set-Cookie": f"zfExtended={SESSION_ID}; path=/"})
+    client.whoami()
+    answer(
+        "GET",
+        "/editor/session/current",
+        responses=[{"json": UNAUTHORIZED_BODY, "status_code": 401}, {"json": USER, "status_code": 200}],
+    )
+    assert client.whoami() == USER
+    assert sent[1].headers["Cookie"] == f"zfExtended={SESSION_ID}"
+    assert "Cookie" not in sent[2].headers  # the expired session was dropped, the token opens a new one
+    assert sleeps == []
+
+
+def test_401_without_a_cookie_is_an_auth_error_saying_the_token_is_invalid(client, answer, sent):
+    answer("GET", "/editor/task/1", INVALID_TOKEN_BODY, status=401)
+    with pytest.raises(Translate5AuthError) as caught:
+        client.get_task(1)
+    error = caught.value
+    assert len(sent) == 1
+    assert error.status == 401
+    assert error.error_message == "Fatal: Authentication Token: The token is not valid"
+    assert "invalid, expired" in str(error)
+    assert "auth:apptoken:add" in str(error)
+    assert "<b>" not in str(error)
+    assert TOKEN not in str(error)
+
+
+def test_a_second_401_after_re_authentication_is_an_auth_error(client, answer, sent):
+    answer("GET", "/editor/session/current", USER, headers={"Set-Cookie": f"zfExtended={SESSION_ID}; path=/"})
+    client.whoami()
+    answer("GET", "/editor/task/1", UNAUTHORIZED_BODY, status=401)
+    with pytest.raises(Translate5AuthError):
+        client.get_task(1)
+    assert len(sent) == 3  # whoami, then the task call with cookie, then once more without
+
+
+def test_plain_text_invalid_token_answer_is_understood(client, answer):
+    answer("GET", "/editor/task/1", text="Authentication Token: The token is not valid!", status=401)
+    with pytest.raises(Translate5AuthError, match="The token is not valid!"):
+        client.get_task(1)
+
+
+def client_log(caplog) -> str:
+    """What the client itself logged (requests-mock's own debug lines show raw URLs, like urllib3's)."""
+    return "\n".join(
+        r.getMessage() for r in caplog.records if r.name.startswith("airflow_provider_translate5")
+    )
+
+
+def login_answer(answer, session_id=SESSION_ID):
+    answer(
+        "POST",
+        "/editor/session",
+        {"sessionId": session_id, "sessionToken": "one-time-token-123"},
+        headers={"Set-Cookie": f"zfExtended={session_id}; path=/"},
+    )
+
+
+def test_session_mode_logs_in_with_the_token_as_password_then_uses_only_the_cookie(make_client, answer, sent):
+    secrets: list[str] = []
+    client = make_client(login="api", on_secret=secrets.append)
+    login_answer(answer)
+    answer("GET", "/editor/session/current", USER)
+    client.whoami()
+    client.whoami()
+    login, first, second = sent
+    assert (login.method, login.path) == ("POST", "/editor/session")
+    assert login.form == [("data", f'{{"login": "api", "passwd": "{TOKEN}"}}')]
+    assert "Translate5AuthToken" not in login.headers
+    for request in (first, second):
+        assert request.headers["Cookie"] == f"zfExtended={SESSION_ID}"
+        assert "Translate5AuthToken" not in request.headers
+    assert SESSION_ID in secrets
+    assert "one-time-token-123" in secrets
+
+
+def test_session_mode_logs_in_again_once_when_the_session_expired(make_client, answer, sent):
+    client = make_client(login="api")
+    answer(
+        "POST",
+        "/editor/session",
+        responses=[
+            {
+                "json": {"sessionId": SESSION_ID},
+                "headers": {"Set-Cookie": f"zfExtended={SESSION_ID}; path=/"},
+            },
+            {
+                "json": {"sessionId": OTHER_SESSION_ID},
+                "headers": {"Set-Cookie": f"zfExtended={OTHER_SESSION_ID}; path=/"},
+            },
+        ],
+    )
+    answer(
+        "GET",
+        "/editor/session/current",
+        responses=[{"json": USER}, {"json": UNAUTHORIZED_BODY, "status_code": 401}, {"json": USER}],
+    )
+    client.whoami()
+    client.whoami()
+    assert [(s.method, s.path) for s in sent] == [
+        ("POST", "/editor/session"),
+        ("GET", "/editor/session/current"),
+        ("GET", "/editor/session/current"),
+        ("POST", "/editor/session"),
+        ("GET", "/editor/session/current"),
+    ]
+    assert sent[-1].headers["Cookie"] == f"zfExtended={OTHER_SESSION_ID}"
+
+
+def test_session_mode_without_set_cookie_uses_the_session_id(make_client, answer, sent):
+    client = make_client(login="api")
+    answer("POST", "/editor/session", {"sessionId": SESSION_ID})
+    answer("GET", "/editor/session/current", USER)
+    client.whoami()
+    assert sent[1].headers["Cookie"] == f"zfExtended={SESSION_ID}"
+
+
+def test_session_mode_401_after_a_fresh_login_mentions_csrf_and_app_tokens(make_client, answer):
+    client = make_client(login="api")
+    login_answer(answer)
+    answer("GET", "/editor/task/1", UNAUTHORIZED_BODY, status=401)
+    with pytest.raises(Translate5AuthError) as caught:
+        client.get_task(1)
+    text = str(caught.value)
+    assert "CSRF" in text
+    assert "app token" in text
+    assert SESSION_ID not in text
+
+
+def test_a_refused_login_is_an_auth_error_without_the_token(make_client, answer):
+    client = make_client(login="api")
+    answer(
+        "POST",
+        "/editor/session",
+        {"message": "Forbidden", "errorMessage": "No access granted!", "httpStatus": 403, "errorCode": None},
+        status=403,
+    )
+    with pytest.raises(Translate5AuthError) as caught:
+        client.login()
+    assert caught.value.status == 403
+    assert "No access granted!" in str(caught.value)
+    assert "'api'" in str(caught.value)
+    assert TOKEN not in str(caught.value)
+
+
+def test_logout_deletes_the_session_and_the_error_never_shows_the_session_id(
+    make_client, answer, sent, caplog
+):
+    client = make_client(login="api")
+    login_answer(answer)
+    client.login()
+    answer(
+        "DELETE", f"/editor/session/{SESSION_ID}", {"message": "Conflict", "errorMessage": "nope"}, status=500
+    )
+    with caplog.at_level(logging.DEBUG), pytest.raises(Exception) as caught:
+        client.logout()
+    assert sent[-1].path == f"/editor/session/{SESSION_ID}"
+    assert SESSION_ID not in str(caught.value)
+    assert "/editor/session/***" in str(caught.value)
+    assert SESSION_ID not in client_log(caplog)
+
+
+def test_close_logs_out_best_effort(make_client, answer, sent):
+    client = make_client(login="api")
+    login_answer(answer)
+    answer("DELETE", f"/editor/session/{SESSION_ID}", None)
+    with client:
+        client.login()
+    assert [(s.method, s.path) for s in sent][-1] == ("DELETE", f"/editor/session/{SESSION_ID}")
+
+
+def test_close_without_a_session_makes_no_request(client, requests_mock):
+    client.close()
+    assert requests_mock.call_count == 0
+
+
+def test_secrets_never_reach_exception_texts_reprs_or_logs(make_client, answer, caplog):
+    secrets: list[str] = []
+    client = make_client(on_secret=secrets.append)
+    echo = f"token {TOKEN} and session {SESSION_ID} echoed"
+    answer("GET", "/editor/session/current", USER, headers={"Set-Cookie": f"zfExtended={SESSION_ID}; path=/"})
+    answer("GET", "/editor/task/1", {"errorMessage": echo, "errors": {"x": [echo]}}, status=503)
+    with caplog.at_level(logging.DEBUG):
+        client.whoami()
+        with pytest.raises(Exception) as caught:
+            client.get_task(1)
+    error = caught.value
+    assert secrets == [TOKEN, SESSION_ID]
+    for text in (
+        str(error),
+        repr(error),
+        error.body_excerpt,
+        repr(client),
+        client_log(caplog),
+        str(error.errors),
+    ):
+        assert TOKEN not in text
+        assert SESSION_ID not in text
+    assert "retrying (attempt 2/5)" in client_log(caplog)
+
+
+def test_auth_errors_survive_pickling(client, answer):
+    answer("GET", "/editor/task/1", INVALID_TOKEN_BODY, status=401)
+    with pytest.raises(Translate5AuthError) as caught:
+        client.get_task(1)
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert str(copy) == str(caught.value)
+    assert copy.status == 401

@@ -1,0 +1,277 @@
+"""Every error body shape and status translate5 produces becomes one readable, typed exception."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from airflow_provider_translate5.client import (
+    RetryPolicy,
+    Translate5APIError,
+    Translate5AuthError,
+    Translate5BadRequestError,
+    Translate5ConflictError,
+    Translate5ConnectionError,
+    Translate5Error,
+    Translate5LockedError,
+    Translate5MaintenanceError,
+    Translate5NotFoundError,
+    Translate5PermissionError,
+    Translate5RateLimitError,
+    Translate5ResponseError,
+    Translate5ServerError,
+    Translate5ValidationError,
+)
+from airflow_provider_translate5.client.errors import field_errors, parse_error_payload
+
+from .conftest import TOKEN
+
+
+def rest_error(status: int, message: str, code: str | None = None, **extra):
+    return {
+        "message": "Reason",
+        "errorMessage": message,
+        "httpStatus": status,
+        "errorCode": code,
+        "success": False,
+        **extra,
+    }
+
+
+@pytest.fixture
+def no_retry_client(make_client):
+    return make_client(retry=RetryPolicy(max_attempts=1))
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, Translate5BadRequestError),
+        (401, Translate5AuthError),
+        (403, Translate5PermissionError),
+        (404, Translate5NotFoundError),
+        (405, Translate5APIError),
+        (409, Translate5ConflictError),
+        (422, Translate5ValidationError),
+        (423, Translate5LockedError),
+        (429, Translate5RateLimitError),
+        (500, Translate5ServerError),
+        (502, Translate5ServerError),
+        (503, Translate5ServerError),
+    ],
+)
+def test_each_status_has_its_exception_class(no_retry_client, answer, status, cls):
+    answer("GET", "/editor/task/5", rest_error(status, "went wrong", "E1234"), status=status)
+    with pytest.raises(cls) as caught:
+        no_retry_client.get_task(5)
+    error = caught.value
+    assert type(error) is cls
+    assert (error.status, error.error_code, error.error_message) == (status, "E1234", "went wrong")
+    assert error.method == "GET"
+    assert error.url == "https://t5.example.org/editor/task/5"
+    assert str(error).startswith(f"HTTP {status} E1234 on GET /editor/task/5: went wrong")
+
+
+def test_rest_error_with_per_field_errors_lists_them_in_one_line(no_retry_client, answer):
+    body = rest_error(
+        422,
+        "Die Datei konnte nicht importiert werden.",
+        "E1026",
+        errorsTranslated={
+            "importUpload": ["The file-type 'exe' is not supported", "second"],
+            "foreignId": "too long",
+        },
+    )
+    answer("POST", "/editor/task/5/excelreimport", body, status=422)
+    with pytest.raises(Translate5ValidationError) as caught:
+        no_retry_client.excel_reimport(5, ("a.xlsx", __import__("io").BytesIO(b"x")))
+    error = caught.value
+    assert error.errors == {
+        "importUpload": ["The file-type 'exe' is not supported", "second"],
+        "foreignId": ["too long"],
+    }
+    assert str(error) == (
+        "HTTP 422 E1026 on POST /editor/task/5/excelreimport: Die Datei konnte nicht importiert werden. "
+        "(importUpload: The file-type 'exe' is not supported; importUpload: second; foreignId: too long)"
+    )
+    assert "\n" not in str(error)
+
+
+def test_inline_validation_failure_shape(no_retry_client, answer):
+    body = {
+        "errors": [{"id": "login", "msg": "No user name given."}],
+        "errorsTranslated": [{"id": "login", "msg": "Kein Benutzername angegeben."}],
+        "errorMessage": "input validation failure",
+        "message": "NOT OK",
+        "success": False,
+    }
+    answer("POST", "/editor/task/5/workflow", body, status=422)
+    with pytest.raises(Translate5ValidationError) as caught:
+        no_retry_client.trigger_workflow(5, "nope")
+    assert caught.value.errors == {"login": ["Kein Benutzername angegeben."]}
+    assert caught.value.error_message == "input validation failure"
+    assert "login: Kein Benutzername angegeben." in str(caught.value)
+
+
+def test_unauthorized_shape_with_blank_message_falls_back_to_the_reason(no_retry_client, answer):
+    body = {
+        "message": "Unauthorized",
+        "errorMessage": "",
+        "httpStatus": 401,
+        "errorCode": None,
+        "success": False,
+    }
+    answer("GET", "/editor/task/5", body, status=401)
+    with pytest.raises(Translate5AuthError) as caught:
+        no_retry_client.get_task(5)
+    assert caught.value.error_message == "Unauthorized"
+    assert caught.value.error_code is None
+
+
+def test_php_fatal_error_shape(no_retry_client, answer):
+    body = {
+        "errors": {
+            "message": "Call to a member function x() on null",
+            "file": "/var/www/t5/x.php",
+            "line": 12,
+        }
+    }
+    answer("GET", "/editor/task/5", body, status=500)
+    with pytest.raises(Translate5ServerError) as caught:
+        no_retry_client.get_task(5)
+    assert caught.value.error_message == "Call to a member function x() on null"
+    assert caught.value.errors["line"] == ["12"]
+
+
+def test_html_maintenance_page_on_503(make_client, answer, sleeps):
+    client = make_client(retry=RetryPolicy(max_attempts=2, jitter=False, sleep=sleeps.append))
+    page = "<html><body><h1>Maintenance</h1><p>Back at 10:00</p></body></html>"
+    headers = {
+        "Content-Type": "text/html",
+        "x-translate5-maintenance-message": "Update to 7.36, back at 10:00",
+    }
+    answer("GET", "/editor/task/5", text=page, status=503, headers=headers)
+    with pytest.raises(Translate5MaintenanceError) as caught:
+        client.get_task(5)
+    assert "maintenance: Update to 7.36, back at 10:00" in str(caught.value)
+    assert "Maintenance Back at 10:00" in caught.value.body_excerpt
+    assert caught.value.retryable
+    assert sleeps == [0.5]
+
+
+def test_non_json_error_body_uses_a_text_excerpt(no_retry_client, answer):
+    answer("GET", "/editor/task/5", text="<html><b>Bad Gateway</b> from nginx</html>", status=502)
+    with pytest.raises(Translate5ServerError) as caught:
+        no_retry_client.get_task(5)
+    assert caught.value.error_message == "Bad Gateway from nginx"
+
+
+def test_empty_error_body_uses_the_http_reason(no_retry_client, answer):
+    answer("DELETE", "/editor/task/5", text="", status=404, reason="Not Found")
+    with pytest.raises(Translate5NotFoundError, match="HTTP 404 on DELETE /editor/task/5: Not Found"):
+        no_retry_client.delete_task(5)
+
+
+def test_a_redirect_is_not_followed_and_names_the_target(no_retry_client, answer, requests_mock):
+    answer(
+        "GET",
+        "/editor/task/5",
+        text="",
+        status=302,
+        headers={"Location": "https://sso.example.org/login?x=1"},
+    )
+    with pytest.raises(Translate5APIError, match=r"redirects to https://sso\.example\.org/login"):
+        no_retry_client.get_task(5)
+    assert requests_mock.call_count == 1
+
+
+def test_non_json_success_body_is_a_response_error_naming_what_came_back(client, answer):
+    answer(
+        "GET",
+        "/editor/task/5",
+        text="<html><title>Login</title></html>",
+        headers={"Content-Type": "text/html"},
+    )
+    with pytest.raises(Translate5ResponseError) as caught:
+        client.get_task(5)
+    text = str(caught.value)
+    assert "GET /editor/task/5" in text
+    assert "text/html" in text
+    assert "Login" in text
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
+
+
+def test_success_false_on_http_200_is_an_error(client, answer):
+    answer(
+        "POST", "/editor/task/5/excelreimport", {"success": False, "message": "Task is not in ExcelExported"}
+    )
+    with pytest.raises(Translate5APIError) as caught:
+        client.excel_reimport(5, ("a.xlsx", __import__("io").BytesIO(b"x")))
+    assert caught.value.status == 200
+    assert "Task is not in ExcelExported" in str(caught.value)
+
+
+def test_wrong_envelope_is_a_response_error(client, answer):
+    answer("GET", "/editor/task/5", {"total": 1})
+    with pytest.raises(Translate5ResponseError, match="expected 'rows'"):
+        client.get_task(5)
+
+
+def test_network_failure_is_a_connection_error_with_the_cause_chained(no_retry_client, answer):
+    answer("GET", "/editor/task/5", exc=requests.exceptions.ConnectTimeout("timed out"))
+    with pytest.raises(Translate5ConnectionError) as caught:
+        no_retry_client.get_task(5)
+    assert isinstance(caught.value.__cause__, requests.exceptions.ConnectTimeout)
+    assert "connect timeout" in str(caught.value)
+    assert "GET /editor/task/5" in str(caught.value)
+    assert caught.value.retryable
+
+
+def test_retryable_follows_the_design_rules():
+    def make(status):
+        return Translate5APIError(status=status, error_message="x")
+
+    assert [s for s in (400, 401, 403, 404, 408, 409, 422, 423, 429, 500, 503) if make(s).retryable] == [
+        401,
+        408,
+        409,
+        423,
+        429,
+        500,
+        503,
+    ]
+    assert not Translate5AuthError(status=None, error_message="local").retryable
+    assert issubclass(Translate5ValidationError, Translate5Error)
+
+
+def test_field_errors_normalises_every_shape():
+    assert field_errors([{"id": "a", "msg": "x"}, "loose"]) == {"a": ["x"], "": ["loose"]}
+    assert field_errors({"a": "x", "b": ["y", "z"], "c": {"isEmpty": "empty"}}) == {
+        "a": ["x"],
+        "b": ["y", "z"],
+        "c": ["empty"],
+    }
+    assert field_errors(None) == {}
+    assert field_errors([]) == {}
+
+
+def test_errors_translated_wins_over_errors_and_html_is_stripped():
+    message, code, errors = parse_error_payload(
+        {
+            "errorMessage": "<b>Fatal:</b> &quot;x&quot;",
+            "errorCode": 1234,
+            "errors": {"f": "raw"},
+            "errorsTranslated": {"f": "nice"},
+        }
+    )
+    assert (message, code, errors) == ('Fatal: "x"', "1234", {"f": ["nice"]})
+
+
+def test_token_never_appears_in_an_error_even_when_the_server_echoes_it(no_retry_client, answer):
+    answer("GET", "/editor/task/5", rest_error(400, f"bad header Translate5AuthToken: {TOKEN}"), status=400)
+    with pytest.raises(Translate5BadRequestError) as caught:
+        no_retry_client.get_task(5)
+    assert TOKEN not in str(caught.value)
+    assert TOKEN not in caught.value.body_excerpt
+    assert "***" in str(caught.value)

@@ -1,0 +1,154 @@
+"""Uploads are validated and streamed; server file names can never escape a directory."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from airflow_provider_translate5.client import Translate5ValueError, UploadFile, safe_filename
+from airflow_provider_translate5.client.files import (
+    filename_from_content_disposition,
+    multipart_encoder,
+    prepare_upload,
+    write_atomically,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "safe"),
+    [
+        ("report.zip", "report.zip"),
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\windows\\win.ini", "win.ini"),
+        ("/abs/path/file.xlf", "file.xlf"),
+        ("C:\\Users\\x\\file.xlf", "file.xlf"),
+        ("..", "download"),
+        (".", "download"),
+        ("", "download"),
+        (None, "download"),
+        ("a..b...c.txt", "a.b.c.txt"),
+        ("nul\x00byte\x1f.txt", "nul_byte_.txt"),
+        ("CON.txt", "_CON.txt"),
+        ("what?.html", "what_.html"),
+        ("drive:stream.txt", "drive_stream.txt"),
+        ("  .hidden  ", "hidden"),
+        ("Seite über.html", "Seite über.html"),
+    ],
+)
+def test_safe_filename_examples(raw, safe):
+    assert safe_filename(raw) == safe
+
+
+def test_safe_filename_bounds_the_length_and_keeps_the_extension():
+    long = safe_filename("ü" * 500 + ".xliff")
+    assert len(long.encode("utf-8")) <= 200
+    assert long.endswith(".xliff")
+    assert safe_filename("../..", default="../task-7.zip") == "task-7.zip"
+
+
+@given(st.text(max_size=400))
+@example("../" * 50)
+@example("\\\\server\\share\\..\\x")
+@example("/")
+def test_safe_filename_never_escapes_the_directory(name):
+    safe = safe_filename(name)
+    assert safe
+    assert safe not in (".", "..")
+    assert "/" not in safe
+    assert "\\" not in safe
+    assert "\x00" not in safe
+    assert ".." not in safe
+    assert not any(ord(ch) < 32 for ch in safe)
+    assert len(safe.encode("utf-8")) <= 200
+    base = Path("/srv/exports").resolve()
+    assert (base / safe).resolve().parent == base
+    assert not os.path.isabs(safe)
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ("attachment; filename*=UTF-8''Seite%20%C3%BCber.html; filename=Seite.html", "Seite über.html"),
+        ("attachment; filename=Seite.html; filename*=UTF-8''%C3%BC.html", "ü.html"),
+        ('attachment; filename="quoted name.zip"', "quoted name.zip"),
+        ('attachment; filename="with \\"escape\\".zip"', 'with "escape".zip'),
+        (
+            "attachment; filename=My Task \u2013 diff.zip",
+            "My Task \u2013 diff.zip",
+        ),  # translate5 sends it unquoted
+        ("attachment; filename=Seite_\xc3\xbc.html", "Seite_ü.html"),  # raw UTF-8 decoded as latin-1
+        ("attachment", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_filename_from_content_disposition(header, name):
+    assert filename_from_content_disposition(header) == name
+
+
+def test_prepare_upload_refuses_missing_empty_and_unreadable_sources(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.touch()
+    for source, message in [
+        (tmp_path / "missing.txt", "does not exist"),
+        (empty, "empty"),
+        (tmp_path, "not a regular file"),
+        (("a.txt", io.BytesIO(b"")), "empty"),
+        (("a.txt", "not a file"), "seekable"),
+        (b"bytes", "must be a path"),
+    ]:
+        with pytest.raises(Translate5ValueError, match=message):
+            prepare_upload(source)  # type: ignore[arg-type]
+
+
+def test_an_upload_is_streamed_from_its_current_position_and_can_be_read_again(tmp_path):
+    stream = io.BytesIO(b"HEADERpayload")
+    stream.seek(6)
+    path = tmp_path / "doc.xlf"
+    path.write_bytes(b"<xliff/>")
+    uploads = [
+        ("a", prepare_upload(UploadFile("x.txt", stream, "text/plain"))),
+        ("b", prepare_upload(str(path))),
+    ]
+    bodies = []
+    for _attempt in range(2):
+        with contextlib.ExitStack() as stack:
+            encoder = multipart_encoder([("field", "value")], uploads, stack)
+            length = encoder.len  # known before reading: sent as Content-Length, nothing buffered
+            body = encoder.read()
+            assert len(body) == length
+            bodies.append(body.replace(encoder.boundary_value.encode(), b"BOUNDARY"))
+    assert bodies[0] == bodies[1]
+    assert b"payload" in bodies[0]
+    assert b"HEADER" not in bodies[0]
+    assert b"<xliff/>" in bodies[0]
+    assert b'filename="x.txt"' in bodies[0]
+    assert b"Content-Type: text/plain" in bodies[0]
+
+
+def test_the_encoder_reads_lazily_not_the_whole_file(tmp_path):
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"x" * (5 * (1 << 20)))
+    with contextlib.ExitStack() as stack:
+        encoder = multipart_encoder([], [("f", prepare_upload(path))], stack)
+        assert encoder.len > 5 * (1 << 20)
+        first = encoder.read(8192)
+        assert len(first) == 8192  # only what was asked for was read, the rest stays on disk
+
+
+def test_write_atomically_removes_the_temp_file_on_failure(tmp_path):
+    def chunks():
+        yield b"part"
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        write_atomically(chunks(), tmp_path / "out.bin")
+    assert list(tmp_path.iterdir()) == []
+    assert write_atomically(iter([b"a", b"b"]), tmp_path / "out.bin").read_bytes() == b"ab"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]

@@ -1,0 +1,40 @@
+"""Every example DAG parses cleanly: no import errors, no warnings, and the shape users read about."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from conftest import parse_example_dags
+
+EXPECTED = {
+    "translate5_cms_roundtrip": {"find_changed_content", "upload", "wait_for_import", "wait_for_translation"},
+    "translate5_rest_cms": {"fetch_entries", "upload", "wait_for_import", "wait_for_translation", "write_back"},
+    "translate5_instant_translate": {"find_changed_content", "pretranslate", "record"},
+    "translate5_asset_translate": {"order", "upload", "wait_for_import", "wait_for_translation", "export"},
+    "translate5_asset_delivery": {"deliver_to_cms"},
+}
+
+
+def test_example_dags_import_without_errors_or_warnings() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bag = parse_example_dags()
+
+    assert bag.import_errors == {}
+    assert set(bag.dags) == set(EXPECTED)
+    for dag_id, tasks in EXPECTED.items():
+        assert tasks <= set(bag.dags[dag_id].task_ids), dag_id
+    assert not bag.captured_warnings
+    ours = [w for w in caught if "example_dags" in str(w.filename)]
+    assert ours == []
+
+
+def test_waits_are_deferrable_and_the_delivery_dag_runs_on_the_export_asset(example_dags: dict[str, Any]) -> None:
+    dags = example_dags
+    for dag_id in ("translate5_cms_roundtrip", "translate5_rest_cms", "translate5_asset_translate"):
+        for task_id in ("wait_for_import", "wait_for_translation"):
+            assert dags[dag_id].get_task(task_id).partial_kwargs["deferrable"] is True
+    export = dags["translate5_asset_translate"].get_task("export")
+    (asset,) = export.partial_kwargs["outlets"]
+    assert dags["translate5_asset_delivery"].timetable.asset_condition.objects == (asset,)

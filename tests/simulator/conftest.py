@@ -1,0 +1,79 @@
+"""Shared helpers for the simulator tests: plain ``requests`` against a fresh simulator per test.
+
+The project's own client is deliberately not used here: these tests pin the simulator to translate5-api.md.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from airflow_provider_translate5.testing import Translate5Simulator
+
+XLIFF = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">\n'
+    b'<file original="hello.txt" source-language="en" target-language="de" datatype="plaintext"><body>\n'
+    b'<trans-unit id="1"><source>Hello world</source></trans-unit>\n'
+    b'<trans-unit id="2"><source>Good <g id="1">morning</g></source><target state="new"/></trans-unit>\n'
+    b"</body></file></xliff>\n"
+)
+
+
+@pytest.fixture
+def sim() -> Iterator[Translate5Simulator]:
+    with Translate5Simulator(import_duration=0.05) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def api(sim: Translate5Simulator) -> Iterator[requests.Session]:
+    """A session authenticated like the provider's client: token header, JSON Accept, cookie reuse."""
+    with requests.Session() as session:
+        session.headers.update({"Accept": "application/json", "Translate5AuthToken": sim.token})
+        yield session
+
+
+def url(sim: Translate5Simulator, path: str) -> str:
+    return sim.base_url + path
+
+
+def create_task(
+    sim: Translate5Simulator,
+    api: requests.Session,
+    *,
+    files: Any = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    data = {"taskName": "Demo", "sourceLang": "en", "targetLang": "de", **fields}
+    upload = files if files is not None else {"importUpload": ("hello.xlf", XLIFF)}
+    response = api.post(url(sim, "/editor/task"), data=data, files=upload)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["success"] is True
+    return dict(body["rows"])
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.01)
+
+
+def wait_state(
+    sim: Translate5Simulator, api: requests.Session, task_id: int, states: tuple[str, ...] = ("open", "error")
+) -> dict[str, Any]:
+    def done() -> dict[str, Any] | None:
+        row = dict(api.get(url(sim, f"/editor/task/{task_id}")).json()["rows"])
+        return row if row["state"] in states else None
+
+    return dict(wait_for(done))
