@@ -93,11 +93,17 @@ def make_item(
     staging_root: ObjectStoragePath,
     source_lang: str,
     target_langs: Sequence[str],
+    digest: str | None = None,
 ) -> ContentItem:
-    """Describe one file to translate; its key (path + content hash) names its translate5 task and staging."""
-    digest = sha256(path)
+    """Describe one file to translate (``digest``: its sha256, if already known).
+
+    Its key names one version of the order (content hash and languages): it becomes the translate5
+    ``foreignId``, so ordering the same content into the same languages again finds the existing task.
+    """
+    digest = digest or sha256(path)
+    order = hashlib.sha256(f"{digest} {' '.join(sorted(target_langs))}".encode()).hexdigest()
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", relative).strip("-")[-80:]
-    key = f"{slug}@{digest[:12]}"  # short: translate5 shows foreignId in its task list
+    key = f"{slug}@{order[:12]}"  # short: translate5 shows foreignId in its task list
     return ContentItem(
         path=relative,
         source=str(path),
@@ -113,9 +119,11 @@ def make_item(
 def changed_items(
     drop: ObjectStoragePath, cms_import: ObjectStoragePath, source_lang: str, target_langs: Sequence[str]
 ) -> list[ContentItem]:
-    """Files in the drop whose content, or requested languages, differ from what was last delivered.
+    """Files in the drop that are new or changed since their last delivery, or lack a language.
 
-    Hidden files (``.name``) are skipped: CMS exporters and object stores use them for partial uploads.
+    Changed content is ordered in every target language, unchanged content only in the languages it was
+    never delivered in. Hidden files (``.name``) are skipped: exporters and object stores use them for
+    partial uploads.
     """
     delivered = read_manifest(cms_import)
     items: list[ContentItem] = []
@@ -123,11 +131,14 @@ def changed_items(
         relative = str(path.relative_to(drop))
         if any(part.startswith(".") for part in relative.split("/")) or not path.is_file():
             continue
-        item = make_item(path, relative, cms_import / STAGING_NAME, source_lang, target_langs)
         previous = delivered.get(relative, {})
-        languages_done = set(target_langs) <= set(previous.get("languages", []))
-        if previous.get("sha256") != item["sha256"] or not languages_done:
-            items.append(item)
+        digest = sha256(path)
+        languages = list(target_langs)
+        if previous.get("sha256") == digest:
+            languages = [lang for lang in target_langs if lang not in previous.get("languages", [])]
+        if languages:
+            staging = cms_import / STAGING_NAME
+            items.append(make_item(path, relative, staging, source_lang, languages, digest))
     return items
 
 
@@ -204,10 +215,15 @@ def deliver(exported: Iterable[str], item: ContentItem, cms_import: ObjectStorag
     return delivered
 
 
-def manifest_entry(
-    item: ContentItem, languages: Sequence[str], translate5_task_id: int | None = None
-) -> dict[str, Any]:
-    return {
+def record_delivery(
+    manifest: dict[str, dict[str, Any]], item: ContentItem, translate5_task_id: int | None = None
+) -> None:
+    """Note in the manifest that ``item`` was delivered in its target languages."""
+    previous = manifest.get(item["path"], {})
+    languages = set(item["target_langs"])
+    if previous.get("sha256") == item["sha256"]:
+        languages |= set(previous.get("languages", []))
+    manifest[item["path"]] = {
         "sha256": item["sha256"],
         "languages": sorted(languages),
         "translate5_task_id": translate5_task_id,

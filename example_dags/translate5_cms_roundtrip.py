@@ -122,7 +122,7 @@ def translate5_cms_roundtrip() -> None:
                     "segments": t5_task.segment_count,
                     "segments_finished": t5_task.segment_finish_count,
                 }
-            manifest[item["path"]] = content_drop.manifest_entry(item, list(files), project_id)
+            content_drop.record_delivery(manifest, item, project_id)
             url = hook.task_url(project_id)
             summaries.append({"item": item["path"], "translate5_url": url, "languages": languages})
             log.info("%s: translate5 project %s (%s)", item["path"], project_id, url)

@@ -97,7 +97,7 @@ def translate5_instant_translate() -> None:
             uri = written[index]
             item: ContentItem = job["item"]
             report.setdefault(item["path"], []).append(uri)
-            manifest[item["path"]] = content_drop.manifest_entry(item, item["target_langs"])
+            content_drop.record_delivery(manifest, item)
             log.info("%s [%s] -> %s", item["path"], job["target_lang"], uri)
         content_drop.write_manifest(cms_import, manifest)
         return report

@@ -318,7 +318,7 @@ class Translate5Client:
                     yield task
             start += len(page.rows)
             # translate5's total counts all matches before paging; a short or empty page also ends the list.
-            if start >= page.total:
+            if not page.rows or len(page.rows) < page_size or start >= page.total:
                 return
 
     def get_task(self, task_id: int | str) -> Task:

@@ -432,6 +432,7 @@ class Translate5DeleteTaskOperator(Translate5BaseOperator):
     :param force: force-delete (needs the ``taskForceDelete`` right in translate5).
     """
 
+    operator_extra_links = ()  # nothing to open in the translate5 UI
     template_fields = ("translate5_task_id", "translate5_conn_id")
 
     def __init__(self, *, translate5_task_id: int | str, force: bool = False, **kwargs: Any) -> None:
@@ -460,6 +461,7 @@ class Translate5WriteTmOperator(Translate5BaseOperator):
     Returns the ids of the language resources written to.
     """
 
+    operator_extra_links = ()  # nothing to open in the translate5 UI
     template_fields = ("source_language", "target_language", "source", "target", "translate5_conn_id")
 
     def __init__(
@@ -623,6 +625,7 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
     Returns the URI of the translated file.
     """
 
+    operator_extra_links = ()  # nothing to open in the translate5 UI
     template_fields = (
         "source",
         "source_lang",
@@ -653,7 +656,7 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
         self.target_lang = target_lang
         self.destination = destination
         self.customer_id = customer_id
-        self.poke_interval = float(poke_interval or self.poll_interval_default)
+        self.poke_interval = float(self.poll_interval_default if poke_interval is None else poke_interval)
         self.timeout = float(timeout)
         self.deferrable = default_deferrable() if deferrable is None else deferrable
 

@@ -44,7 +44,8 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
         poke_interval: float | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(poke_interval=poke_interval or self.poll_interval_default, **kwargs)
+        interval = self.poll_interval_default if poke_interval is None else poke_interval
+        super().__init__(poke_interval=interval, **kwargs)
         self.translate5_task_id = translate5_task_id
         self.translate5_conn_id = translate5_conn_id
         self.deferrable = default_deferrable() if deferrable is None else deferrable
@@ -64,7 +65,7 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
         from airflow_provider_translate5.triggers.translate5 import Translate5TaskStateTrigger
 
         self.log.info(
-            "Deferring: waiting for translate5 task(s) %s in the triggerer (every %.0f s, at most %.0f s)",
+            "Deferring: waiting for translate5 task(s) %s in the triggerer (every %g s, at most %g s)",
             ", ".join(map(str, self._task_ids)),
             self.poke_interval,
             self.timeout,
@@ -113,7 +114,12 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
         return {"id": int(self.translate5_task_id), "taskIds": [t["id"] for t in tasks], "tasks": tasks}
 
     def _left_alone(self) -> str:
-        return f"translate5 task/project {self.translate5_task_id} was left as it is."
+        from airflow_provider_translate5.triggers.status import goal
+
+        return (
+            f"Waited for translate5 task/project {self.translate5_task_id} to {goal(self.condition)}; "
+            "nothing was changed in translate5."
+        )
 
 
 class Translate5ImportSensor(_Translate5TaskSensor):
@@ -137,11 +143,15 @@ class Translate5ImportSensor(_Translate5TaskSensor):
     poll_interval_default = 10.0
 
     def describe(self, task: Task) -> str:
+        from airflow_provider_translate5.client import Translate5Error
         from airflow_provider_translate5.triggers.status import IMPORTING_STATES, describe_task
 
         progress = None
         if task.state in IMPORTING_STATES and task.task_guid:
-            progress = self.client.get_import_progress(task.task_guid)
+            try:
+                progress = self.client.get_import_progress(task.task_guid)
+            except Translate5Error as exc:  # progress is nice to log, never a reason to fail the wait
+                self.log.info("Import progress of task %s not available: %s", task.id, exc)
         return describe_task(task, progress)
 
 

@@ -1,7 +1,7 @@
 """Fixtures for the Airflow layer: a fast simulator and a runner for real DAGs under ``dag.test()``.
 
-``dag.test()`` syncs the DAG bundle from ``[core] dags_folder`` to the metadata DB before running, so every test
-writes its DAG file into its own folder and points both the environment variable and ``airflow.settings``
+``dag.test()`` syncs the DAG bundle from ``[core] dags_folder`` to the metadata DB before running, so every
+test writes its DAG file into its own folder and points both the environment variable and ``airflow.settings``
 (read once at import, which is what the ``dags-folder`` bundle uses) at it.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import runpy
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,8 @@ def sim(translate5_simulator: Any, translate5_connection: str) -> Any:
 @pytest.fixture
 def run_dag(
     airflow_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
-) -> Iterator[DagRunner]:
-    """``run_dag(source, dag_id)``: write a DAG file into this test's dags folder and run it with dag.test()."""
+) -> DagRunner:
+    """``run_dag(source, dag_id)``: write a DAG file into this test's dags folder, run it with dag.test()."""
     import airflow.settings as settings
 
     dags = tmp_path / "dags"
@@ -62,7 +62,7 @@ def run_dag(
             output=captured.out + captured.err,
         )
 
-    yield run
+    return run
 
 
 @pytest.fixture

@@ -25,11 +25,13 @@ def test_task_lifecycle_operators(sim: Any, run_dag: DagRunner, source_file: Cal
         1, status=409, message="The displayed data was changed in the meantime on the server.", method="PUT"
     )
     dag_id = "t5_lifecycle"
-    source = dag_header(dag_id) + f"""
+    source = (
+        dag_header(dag_id)
+        + f"""
 with dag:
     upload = Translate5UploadTaskOperator(
-        task_id="upload", source={str(source_file())!r}, task_name="Lifecycle", source_lang="en",
-        target_lang="de", foreign_id="cms-page-42", auto_start_import=False,
+        task_id="upload", source=ObjectStoragePath("file://{source_file()}"), task_name="Lifecycle",
+        source_lang="en", target_lang="de", foreign_id="cms-page-42", auto_start_import=False,
     )
     assign = Translate5AssignJobOperator(
         task_id="assign", translate5_task_id={TASK_ID!r}, user_guid={TRANSLATOR!r},
@@ -59,6 +61,7 @@ with dag:
     (upload >> assign >> assign_again >> notify >> start >> imported >> rename >> end >> reopen >> write_tm
      >> delete >> delete_again)
 """
+    )
     result = run_dag(source, dag_id)
 
     assert result.state == "success", result.output[-3000:]
@@ -89,7 +92,9 @@ def test_zip_export_unzipped_with_asset_event(
 ) -> None:
     dag_id = "t5_zip_export"
     out = tmp_path / "exports"
-    source = dag_header(dag_id) + f"""
+    source = (
+        dag_header(dag_id)
+        + f"""
 with dag:
     upload = Translate5UploadTaskOperator(
         task_id="upload", source={str(source_file())!r}, task_name="Zipped", source_lang="en",
@@ -107,6 +112,7 @@ with dag:
     )
     upload >> ended >> [export, zip_only]
 """
+    )
     result = run_dag(source, dag_id)
 
     assert result.state == "success", result.output[-3000:]
@@ -126,10 +132,9 @@ with dag:
 
 
 def asset_event_extra(dag_id: str, run_id: str) -> dict[str, Any]:
-    from sqlalchemy import select
-
     from airflow.models.asset import AssetEvent
     from airflow.utils.session import create_session
+    from sqlalchemy import select
 
     with create_session() as session:
         events = session.scalars(
@@ -147,22 +152,22 @@ def test_timeout_fails_clearly_and_leaves_the_task(
     client = Translate5Client(sim.base_url, sim.token)
     task = client.create_task(source_file(), task_name="Never reviewed", source_lang="en", target_lang="de")
     dag_id = f"t5_timeout_{'deferrable' if deferrable else 'poke'}"
-    source = dag_header(dag_id, retries=2) + f"""
+    source = (
+        dag_header(dag_id, retries=2)
+        + f"""
 with dag:
     Translate5WorkflowEndedSensor(
         task_id="ended", translate5_task_id={task.id}, poke_interval=0.2, timeout=1, deferrable={deferrable},
     )
 """
+    )
     result = run_dag(source, dag_id)
 
     assert result.states == {"ended": "failed"}
     assert result.tries["ended"] == 1  # a sensor timeout is final
     assert "imed out" in result.output
-    assert (
-        f"translate5 task {task.id} to reach the end of their workflow; nothing was changed" in result.output
-        if deferrable
-        else f"translate5 task/project {task.id} was left as it is" in result.output
-    )
+    waited = f"task {task.id}" if deferrable else f"task/project {task.id}"
+    assert f"translate5 {waited} to reach the end of their workflow; nothing was changed" in result.output
     # the link was published before waiting, so it is there although the sensor failed
     assert result.xcom("ended", "translate5_task_url") == f"{sim.base_url}/editor/#project/{task.id}/focus"
     assert client.get_task(task.id).state == "open"
@@ -175,12 +180,15 @@ def test_task_deleted_while_deferred_fails_without_retry(
     client = Translate5Client(sim.base_url, sim.token)
     task = client.create_task(source_file(), task_name="Deleted by a PM", source_lang="en", target_lang="de")
     dag_id = "t5_deleted"
-    source = dag_header(dag_id, retries=2) + f"""
+    source = (
+        dag_header(dag_id, retries=2)
+        + f"""
 with dag:
     Translate5WorkflowEndedSensor(
         task_id="ended", translate5_task_id={task.id}, poke_interval=0.2, timeout=60, deferrable=True,
     )
 """
+    )
     timer = threading.Timer(1.0, client.delete_task, args=(task.id,), kwargs={"force": True})
     timer.start()
     try:
@@ -197,7 +205,9 @@ def test_pretranslation_that_translate5_refuses_fails_with_its_errors(
     sim: Any, run_dag: DagRunner, source_file: Callable[..., Path], tmp_path: Path
 ) -> None:
     dag_id = "t5_not_pretranslated"
-    source = dag_header(dag_id, retries=2) + f"""
+    source = (
+        dag_header(dag_id, retries=2)
+        + f"""
 with dag:
     Translate5InstantTranslatePretranslateOperator(
         task_id="pretranslate", source={str(source_file("not-pretranslated.html"))!r}, source_lang="en",
@@ -205,6 +215,7 @@ with dag:
         deferrable=True,
     )
 """
+    )
     result = run_dag(source, dag_id)
 
     assert result.states == {"pretranslate": "failed"}
@@ -217,15 +228,43 @@ def test_validation_errors_fail_without_retry(
     sim: Any, run_dag: DagRunner, source_file: Callable[..., Path]
 ) -> None:
     dag_id = "t5_bad_language"
-    source = dag_header(dag_id, retries=2) + f"""
+    source = (
+        dag_header(dag_id, retries=2)
+        + f"""
 with dag:
     Translate5UploadTaskOperator(
         task_id="upload", source={str(source_file())!r}, task_name="Klingon", source_lang="en",
         target_lang="tlh-XX",
     )
 """
+    )
     result = run_dag(source, dag_id)
 
     assert result.states == {"upload": "failed"}
     assert result.tries["upload"] == 1
     assert sim.token not in result.output
+
+
+def test_export_interrupted_mid_body_leaves_no_file(
+    sim: Any, run_dag: DagRunner, source_file: Callable[..., Path], tmp_path: Path
+) -> None:
+    client = Translate5Client(sim.base_url, sim.token)
+    task = client.create_task(source_file(), task_name="Flaky", source_lang="en", target_lang="de")
+    sim.set(generated_export_size=4 * 1024 * 1024)
+    sim.faults.drop_mid_body(10, method="GET", path="/editor/task/export")
+    out = tmp_path / "out"
+    dag_id = "t5_export_dropped"
+    source = (
+        dag_header(dag_id)
+        + f"""
+with dag:
+    Translate5ExportOperator(
+        task_id="export", translate5_task_id={task.id}, destination={str(out)!r},
+    )
+"""
+    )
+    result = run_dag(source, dag_id)
+
+    assert result.states == {"export": "failed"}
+    assert sim.requests.count("GET", f"/editor/task/export/id/{task.id}") >= 1
+    assert list(out.iterdir()) == []  # neither the file nor a temporary part of it

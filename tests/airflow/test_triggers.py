@@ -165,9 +165,15 @@ async def test_pretranslation_trigger_reports_the_download_url_or_the_failure(
     bad_id = client.file_pretranslate(bad, source="en", target="de")
     deadline = time.time() + 30
     good_event, bad_event = await asyncio.gather(
-        first_event(Translate5PretranslationTrigger(translate5_task_ids=[good_id], poll_interval=0.05, end_time=deadline)),
-        first_event(Translate5PretranslationTrigger(translate5_task_ids=[bad_id], poll_interval=0.05, end_time=deadline)),
-    )  # fmt: skip
+        *(
+            first_event(
+                Translate5PretranslationTrigger(
+                    translate5_task_ids=[i], poll_interval=0.05, end_time=deadline
+                )
+            )
+            for i in (good_id, bad_id)
+        )
+    )
     assert good_event["status"] == "success"
     assert good_event["download_url"].startswith("/editor/task/export/id/")
     assert bad_event["status"] == "error"

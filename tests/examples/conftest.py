@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,7 +85,7 @@ def run_example(
     example_dags: dict[str, Any],
     translate5_connection: str,
     monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[ExampleRunner]:
+) -> ExampleRunner:
     """``run_example(dag_id, **run_conf)``: one ``dag.test()`` run of an example DAG."""
     import airflow.settings as settings
 
@@ -98,7 +98,7 @@ def run_example(
         states = {(ti.task_id, ti.map_index): str(ti.state) for ti in dag_run.get_task_instances()}
         return ExampleRun(dag_id, dag_run.run_id, str(dag_run.state), states)
 
-    yield run
+    return run
 
 
 @pytest.fixture

@@ -39,9 +39,10 @@ def test_translates_every_item_into_every_language_and_delivers_it(
 
     summary = run.xcom("deliver")
     assert [entry["item"] for entry in summary] == items
+    ui = f"{translate5_simulator.base_url}/editor/#project/"
     for entry in summary:
-        project_id = entry["translate5_url"].rsplit("/", 2)[-2]
-        assert entry["translate5_url"] == f"{translate5_simulator.base_url}/editor/#project/{project_id}/focus"
+        project_id = entry["translate5_url"].removeprefix(ui).removesuffix("/focus")
+        assert entry["translate5_url"] == f"{ui}{int(project_id)}/focus"
         assert set(entry["languages"]) == {"de", "fr"}
         for lang, info in entry["languages"].items():
             assert info["file"] == uri(cms_import / lang / entry["item"])
@@ -79,14 +80,20 @@ def test_runs_again_only_for_new_or_changed_content(
     assert "<h1>[de] Meet Alpine Outfitters</h1>" in html
 
 
-def test_a_new_target_language_reorders_the_item(
+def test_a_new_target_language_is_ordered_alone(
     translate5_simulator: Any, run_example: ExampleRunner, content_drop: Path, tmp_path: Path
 ) -> None:
-    conf = {"content_drop": uri(content_drop), "cms_import": uri(tmp_path / "cms-import")}
+    cms_import = tmp_path / "cms-import"
+    conf = {"content_drop": uri(content_drop), "cms_import": uri(cms_import)}
     assert run_example(DAG_ID, **conf, target_langs=["de"]).state == "success"
+    german = (cms_import / "de/pages/about-us.html").stat().st_mtime_ns
 
     run = run_example(DAG_ID, **conf, target_langs=["de", "it"])
 
     assert run.state == "success"
-    assert len(run.xcom("find_changed_content")) == 3
-    assert (tmp_path / "cms-import/it/pages/about-us.html").read_text(encoding="utf-8").count("[it] ") > 5
+    assert [item["target_langs"] for item in run.xcom("find_changed_content")] == [["it"]] * 3
+    assert created_tasks(translate5_simulator) == 6
+    assert (cms_import / "it/pages/about-us.html").read_text(encoding="utf-8").count("[it] ") > 5
+    assert (cms_import / "de/pages/about-us.html").stat().st_mtime_ns == german
+    manifest = json.loads((cms_import / ".translate5-manifest.json").read_text(encoding="utf-8"))["items"]
+    assert all(entry["languages"] == ["de", "it"] for entry in manifest.values())

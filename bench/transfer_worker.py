@@ -1,0 +1,71 @@
+"""One measured transfer through an operator's ``execute()``, in a process of its own.
+
+``python -m bench.transfer_worker download TASK_ID DEST_URI`` runs ``Translate5ExportOperator``;
+``python -m bench.transfer_worker upload SOURCE_URI FOREIGN_ID`` runs ``Translate5UploadTaskOperator``.
+The connection comes from ``AIRFLOW_CONN_TRANSLATE5_DEFAULT``. ``execute()`` gets a minimal context (a task
+instance that records XCom pushes): the operators need nothing else. Prints one JSON line with the time
+``execute()`` took and the RSS right before it; the parent reads the peak RSS from ``wait4``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+
+class _TaskInstance:
+    """What the operators use of ``context["ti"]``: ids for the idempotency key and ``xcom_push``."""
+
+    dag_id = "bench"
+    run_id = "bench"
+    task_id = "transfer"
+    map_index = -1
+
+    def __init__(self) -> None:
+        self.xcom: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.xcom[key] = value
+
+
+def _rss() -> int:
+    import psutil
+
+    return int(psutil.Process().memory_info().rss)
+
+
+def main(argv: list[str]) -> int:
+    from airflow.sdk import ObjectStoragePath
+
+    from airflow_provider_translate5.operators import Translate5ExportOperator, Translate5UploadTaskOperator
+
+    mode, first, second = argv
+    operator: Any
+    if mode == "download":
+        operator = Translate5ExportOperator(
+            task_id="export", translate5_task_id=int(first), destination=ObjectStoragePath(second)
+        )
+    elif mode == "upload":
+        operator = Translate5UploadTaskOperator(
+            task_id="upload",
+            source=ObjectStoragePath(first),
+            task_name="bench upload",
+            source_lang="en",
+            target_lang="de",
+            foreign_id=second,
+        )
+    else:
+        raise SystemExit(f"unknown mode {mode!r}")
+    context: Any = {"ti": _TaskInstance(), "outlet_events": {}}
+    rss_before = _rss()
+    start = time.perf_counter()
+    result = operator.execute(context)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "rss_before": rss_before, "result": result}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
