@@ -306,7 +306,14 @@ class Translate5Client:
         """Every matching task, fetched page by page (each task once, even if pages shift meanwhile)."""
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise Translate5ValueError(f"page_size must be an integer >= 1, got {page_size!r}")
-        encode_filters(filters), encode_sort(sort)  # validate before the first request, not lazily later
+        # Validated here, outside the generator, so bad input fails at the call, not at the first next().
+        encode_filters(filters)
+        encode_sort(sort)
+        return self._pages(filters, sort, page_size, projects_only)
+
+    def _pages(
+        self, filters: Sequence[Filter], sort: Sequence[Sort], page_size: int, projects_only: bool
+    ) -> Iterator[Task]:
         start, seen = 0, set()
         while True:
             page = self.list_tasks(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -167,6 +168,8 @@ class Transport:
         self._token = check_token(token)
         self._login = login or None
         self._timeout = _check_timeout(timeout)
+        if isinstance(verify, str) and not os.path.exists(verify):
+            raise Translate5ValueError(f"CA bundle {verify!r} does not exist")
         self._verify = verify
         self._proxies = dict(proxies or {})
         self.retry = retry or RetryPolicy()

@@ -297,3 +297,29 @@ def test_auth_errors_survive_pickling(client, answer):
     copy = pickle.loads(pickle.dumps(caught.value))
     assert str(copy) == str(caught.value)
     assert copy.status == 401
+
+
+def test_timeouts_tls_and_proxies_are_passed_on_every_request(
+    make_client, answer, requests_mock, tmp_path, monkeypatch
+):
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):  # requests would substitute these for verify=True
+        monkeypatch.delenv(name, raising=False)
+    answer("GET", "/editor/session/current", USER)
+    make_client().whoami()
+    default = requests_mock.last_request
+    assert default.timeout == (10.0, 300.0)
+    assert default.verify is True
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----")
+    proxies = {"https": "http://proxy.example.org:3128"}
+    make_client(timeout=(2.0, 30.0), verify=str(bundle), proxies=proxies).whoami()
+    custom = requests_mock.last_request
+    assert custom.timeout == (2.0, 30.0)
+    assert custom.verify == str(bundle)
+    assert custom.proxies["https"] == "http://proxy.example.org:3128"
+
+
+@pytest.mark.parametrize("timeout", [0, -1, (1, 0), (1, 2, 3), "10"])
+def test_nonsense_timeouts_are_refused(timeout):
+    with pytest.raises(Translate5ValueError):
+        Translate5Client(BASE, TOKEN, timeout=timeout)

@@ -94,9 +94,9 @@ def test_iter_tasks_stops_when_total_is_reached(client, answer, sent):
 
 
 @pytest.mark.parametrize("page_size", [0, -1])
-def test_iter_tasks_refuses_bad_page_size(client, requests_mock, page_size):
+def test_iter_tasks_refuses_bad_page_size_at_the_call(client, requests_mock, page_size):
     with pytest.raises(Translate5ValueError):
-        list(client.iter_tasks(page_size=page_size))
+        client.iter_tasks(page_size=page_size)  # not only when iterated
     assert requests_mock.call_count == 0
 
 
@@ -352,6 +352,11 @@ def test_delete_task_accepts_an_empty_body_and_forces_on_request(client, answer,
     client.delete_task(7, force=True)
     assert sent[0].query == {}
     assert sent[1].query == {"force": ["1"]}
+
+
+def test_a_missing_ca_bundle_is_refused_at_construction(make_client):
+    with pytest.raises(Translate5ValueError, match="CA bundle"):
+        make_client(verify="/nonexistent/ca.pem")
 
 
 def test_whoami_not_authenticated_is_an_auth_error(client, answer):

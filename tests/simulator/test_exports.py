@@ -38,7 +38,8 @@ def test_default_zip_export(sim: Translate5Simulator, api: requests.Session) -> 
 def test_diff_and_xliff2_path_params(sim: Translate5Simulator, api: requests.Session) -> None:
     task = _ready_task(sim, api, taskName="News")
     diff = api.get(url(sim, f"/editor/task/export/id/{task['id']}"), params={"diff": 1})
-    assert diff.headers["Content-Disposition"].endswith("filename=News - with tracked changes.zip")
+    # translate5 names it with an en dash; filename* carries it percent-encoded (section 6 of the API notes)
+    assert "filename*=UTF-8''News%20%E2%80%93%20with%20tracked%20changes.zip" in diff.headers["Content-Disposition"]
     xliff2 = api.get(url(sim, f"/editor/task/export/id/{task['id']}/format/xliff2"))
     archive = zipfile.ZipFile(io.BytesIO(xliff2.content))
     content = archive.read(archive.namelist()[0]).decode()
