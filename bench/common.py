@@ -177,6 +177,7 @@ class ChildRun:
 
     wall: float
     max_rss: int  # bytes
+    cpu: float  # user + system seconds of the child
     returncode: int
     stdout: str
     stderr: str
@@ -209,7 +210,8 @@ def run_child(cmd: Sequence[str], *, env: Mapping[str, str] | None = None, timeo
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; keep Popen from waiting again
         out.seek(0)
         err.seek(0)
-        return ChildRun(wall, usage.ru_maxrss * 1024, proc.returncode, out.read(), err.read())
+        cpu = usage.ru_utime + usage.ru_stime
+        return ChildRun(wall, usage.ru_maxrss * 1024, cpu, proc.returncode, out.read(), err.read())
 
 
 def _kill_quietly(pid: int) -> None:

@@ -1,8 +1,7 @@
-"""``translate5_asset_translate`` emits an asset event per export; ``translate5_asset_delivery`` delivers it."""
+"""``translate5_asset_translate`` emits an asset event; ``translate5_asset_delivery`` delivers it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +12,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.dagrun]
 
 
 @pytest.fixture
-def folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Path]]:
+def folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     """The export and CMS import folders, configured the way an operator would: Airflow Variables."""
     exports, cms_import = tmp_path / "exports", tmp_path / "cms-import"
     monkeypatch.setenv("AIRFLOW_VAR_TRANSLATE5_EXPORT_FOLDER", uri(exports))
     monkeypatch.setenv("AIRFLOW_VAR_TRANSLATE5_CMS_IMPORT", uri(cms_import))
-    yield exports, cms_import
+    return exports, cms_import
 
 
 def asset_events() -> list[Any]:
@@ -55,7 +54,7 @@ def test_export_events_start_the_delivery_dag_which_copies_the_files_into_the_cm
     translated = run_example("translate5_asset_translate", sources=sources)
 
     assert translated.state == "success", translated.states
-    events = [event for event in asset_events() if event.id not in known]
+    events = sorted((e for e in asset_events() if e.id not in known), key=lambda e: e.source_map_index)
     assert [(e.source_task_id, e.source_map_index) for e in events] == [("export", 0), ("export", 1)]
     for index, event in enumerate(events):
         assert event.extra["uris"] == translated.xcom("export", map_index=index)
@@ -79,8 +78,10 @@ def test_export_events_start_the_delivery_dag_which_copies_the_files_into_the_cm
     delivered = run_example("translate5_asset_delivery")
 
     assert delivered.state == "success", delivered.states
-    expected = ["de/2026-11-release-notes.md", "de/about-us.html", "fr/2026-11-release-notes.md", "fr/about-us.html"]
+    names = ("2026-11-release-notes.md", "about-us.html")
+    expected = [f"{lang}/{name}" for lang in ("de", "fr") for name in names]
     assert files_below(cms_import) == expected
     assert sorted(delivered.xcom("deliver_to_cms")) == [uri(cms_import / name) for name in expected]
-    assert "<h1>[fr] About Alpine Outfitters</h1>" in (cms_import / "fr/about-us.html").read_text(encoding="utf-8")
-    assert all(uri.startswith(uri(exports)) for event in events for uri in event.extra["uris"])
+    html = (cms_import / "fr/about-us.html").read_text(encoding="utf-8")
+    assert "<h1>[fr] About Alpine Outfitters</h1>" in html
+    assert all(file.startswith(uri(exports)) for event in events for file in event.extra["uris"])

@@ -1,4 +1,4 @@
-"""``translate5_instant_translate`` end to end: machine pre-translation straight into the CMS import folder."""
+"""``translate5_instant_translate`` end to end: machine pre-translation straight into the CMS folder."""
 
 from __future__ import annotations
 

@@ -1,0 +1,247 @@
+"""Process faults: the triggerer restarts, the worker dies between create and push, translate5 restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import time
+from collections.abc import Iterator
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import pytest
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskDeferred
+
+from airflow_provider_translate5.client import (
+    Filter,
+    RetryPolicy,
+    Translate5Client,
+    Translate5ConnectionError,
+)
+from airflow_provider_translate5.operators import Translate5UploadTaskOperator
+from airflow_provider_translate5.sensors import Translate5WorkflowEndedSensor
+from airflow_provider_translate5.testing import Translate5Simulator
+
+from .conftest import FAST_RETRY, FakeTI, context_for, first_event, wait_imported
+
+pytestmark = pytest.mark.integration
+
+MODES = pytest.mark.parametrize("deferrable", [False, True], ids=["poke", "deferrable"])
+
+
+def rebuild(serialized: tuple[str, dict[str, Any]]) -> Any:
+    """What the triggerer does after a restart: import the class path, call it with the stored kwargs."""
+    classpath, kwargs = serialized
+    module, _, name = classpath.rpartition(".")
+    return getattr(import_module(module), name)(**json.loads(json.dumps(kwargs)))  # as stored in the DB
+
+
+def run_then_kill(trigger: Any, seconds: float) -> None:
+    """Run a trigger in its own event loop, then throw the loop away mid-wait (a triggerer crash)."""
+
+    async def crash() -> None:
+        waiting = asyncio.ensure_future(first_event(trigger))
+        await asyncio.sleep(seconds)
+        assert not waiting.done(), "the wait ended before the simulated crash"
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting
+
+    asyncio.run(crash())
+
+
+def deferred_trigger(sensor: Any) -> Any:
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor.execute(context_for())
+    return deferred.value.trigger
+
+
+def test_triggerer_restart_resumes_from_serialized_kwargs(
+    sim: Any, client: Translate5Client, page: Path
+) -> None:
+    task = client.create_task(page, task_name="Resume", source_lang="en", target_lang=["de", "fr"])
+    wait_imported(client, task.task_ids)
+    sensor = Translate5WorkflowEndedSensor(
+        task_id="ended", translate5_task_id=task.id, poke_interval=0.05, timeout=30, deferrable=True
+    )
+    trigger = deferred_trigger(sensor)
+    stored = trigger.serialize()
+
+    run_then_kill(trigger, 0.3)
+    polls = sim.requests.count("GET", "/editor/task")
+    assert polls >= 3  # it really was polling before the crash
+    for task_id in task.task_ids:  # the translators finish while no triggerer is running
+        sim.finish_workflow(task_id)
+    resumed = rebuild(stored)
+    event = asyncio.run(first_event(resumed))
+
+    assert event["status"] == "success"
+    assert time.time() < resumed.end_time
+    assert resumed.end_time == trigger.end_time
+    result = sensor.execute_complete(context_for(), event)
+    assert result["taskIds"] == task.task_ids
+    assert {t["workflowStepName"] for t in result["tasks"]} == {"workflowEnded"}
+
+
+def test_triggerer_restart_keeps_the_absolute_deadline(
+    sim: Any, client: Translate5Client, page: Path
+) -> None:
+    task = client.create_task(page, task_name="Never done", source_lang="en", target_lang="de")
+    wait_imported(client, task.task_ids)
+    sensor = Translate5WorkflowEndedSensor(
+        task_id="ended", translate5_task_id=task.id, poke_interval=0.05, timeout=1.2, deferrable=True
+    )
+    trigger = deferred_trigger(sensor)
+    deadline = trigger.end_time
+    assert deadline == pytest.approx(time.time() + 1.2, abs=0.5)
+
+    run_then_kill(trigger, 0.6)
+    event = asyncio.run(first_event(rebuild(trigger.serialize())))
+    ended = time.time()
+
+    assert event["status"] == "timeout"
+    # A restarted clock would run until crash + 1.2 s, i.e. about 0.6 s after the original deadline.
+    assert deadline - 0.1 <= ended < deadline + 0.3
+    assert "nothing was changed in translate5" in event["message"]
+    assert client.get_task(task.id).workflow_step_name == "translation"
+
+
+class DyingTI(FakeTI):
+    """The worker is killed (OOM, node loss) right after translate5 created the task, before any XCom."""
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        raise SystemExit("worker killed")
+
+
+def test_worker_dies_after_create_and_the_next_try_reattaches(
+    sim: Any, client: Translate5Client, page: Path
+) -> None:
+    def upload() -> Translate5UploadTaskOperator:  # each try parses the DAG anew: a fresh operator
+        return Translate5UploadTaskOperator(
+            task_id="upload", source=str(page), task_name="Once", source_lang="en", target_lang=["de", "fr"]
+        )
+
+    with pytest.raises(SystemExit):
+        upload().execute(context_for(DyingTI(try_number=1)))
+    assert sim.requests.count("POST", "/editor/task") == 1  # created, but nobody knows its id
+    ti = FakeTI(try_number=2)
+    result = upload().execute(context_for(ti))
+
+    assert result["reattached"] is True
+    assert ti.xcoms["translate5_task_id"] == result["id"]
+    projects = client.list_tasks(filters=[Filter.eq("foreignId", result["foreignId"])], projects_only=True)
+    assert [p.id for p in projects.rows] == [result["id"]]
+    assert sim.requests.count("POST", "/editor/task") == 1
+
+
+# -- translate5 restarts while a wait is running ------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Restartable:
+    """A simulator on a fixed port that can go away and come back, with its state kept or lost."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.port = free_port()
+        self.sim = Translate5Simulator(port=self.port, import_duration=0.05).start()
+        self.restarts = 0
+        monkeypatch.setenv("AIRFLOW_CONN_TRANSLATE5_DEFAULT", self.sim.airflow_connection_json())
+
+    def stop(self) -> None:
+        self.sim.stop()
+
+    def start(self, *, keep_state: bool) -> None:
+        if not keep_state:  # a fresh process: empty database, same address and token
+            self.sim = Translate5Simulator(port=self.port, token=self.sim.token, import_duration=0.05)
+        self.sim.start()
+        self.restarts += 1
+
+
+@pytest.fixture
+def restartable(monkeypatch: pytest.MonkeyPatch) -> Iterator[Restartable]:
+    server = Restartable(monkeypatch)
+    yield server
+    server.stop()
+
+
+def outage_during_wait(
+    restartable: Restartable,
+    monkeypatch: pytest.MonkeyPatch,
+    page: Path,
+    *,
+    deferrable: bool,
+    comes_back: str | None,
+) -> Any:
+    """Start a workflow wait, stop translate5 mid-wait; it comes back during the client's first retry pause
+    (``comes_back`` = "kept" or "lost" state) or not at all (None). Returns the outcome or raises."""
+    from airflow_provider_translate5.client import transport
+
+    client = Translate5Client(restartable.sim.base_url, restartable.sim.token, retry=FAST_RETRY)
+    task = client.create_task(page, task_name="Outage", source_lang="en", target_lang="de")
+    wait_imported(client, task.task_ids)
+    task_id = task.id
+
+    def pause(seconds: float) -> None:
+        if comes_back is not None and restartable.restarts == 0:
+            restartable.start(keep_state=comes_back == "kept")
+            if comes_back == "kept":
+                restartable.sim.finish_workflow(task_id)  # the translators were busy meanwhile
+
+    policy = RetryPolicy(max_attempts=3, backoff=0.01, jitter=False, sleep=pause)
+    monkeypatch.setattr(transport, "RetryPolicy", lambda: policy)
+    sensor = Translate5WorkflowEndedSensor(
+        task_id="ended", translate5_task_id=task_id, poke_interval=0.05, timeout=30, deferrable=deferrable
+    )
+    context = context_for()
+    if not deferrable:
+        assert not sensor.poke(context)  # waiting normally ...
+        restartable.stop()  # ... when translate5 goes away
+        return sensor.execute(context)
+    trigger = deferred_trigger(sensor)
+    restartable.stop()
+    event = asyncio.run(first_event(trigger))
+    return sensor.execute_complete(context, event)
+
+
+@MODES
+def test_simulator_restart_with_state_kept_recovers(
+    restartable: Restartable, monkeypatch: pytest.MonkeyPatch, page: Path, deferrable: bool
+) -> None:
+    result = outage_during_wait(restartable, monkeypatch, page, deferrable=deferrable, comes_back="kept")
+
+    assert restartable.restarts == 1
+    assert [t["workflowStepName"] for t in result["tasks"]] == ["workflowEnded"]
+
+
+@MODES
+def test_simulator_restart_with_state_lost_fails_clearly(
+    restartable: Restartable, monkeypatch: pytest.MonkeyPatch, page: Path, deferrable: bool
+) -> None:
+    with pytest.raises(AirflowFailException) as caught:  # the task can never come back: no retries
+        outage_during_wait(restartable, monkeypatch, page, deferrable=deferrable, comes_back="lost")
+
+    assert restartable.restarts == 1
+    message = str(caught.value)
+    assert ("HTTP 404 on GET /editor/task/1: Task not found" in message) != deferrable
+    assert ("translate5 task(s) 1 no longer exist" in message) == deferrable
+
+
+@MODES
+def test_simulator_down_beyond_the_retries_is_a_retryable_error(
+    restartable: Restartable, monkeypatch: pytest.MonkeyPatch, page: Path, deferrable: bool
+) -> None:
+    expected = AirflowException if deferrable else Translate5ConnectionError
+    with pytest.raises(expected) as caught:
+        outage_during_wait(restartable, monkeypatch, page, deferrable=deferrable, comes_back=None)
+
+    assert not isinstance(caught.value, AirflowFailException)  # Airflow's retries apply
+    assert f"could not talk to translate5 at http://127.0.0.1:{restartable.port}" in str(caught.value)
+    assert "could not connect" in str(caught.value) or "connection failed" in str(caught.value)
