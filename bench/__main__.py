@@ -20,7 +20,9 @@ from bench.report import ORDER, load_results, write_page
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("benchmarks", nargs="*", metavar="BENCHMARK", help=f"any of {', '.join(ORDER)} (default: all)")
+    parser.add_argument(
+        "benchmarks", nargs="*", metavar="BENCHMARK", help=f"any of {', '.join(ORDER)} (default: all)"
+    )
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer runs (smoke test)")
     parser.add_argument("--no-fail", action="store_true", help="exit 0 even when a goal is missed")
     return parser

@@ -13,10 +13,20 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bench.common import PYTHON, SimulatorProcess, airflow_env, machine_facts, median, now_utc, run_child, scratch
+from bench.common import (
+    PYTHON,
+    SimulatorProcess,
+    airflow_env,
+    machine_facts,
+    median,
+    now_utc,
+    run_child,
+    scratch,
+)
 from bench.report import Goal, Result, Table, new_figure, save_figure
 
 FULL_NS = (10, 100, 1000)
@@ -129,7 +139,8 @@ def _result(
                 holds,
                 ""
                 if holds
-                else f"worst case {worst - interval:.2f} s over: the poller sleeps a full interval *after* each "
+                else f"worst case {worst - interval:.2f} s over: the poller sleeps a full interval *after* "
+                "each "
                 "poll, so its period is the interval plus the poll's own duration "
                 "(triggers/poller.py `Poller._run`)",
             )
@@ -138,7 +149,8 @@ def _result(
         name="coalescing",
         title="3. Coalesced waiting: many deferred waits in one triggerer",
         summary=__doc__.split("\n\n", 1)[1].strip().replace("\n", " ")
-        + f" Poll interval {interval:g} s, steady phase {steady} intervals, {finishes} finished tasks per run "
+        + f" Poll interval {interval:g} s, steady phase {steady} intervals, {finishes} finished tasks "
+        "per run "
         f"for latency; the poller's page size is {page_size} ids per list request.",
         command=command,
         date=now_utc(),
@@ -149,7 +161,15 @@ def _result(
         tables=[
             Table(
                 "Per poll interval, in one process",
-                ["N", "waits", "requests / interval", "expected", "CPU ms / interval", "latency median s", "latency max s"],
+                [
+                    "N",
+                    "waits",
+                    "requests / interval",
+                    "expected",
+                    "CPU ms / interval",
+                    "latency median s",
+                    "latency max s",
+                ],
                 rows,
                 "Requests by endpoint (trigger runs): "
                 + "; ".join(f"N={n}: {by[(n, 'trigger')]['counts']}" for n in ns),
@@ -160,10 +180,12 @@ def _result(
     )
 
 
-def _plots(by: dict[tuple[int, str], dict[str, Any]], ns: tuple[int, ...], interval: float) -> list[tuple[str, str]]:
+def _plots(
+    by: dict[tuple[int, str], dict[str, Any]], ns: tuple[int, ...], interval: float
+) -> list[tuple[str, str]]:
     fig = new_figure(9.0, 3.2)
     labels = {"trigger": "coalesced triggers", "naive": "naive per-task polling"}
-    panels = (
+    panels: tuple[tuple[str, Callable[[dict[str, Any]], float], bool], ...] = (
         ("requests per interval", lambda r: r["requests_per_interval"], True),
         ("CPU ms per interval", lambda r: r["cpu_per_interval"] * 1000, True),
         ("max detection latency, s", lambda r: max(r["latencies"]), False),
@@ -181,4 +203,6 @@ def _plots(by: dict[tuple[int, str], dict[str, Any]], ns: tuple[int, ...], inter
         ax.set_title(title)
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")
-    return [(save_figure(fig, "coalescing"), "Coalesced triggers versus naive per-task polling, one process.")]
+    return [
+        (save_figure(fig, "coalescing"), "Coalesced triggers versus naive per-task polling, one process.")
+    ]

@@ -30,7 +30,7 @@ WORKFLOW_ENDED = "workflowEnded"
 def _control(method: str, path: str) -> Any:
     base = json.loads(os.environ["AIRFLOW_CONN_TRANSLATE5_DEFAULT"])["host"]
     request = urllib.request.Request(f"{base}/_simulator{path}", method=method)
-    with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 - loopback simulator
+    with urllib.request.urlopen(request, timeout=60) as answer:
         return json.loads(answer.read() or b"null")
 
 
@@ -49,7 +49,9 @@ async def _trigger_wait(task_id: int, interval: float, done: dict[int, asyncio.F
         done[task_id].set_result(time.monotonic())
 
 
-async def _naive_wait(client: Any, task_id: int, interval: float, done: dict[int, asyncio.Future[float]]) -> None:
+async def _naive_wait(
+    client: Any, task_id: int, interval: float, done: dict[int, asyncio.Future[float]]
+) -> None:
     while True:
         task = await asyncio.to_thread(client.get_task, task_id)
         if task.workflow_step_name == WORKFLOW_ENDED:
@@ -58,7 +60,9 @@ async def _naive_wait(client: Any, task_id: int, interval: float, done: dict[int
         await asyncio.sleep(interval)
 
 
-async def _main(mode: str, interval: float, steady: int, finish_ids: list[int], wait_ids: list[int]) -> dict[str, Any]:
+async def _main(
+    mode: str, interval: float, steady: int, finish_ids: list[int], wait_ids: list[int]
+) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     all_ids = finish_ids + wait_ids
     done: dict[int, asyncio.Future[float]] = {task_id: loop.create_future() for task_id in all_ids}

@@ -51,7 +51,11 @@ def memory_sink(name: str) -> Iterator[Path]:
     any process's RSS, so memory figures are unaffected.
     """
     shm = Path("/dev/shm")
-    base = shm if shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > 4 << 30 else BENCH_DIR
+    base = (
+        shm
+        if shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > 4 << 30
+        else BENCH_DIR
+    )
     path = base / f"translate5-bench-{name}-{os.getpid()}"
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
@@ -113,7 +117,7 @@ class SimulatorProcess:
     def control(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(f"{self.base_url}/_simulator{path}", data=data, method=method)
-        with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 - our own loopback server
+        with urllib.request.urlopen(request, timeout=60) as answer:
             return json.loads(answer.read() or b"null")
 
     def knobs(self, **knobs: Any) -> None:
@@ -190,7 +194,9 @@ class ChildRun:
         return json.loads(lines[-1])
 
 
-def run_child(cmd: Sequence[str], *, env: Mapping[str, str] | None = None, timeout: float = 600.0) -> ChildRun:
+def run_child(
+    cmd: Sequence[str], *, env: Mapping[str, str] | None = None, timeout: float = 600.0
+) -> ChildRun:
     """Run a command; peak RSS from ``wait4`` is that child's alone (its own children are not included)."""
     out_dir = BENCH_DIR / "child-io"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -258,12 +264,14 @@ def machine_facts() -> dict[str, str]:
         "provider": _version("airflow-provider-translate5"),
         "requests": _version("requests"),
         "requests-toolbelt": _version("requests-toolbelt"),
-        "curl": (subprocess.run(["curl", "--version"], capture_output=True, text=True).stdout.split() or ["?"])[
-            1
-        ]
+        "curl": (
+            subprocess.run(["curl", "--version"], capture_output=True, text=True).stdout.split() or ["?"]
+        )[1]
         if shutil.which("curl")
         else "not installed",
     }
+    load = os.getloadavg()
+    facts["load average at the end (1/5/15 min)"] = f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):

@@ -18,7 +18,9 @@ from bench.common import PYTHON, airflow_env, machine_facts, median, now_utc, ru
 from bench.report import Goal, Result, Table, new_figure, save_figure
 
 BASE = "import airflow.sdk"
-WITH_PROVIDER = "import airflow.sdk, airflow_provider_translate5.operators, airflow_provider_translate5.sensors"
+WITH_PROVIDER = (
+    "import airflow.sdk, airflow_provider_translate5.operators, airflow_provider_translate5.sensors"
+)
 LIMIT_PERCENT = 3.0
 DBT_REFERENCE_PERCENT = 9.0
 PROVIDER_PREFIX = "airflow_provider_translate5"
@@ -83,7 +85,7 @@ def run(quick: bool, command: str) -> Result:
             f"(CPU {cpu_ratios[-1]:.3f}x)",
             flush=True,
         )
-    ratios = [w / b for w, b in zip(with_provider, base)]
+    ratios = [w / b for w, b in zip(with_provider, base, strict=True)]
     cpu_overhead = (median(cpu_ratios) - 1) * 100
     overhead = (median(ratios) - 1) * 100
     overhead_of_medians = (median(with_provider) / median(base) - 1) * 100
@@ -128,7 +130,8 @@ def run(quick: bool, command: str) -> Result:
         name="parse",
         title="2. DAG parse cost: importing operators and sensors",
         summary=__doc__.split("\n\n", 1)[1].strip().replace("\n", " ")
-        + f" The dbt Cloud provider's operators and sensors add about {DBT_REFERENCE_PERCENT:.0f}% in the same "
+        + " The dbt Cloud provider's operators and sensors add about "
+        f"{DBT_REFERENCE_PERCENT:.0f}% in the same "
         "kind of measurement; it is not installed here, so that figure is cited as a reference only.",
         command=command,
         date=now_utc(),
@@ -139,10 +142,15 @@ def run(quick: bool, command: str) -> Result:
         tables=[
             Table(
                 "Wall time of the interpreter (s)",
-                ["variant", "median", "min–max", "runs"],
+                ["variant", "median", "min-max", "runs"],
                 [
-                    ["`" + BASE + "`", f"{median(base):.3f}", f"{low:.3f}–{high:.3f}", str(pairs)],
-                    ["`" + WITH_PROVIDER + "`", f"{median(with_provider):.3f}", f"{low_p:.3f}–{high_p:.3f}", str(pairs)],
+                    ["`" + BASE + "`", f"{median(base):.3f}", f"{low:.3f}-{high:.3f}", str(pairs)],
+                    [
+                        "`" + WITH_PROVIDER + "`",
+                        f"{median(with_provider):.3f}",
+                        f"{low_p:.3f}-{high_p:.3f}",
+                        str(pairs),
+                    ],
                 ],
             ),
             Table(

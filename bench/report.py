@@ -154,9 +154,17 @@ def write_page(results: dict[str, Result]) -> Path:
         lines += ["## Machine", "", "| fact | value |", "| --- | --- |"]
         lines += [f"| {key} | {value} |" for key, value in latest.machine.items()]
         lines.append("")
-        lines += ["## Goals at a glance", "", "| benchmark | goal | measured | verdict |", "| --- | --- | --- | --- |"]
+        lines += [
+            "## Goals at a glance",
+            "",
+            "| benchmark | goal | measured | verdict |",
+            "| --- | --- | --- | --- |",
+        ]
         for result in results.values():
-            lines += [f"| {result.name} | {g.name} ({g.target}) | {g.measured} | {_verdict(g)} |" for g in result.goals]
+            lines += [
+                f"| {result.name} | {g.name} ({g.target}) | {g.measured} | {_verdict(g)} |"
+                for g in result.goals
+            ]
         lines.append("")
     for name in ORDER:
         if name in results:

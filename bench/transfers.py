@@ -21,9 +21,9 @@ from bench.common import (
     SimulatorProcess,
     airflow_env,
     human_size,
-    memory_sink,
     machine_facts,
     median,
+    memory_sink,
     mib,
     now_utc,
     run_child,
@@ -91,15 +91,22 @@ def _downloads(
                 dest = sink / "out"
                 dest.mkdir()
                 if tool == "provider":
-                    child = run_child([PYTHON, "-m", "bench.transfer_worker", "download", str(task.id), dest.as_uri()], env=env)
+                    child = run_child(
+                        [PYTHON, "-m", "bench.transfer_worker", "download", str(task.id), dest.as_uri()],
+                        env=env,
+                    )
                     seconds = float(child.json()["seconds"])
                 else:
                     child = _curl(sim, "-o", str(dest / "export.zip"), url)
                     seconds = float(child.stdout.split()[-1])
                 files = list(dest.iterdir())
                 if len(files) != 1 or files[0].stat().st_size < size:
-                    raise RuntimeError(f"{tool} download of {size} bytes left {files}: {child.stderr[-2000:]}")
-                _record(rows, direction="download", size=size, tool=tool, seconds=seconds, max_rss=child.max_rss)
+                    raise RuntimeError(
+                        f"{tool} download of {size} bytes left {files}: {child.stderr[-2000:]}"
+                    )
+                _record(
+                    rows, direction="download", size=size, tool=tool, seconds=seconds, max_rss=child.max_rss
+                )
                 shutil.rmtree(dest)
     sim.knobs(generated_export_size=None)
 
@@ -126,18 +133,24 @@ def _uploads(sim: SimulatorProcess, sizes: tuple[int, ...], quick: bool, rows: l
                         if child.returncode != 0:
                             raise RuntimeError(f"curl upload failed: {child.stderr[-2000:]}")
                         seconds = float(child.stdout.split()[-1])
-                    _record(rows, direction="upload", size=size, tool=tool, seconds=seconds, max_rss=child.max_rss)
+                    _record(
+                        rows, direction="upload", size=size, tool=tool, seconds=seconds, max_rss=child.max_rss
+                    )
                     sim.reset()  # drops the task and its copy of the upload
         finally:
             source.unlink(missing_ok=True)
 
 
-def _summaries(rows: list[dict[str, Any]], sizes: tuple[int, ...]) -> dict[tuple[str, int, str], dict[str, float]]:
+def _summaries(
+    rows: list[dict[str, Any]], sizes: tuple[int, ...]
+) -> dict[tuple[str, int, str], dict[str, float]]:
     out = {}
     for direction in ("download", "upload"):
         for size in sizes:
             for tool in ("provider", "curl"):
-                picked = [r for r in rows if (r["direction"], r["size"], r["tool"]) == (direction, size, tool)]
+                picked = [
+                    r for r in rows if (r["direction"], r["size"], r["tool"]) == (direction, size, tool)
+                ]
                 times = [r["seconds"] for r in picked]
                 out[(direction, size, tool)] = {
                     "seconds": median(times),
@@ -149,7 +162,9 @@ def _summaries(rows: list[dict[str, Any]], sizes: tuple[int, ...]) -> dict[tuple
     return out
 
 
-def _plots(stats: dict[tuple[str, int, str], dict[str, float]], sizes: tuple[int, ...]) -> list[tuple[str, str]]:
+def _plots(
+    stats: dict[tuple[str, int, str], dict[str, float]], sizes: tuple[int, ...]
+) -> list[tuple[str, str]]:
     labels = [human_size(s) for s in sizes]
     fig = new_figure(8.0, 3.4)
     for index, direction in enumerate(("download", "upload")):
@@ -186,7 +201,10 @@ def _goals(stats: dict[tuple[str, int, str], dict[str, float]], sizes: tuple[int
     goals = []
     small, large = sizes[0], sizes[-1]
     for direction in ("download", "upload"):
-        growth = stats[(direction, large, "provider")]["max_rss"] - stats[(direction, small, "provider")]["max_rss"]
+        growth = (
+            stats[(direction, large, "provider")]["max_rss"]
+            - stats[(direction, small, "provider")]["max_rss"]
+        )
         holds = growth <= RSS_GROWTH_LIMIT
         goals.append(
             Goal(
@@ -194,17 +212,26 @@ def _goals(stats: dict[tuple[str, int, str], dict[str, float]], sizes: tuple[int
                 f"≤ {mib(RSS_GROWTH_LIMIT):.0f} MiB",
                 f"{mib(growth):+.1f} MiB",
                 holds,
-                "" if holds else f"grows {mib(growth - RSS_GROWTH_LIMIT):.1f} MiB more than allowed: "
+                ""
+                if holds
+                else f"grows {mib(growth - RSS_GROWTH_LIMIT):.1f} MiB more than allowed: "
                 "something buffers the body in memory",
             )
         )
     for direction in ("download", "upload"):
         judged = [s for s in sizes if s >= TIME_GOAL_MIN_SIZE] or [large]
-        ratios = {s: stats[(direction, s, "provider")]["seconds"] / stats[(direction, s, "curl")]["seconds"] for s in judged}
+        ratios = {
+            s: stats[(direction, s, "provider")]["seconds"] / stats[(direction, s, "curl")]["seconds"]
+            for s in judged
+        }
         worst = max(ratios, key=lambda s: ratios[s])
         holds = ratios[worst] <= TIME_RATIO_LIMIT
-        small_ratio = stats[(direction, small, "provider")]["seconds"] / stats[(direction, small, "curl")]["seconds"]
-        fixed_ms = 1000 * (stats[(direction, small, "provider")]["seconds"] - stats[(direction, small, "curl")]["seconds"])
+        small_ratio = (
+            stats[(direction, small, "provider")]["seconds"] / stats[(direction, small, "curl")]["seconds"]
+        )
+        fixed_ms = 1000 * (
+            stats[(direction, small, "provider")]["seconds"] - stats[(direction, small, "curl")]["seconds"]
+        )
         note = (
             f"judged at {', '.join(human_size(s) for s in judged)} (worst {human_size(worst)}). At "
             f"{human_size(small)} the provider takes {small_ratio:.1f}x curl's time: a fixed "
@@ -212,7 +239,10 @@ def _goals(stats: dict[tuple[str, int, str], dict[str, float]], sizes: tuple[int
             "task lookup, the language list) that does not grow with the size."
         )
         if not holds:
-            note = f"misses by {(ratios[worst] / TIME_RATIO_LIMIT - 1) * 100:.0f}% at {human_size(worst)}; " + note
+            note = (
+                f"misses by {(ratios[worst] / TIME_RATIO_LIMIT - 1) * 100:.0f}% at {human_size(worst)}; "
+                + note
+            )
         goals.append(
             Goal(
                 f"{direction}: wall time vs curl",
@@ -229,7 +259,10 @@ def run(quick: bool, command: str) -> Result:
     started = time.perf_counter()
     sizes = QUICK_SIZES if quick else FULL_SIZES
     rows: list[dict[str, Any]] = []
-    with memory_sink("transfers") as sink, SimulatorProcess("--import-duration", "0.05", tmp=sink / "sim") as sim:
+    with (
+        memory_sink("transfers") as sink,
+        SimulatorProcess("--import-duration", "0.05", tmp=sink / "sim") as sim,
+    ):
         print(f"transfers: simulator at {sim.base_url} (pid {sim.pid}), sink {sink}", flush=True)
         sink_kind = "tmpfs" if str(sink).startswith("/dev/shm") else "disk"
         _downloads(sim, sizes, quick, rows, sink)
@@ -245,8 +278,8 @@ def run(quick: bool, command: str) -> Result:
                 [
                     direction,
                     human_size(size),
-                    f"{p['seconds']:.3f} ({p['min']:.3f}–{p['max']:.3f})",
-                    f"{c['seconds']:.3f} ({c['min']:.3f}–{c['max']:.3f})",
+                    f"{p['seconds']:.3f} ({p['min']:.3f}-{p['max']:.3f})",
+                    f"{c['seconds']:.3f} ({c['min']:.3f}-{c['max']:.3f})",
                     f"{p['seconds'] / c['seconds']:.2f}x",
                     f"{mib(size) / p['seconds']:.0f} / {mib(size) / c['seconds']:.0f}",
                     f"{mib(p['max_rss']):.1f}",
@@ -268,7 +301,8 @@ def run(quick: bool, command: str) -> Result:
             "runs",
         ],
         table_rows,
-        "Provider peak RSS is the whole worker-like process: Python, Airflow's task SDK, the operator and the "
+        "Provider peak RSS is the whole worker-like process: Python, Airflow's task SDK, the operator and "
+        "the "
         "transfer; what matters is how it changes with the size.",
     )
     return Result(

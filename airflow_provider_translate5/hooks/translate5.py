@@ -6,6 +6,7 @@ client stays usable without Airflow and operators never build URLs themselves.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -168,7 +169,8 @@ class Translate5Hook(BaseHook):
 
             conn = await get_async_connection(self.translate5_conn_id, hook=self)
             extra = await get_async_extra_dejson(conn)
-            self._client = self._build(conn, extra)
+            # Building masks the token (mask_secret talks to the supervisor synchronously): off the event loop.
+            self._client = await asyncio.to_thread(self._build, conn, extra)
         return self._client
 
     @property

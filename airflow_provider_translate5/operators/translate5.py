@@ -536,7 +536,7 @@ class Translate5ExportOperator(Translate5BaseOperator):
         self.max_zip_members = max_zip_members
 
     def execute(self, context: Context) -> list[str]:
-        from airflow_provider_translate5.operators._files import ensure_dir, to_path
+        from airflow_provider_translate5.operators._files import atomic_write, ensure_dir, to_path
 
         tasks = self.resolve_tasks(context, self.translate5_task_id)
         folder = ensure_dir(to_path(self.destination))
@@ -555,8 +555,6 @@ class Translate5ExportOperator(Translate5BaseOperator):
                         download.iter_bytes(), folder / _unique_name(name[:-4], task.id, used)
                     )
                 else:
-                    from airflow_provider_translate5.operators._files import atomic_write
-
                     uris = [atomic_write(folder / name, download.iter_bytes())]
             self.log.info("Exported translate5 task %s (%s): %s", task.id, task.task_name, ", ".join(uris))
             written.extend(uris)

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 import textwrap
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 
 @dataclass
@@ -74,3 +77,38 @@ def dag_header(dag_id: str, **default_args: Any) -> str:
         )
         """
     )
+
+
+def polled_ids(sim: Any) -> list[list[int]]:
+    """The ids of every task-list request that filtered by id, in order."""
+    polls = []
+    for record in sim.requests:
+        if record.method == "GET" and record.path == "/editor/task":
+            filters = json.loads(parse_qs(record.query).get("filter", ["[]"])[0])
+            for rule in filters:
+                if rule.get("property") == "id" and rule.get("operator") == "in":
+                    polls.append([int(i) for i in rule["value"]])
+    return polls
+
+
+def once_a_trigger_polls(
+    sim: Any, action: Callable[[set[int]], Any], timeout: float = 120.0
+) -> threading.Thread:
+    """Run ``action(polled task ids)`` in the background as soon as a deferred wait polls the task list.
+
+    Tests use it to change translate5 (finish a workflow, delete a task) while a wait is provably deferred,
+    without depending on how fast the machine runs the DAG up to that point.
+    """
+
+    def watch() -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ids = {task_id for poll in polled_ids(sim) for task_id in poll}
+            if ids:
+                action(ids)
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=watch, name="t5-remote-change", daemon=True)
+    thread.start()
+    return thread

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from t5dags import DagRunner, dag_header
+from t5dags import DagRunner, dag_header, once_a_trigger_polls
 
 from airflow_provider_translate5.client import Translate5Client
 
@@ -52,6 +52,9 @@ def test_cms_to_translate5_and_back(
     tmp_path: Path,
     deferrable: bool,
 ) -> None:
+    if deferrable:  # the reviewers finish only while the workflow wait is deferred
+        sim.set(workflow_auto_finish=None)
+        reviewers = once_a_trigger_polls(sim, lambda ids: [sim.finish_workflow(i) for i in sorted(ids)])
     source = source_file("homepage.html")
     dag_id = f"t5_e2e_{'deferrable' if deferrable else 'poke'}"
     result = run_dag(e2e_dag(dag_id, source, tmp_path / "out", deferrable=deferrable), dag_id)
@@ -76,7 +79,8 @@ def test_cms_to_translate5_and_back(
         assert result.xcom(task_id, "translate5_task_url") == link
         assert result.xcom(task_id, "_link_Translate5TaskLink") == link
     assert result.xcom("ended")["taskIds"] == upload["taskIds"]
-    if deferrable:  # the workflow wait ran in the trigger, which logged the progress
+    if deferrable:  # the workflow wait ran in the triggerer, which logged the progress
+        reviewers.join(timeout=5)
         assert "Deferring: waiting for translate5 task(s)" in result.output
         assert "Translate5TaskStateTrigger" in result.output
         assert "workflow step workflowEnded" in result.output

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from t5dags import DagRunner, dag_header
+from t5dags import DagRunner, dag_header, once_a_trigger_polls
 
 from airflow_provider_translate5.client import Translate5Client
 
@@ -189,12 +188,9 @@ with dag:
     )
 """
     )
-    timer = threading.Timer(1.0, client.delete_task, args=(task.id,), kwargs={"force": True})
-    timer.start()
-    try:
-        result = run_dag(source, dag_id)
-    finally:
-        timer.cancel()
+    pm = once_a_trigger_polls(sim, lambda ids: client.delete_task(task.id, force=True))
+    result = run_dag(source, dag_id)
+    pm.join(timeout=5)
 
     assert result.states == {"ended": "failed"}
     assert result.tries["ended"] == 1

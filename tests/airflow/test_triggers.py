@@ -7,9 +7,9 @@ import json
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
+from t5dags import polled_ids
 
 from airflow_provider_translate5.client import Translate5Client
 from airflow_provider_translate5.triggers import Translate5PretranslationTrigger, Translate5TaskStateTrigger
@@ -179,18 +179,6 @@ async def test_pretranslation_trigger_reports_the_download_url_or_the_failure(
     assert bad_event["status"] == "error"
     assert bad_event["terminal"] is True
     assert "could not be pre-translated" in bad_event["message"]
-
-
-def polled_ids(sim: Any) -> list[list[int]]:
-    """The ids of every task-list request that filtered by id, in order."""
-    polls = []
-    for record in sim.requests:
-        if record.method == "GET" and record.path == "/editor/task":
-            filters = json.loads(parse_qs(record.query).get("filter", ["[]"])[0])
-            for rule in filters:
-                if rule.get("property") == "id" and rule.get("operator") == "in":
-                    polls.append([int(i) for i in rule["value"]])
-    return polls
 
 
 async def test_many_deferred_waits_share_one_request_per_interval(

@@ -37,13 +37,18 @@ def translate5_simulator_options() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def example_dags() -> dict[str, Any]:
+def example_dag_bag() -> Any:
     """The example DAGs, parsed once with short poke intervals (read when a DAG file is parsed)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TRANSLATE5_EXAMPLE_POKE_INTERVAL", FAST_POKE_INTERVAL)
         bag = parse_example_dags()
     assert not bag.import_errors, bag.import_errors
-    return dict(bag.dags)
+    return bag
+
+
+@pytest.fixture(scope="session")
+def example_dags(example_dag_bag: Any) -> dict[str, Any]:
+    return dict(example_dag_bag.dags)
 
 
 @dataclass

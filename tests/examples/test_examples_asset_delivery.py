@@ -31,6 +31,20 @@ def asset_events() -> list[Any]:
         return list(events)
 
 
+def unpause(dag_id: str, bag: Any) -> None:
+    """What a user does in the UI (asset events start only unpaused DAGs); the DAG must be in the DB first."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import sync_bag_to_db
+    from airflow.models.dag import DagModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import update
+
+    DagBundlesManager().sync_bundles_to_db()
+    sync_bag_to_db(bag, "dags-folder", None)
+    with create_session() as session:
+        session.execute(update(DagModel).where(DagModel.dag_id == dag_id).values(is_paused=False))
+
+
 def queued_dag_ids() -> set[str]:
     """DAGs the scheduler would start because of asset events."""
     from airflow.models.asset import AssetDagRunQueue
@@ -45,9 +59,11 @@ def test_export_events_start_the_delivery_dag_which_copies_the_files_into_the_cm
     run_example: ExampleRunner,
     content_drop: Path,
     folders: tuple[Path, Path],
+    example_dag_bag: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     exports, cms_import = folders
+    unpause("translate5_asset_delivery", example_dag_bag)
     known = {event.id for event in asset_events()}
     sources = [uri(content_drop / "pages/about-us.html"), uri(content_drop / "blog/2026-11-release-notes.md")]
 

@@ -172,7 +172,9 @@ class CannedServer:
     def url(self) -> str:
         return f"{self.scheme}://127.0.0.1:{self._server.server_address[1]}"
 
-    def json(self, path: str, body: bytes | str, status: int = 200, method: str = "GET", **headers: str) -> None:
+    def json(
+        self, path: str, body: bytes | str, status: int = 200, method: str = "GET", **headers: str
+    ) -> None:
         data = body.encode() if isinstance(body, str) else body
         self.routes[(method, path)] = (status, {"Content-Type": "application/json", **headers}, data)
 

@@ -7,7 +7,6 @@ import datetime
 import io
 import json
 import logging
-import os
 import runpy
 import ssl
 import tempfile
@@ -135,16 +134,16 @@ def test_secrets_never_leak_from_a_dag_run(
     logs_before = set((airflow_db / "logs").rglob("*")) if (airflow_db / "logs").exists() else set()
 
     run = dag.test()
-    _c = capfd.readouterr(); open("/tmp/rel/out.txt","w").write(_c.out+_c.err); print(_c.out, _c.err)
 
     captured = capfd.readouterr()
     states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
-    assert states == {name: "success" for name in states if name != "missing"} | {"missing": "failed"}, (
-        captured.out[-3000:] + captured.err[-3000:]
-    )
+    ok = ["upload", "imported", "rename", "end", "ended", "export"]
+    assert states == dict.fromkeys(ok, "success") | {"missing": "failed"}, captured.err[-3000:]
     assert sim.requests.count("POST", "/editor/session") >= 1  # the login connection really logged in
     assert len(issued) >= 4  # token sessions and the login session: ids and CSRF session tokens
-    new_logs = set((airflow_db / "logs").rglob("*")) - logs_before if (airflow_db / "logs").exists() else set()
+    new_logs = (
+        set((airflow_db / "logs").rglob("*")) - logs_before if (airflow_db / "logs").exists() else set()
+    )
     places = {
         "stdout/stderr": captured.out + captured.err,
         "log records": caplog.text,
@@ -154,14 +153,13 @@ def test_secrets_never_leak_from_a_dag_run(
     }
     assert "HTTP 404 on GET /editor/task/999" in places["stdout/stderr"]  # the error text is there ...
     assert "translate5_task_url" in places["XCom"]
+    assert '"task_name": "Renamed"' in places["rendered templates"]
     for secret in [sim.token, sim.token.split(":", 1)[1], *issued]:
         for place, text in places.items():
             assert secret not in text, f"a secret appears in {place}"  # ... but no secret anywhere
 
 
-def test_secrets_are_redacted_from_exception_texts(
-    canned: CannedServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_secrets_are_redacted_from_exception_texts(canned: CannedServer) -> None:
     # A misbehaving server (or proxy) that echoes what it got: the token, the session id in a cookie.
     session_id = "q1w2e3r4t5y6u7i8o9p0a1s2d3"
     canned.json(
@@ -184,7 +182,8 @@ def test_secrets_are_redacted_from_exception_texts(
     texts = [str(error), repr(error), error.error_message, error.body_excerpt, error.url]
     assert "bad token *** for session ***" in str(error)
     for text in texts:
-        assert TOKEN not in text and session_id not in text
+        assert TOKEN not in text
+        assert session_id not in text
 
 
 # -- TLS ------------------------------------------------------------------------------------------------
@@ -209,7 +208,9 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
@@ -267,7 +268,11 @@ def task_row(task_id: int = 5) -> bytes:
 
 
 def serve_export(canned: CannedServer, body: bytes, disposition: str, task_id: int = 5) -> None:
-    canned.routes[("GET", f"/editor/task/{task_id}")] = (200, {"Content-Type": "application/json"}, task_row())
+    canned.routes[("GET", f"/editor/task/{task_id}")] = (
+        200,
+        {"Content-Type": "application/json"},
+        task_row(),
+    )
     canned.routes[("GET", f"/editor/task/export/id/{task_id}")] = (
         200,
         {"Content-Type": "application/zip", "Content-Disposition": disposition},
@@ -312,8 +317,14 @@ def test_content_disposition_names_cannot_escape(
     assert written.parent == out
     assert written.read_bytes() == b"<p>translated</p>"
     assert all(Path(uri.removeprefix("file://")).parent == out for uri in uris)
-    assert everything_under(tmp_path) == ["a", "a/b", "a/b/out", *[f"a/b/out/{p.name}" for p in out.iterdir()]]
-    assert ".." not in written.name and "/" not in written.name
+    assert everything_under(tmp_path) == [
+        "a",
+        "a/b",
+        "a/b/out",
+        *[f"a/b/out/{p.name}" for p in out.iterdir()],
+    ]
+    assert ".." not in written.name
+    assert "/" not in written.name
 
 
 def zip_with(members: list[tuple[str | zipfile.ZipInfo, bytes]]) -> bytes:
@@ -357,6 +368,44 @@ def test_unsafe_zip_members_are_refused_before_anything_is_written(
     assert everything_under(tmp_path) == ["out"]  # not even the harmless first member
 
 
+def empty_name() -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo("x")
+    info.filename = ""  # zipfile refuses to write this; a crafted archive can still hold it
+    return info
+
+
+def raw_zip(members: list[zipfile.ZipInfo | str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for member in members:
+            with archive.open(member, "w") as out:
+                out.write(b"x")
+    return buffer.getvalue()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: operators/_files.py check_archive accepts a file 'a' plus a member 'a/b' (extraction then "
+    "fails with a raw FileExistsError/IsADirectoryError, retried by Airflow, and may leave the folder 'a') "
+    "and crashes with IndexError on a member with an empty name (ZipInfo.is_dir)",
+)
+@pytest.mark.parametrize(
+    "members",
+    [["a", "a/b"], ["a/b", "a"], ["ok.html", empty_name()]],
+    ids=["file-then-folder", "folder-then-file", "empty-name"],
+)
+def test_zip_with_clashing_or_empty_member_names_is_refused_cleanly(
+    canned_connection: CannedServer, tmp_path: Path, members: list[Any]
+) -> None:
+    serve_export(canned_connection, raw_zip(members), 'attachment; filename="e.zip"')
+    out = tmp_path / "out"
+    operator = Translate5ExportOperator(task_id="e", translate5_task_id=5, destination=str(out), unzip=True)
+
+    with pytest.raises(AirflowFailException, match="Refusing to extract the export"):
+        operator.execute(context_for())
+    assert everything_under(tmp_path) == ["out"]
+
+
 def test_zip_bomb_is_refused_leaving_nothing_behind(
     canned_connection: CannedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -373,7 +422,11 @@ def test_zip_bomb_is_refused_leaving_nothing_behind(
             context_for()
         )
     total_limited = Translate5ExportOperator(
-        task_id="e", translate5_task_id=5, destination=str(out), unzip=True, max_unzipped_size=1024 * 1024,
+        task_id="e",
+        translate5_task_id=5,
+        destination=str(out),
+        unzip=True,
+        max_unzipped_size=1024 * 1024,
         max_compression_ratio=1e9,
     )
     with pytest.raises(AirflowFailException, match="expands to more than 1048576 bytes"):
@@ -395,7 +448,9 @@ def test_connection_host_without_scheme_is_refused_and_plain_http_warns(
     assert "is not a base URL with scheme; use e.g. https://t5.example.org" in str(caught.value)
     assert TOKEN not in str(caught.value)
 
-    monkeypatch.setenv("AIRFLOW_CONN_T5_PLAIN", json.dumps({"host": "http://t5.example.org", "password": TOKEN}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_T5_PLAIN", json.dumps({"host": "http://t5.example.org", "password": TOKEN})
+    )
     with caplog.at_level(logging.WARNING):
         client = Translate5Hook("t5_plain").get_conn()
     assert client.base_url == "http://t5.example.org"
@@ -403,17 +458,28 @@ def test_connection_host_without_scheme_is_refused_and_plain_http_warns(
     assert TOKEN not in caplog.text
 
     caplog.clear()
-    monkeypatch.setenv("AIRFLOW_CONN_T5_LOCAL", json.dumps({"host": "http://127.0.0.1:8085", "password": TOKEN}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_T5_LOCAL", json.dumps({"host": "http://127.0.0.1:8085", "password": TOKEN})
+    )
     with caplog.at_level(logging.WARNING):
         Translate5Hook("t5_local").get_conn()
     assert "plain http" not in caplog.text  # a local simulator is not worth a warning
+
+
+def empty_file(folder: Path) -> Path:
+    path = folder / "empty.html"
+    path.write_bytes(b"")
+    return path
 
 
 @pytest.mark.parametrize(
     ("source", "message"),
     [
         (lambda tmp: tmp / "missing.html", "does not exist or is not a regular file"),
-        (lambda tmp: (tmp / "empty.html").write_bytes(b"") and tmp / "empty.html" or tmp / "empty.html", "is empty"),
+        (
+            empty_file,
+            "is empty",
+        ),
         (lambda tmp: UploadFile("zero.html", io.BytesIO(b"")), "is empty"),
         (lambda tmp: tmp, "does not exist or is not a regular file"),
     ],
@@ -440,7 +506,7 @@ def test_unknown_language_fails_before_the_upload(sim: Any, client: Translate5Cl
 def test_oversized_upload_refused_by_the_server_is_a_clear_error(canned: CannedServer, page: Path) -> None:
     languages = {"rows": [{"id": 4, "rfc5646": "de"}, {"id": 5, "rfc5646": "en"}], "total": 2}
     canned.json("/editor/language", json.dumps(languages))
-    html = b"<html><head><title>413 Request Entity Too Large</title></head><body><h1>Too Large</h1></body></html>"
+    html = b"<html><head><title>413 Request Entity Too Large</title></head><body>Too Large</body></html>"
     canned.routes[("POST", "/editor/task")] = (413, {"Content-Type": "text/html"}, html)
     client = Translate5Client(canned.url, TOKEN, retry=FAST_RETRY)
 
@@ -464,7 +530,9 @@ def test_oversized_upload_refused_by_the_server_is_a_clear_error(canned: CannedS
     ],
     ids=["truncated-json", "wrong-envelope", "rows-not-object", "html-200", "empty-200"],
 )
-def test_malformed_answers_give_clear_errors(canned: CannedServer, body: str, content_type: str, message: str) -> None:
+def test_malformed_answers_give_clear_errors(
+    canned: CannedServer, body: str, content_type: str, message: str
+) -> None:
     canned.routes[("GET", "/editor/task/5")] = (200, {"Content-Type": content_type}, body.encode())
     client = Translate5Client(canned.url, TOKEN, retry=FAST_RETRY)
 
@@ -473,5 +541,5 @@ def test_malformed_answers_give_clear_errors(canned: CannedServer, body: str, co
 
     assert message in str(caught.value)
     assert "GET /editor/task/5" in str(caught.value)
-    assert len(str(caught.value)) < 600 and "\n" not in str(caught.value)
-    assert os.linesep not in str(caught.value)
+    assert len(str(caught.value)) < 600
+    assert "\n" not in str(caught.value)

@@ -1,4 +1,4 @@
-"""Semantic faults: lost answers, expired sessions, conflicts, failed imports, vanished tasks, endless waits."""
+"""Semantic faults: lost answers, expired sessions, conflicts, failed imports, deleted tasks, long waits."""
 
 from __future__ import annotations
 

@@ -165,8 +165,8 @@ def test_export_operator_reset_mid_download_into_object_storage(
     assert names == ["page_de.html", "page_fr.html"]
     assert written == [f"file://{tmp_path / 'exports' / n}" for n in names]
     for name, lang in zip(names, ("de", "fr"), strict=True):
-        assert (folder / name).read_text() == TEXT_BY_LANG(lang)
+        assert (folder / name).read_text() == translated(lang)
 
 
-def TEXT_BY_LANG(lang: str) -> str:  # noqa: N802 - reads like a constant table
+def translated(lang: str) -> str:
     return f"<p>[{lang}] Hello world.</p><p>[{lang}] Second sentence.</p>"

@@ -1,0 +1,440 @@
+"""Benchmark 4: the CMS round-trip example DAG with 200 content items under a real scheduler and triggerer.
+
+``example_dags/translate5_cms_roundtrip.py`` runs unchanged from the repository's ``example_dags/`` folder:
+one mapped upload per content item (a project with two target languages), deferrable import and workflow
+sensors, mapped exports, one delivery. Airflow runs as separate processes (``airflow scheduler``,
+``dag-processor``, ``triggerer``, ``api-server``; LocalExecutor) on SQLite in an isolated ``AIRFLOW_HOME``
+under ``.bench/``, against the simulator (imports take 1 s, workflows finish by themselves a while after the
+import). While the run goes, the task-instance table is sampled every second: which task instances hold a
+worker slot (``running``) and which wait in the triggerer (``deferred``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import re
+import secrets
+import socket
+import sqlite3
+import subprocess
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    PYTHON,
+    REPO,
+    SimulatorProcess,
+    airflow_env,
+    machine_facts,
+    median,
+    now_utc,
+    run_child,
+    scratch,
+    stop_process_group,
+)
+from bench.report import Goal, Result, Table, new_figure, save_figure
+
+DAG_ID = "translate5_cms_roundtrip"
+RUN_ID = "bench-scale"
+SENSORS = ("wait_for_import", "wait_for_translation")
+COMPONENTS = (("scheduler",), ("dag-processor",), ("triggerer",))
+POKE_INTERVAL = 2.0
+HOLD = 1e7  # seconds: an import that does not end until released
+RELEASE_SECONDS = 2.0
+STRETCH_LIMIT = 60.0  # a sensor running longer than this at a stretch held its slot while waiting
+PARALLELISM = 16
+PARAGRAPH = "<p>Our trail shoes are made for long distances and rough ground. Item {n}, paragraph {p}.</p>\n"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _content(folder: Path, items: int) -> None:
+    for n in range(items):
+        page = folder / "pages" / f"page-{n:04d}.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        body = "".join(PARAGRAPH.format(n=n, p=p) for p in range(5))
+        page.write_text(f"<html><body><h1>Page {n}</h1>\n{body}</body></html>\n")
+
+
+class _Airflow:
+    """The Airflow processes of one run; every one is killed (its process group) when the block ends."""
+
+    def __init__(self, home: Path, env: dict[str, str], api_port: int) -> None:
+        self.home, self.env, self.api_port = home, env, api_port
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def __enter__(self) -> _Airflow:
+        logs = self.home / "process-logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        commands = [*COMPONENTS, ("api-server", "--port", str(self.api_port), "--host", "127.0.0.1")]
+        for args in commands:
+            with (logs / f"{args[0]}.log").open("wb") as log:
+                self.procs.append(
+                    subprocess.Popen(
+                        [PYTHON, "-m", "airflow", *args],
+                        env=self.env,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for proc in self.procs:
+            stop_process_group(proc, grace=15)
+
+    def check_alive(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"Airflow process {proc.args!r} exited with {proc.returncode}; see {self.home}"
+                )
+
+
+def _wait_until(what: str, check: Any, timeout: float, airflow: _Airflow) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        airflow.check_alive()
+        with contextlib.suppress(Exception):
+            if check():
+                return
+        time.sleep(1)
+    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def _query(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)) as conn:
+        return list(conn.execute(sql, params).fetchall())
+
+
+def _api_healthy(port: int) -> bool:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=5) as answer:
+        return bool(answer.status == 200)
+
+
+def _sample(db: Path) -> tuple[str | None, list[tuple[str, int, str | None]]]:
+    run = _query(db, "SELECT state FROM dag_run WHERE dag_id = ? AND run_id = ?", DAG_ID, RUN_ID)
+    tis = _query(
+        db,
+        "SELECT task_id, map_index, state FROM task_instance WHERE dag_id = ? AND run_id = ?",
+        DAG_ID,
+        RUN_ID,
+    )
+    return (run[0][0] if run else None), [(t, int(m), s) for t, m, s in tis]
+
+
+class _Gates:
+    """Let translate5 finish a stage only once Airflow's sensors for it are all waiting.
+
+    Imports are held (a huge ``import_duration``) until every ``wait_for_import`` is deferred, then take
+    ``RELEASE_SECONDS``; workflows get ``workflow_auto_finish`` only once every ``wait_for_translation`` is
+    deferred. With fixed durations instead, 200 items keep Airflow busy longer than translate5 needs, so
+    the sensors would find everything done on their first check and no wait would be measured. A sensor that
+    kept its worker slot would never reach ``deferred``: its stage is then released after ``stage_timeout``.
+    """
+
+    def __init__(self, sim: SimulatorProcess, items: int, stage_timeout: float) -> None:
+        self.sim, self.items, self.stage_timeout = sim, items, stage_timeout
+        self.first_seen: dict[str, float] = {}
+        self.released: dict[str, float] = {}
+        self.deferred_at_release: dict[str, int] = {}
+        self.notes: list[str] = []
+
+    def update(self, moment: float, tis: list[tuple[str, int, str | None]]) -> None:
+        for sensor, knob in (
+            ("wait_for_import", "import_duration"),
+            ("wait_for_translation", "workflow_auto_finish"),
+        ):
+            if sensor in self.released:
+                continue
+            states = [s for t, _, s in tis if t == sensor]
+            if not states or all(s is None for s in states):
+                continue
+            self.first_seen.setdefault(sensor, moment)
+            deferred = sum(1 for s in states if s == "deferred")
+            everyone = len(states) == self.items and deferred == self.items
+            late = moment - self.first_seen[sensor] > self.stage_timeout
+            if everyone or late:
+                self.sim.knobs(**{knob: RELEASE_SECONDS})
+                self.released[sensor] = moment
+                self.deferred_at_release[sensor] = deferred
+                print(
+                    f"  {moment:5.0f} s: released {sensor} ({deferred} of {self.items} deferred)", flush=True
+                )
+                if late and not everyone:
+                    self.notes.append(
+                        f"`{sensor}`: only {deferred} of {self.items} sensors were deferred "
+                        f"{self.stage_timeout:.0f} s after the first one started; translate5 was released "
+                        "anyway."
+                    )
+
+
+def _endpoint(key: str) -> str:
+    return re.sub(r"/\d+", "/{id}", key)
+
+
+def run(quick: bool, command: str) -> Result:
+    started = time.perf_counter()
+    items = 20 if quick else 200
+    timeout = 420.0 if quick else 1200.0
+    base = scratch("scale")
+    home, drop, cms = base / "airflow-home", base / "content-drop", base / "cms-import"
+    _content(drop, items)
+    port = _free_port()
+    samples: list[tuple[float, list[tuple[str, int, str | None]]]] = []
+    final_state: str | None = None
+    notes: list[str] = []
+    with SimulatorProcess("--import-duration", str(HOLD)) as sim:
+        print(f"scale: simulator at {sim.base_url}; {items} items; AIRFLOW_HOME {home}", flush=True)
+        env = airflow_env(
+            home,
+            AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "example_dags"),
+            AIRFLOW__CORE__EXECUTOR="LocalExecutor",
+            AIRFLOW__CORE__PARALLELISM=str(PARALLELISM),
+            AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG="256",
+            AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
+            AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{port}/execution/",
+            AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="True",
+            AIRFLOW__API__PORT=str(port),
+            AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(_free_port()),
+            AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(_free_port()),
+            AIRFLOW__API__SECRET_KEY=secrets.token_hex(16),
+            AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_hex(32),
+            AIRFLOW_CONN_TRANSLATE5_DEFAULT=sim.connection,
+            TRANSLATE5_EXAMPLE_POKE_INTERVAL=str(POKE_INTERVAL),
+        )
+        migrate = run_child([PYTHON, "-m", "airflow", "db", "migrate"], env=env, timeout=600)
+        if migrate.returncode != 0:
+            raise RuntimeError(f"airflow db migrate failed: {migrate.stderr[-3000:]}")
+        db = home / "airflow.db"
+        with _Airflow(home, env, port) as airflow:
+            _wait_until("the API server", lambda: _api_healthy(port), 300, airflow)
+            _wait_until(
+                "the DAG to be parsed",
+                lambda: _query(db, "SELECT 1 FROM serialized_dag WHERE dag_id = ?", DAG_ID),
+                300,
+                airflow,
+            )
+            sim.clear_requests()
+            conf = {"content_drop": drop.as_uri(), "cms_import": cms.as_uri()}
+            trigger = run_child(
+                [
+                    PYTHON,
+                    "-m",
+                    "airflow",
+                    "dags",
+                    "trigger",
+                    DAG_ID,
+                    "--run-id",
+                    RUN_ID,
+                    "--conf",
+                    json.dumps(conf),
+                ],
+                env=env,
+                timeout=300,
+            )
+            if trigger.returncode != 0:
+                raise RuntimeError(f"airflow dags trigger failed: {trigger.stderr[-3000:]}")
+            t0 = time.monotonic()
+            print("  triggered; sampling task instances every second", flush=True)
+            gates = _Gates(sim, items, stage_timeout=240.0 if quick else 600.0)
+            last_print = 0.0
+            while time.monotonic() - t0 < timeout:
+                airflow.check_alive()
+                with contextlib.suppress(sqlite3.OperationalError):
+                    final_state, tis = _sample(db)
+                    moment = time.monotonic() - t0
+                    samples.append((moment, tis))
+                    gates.update(moment, tis)
+                    if time.monotonic() - last_print > 15:
+                        last_print = time.monotonic()
+                        print(f"  {moment:5.0f} s: {dict(Counter(s for _, _, s in tis))}", flush=True)
+                    if final_state in ("success", "failed"):
+                        break
+                time.sleep(1)
+            else:
+                notes.append(
+                    f"The run did not finish within {timeout:.0f} s; figures cover what happened until then."
+                )
+            notes += gates.notes
+            wall = time.monotonic() - t0
+            counts = sim.request_counts()
+    return _result(items, wall, final_state, samples, counts, gates, notes, quick, command, started)
+
+
+def _stretches(samples: list[tuple[float, list[tuple[str, int, str | None]]]]) -> list[float]:
+    """Longest continuous ``running`` stretch (s) of every sensor task instance that ever ran."""
+    longest: dict[tuple[str, int], float] = {}
+    since: dict[tuple[str, int], float] = {}
+    for moment, tis in samples:
+        running = {(t, m) for t, m, s in tis if t in SENSORS and s == "running"}
+        for key in running:
+            since.setdefault(key, moment)
+            longest[key] = max(longest.get(key, 0.0), moment - since[key])
+        for key in list(since):
+            if key not in running:
+                del since[key]
+    return list(longest.values())
+
+
+def _result(
+    items: int,
+    wall: float,
+    final_state: str | None,
+    samples: list[tuple[float, list[tuple[str, int, str | None]]]],
+    counts: dict[str, int],
+    gates: _Gates,
+    notes: list[str],
+    quick: bool,
+    command: str,
+    started: float,
+) -> Result:
+    times = [t for t, _ in samples]
+    step = [b - a for a, b in itertools.pairwise(times)] + [1.0]
+    sensor_running = [sum(1 for t, _, s in tis if t in SENSORS and s == "running") for _, tis in samples]
+    sensor_deferred = [sum(1 for t, _, s in tis if t in SENSORS and s == "deferred") for _, tis in samples]
+    running_all = [sum(1 for _, _, s in tis if s == "running") for _, tis in samples]
+    running_seconds = sum(r * d for r, d in zip(sensor_running, step, strict=True))
+    deferred_seconds = sum(r * d for r, d in zip(sensor_deferred, step, strict=True))
+    stretches = _stretches(samples)
+    last = samples[-1][1] if samples else []
+    states = Counter((t, s) for t, _, s in last)
+    longest = max(stretches, default=0.0)
+    all_deferred = all(gates.deferred_at_release.get(sensor) == items for sensor in SENSORS)
+    holds_slots = bool(samples) and all_deferred and longest < STRETCH_LIMIT
+    by_endpoint: Counter[str] = Counter()
+    for key, value in counts.items():
+        by_endpoint[_endpoint(key)] += value
+    total = sum(counts.values())
+    waits = {
+        sensor: gates.released[sensor] - gates.first_seen[sensor]
+        for sensor in SENSORS
+        if sensor in gates.released
+    }
+    goals = [
+        Goal(
+            "run completes",
+            "DAG run state success",
+            f"{final_state} after {wall:.0f} s",
+            final_state == "success",
+            "" if final_state == "success" else "see the notes below",
+        ),
+        Goal(
+            "worker slots held while waiting",
+            "none",
+            "sensors deferred when translate5 finished: "
+            + ", ".join(f"{gates.deferred_at_release.get(s, 0)}/{items} `{s}`" for s in SENSORS)
+            + f"; longest sensor stretch in `running` {longest:.0f} s",
+            holds_slots,
+            "Every sensor had handed its wait to the triggerer before translate5 let the stage finish "
+            + ", ".join(f"(`{s}` waited up to {w:.0f} s)" for s, w in waits.items())
+            + ", so no worker slot was held while waiting. Sensor time in a worker slot (process start-up, "
+            "first "
+            f"check, resume): {running_seconds:.0f} slot-seconds in all, against {deferred_seconds:.0f} "
+            f"task-seconds deferred; median stretch {median(stretches):.1f} s, peak "
+            f"{max(sensor_running, default=0)} "
+            f"sensors running at once, peak {max(sensor_deferred, default=0)} deferred."
+            + (
+                ""
+                if holds_slots
+                else f" Missed: a sensor ran longer than {STRETCH_LIMIT:.0f} s at a stretch or did not defer."
+            ),
+        ),
+    ]
+    per_item = total / items if items else 0.0
+    table_states = Table(
+        "Task instances at the end",
+        ["task", "states"],
+        [
+            [t, ", ".join(f"{s}: {n}" for (tt, s), n in sorted(states.items(), key=str) if tt == t)]
+            for t in sorted({t for t, _ in states})
+        ],
+    )
+    table_requests = Table(
+        "Requests to translate5 during the run, by endpoint",
+        ["endpoint", "requests"],
+        [[f"`{k}`", str(v)] for k, v in by_endpoint.most_common()]
+        + [["**total**", f"**{total}** ({per_item:.1f} per item)"]],
+        "Ids in paths are replaced by `{id}`. Every item is a project with two target languages (two tasks).",
+    )
+    fig = new_figure(8.0, 3.6)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.plot(times, running_all, label="running (all tasks: worker slots in use)")
+    ax.plot(times, sensor_running, label="sensors running")
+    ax.plot(times, sensor_deferred, label="sensors deferred (no slot)")
+    ax.axhline(PARALLELISM, color="grey", linestyle=":", label=f"parallelism {PARALLELISM}")
+    ax.set_xlabel("seconds since the DAG run was triggered")
+    ax.set_ylabel("task instances")
+    ax.set_title(f"{items} content items, sampled every second")
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    figure = save_figure(fig, "scale")
+    notes = [
+        *notes,
+        "SQLite: Airflow 3 accepts LocalExecutor on SQLite, and the run above used it. SQLite serialises "
+        "every "
+        "write (scheduler, triggerer, API server for the task processes), so this is a lower bound on what "
+        f"Airflow itself can do; parallelism was set to {PARALLELISM} for a 2-core machine. Poke interval "
+        f"{POKE_INTERVAL:g} s (the example's `TRANSLATE5_EXAMPLE_POKE_INTERVAL`); the wall time is dominated "
+        "by starting task processes, not by translate5.",
+    ]
+    return Result(
+        name="scale",
+        title=f"4. Scale run: the round-trip example DAG with {items} items",
+        summary=__doc__.split("\n\n", 1)[1].strip().replace("\n", " "),
+        command=command,
+        date=now_utc(),
+        quick=quick,
+        seconds=time.perf_counter() - started,
+        machine=machine_facts(),
+        goals=goals,
+        tables=[
+            Table(
+                "Run",
+                [
+                    "items",
+                    "wall time s",
+                    "final state",
+                    "requests",
+                    "requests per item",
+                    "peak running",
+                    "peak deferred sensors",
+                ],
+                [
+                    [
+                        str(items),
+                        f"{wall:.0f}",
+                        str(final_state),
+                        str(total),
+                        f"{per_item:.1f}",
+                        str(max(running_all, default=0)),
+                        str(max(sensor_deferred, default=0)),
+                    ]
+                ],
+            ),
+            table_states,
+            table_requests,
+        ],
+        figures=[
+            (
+                figure,
+                "Task instances over the run: worker slots in use versus sensors waiting in the triggerer.",
+            )
+        ],
+        notes=notes,
+        data={
+            "wall": wall,
+            "counts": counts,
+            "samples": [(t, c) for t, c in zip(times, running_all, strict=True)],
+        },
+    )
