@@ -11,6 +11,7 @@ import argparse
 import importlib
 import os
 import shlex
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -37,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = [name for name in ORDER if name in (args.benchmarks or ORDER)]
     command = "python -m bench " + shlex.join(list(argv if argv is not None else sys.argv[1:]))
     os.environ.setdefault("MPLBACKEND", "Agg")
+    # SIGTERM unwinds like an exception, so every benchmark stops the processes it started.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     started = time.perf_counter()
     missed: list[str] = []
     for name in chosen:

@@ -34,8 +34,7 @@ class FakeCms:
 
     @property
     def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self.server.server_port}"
 
     def connection_json(self) -> str:
         return json.dumps({"conn_type": "generic", "host": self.base_url, "password": TOKEN})

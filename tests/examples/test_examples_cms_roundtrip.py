@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ExampleRunner, files_below, sample_items, uri
+from examples_support import ExampleRunner, files_below, sample_items, uri
 
 pytestmark = [pytest.mark.integration, pytest.mark.dagrun]
 
@@ -15,7 +15,7 @@ DAG_ID = "translate5_cms_roundtrip"
 
 
 def created_tasks(sim: Any) -> int:
-    return sim.requests.count("POST", "/editor/task")
+    return int(sim.requests.count("POST", "/editor/task"))
 
 
 def test_translates_every_item_into_every_language_and_delivers_it(

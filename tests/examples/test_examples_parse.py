@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from conftest import parse_example_dags
+from examples_support import parse_example_dags
 
 TRANSLATION_TASKS = {"upload", "wait_for_import", "wait_for_translation", "export"}
 EXPECTED = {

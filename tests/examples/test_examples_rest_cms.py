@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ExampleRunner, uri
+from examples_support import ExampleRunner, uri
 from fake_cms import FakeCms
 
 pytestmark = [pytest.mark.integration, pytest.mark.dagrun]
