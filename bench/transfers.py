@@ -275,8 +275,8 @@ def _goals(stats: dict[tuple[str, int, str], dict[str, float]], sizes: tuple[int
         note = (
             f"judged at {', '.join(human_size(s) for s in judged)} (worst {human_size(worst)}). At "
             f"{human_size(small)} the provider takes {small_ratio:.1f}x curl's time: a fixed "
-            f"{fixed_ms:.0f} ms per task (importing requests and the client on first use, the foreignId or "
-            "task lookup, the language list) that does not grow with the size."
+            f"{fixed_ms:.0f} ms per task (Airflow's connection lookup, importing requests and the client on "
+            "first use, the foreignId or task lookup, the language list) that does not grow with the size."
         )
         if not holds:
             note = (

@@ -197,16 +197,33 @@ def deliver_file(uri: str, cms_import: ObjectStoragePath, relative: str | None =
     return lang, str(target)
 
 
-def deliver(exported: Iterable[str], item: ContentItem, cms_import: ObjectStoragePath) -> dict[str, str]:
-    """Deliver every language of one item, then drop its staging folder; returns ``{language: URI}``.
+def is_delivered(manifest: Mapping[str, Mapping[str, Any]], item: ContentItem) -> bool:
+    """Whether this content was delivered in all the item's target languages already."""
+    previous = manifest.get(item["path"], {})
+    same_content = previous.get("sha256") == item["sha256"]
+    return same_content and set(item["target_langs"]) <= set(previous.get("languages", []))
 
-    Staging is removed only after every copy succeeded, so a failure half way leaves the exports in place
-    for the next try.
+
+def deliver(
+    exported: Iterable[str],
+    item: ContentItem,
+    cms_import: ObjectStoragePath,
+    manifest: dict[str, dict[str, Any]],
+    translate5_task_id: int | None = None,
+) -> dict[str, str]:
+    """Deliver every language of one item and record it in the manifest; returns ``{language: URI}``.
+
+    Safe to repeat after a failure half way: the staging folder is removed only after every copy succeeded
+    and the manifest was written, and an item the manifest already lists is not delivered again.
     """
+    if is_delivered(manifest, item):
+        return {lang: str(delivery_path(cms_import, lang, item["path"])) for lang in item["target_langs"]}
     delivered = dict(deliver_file(uri, cms_import, item["path"]) for uri in exported)
     missing = {lang.lower() for lang in item["target_langs"]} - {lang.lower() for lang in delivered}
     if missing:
         raise ValueError(f"the export of {item['path']!r} has no file for {', '.join(sorted(missing))}")
+    record_delivery(manifest, item, translate5_task_id)
+    write_manifest(cms_import, manifest)
     staging = ObjectStoragePath(item["staging"])
     if staging.exists():
         staging.rmdir(recursive=True)

@@ -101,6 +101,7 @@ def translate5_cms_roundtrip() -> None:
         """Put the translations where the CMS imports them, record them in the manifest, and report.
 
         Returns one summary per item: translate5 link, and per language the delivered file and segment counts.
+        A retry after a partial failure skips the items already delivered.
         """
         from airflow_provider_translate5.hooks import Translate5Hook
 
@@ -111,30 +112,28 @@ def translate5_cms_roundtrip() -> None:
         manifest = content_drop.read_manifest(cms_import)
         summaries = []
         for index, item in enumerate(items):  # mapped tasks' results come in map index order
-            files = content_drop.deliver(exports[index], item, cms_import)
             project_id = translate5_id(uploads[index])
+            files = content_drop.deliver(exports[index], item, cms_import, manifest, project_id)
+            files_by_lang = {lang.lower(): uri for lang, uri in files.items()}
             languages: dict[str, dict[str, Any]] = {}
             for t5_task in client.project_tasks(project_id):
                 lang = client.resolve_language(t5_task.target_lang or 0).rfc5646
-                match = next((code for code in files if code.lower() == lang.lower()), lang)
-                languages[match] = {
-                    "file": files.get(match),
+                languages[lang] = {
+                    "file": files_by_lang.get(lang.lower()),
                     "segments": t5_task.segment_count,
                     "segments_finished": t5_task.segment_finish_count,
                 }
-            content_drop.record_delivery(manifest, item, project_id)
             url = hook.task_url(project_id)
             summaries.append({"item": item["path"], "translate5_url": url, "languages": languages})
             log.info("%s: translate5 project %s (%s)", item["path"], project_id, url)
             for lang, info in sorted(languages.items()):
                 log.info(
-                    "  %s: %s segments, %s finished -> %s",
+                    "  %s: %s segments (%s finished) -> %s",
                     lang,
                     info["segments"],
                     info["segments_finished"],
                     info["file"],
                 )
-        content_drop.write_manifest(cms_import, manifest)
         return summaries
 
     # mypy sees the XComArgs passed here; the task receives the lists they resolve to when it runs.

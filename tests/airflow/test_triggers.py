@@ -130,7 +130,7 @@ async def test_timeout_says_what_it_waited_for_and_leaves_the_task(
         translate5_task_ids=[task.id],
         condition="workflow_ended",
         poll_interval=0.05,
-        end_time=time.time() + 0.5,
+        end_time=time.time() + 1.5,
     )
     event = await first_event(trigger)
     assert event["status"] == "timeout"
