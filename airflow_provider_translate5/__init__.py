@@ -23,7 +23,9 @@ def get_provider_info() -> dict[str, Any]:
     return {
         "package-name": "airflow-provider-translate5",
         "name": "translate5",
-        "description": "`translate5 <https://www.translate5.net/>`__: open-source translation management system.",
+        "description": (
+            "`translate5 <https://www.translate5.net/>`__: open-source translation management system."
+        ),
         "versions": [__version__],
         "integrations": [
             {
@@ -33,7 +35,10 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "hooks": [
-            {"integration-name": integration, "python-modules": ["airflow_provider_translate5.hooks.translate5"]}
+            {
+                "integration-name": integration,
+                "python-modules": ["airflow_provider_translate5.hooks.translate5"],
+            }
         ],
         "operators": [
             {
@@ -42,7 +47,10 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "sensors": [
-            {"integration-name": integration, "python-modules": ["airflow_provider_translate5.sensors.translate5"]}
+            {
+                "integration-name": integration,
+                "python-modules": ["airflow_provider_translate5.sensors.translate5"],
+            }
         ],
         "triggers": [
             {
@@ -72,8 +80,8 @@ def get_provider_info() -> dict[str, Any]:
                 "conn-fields": {
                     "timeout": {
                         "label": "Read timeout (s)",
-                        "description": "Seconds to wait for an answer; exports are synchronous in translate5, "
-                        "so keep this generous.",
+                        "description": "Seconds to wait for an answer; translate5 exports are "
+                        "synchronous, so keep this generous.",
                         "schema": {"type": ["number", "null"], "minimum": 1, "default": 300},
                     },
                     "connect_timeout": {
@@ -82,7 +90,8 @@ def get_provider_info() -> dict[str, Any]:
                     },
                     "verify": {
                         "label": "Verify TLS certificate",
-                        "description": "Leave on. Turn off only for a test server with a self-signed certificate.",
+                        "description": "Leave on. Turn off only for a test server with a self-signed "
+                        "certificate.",
                         "schema": {"type": ["boolean", "null"], "default": True},
                     },
                     "ca_bundle": {

@@ -11,8 +11,8 @@ Celery/Kubernetes workers with the CMS exporting to ``s3://`` or ``gs://``. Set 
 ``translate5_cms_import``; without either, folders under ``$AIRFLOW_HOME/translate5/`` are used.
 
 Running it again is always safe: delivered content is recorded in a manifest and skipped, and the upload's
-``foreign_id`` (item path + content hash) makes translate5 hand back the existing task instead of ordering
-the same translation twice, whether Airflow retries a task or you trigger the DAG again.
+``foreign_id`` (item path, content hash, languages) makes translate5 hand back the existing task instead of
+ordering the same translation twice, whether Airflow retries a task or you trigger the DAG again.
 """
 
 from __future__ import annotations

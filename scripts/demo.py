@@ -12,6 +12,7 @@ import os
 import queue
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -225,7 +226,12 @@ def fail(error: StepFailed, current: str) -> int:
     return 1
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM too: run the cleanup below instead of dying with children left behind
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
     print(f"translate5 provider demo: CMS content -> translate5 (simulated) -> CMS, with DAG {DAG_ID}\n")
     simulator = Simulator()

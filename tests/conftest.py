@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
-def airflow_db() -> Iterator[Path]:
+def airflow_db() -> Path:
     """Create the SQLite metadata DB once per test session (needed by dag.test())."""
     subprocess.run(
         [sys.executable, "-m", "airflow", "db", "migrate"],
@@ -34,4 +33,4 @@ def airflow_db() -> Iterator[Path]:
         capture_output=True,
         env=os.environ.copy(),
     )
-    yield _HOME
+    return _HOME

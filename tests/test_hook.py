@@ -27,7 +27,9 @@ def test_client_gets_base_url_token_and_safe_defaults(monkeypatch: pytest.Monkey
 def test_extras_as_strings_are_coerced(monkeypatch: pytest.MonkeyPatch) -> None:
     from airflow_provider_translate5.hooks.translate5 import client_kwargs_from_connection
 
-    _set_conn(monkeypatch, extra={"timeout": "42", "verify": "false", "proxies": '{"https": "http://p:3128"}'})
+    _set_conn(
+        monkeypatch, extra={"timeout": "42", "verify": "false", "proxies": '{"https": "http://p:3128"}'}
+    )
     conn = Translate5Hook.get_connection("translate5_default")
     kwargs = client_kwargs_from_connection(conn, conn.extra_dejson)
     assert kwargs["timeout"] == (10.0, 42.0)
@@ -62,7 +64,9 @@ def test_bad_connection_is_named_before_any_http_call(
         Translate5Hook().get_conn()
 
 
-def test_plain_http_to_a_remote_host_warns(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_plain_http_to_a_remote_host_warns(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     _set_conn(monkeypatch, host="http://t5.example.org")
     with caplog.at_level(logging.WARNING):
         Translate5Hook().get_conn()
@@ -70,10 +74,12 @@ def test_plain_http_to_a_remote_host_warns(monkeypatch: pytest.MonkeyPatch, capl
     assert TOKEN not in caplog.text
 
 
-def test_task_url_points_into_the_translate5_ui(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_task_url_uses_translate5_ui_routes(monkeypatch: pytest.MonkeyPatch) -> None:
     _set_conn(monkeypatch, host="https://t5.example.org/")
-    assert Translate5Hook().task_url(42).startswith("https://t5.example.org/editor/")
-    assert "42" in Translate5Hook().task_url("42")
+    hook = Translate5Hook()
+    assert hook.task_url(42) == "https://t5.example.org/editor/#project/42/focus"
+    assert hook.task_url("42", project_id=42) == "https://t5.example.org/editor/#project/42/focus"
+    assert hook.task_url(43, project_id="42") == "https://t5.example.org/editor/#project/42/43/focus"
 
 
 @pytest.mark.integration
@@ -84,7 +90,9 @@ def test_test_connection_succeeds_against_a_translate5_server(translate5_connect
 
 
 @pytest.mark.integration
-def test_test_connection_rides_out_maintenance_pages(translate5_simulator, translate5_connection: str) -> None:
+def test_test_connection_rides_out_maintenance_pages(
+    translate5_simulator, translate5_connection: str
+) -> None:
     from airflow_provider_translate5.client import RetryPolicy
 
     translate5_simulator.faults.maintenance(3)

@@ -45,7 +45,9 @@ def _as_seconds(value: Any, name: str) -> float:
     try:
         seconds = float(value)
     except (TypeError, ValueError):
-        raise Translate5ConnectionConfigError(f"connection extra {name!r} must be a number of seconds, got {value!r}")
+        raise Translate5ConnectionConfigError(  # noqa: B904 - the cause is the value quoted in the message
+            f"connection extra {name!r} must be a number of seconds, got {value!r}"
+        )
     if seconds <= 0:
         raise Translate5ConnectionConfigError(f"connection extra {name!r} must be positive, got {value!r}")
     return seconds
@@ -66,12 +68,13 @@ def client_kwargs_from_connection(conn: Connection, extra: Mapping[str, Any]) ->
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise Translate5ConnectionConfigError(
             f"connection {conn_id!r}: host {host!r} is not a base URL with scheme; use e.g. "
-            f"https://{host.split('://')[-1].strip('/') or 'translate5.example.org'} (in an AIRFLOW_CONN_ environment "
-            "variable use the JSON form, which can hold a scheme in the host)"
+            f"https://{host.split('://')[-1].strip('/') or 'translate5.example.org'} (in an AIRFLOW_CONN_ "
+            "environment variable use the JSON form, which can hold a scheme in the host)"
         )
     if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         log.warning(
-            "Connection %r uses plain http: the app token travels unencrypted. Use https in production.", conn_id
+            "Connection %r uses plain http: the app token travels unencrypted. Use https in production.",
+            conn_id,
         )
     if conn.port and parts.port is None:
         host = f"{parts.scheme}://{parts.netloc}:{conn.port}{parts.path}"
@@ -79,7 +82,7 @@ def client_kwargs_from_connection(conn: Connection, extra: Mapping[str, Any]) ->
     if not token:
         raise Translate5ConnectionConfigError(
             f"connection {conn_id!r} has no password: put the translate5 app token there "
-            "(create one with `./translate5.sh auth:apptoken:add LOGIN \"Airflow\"` or in the translate5 UI)"
+            '(create one with `./translate5.sh auth:apptoken:add LOGIN "Airflow"` or in the translate5 UI)'
         )
     kwargs: dict[str, Any] = {"base_url": host, "token": token, "login": conn.login or None}
     read_timeout = _as_seconds(extra.get("timeout", 300), "timeout")
@@ -104,9 +107,13 @@ def client_kwargs_from_connection(conn: Connection, extra: Mapping[str, Any]) ->
             try:
                 proxies = json.loads(proxies)
             except ValueError:
-                raise Translate5ConnectionConfigError(f"connection {conn_id!r}: extra 'proxies' is not a JSON object")
+                raise Translate5ConnectionConfigError(  # noqa: B904 - the message says it all
+                    f"connection {conn_id!r}: extra 'proxies' is not a JSON object"
+                )
         if not isinstance(proxies, Mapping):
-            raise Translate5ConnectionConfigError(f"connection {conn_id!r}: extra 'proxies' must be a JSON object")
+            raise Translate5ConnectionConfigError(
+                f"connection {conn_id!r}: extra 'proxies' must be a JSON object"
+            )
         kwargs["proxies"] = {str(k): str(v) for k, v in proxies.items()}
     return kwargs
 
@@ -169,7 +176,7 @@ class Translate5Hook(BaseHook):
 
             conn = await get_async_connection(self.translate5_conn_id, hook=self)
             extra = await get_async_extra_dejson(conn)
-            # Building masks the token (mask_secret talks to the supervisor synchronously): off the event loop.
+            # Building masks the token; mask_secret talks to the supervisor synchronously: off the loop.
             self._client = await asyncio.to_thread(self._build, conn, extra)
         return self._client
 
@@ -177,9 +184,9 @@ class Translate5Hook(BaseHook):
     def base_url(self) -> str:
         return self.get_conn().base_url
 
-    def task_url(self, translate5_task_id: int | str) -> str:
-        """Link to a task (or project) in translate5's web UI, for the Airflow "translate5 task" extra link."""
-        return task_ui_url(self.base_url, translate5_task_id)
+    def task_url(self, translate5_task_id: int | str, project_id: int | str | None = None) -> str:
+        """Link to a task or project in translate5's web UI (the "translate5 task" extra link)."""
+        return task_ui_url(self.base_url, translate5_task_id, project_id)
 
     def test_connection(self) -> tuple[bool, str]:
         """One cheap authenticated call; used by the UI/CLI "Test connection" (runs on a worker in 3.3)."""
@@ -199,6 +206,15 @@ class Translate5Hook(BaseHook):
             self._client = None
 
 
-def task_ui_url(base_url: str, translate5_task_id: int | str) -> str:
-    """translate5's project overview, focused on the given task or project id."""
-    return f"{base_url.rstrip('/')}/editor/#project/{int(translate5_task_id)}/focus"
+def task_ui_url(base_url: str, translate5_task_id: int | str, project_id: int | str | None = None) -> str:
+    """translate5's project overview focused on a project, or on one task inside its project.
+
+    translate5's UI routes (``ProjectPanelViewController.js``) are ``#project/<projectId>/focus`` and
+    ``#project/<projectId>/<taskId>/focus``; a task id alone in the first form reads as "project not found"
+    unless the task is a single-target task (translate5 sets ``projectId == id`` for those).
+    """
+    task_id = int(translate5_task_id)
+    base = f"{base_url.rstrip('/')}/editor/#project"
+    if project_id is None or int(project_id) == task_id:
+        return f"{base}/{task_id}/focus"
+    return f"{base}/{int(project_id)}/{task_id}/focus"

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 DEFAULT_CONN_ID = "translate5_default"
 
 # Client-side HTTP errors worth an Airflow retry (auth glitches, timeouts, conflicts, locks, rate limits).
-_RETRYABLE_4XX = frozenset({401, 408, 409, 423, 429})
 
 
 def default_deferrable() -> bool:
@@ -41,14 +40,13 @@ def fail_fast_on_bad_input() -> Iterator[None]:
     Bad local input and validation-type HTTP errors (400, 403, 404, 422, ...) fail at once; network trouble,
     5xx and the retryable 4xx keep their type so Airflow's retries apply.
     """
-    from airflow_provider_translate5.client import Translate5APIError, Translate5ValueError
+    from airflow_provider_translate5.client import Translate5Error
+    from airflow_provider_translate5.triggers.status import is_terminal_error
 
     try:
         yield
-    except Translate5ValueError as exc:
-        raise AirflowFailException(str(exc)) from exc
-    except Translate5APIError as exc:
-        if 400 <= (exc.status or 0) < 500 and exc.status not in _RETRYABLE_4XX and not exc.retryable:
+    except Translate5Error as exc:
+        if is_terminal_error(exc):
             raise AirflowFailException(str(exc)) from exc
         raise
 
@@ -94,10 +92,9 @@ class Translate5Mixin:
     def task_url(self, task: Task) -> str:
         """translate5 UI link for a task or project.
 
-        translate5's UI opens tasks inside their project (route ``#project/<projectId>[/<taskId>]/focus``), so
-        the project id is what the link needs; for a single task translate5 sets ``projectId == id``.
+        translate5's UI opens tasks inside their project (route ``#project/<projectId>[/<taskId>]/focus``).
         """
-        return self.hook.task_url(task.project_id or task.id)
+        return self.hook.task_url(task.id, project_id=task.project_id)
 
     def push_task_link(self, context: Context, task: Task) -> str:
         """Publish the task id and UI link now, so the link works while we wait (and if we fail)."""

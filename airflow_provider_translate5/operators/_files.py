@@ -163,21 +163,25 @@ def check_archive(
         raise UnsafeArchiveError(f"archive has {len(infos)} entries; the limit is {max_members}")
     files: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
     seen: set[str] = set()
+    folders: set[str] = set()
     total = 0
     for info in infos:
         name = info.filename
+        relative = safe_member_path(name)  # first: an empty or hostile name must not reach ZipInfo methods
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
             raise UnsafeArchiveError(f"archive member {name!r} is a symbolic link")
+        # Case-insensitive, like the file systems users unpack onto (macOS, Windows, many object stores).
+        key = relative.as_posix().lower()
         if info.is_dir():
+            folders.add(key)
             continue
         if stat.S_IFMT(mode) not in (0, stat.S_IFREG):  # many tools store permissions without a type
             raise UnsafeArchiveError(f"archive member {name!r} is not a regular file")
-        relative = safe_member_path(name)
-        key = relative.as_posix().lower()
         if key in seen:
             raise UnsafeArchiveError(f"archive member {name!r} appears twice")
         seen.add(key)
+        folders.update(parent.as_posix().lower() for parent in relative.parents if parent.parts)
         total += info.file_size
         if total > max_total_size:
             raise UnsafeArchiveError(f"archive expands to more than {max_total_size} bytes")
@@ -187,6 +191,9 @@ def check_archive(
                 f"(limit {max_ratio:g}); refusing a possible ZIP bomb"
             )
         files.append((info, relative))
+    clash = seen & folders
+    if clash:
+        raise UnsafeArchiveError(f"archive member {sorted(clash)[0]!r} is both a file and a folder")
     return files
 
 

@@ -51,6 +51,7 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
         self.deferrable = default_deferrable() if deferrable is None else deferrable
         self._task_ids: list[int] = []
         self._link_pushed = False
+        self._outage: Exception | None = None
 
     def execute(self, context: Context) -> Any:
         if not self.deferrable:
@@ -62,6 +63,8 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
         first = self.poke(context)
         if first:
             return first.xcom_value
+        if self._outage is not None:  # the trigger needs the task ids behind the id: let Airflow retry
+            raise self._outage
         from airflow_provider_translate5.triggers.translate5 import Translate5TaskStateTrigger
 
         self.log.info(
@@ -79,10 +82,26 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
         )
 
     def poke(self, context: Context) -> PokeReturnValue:
+        from airflow_provider_translate5.client import Translate5Error, Translate5NotFoundError
         from airflow_provider_translate5.triggers import status
 
-        with fail_fast_on_bad_input():
-            tasks = self.client.project_tasks(self.translate5_task_id)
+        try:
+            with fail_fast_on_bad_input():
+                tasks = self.client.project_tasks(self.translate5_task_id)
+        except AirflowFailException as exc:
+            if self._task_ids and isinstance(exc.__cause__, Translate5NotFoundError):
+                raise AirflowFailException(status.missing_message(self.condition, self._task_ids)) from exc
+            raise
+        except Translate5Error as exc:
+            if not status.is_outage(exc):
+                raise
+            if self._outage is None:
+                self.log.warning("translate5 is not answering (%s); still waiting until the timeout", exc)
+            self._outage = exc
+            return PokeReturnValue(False)
+        if self._outage is not None:
+            self.log.info("translate5 answers again; waiting goes on")
+            self._outage = None
         self._task_ids = [task.id for task in tasks]
         if tasks and not self._link_pushed:
             self.push_task_link(context, tasks[0])

@@ -120,7 +120,9 @@ def _build(ctx: Ctx, task: Task, params: dict[str, str]) -> Response:
     if fmt not in ("", "xliff2"):
         raise ApiError.coded(400, "E1559", f'The export format "{fmt}" is not supported by the simulator.')
     diff = params.get("diff") in ("1", "true")
-    filename = f"{name} – with tracked changes.zip" if diff else f"{name}.zip"
+    filename = (
+        f"{name} \u2013 with tracked changes.zip" if diff else f"{name}.zip"
+    )  # an en dash, as translate5
     if generated is not None and fmt == "":
         length, body = content.generated_zip(generated, f"generated_{target}.txt", target)
         headers = [

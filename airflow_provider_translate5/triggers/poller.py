@@ -21,6 +21,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from airflow_provider_translate5.triggers import status
+
 if TYPE_CHECKING:
     from airflow_provider_translate5.client import Translate5Client
 
@@ -32,9 +34,6 @@ PRETRANSLATED_FILES: Final = "pretranslated_files"
 
 #: Ids per task-list request; translate5 answers a page of this size comfortably.
 DEFAULT_PAGE_SIZE: Final = 500
-
-# HTTP statuses of client errors that waiting longer cannot fix (the rest are retried by Airflow).
-_RETRYABLE_4XX: Final = frozenset({401, 408, 409, 423, 429})
 
 Fetch = Callable[["Translate5Client", Sequence[int], int], Mapping[int, Any]]
 
@@ -66,12 +65,14 @@ _FETCHERS: Final[dict[str, Fetch]] = {TASKS: fetch_tasks, PRETRANSLATED_FILES: f
 class Snapshot:
     """What one poll saw, restricted to one subscriber's ids.
 
-    ``error`` is set when the poll failed; ``terminal`` then says whether polling again could ever help.
+    ``error`` is set when the poll failed; ``terminal`` then says whether polling again could ever help, and
+    ``outage`` that translate5 was unreachable or unavailable (a wait rides that out until its deadline).
     """
 
     items: Mapping[int, Any]
     error: str | None = None
     terminal: bool = False
+    outage: bool = False
 
 
 @dataclass(eq=False)
@@ -130,8 +131,9 @@ class Poller:
             self._task.cancel()
             self._task = None
         if self._client is not None:
-            self._client.close()
-            self._client = None
+            # close() ends the server session with a request: never on the event loop.
+            client, self._client = self._client, None
+            asyncio.get_running_loop().run_in_executor(None, client.close)
         return True
 
     async def _run(self) -> None:
@@ -147,7 +149,7 @@ class Poller:
             client = await self._get_client()
             found = await asyncio.to_thread(self._fetch, client, ids, self.page_size)
         except Exception as exc:
-            terminal = _is_terminal(exc)
+            terminal = status.is_terminal_error(exc)
             log.warning(
                 "translate5 poll for %d id(s) on connection %r failed%s: %s",
                 len(ids),
@@ -155,7 +157,12 @@ class Poller:
                 "" if terminal else " (the client's retries are exhausted)",
                 exc,
             )
-            failure = Snapshot(items={}, error=f"{type(exc).__name__}: {exc}", terminal=terminal)
+            failure = Snapshot(
+                items={},
+                error=f"{type(exc).__name__}: {exc}",
+                terminal=terminal,
+                outage=status.is_outage(exc),
+            )
             for sub in list(self._subscribers):
                 sub.publish(failure)
             return
@@ -170,14 +177,6 @@ class Poller:
 
             self._client = await Translate5Hook(translate5_conn_id=self.conn_id).aget_conn()
         return self._client
-
-
-def _is_terminal(exc: BaseException) -> bool:
-    """Errors that no amount of polling fixes: bad local input and client-side HTTP errors such as 403/404."""
-    status = getattr(exc, "status", None)
-    if isinstance(exc, ValueError):  # bad connection settings, Translate5ValueError
-        return True
-    return isinstance(status, int) and 400 <= status < 500 and status not in _RETRYABLE_4XX
 
 
 PollerKey = tuple[str, float, str]

@@ -68,6 +68,44 @@ class Verdict:
         return self.status != WAITING
 
 
+def missing_message(condition: str, task_ids: Sequence[int]) -> str:
+    """Why a wait ends when its translate5 tasks are gone (same words in poke and deferrable mode)."""
+    return (
+        f"translate5 task(s) {_ids(task_ids)} no longer exist (deleted while Airflow was waiting for them "
+        f"to {goal(condition)})"
+    )
+
+
+def is_terminal_error(exc: BaseException) -> bool:
+    """Errors that neither waiting nor an Airflow retry can fix.
+
+    Bad local input, and client-side HTTP errors (400, 403, 404, 422, ...) other than the ones translate5 uses
+    for passing conditions (401, 408, 409, 423, 429).
+    """
+    from airflow_provider_translate5.client import Translate5APIError
+
+    if isinstance(exc, ValueError):  # Translate5ValueError, bad connection settings
+        return True
+    return isinstance(exc, Translate5APIError) and 400 <= (exc.status or 0) < 500 and not exc.retryable
+
+
+def is_outage(exc: BaseException) -> bool:
+    """translate5 is unreachable or temporarily unable to answer (after the client's own retries).
+
+    A wait for translators lasts days; a maintenance window or network blip inside it must not fail the wait,
+    so waits log these and look again at the next interval, until their deadline.
+    """
+    from airflow_provider_translate5.client import (
+        Translate5APIError,
+        Translate5ConnectionError,
+        Translate5ResponseError,
+    )
+
+    if isinstance(exc, (Translate5ConnectionError, Translate5ResponseError)):
+        return True
+    return isinstance(exc, Translate5APIError) and (exc.status == 429 or (exc.status or 0) >= 500)
+
+
 def goal(condition: str) -> str:
     """Human words for what a wait is waiting for ("finish importing")."""
     return _GOALS[condition]
@@ -91,11 +129,7 @@ def evaluate_tasks(
         return Verdict(ERROR, "there is no translate5 task to wait for (a project without tasks?)")
     missing = [task_id for task_id in task_ids if task_id not in found]
     if missing:
-        return Verdict(
-            ERROR,
-            f"translate5 task(s) {_ids(missing)} no longer exist (deleted while Airflow was waiting for them "
-            f"to {goal(condition)})",
-        )
+        return Verdict(ERROR, missing_message(condition, missing))
     tasks = [found[task_id] for task_id in task_ids]
     failed = [task for task in tasks if task.state in IMPORT_FAILED_STATES]
     if failed:

@@ -50,6 +50,7 @@ class _Translate5WaitTrigger(BaseTrigger):
         self.end_time = None if end_time is None else float(end_time)
         self.page_size = int(page_size)
         self._last_lines: dict[int, str] = {}
+        self._outage: str | None = None
 
     def _kwargs(self) -> dict[str, Any]:
         return {
@@ -98,8 +99,22 @@ class _Translate5WaitTrigger(BaseTrigger):
                 self._last_lines[task_id] = line
                 self.log.info("%s", line)
 
+    def _log_outage(self, error: str | None) -> None:
+        """Log when translate5 becomes unreachable and when it is back, not at every failed poll."""
+        if error is not None and self._outage is None:
+            self.log.warning(
+                "translate5 is not answering (%s); still waiting for %s until the deadline",
+                error,
+                _ids_text(self.translate5_task_ids),
+            )
+        elif error is None and self._outage is not None:
+            self.log.info("translate5 answers again; waiting goes on")
+        self._outage = error
+
     def _timeout_message(self) -> str:
         seen = "; ".join(self._last_lines.values()) or "no answer from translate5 yet"
+        if self._outage is not None:
+            seen += f" (the last poll failed: {self._outage})"
         return (
             f"Timed out waiting for {_ids_text(self.translate5_task_ids)} to {status.goal(self.condition)}; "
             f"nothing was changed in translate5. Last seen: {seen}"
@@ -124,6 +139,9 @@ class _Translate5WaitTrigger(BaseTrigger):
                     except asyncio.TimeoutError:
                         yield self._event(status.TIMEOUT, self._timeout_message())
                         return
+                    if snapshot.error is not None and snapshot.outage:
+                        self._log_outage(snapshot.error)
+                        continue
                     if snapshot.error is not None:
                         yield self._event(
                             status.ERROR,
@@ -131,6 +149,7 @@ class _Translate5WaitTrigger(BaseTrigger):
                             terminal=snapshot.terminal,
                         )
                         return
+                    self._log_outage(None)
                     self._log_changes(snapshot.items)
                     verdict = self.judge(snapshot.items)
                     if verdict.status == status.SUCCESS:

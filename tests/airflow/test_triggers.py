@@ -140,7 +140,7 @@ async def test_timeout_says_what_it_waited_for_and_leaves_the_task(
     assert client.get_task(task.id).state == "open"
 
 
-async def test_failed_poll_is_reported_as_a_retryable_error(
+async def test_failed_poll_is_ridden_out_until_translate5_answers(
     sim: Any, client: Translate5Client, page: Path
 ) -> None:
     task = client.create_task(page, task_name="Page", source_lang="en", target_lang="de")
@@ -149,8 +149,21 @@ async def test_failed_poll_is_reported_as_a_retryable_error(
         translate5_task_ids=[task.id], condition="imported", poll_interval=0.05, end_time=time.time() + 30
     )
     event = await first_event(trigger)
+    assert event["status"] == "success"
+    assert sim.faults.pending() == []  # the failed poll happened, and the wait went on
+
+
+async def test_poll_refused_by_translate5_is_a_terminal_error(
+    sim: Any, client: Translate5Client, page: Path
+) -> None:
+    task = client.create_task(page, task_name="Page", source_lang="en", target_lang="de")
+    sim.faults.fail_next(1, status=403, method="GET", path="/editor/task")
+    trigger = Translate5TaskStateTrigger(
+        translate5_task_ids=[task.id], condition="imported", poll_interval=0.05, end_time=time.time() + 30
+    )
+    event = await first_event(trigger)
     assert event["status"] == "error"
-    assert event["terminal"] is False
+    assert event["terminal"] is True  # no access: neither waiting nor retrying helps
     assert "Could not read translate5 task" in event["message"]
 
 

@@ -383,12 +383,6 @@ def raw_zip(members: list[zipfile.ZipInfo | str]) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: operators/_files.py check_archive accepts a file 'a' plus a member 'a/b' (extraction then "
-    "fails with a raw FileExistsError/IsADirectoryError, retried by Airflow, and may leave the folder 'a') "
-    "and crashes with IndexError on a member with an empty name (ZipInfo.is_dir)",
-)
 @pytest.mark.parametrize(
     "members",
     [["a", "a/b"], ["a/b", "a"], ["ok.html", empty_name()]],

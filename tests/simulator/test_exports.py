@@ -39,7 +39,10 @@ def test_diff_and_xliff2_path_params(sim: Translate5Simulator, api: requests.Ses
     task = _ready_task(sim, api, taskName="News")
     diff = api.get(url(sim, f"/editor/task/export/id/{task['id']}"), params={"diff": 1})
     # translate5 names it with an en dash; filename* carries it percent-encoded (section 6 of the API notes)
-    assert "filename*=UTF-8''News%20%E2%80%93%20with%20tracked%20changes.zip" in diff.headers["Content-Disposition"]
+    assert (
+        "filename*=UTF-8''News%20%E2%80%93%20with%20tracked%20changes.zip"
+        in diff.headers["Content-Disposition"]
+    )
     xliff2 = api.get(url(sim, f"/editor/task/export/id/{task['id']}/format/xliff2"))
     archive = zipfile.ZipFile(io.BytesIO(xliff2.content))
     content = archive.read(archive.namelist()[0]).decode()
