@@ -21,12 +21,13 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-import content_drop
 from airflow.sdk import Param, dag, get_current_context, task
-from content_drop import ContentItem, export_kwargs, poke_interval, translate5_id, upload_kwargs
 
 from airflow_provider_translate5.operators import Translate5ExportOperator, Translate5UploadTaskOperator
 from airflow_provider_translate5.sensors import Translate5ImportSensor, Translate5WorkflowEndedSensor
+
+import content_drop
+from content_drop import ContentItem, export_kwargs, poke_interval, translate5_id, upload_kwargs
 
 log = logging.getLogger("airflow.task")  # the logger Airflow shows in task logs
 

@@ -17,11 +17,12 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-import content_drop
 from airflow.sdk import ObjectStoragePath, Param, dag, get_current_context, task
-from content_drop import ContentItem, poke_interval
 
 from airflow_provider_translate5.operators import Translate5InstantTranslatePretranslateOperator
+
+import content_drop
+from content_drop import ContentItem, poke_interval
 
 log = logging.getLogger("airflow.task")  # the logger Airflow shows in task logs
 

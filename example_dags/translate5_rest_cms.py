@@ -35,12 +35,13 @@ from typing import Any
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape, quoteattr
 
-import content_drop
 from airflow.sdk import BaseHook, ObjectStoragePath, Param, dag, get_current_context, task
-from content_drop import ContentItem, export_kwargs, poke_interval, translate5_id, upload_kwargs
 
 from airflow_provider_translate5.operators import Translate5ExportOperator, Translate5UploadTaskOperator
 from airflow_provider_translate5.sensors import Translate5ImportSensor, Translate5WorkflowEndedSensor
+
+import content_drop
+from content_drop import ContentItem, export_kwargs, poke_interval, translate5_id, upload_kwargs
 
 log = logging.getLogger("airflow.task")  # the logger Airflow shows in task logs
 

@@ -97,7 +97,8 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
 
     Returns ``{"id", "taskGuid", "projectId", "taskIds", "foreignId", "taskName", "state", "url",
     "reattached"}`` where ``id`` is the project id (several targets) or the task id, and ``taskIds`` has one
-    task per target.
+    task per target. Each key is also pushed as its own XCom (``multiple_outputs`` defaults to True), so
+    downstream tasks can use ``upload.output["id"]``.
     """
 
     template_fields = (
@@ -130,6 +131,7 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
         create_task_kwargs: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
+        kwargs.setdefault("multiple_outputs", True)
         super().__init__(**kwargs)
         self.source = source
         self.task_name = task_name

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from t5dags import DagResult, DagRunner
 
 #: Fast simulator timings: imports take 0.1 s, workflows finish by themselves 0.5 s after the import.

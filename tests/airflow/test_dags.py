@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from t5dags import DagRunner, dag_header, once_a_trigger_polls
 
 from airflow_provider_translate5.client import Translate5Client
+
+from t5dags import DagRunner, dag_header, once_a_trigger_polls
 
 pytestmark = [pytest.mark.integration, pytest.mark.dagrun]
 

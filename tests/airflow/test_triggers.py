@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from t5dags import polled_ids
 
 from airflow_provider_translate5.client import Translate5Client
 from airflow_provider_translate5.triggers import Translate5PretranslationTrigger, Translate5TaskStateTrigger
 from airflow_provider_translate5.triggers.poller import active_pollers
+
+from t5dags import polled_ids
 
 
 @pytest.fixture

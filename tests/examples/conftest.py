@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from examples_support import (
     EXAMPLE_DAGS,
     FAST_POKE_INTERVAL,

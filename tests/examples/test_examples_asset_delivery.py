@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from examples_support import ExampleRunner, files_below, uri
 
 pytestmark = [pytest.mark.integration, pytest.mark.dagrun]

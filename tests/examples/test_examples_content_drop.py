@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from examples_support import EXAMPLE_DAGS
 
 sys.path.insert(0, str(EXAMPLE_DAGS))  # Airflow puts the DAG folder on sys.path the same way

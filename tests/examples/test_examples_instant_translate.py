@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from examples_support import ExampleRunner, files_below, sample_items, uri
 
 pytestmark = [pytest.mark.integration, pytest.mark.dagrun]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from examples_support import ExampleRunner, uri
 from fake_cms import FakeCms
 
