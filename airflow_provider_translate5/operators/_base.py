@@ -93,7 +93,11 @@ class Translate5Mixin:
         """translate5 UI link for a task or project.
 
         translate5's UI opens tasks inside their project (route ``#project/<projectId>[/<taskId>]/focus``).
+        An operator given a project id links the project; given a task id, that task inside its project.
         """
+        named = getattr(self, "translate5_task_id", None)
+        if task.project_id is not None and str(named) == str(task.project_id):
+            return self.hook.task_url(task.project_id)
         return self.hook.task_url(task.id, project_id=task.project_id)
 
     def push_task_link(self, context: Context, task: Task) -> str:
