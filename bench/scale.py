@@ -185,6 +185,42 @@ class _Gates:
                     )
 
 
+_EXC_VALUE = re.compile(r'"exc_type":"(\w+)","exc_value":"((?:[^"\\]|\\.)*)"')
+
+
+def failures(home: Path, samples: list[tuple[float, list[tuple[str, int, str | None]]]]) -> str:
+    """Which task instances failed, and the first exception in their logs (ids replaced, so they group)."""
+    last = samples[-1][1] if samples else []
+    failed = sorted((t, m) for t, m, s in last if s == "failed")
+    if not failed:
+        return ""
+    reasons: Counter[str] = Counter()
+    for task_id, map_index in failed:
+        folder = home / "logs" / f"dag_id={DAG_ID}" / f"run_id={RUN_ID}" / f"task_id={task_id}"
+        folder = folder / f"map_index={map_index}" if map_index >= 0 else folder
+        found = "no exception in the task log"
+        for log in sorted(folder.glob("attempt=*.log"), reverse=True):
+            match = _EXC_VALUE.search(log.read_text(errors="replace"))
+            if match:
+                found = f"{match.group(1)}: " + re.sub(r"\b\d+\b", "N", match.group(2))
+                break
+        reasons[found] += 1
+    by_task = Counter(t for t, _ in failed)
+    text = (
+        "failed: "
+        + ", ".join(f"{n} `{t}`" for t, n in by_task.items())
+        + ". Reasons: "
+        + "; ".join(f"{n}x {reason}" for reason, n in reasons.most_common())
+    )
+    if any("no longer exist" in reason for reason in reasons):
+        text += (
+            ". The simulator never deletes tasks here: a trigger that joins the shared poller while a poll "
+            "is in flight is handed that poll's answer, which did not ask for its ids (triggers/poller.py "
+            "`Poller.poll_once`)"
+        )
+    return text
+
+
 def _endpoint(key: str) -> str:
     """``GET /editor/task/17`` -> ``GET /editor/task/{id}``; session ids (logout) never reach the page."""
     return re.sub(r"/(\d+|[A-Za-z0-9]{16,})(?=/|$)", "/{id}", key)
@@ -276,7 +312,10 @@ def run(quick: bool, command: str) -> Result:
             notes += gates.notes
             wall = time.monotonic() - t0
             counts = sim.request_counts()
-    return _result(items, wall, final_state, samples, counts, gates, notes, quick, command, started)
+    failed_note = failures(home, samples)
+    return _result(
+        items, wall, final_state, samples, counts, gates, failed_note, notes, quick, command, started
+    )
 
 
 def _stretches(samples: list[tuple[float, list[tuple[str, int, str | None]]]]) -> list[float]:
@@ -301,6 +340,7 @@ def _result(
     samples: list[tuple[float, list[tuple[str, int, str | None]]]],
     counts: dict[str, int],
     gates: _Gates,
+    failed_note: str,
     notes: list[str],
     quick: bool,
     command: str,
@@ -335,7 +375,7 @@ def _result(
             "DAG run state success",
             f"{final_state} after {wall:.0f} s",
             final_state == "success",
-            "" if final_state == "success" else "see the notes below",
+            "" if final_state == "success" else failed_note or "see the notes below",
         ),
         Goal(
             "worker slots held while waiting",

@@ -278,6 +278,11 @@ def _goals(stats: dict[tuple[str, int, str], dict[str, float]], sizes: tuple[int
             f"{fixed_ms:.0f} ms per task (Airflow's connection lookup, importing requests and the client on "
             "first use, the foreignId or task lookup, the language list) that does not grow with the size."
         )
+        if not holds and direction == "upload":
+            note += (
+                " Why: see *Where upload time goes* below: most of the gap is Airflow's lineage-tracking "
+                "proxy around `ObjectStoragePath.open()` files, called for every 16 KiB block."
+            )
         if not holds:
             note = (
                 f"misses by {(ratios[worst] / TIME_RATIO_LIMIT - 1) * 100:.0f}% at {human_size(worst)}; "

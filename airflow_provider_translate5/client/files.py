@@ -112,16 +112,21 @@ class _Remaining:
     the encoder reads.
     """
 
-    def __init__(self, fileobj: BinaryIO, end: int) -> None:
+    def __init__(self, fileobj: BinaryIO, start: int, end: int) -> None:
         self._fileobj = fileobj
+        # The position is counted here, not asked of the file: the encoder asks ``len`` several times per
+        # block, and ``tell()`` on wrapped files (fsspec, Airflow's lineage proxy) is far from free.
+        self._position = start
         self._end = end
 
     @property
     def len(self) -> int:
-        return max(self._end - self._fileobj.tell(), 0)
+        return max(self._end - self._position, 0)
 
     def read(self, size: int = -1) -> bytes:
-        return self._fileobj.read(size if size is not None and size >= 0 else self.len)
+        data = self._fileobj.read(size if size is not None and size >= 0 else self.len)
+        self._position += len(data)
+        return data
 
 
 def _seekable(fileobj: IO[Any]) -> bool:
@@ -148,7 +153,7 @@ class PreparedUpload:
         start = 0 if self.path is not None else self.start
         end = handle.seek(0, os.SEEK_END)
         handle.seek(start)
-        return _Remaining(handle, end)
+        return _Remaining(handle, start, end)
 
 
 def prepare_upload(source: UploadSource, what: str = "file") -> PreparedUpload:

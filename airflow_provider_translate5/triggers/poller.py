@@ -139,12 +139,19 @@ class Poller:
     async def _run(self) -> None:
         # Waits started together (a triggerer picking up many deferred tasks) subscribe before the first poll.
         await asyncio.sleep(0)
+        loop = asyncio.get_running_loop()
+        next_poll = loop.time()
         while self._subscribers:
             await self.poll_once()
-            await asyncio.sleep(self.poll_interval)
+            # A fixed rate, not "interval after the poll": a slow poll must not stretch every interval.
+            next_poll = max(next_poll + self.poll_interval, loop.time())
+            await asyncio.sleep(next_poll - loop.time())
 
     async def poll_once(self) -> None:
-        ids = sorted(set().union(*(sub.ids for sub in self._subscribers)))
+        # Only the subscribers present now get this poll's rows: one that joins while the request runs was
+        # not asked about, and would read its tasks' absence as "deleted". It gets the next poll.
+        subscribers = list(self._subscribers)
+        ids = sorted(set().union(*(sub.ids for sub in subscribers)))
         try:
             client = await self._get_client()
             found = await asyncio.to_thread(self._fetch, client, ids, self.page_size)
@@ -163,12 +170,12 @@ class Poller:
                 terminal=terminal,
                 outage=status.is_outage(exc),
             )
-            for sub in list(self._subscribers):
+            for sub in subscribers:
                 sub.publish(failure)
             return
         finally:
             self.polls += 1
-        for sub in list(self._subscribers):
+        for sub in subscribers:
             sub.publish(Snapshot(items={i: found[i] for i in sub.ids if i in found}))
 
     async def _get_client(self) -> Translate5Client:

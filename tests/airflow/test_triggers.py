@@ -245,3 +245,25 @@ async def test_many_deferred_waits_share_one_request_per_interval(
     # Over the whole wait: at most 3 requests per interval, and nothing polled one task at a time.
     assert sim.requests.count("GET", "/editor/task") == len(polled_ids(sim)) <= 3 * (elapsed / interval + 2)
     assert active_pollers() == {}
+
+
+async def test_a_wait_that_joins_during_a_slow_poll_is_not_told_its_task_is_gone(
+    sim: Any, client: Translate5Client, page: Path
+) -> None:
+    first = client.create_task(page, task_name="First", source_lang="en", target_lang="de")
+    second = client.create_task(page, task_name="Second", source_lang="en", target_lang="de")
+    sim.faults.latency(0.5, 1, method="GET", path="/editor/task")  # the first poll is slow ...
+    deadline = time.time() + 30
+
+    def wait(task_id: int) -> Translate5TaskStateTrigger:
+        return Translate5TaskStateTrigger(
+            translate5_task_ids=[task_id], condition="imported", poll_interval=0.05, end_time=deadline
+        )
+
+    async def join_late() -> dict[str, Any]:
+        await asyncio.sleep(0.2)  # ... and the second wait subscribes while it runs
+        return await first_event(wait(second.id))
+
+    events = await asyncio.gather(first_event(wait(first.id)), join_late())
+
+    assert [e["status"] for e in events] == ["success", "success"], events
