@@ -124,7 +124,13 @@ class _Remaining:
         return max(self._end - self._position, 0)
 
     def read(self, size: int = -1) -> bytes:
-        data = self._fileobj.read(size if size is not None and size >= 0 else self.len)
+        remaining = self.len
+        data = self._fileobj.read(size if size is not None and size >= 0 else remaining)
+        if not data and remaining > 0 and size != 0:
+            # The encoder keeps reading while ``len`` says bytes remain: an empty read would spin forever.
+            raise Translate5ValueError(
+                f"the upload ended {remaining} bytes early: the file changed or shrank while being sent"
+            )
         self._position += len(data)
         return data
 

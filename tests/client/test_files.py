@@ -152,3 +152,14 @@ def test_write_atomically_removes_the_temp_file_on_failure(tmp_path):
     assert list(tmp_path.iterdir()) == []
     assert write_atomically(iter([b"a", b"b"]), tmp_path / "out.bin").read_bytes() == b"ab"
     assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]
+
+
+def test_a_file_that_shrinks_during_the_upload_fails_instead_of_hanging(tmp_path):
+    path = tmp_path / "doc.html"
+    path.write_bytes(b"<p>" + b"x" * 100_000 + b"</p>")
+    with contextlib.ExitStack() as stack:
+        encoder = multipart_encoder([], [("f", prepare_upload(path))], stack)
+        encoder.read(8192)  # the size is fixed (Content-Length) ... then someone truncates the file
+        path.write_bytes(b"<p>short</p>")
+        with pytest.raises(Translate5ValueError, match=r"ended \d+ bytes early"):
+            encoder.read()
