@@ -90,6 +90,12 @@ def test_test_connection_succeeds_against_a_translate5_server(translate5_connect
 
 
 @pytest.mark.integration
+def test_test_connection_ends_the_session_it_opened(translate5_simulator, translate5_connection: str) -> None:
+    Translate5Hook(translate5_connection).test_connection()
+    assert translate5_simulator.requests.count("DELETE", prefix="/editor/session/") == 1
+
+
+@pytest.mark.integration
 def test_test_connection_rides_out_maintenance_pages(
     translate5_simulator, translate5_connection: str
 ) -> None:

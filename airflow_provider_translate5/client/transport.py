@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,6 +51,31 @@ AUTH_HELP = (
 )
 
 Timeout = float | tuple[float, float]
+
+
+class _RedactUrllib3(logging.Filter):
+    """Redact every live client's secrets from urllib3's DEBUG request lines.
+
+    urllib3 logs each request line, and logging out puts the session id into the path
+    (``DELETE /editor/session/<id>``); that line must not carry a usable credential into any log.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.transports: weakref.WeakSet[Transport] = weakref.WeakSet()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        transports = list(self.transports)
+        if transports:
+            message = record.getMessage()
+            for transport in transports:
+                message = transport.redact(message)
+            record.msg, record.args = message, None
+        return True
+
+
+_URLLIB3_REDACTION = _RedactUrllib3()
+logging.getLogger("urllib3.connectionpool").addFilter(_URLLIB3_REDACTION)
 
 
 def check_token(token: object) -> str:
@@ -179,6 +205,7 @@ class Transport:
         self._headers = {"Accept": "application/json", "User-Agent": user_agent}
         self._secrets: set[str] = set()
         self._learn_secret(self._token)
+        _URLLIB3_REDACTION.transports.add(self)
         self._session_id: str | None = None
         self._login_lock = threading.Lock()
         self.server_version: str | None = None

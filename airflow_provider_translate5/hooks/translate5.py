@@ -195,6 +195,8 @@ class Translate5Hook(BaseHook):
             state = client.whoami()
         except Exception as exc:  # the UI shows the message; the exception types are the client's own
             return False, str(exc)
+        finally:
+            self.close()  # end the server session the test opened
         user = state.get("user") or {}
         login = user.get("login", "?") if isinstance(user, Mapping) else "?"
         version = client.server_version or "unknown version"

@@ -85,6 +85,16 @@ class Translate5Mixin:
 
         return Translate5Hook(translate5_conn_id=self.translate5_conn_id)
 
+    def post_execute(self, context: Context, result: Any = None) -> None:
+        """End the translate5 session this try opened.
+
+        translate5 keeps a token session alive for 20 minutes; hundreds of mapped tasks would otherwise fill
+        its session table (translate5 issue TRANSLATE-5314). A failed or deferred try leaves it to expire.
+        """
+        if "hook" in self.__dict__:
+            self.hook.close()
+        super().post_execute(context, result)  # type: ignore[misc]
+
     @property
     def client(self) -> Translate5Client:
         return self.hook.get_conn()

@@ -86,6 +86,9 @@ def test_cms_to_translate5_and_back(
         assert "Translate5TaskStateTrigger" in result.output
         assert "workflow step workflowEnded" in result.output
 
+    # every task ends the translate5 session it opened (translate5 would keep each for 20 minutes)
+    assert sim.requests.count("DELETE", prefix="/editor/session/") >= len(result.states)
+
     # secrets never reach the log output of the whole run or any XCom
     assert sim.token not in result.output
     assert sim.token not in result.all_xcom_text()
