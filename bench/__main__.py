@@ -1,8 +1,10 @@
-"""``python -m bench [transfers|parse|coalescing|scale ...] [--quick] [--no-fail]``.
+"""``python -m bench [transfers|parse|coalescing|scale ...] [--quick] [--no-fail] [--quiet-load L]``.
 
 Runs the chosen benchmarks (default: all), saves their results under ``.bench/results/`` and rebuilds
 ``docs/performance.md`` from every saved result. Exits 1 when a goal of a benchmark run now was missed (a
-performance regression is a bug), unless ``--no-fail``.
+performance regression is a bug), unless ``--no-fail``. On a shared machine each benchmark first waits (up
+to ``--quiet-wait`` seconds) until the 1-minute load average is below ``--quiet-load``; the load it started
+under is recorded on the page either way.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+from bench.common import code_version
 from bench.report import ORDER, load_results, write_page
 
 
@@ -26,7 +29,40 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer runs (smoke test)")
     parser.add_argument("--no-fail", action="store_true", help="exit 0 even when a goal is missed")
+    parser.add_argument(
+        "--quiet-load",
+        type=float,
+        default=1.5,
+        metavar="L",
+        help="before each benchmark, wait until the 1-minute load average is below L (0: do not wait)",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=600.0,
+        metavar="S",
+        help="wait at most S seconds for a quiet machine, then run anyway (default: 600)",
+    )
     return parser
+
+
+def wait_for_quiet(limit: float, max_wait: float, poll: float = 20.0) -> dict[str, float | bool]:
+    """Wait until the 1-minute load average is below ``limit`` (at most ``max_wait`` s); say how it went."""
+    started = time.monotonic()
+    while limit > 0 and os.getloadavg()[0] >= limit and time.monotonic() - started < max_wait:
+        print(
+            f"   load average {os.getloadavg()[0]:.2f} >= {limit:g}; waiting for a quieter machine",
+            flush=True,
+        )
+        time.sleep(min(poll, max(0.0, max_wait - (time.monotonic() - started))))
+    load = os.getloadavg()
+    return {
+        "limit": limit,
+        "waited": round(time.monotonic() - started),
+        "quiet": limit <= 0 or load[0] < limit,
+        "load1": load[0],
+        "load5": load[1],
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,7 +81,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in chosen:
         print(f"== {name}", flush=True)
         module = importlib.import_module(f"bench.{name}")
+        start_load = wait_for_quiet(args.quiet_load, args.quiet_wait)
+        code = code_version()
         result = module.run(args.quick, command.strip())
+        result.start_load = start_load
+        code_after = code_version()
+        result.code = (
+            code if code_after == code else f"{code} at the start, {code_after} at the end (changed mid-run)"
+        )
         result.save()
         for goal in result.goals:
             verdict = "holds" if goal.holds else "MISSED"

@@ -289,6 +289,21 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
+def code_version() -> str:
+    """The commit under test, and whether the provider or the example DAGs had uncommitted changes."""
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "airflow_provider_translate5", "example_dags")
+    return commit + (" + uncommitted changes" if dirty else "")
+
+
 def now_utc() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 

@@ -19,6 +19,27 @@ if TYPE_CHECKING:
 
 ORDER = ("transfers", "parse", "coalescing", "scale")
 PAGE = DOCS / "performance.md"
+#: Why figures moved between runs, newest first; kept on the page across partial re-runs.
+HISTORY = (
+    " ".join(
+        (
+            "2026-11-22 14:07-14:23 UTC, after commit 9782c41: transfers, coalescing and scale re-run; parse",
+            "is from the run before (the commit does not change what is imported at parse time). What was",
+            "fixed: the shared poller slept a full interval *after* each poll (at N = 1000 its period was",
+            "2.86 s, not 2 s) and now polls at a fixed rate; it handed a poll's answer to waits that joined",
+            "while the request ran, which then read their tasks' absence as deletion, and now answers only",
+            "the waits it asked about; uploads from an `ObjectStoragePath` went through Airflow's per-call",
+            "lineage proxy and the client called `tell()` about six times per 16 KiB block, and now the file",
+            "is opened once through fsspec and the client counts the position. How the figures moved:",
+            "upload vs curl 1.93x → 1.10x at 256 MiB and 2.07x → 1.26x at 1 GiB (MISSED → holds);",
+            "detection latency at N = 1000 max 2.35 s → 1.86 s (MISSED → holds) and requests per interval",
+            "1.40 → 2.00 (polls on schedule); the 200-item scale run failed after 547 s with 7",
+            "`wait_for_translation` tasks failed → succeeded in 448 s. The run before ended transfers at a",
+            "1-minute load average of 5.0 (this one: 1.1 at the start, 1.7 at the end), so compare ratios,",
+            "not absolute seconds.",
+        )
+    ),
+)
 
 
 @dataclass
@@ -55,6 +76,10 @@ class Result:
     figures: list[tuple[str, str]] = field(default_factory=list)  # (path relative to docs/, caption)
     notes: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    #: Load average when the benchmark started and how long it waited for it (see ``bench/__main__.py``).
+    start_load: dict[str, Any] = field(default_factory=dict)
+    #: The provider code measured (``bench.common.code_version``): at the start, and at the end if it changed.
+    code: str = ""
 
     def save(self) -> Path:
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -105,19 +130,41 @@ def _verdict(goal: Goal) -> str:
     return "**holds**" if goal.holds else "**MISSED**"
 
 
+def _load_line(result: Result) -> str:
+    """The load the benchmark ran under: at the start (after waiting for a quiet machine) and at the end."""
+    end = next((v for k, v in result.machine.items() if k.startswith("load average")), "?")
+    start = result.start_load
+    if not start:
+        return f" Load average (1/5/15 min) at the end: {end}."
+    if start["limit"] <= 0:
+        began = f"{start['load1']:.1f} at the start (no wait for a quiet machine)"
+    elif start["quiet"]:
+        waited = f"waited {start['waited']:.0f} s for it" if start["waited"] else "no wait needed"
+        began = f"{start['load1']:.2f} at the start (below {start['limit']:g}; {waited})"
+    else:
+        began = (
+            f"**{start['load1']:.2f} at the start: the machine did not get below {start['limit']:g} within "
+            f"{start['waited']:.0f} s, so this ran on a busy machine and its times are pessimistic**"
+        )
+    return f" 1-minute load average {began}; at the end (1/5/15 min) {end}."
+
+
 def _section(result: Result) -> list[str]:
     lines = [f"## {result.title}", "", result.summary, ""]
     lines += [
         f"Produced by `{result.command}` on {result.date} in {result.seconds:.0f} s"
-        + (" (quick smoke variant: smaller sizes, fewer runs)." if result.quick else "."),
+        + (" (quick smoke variant: smaller sizes, fewer runs)." if result.quick else ".")
+        + (f" Code: {result.code}." if result.code else "")
+        + _load_line(result),
         "",
     ]
     if result.goals:
         lines += ["| goal | target | measured | verdict |", "| --- | --- | --- | --- |"]
         lines += [f"| {g.name} | {g.target} | {g.measured} | {_verdict(g)} |" for g in result.goals]
         lines.append("")
-        lines += [f"- {g.name}: {g.note}" for g in result.goals if g.note]
-        lines.append("")
+        if any(g.note for g in result.goals):
+            lines += [f"- {g.name}: {g.note}" for g in result.goals if g.note]
+            lines.append("")
     for table in result.tables:
         lines += _table(table)
     for path, caption in result.figures:
@@ -152,20 +199,26 @@ def write_page(results: dict[str, Result]) -> Path:
     ]
     if latest is not None:
         lines += ["## Machine", "", "| fact | value |", "| --- | --- |"]
-        lines += [f"| {key} | {value} |" for key, value in latest.machine.items()]
+        lines += [
+            f"| {key} | {value} |"
+            for key, value in latest.machine.items()
+            if not key.startswith("load average")  # per benchmark, in its section
+        ]
         lines.append("")
         lines += [
             "## Goals at a glance",
             "",
-            "| benchmark | goal | measured | verdict |",
+            "| benchmark (run) | goal | measured | verdict |",
             "| --- | --- | --- | --- |",
         ]
         for result in results.values():
             lines += [
-                f"| {result.name} | {g.name} ({g.target}) | {g.measured} | {_verdict(g)} |"
+                f"| {result.name} ({result.date}) | {g.name} ({g.target}) | {g.measured} | {_verdict(g)} |"
                 for g in result.goals
             ]
         lines.append("")
+    if HISTORY:
+        lines += ["## History", "", *[f"- {line}" for line in HISTORY], ""]
     for name in ORDER:
         if name in results:
             lines += _section(results[name])

@@ -214,9 +214,9 @@ def failures(home: Path, samples: list[tuple[float, list[tuple[str, int, str | N
     )
     if any("no longer exist" in reason for reason in reasons):
         text += (
-            ". The simulator never deletes tasks here: a trigger that joins the shared poller while a poll "
-            "is in flight is handed that poll's answer, which did not ask for its ids (triggers/poller.py "
-            "`Poller.poll_once`)"
+            ". The simulator never deletes tasks here, so this report is false: before commit 9782c41 the "
+            "cause was a wait joining the shared poller mid-poll and being handed an answer that did not ask "
+            "for its ids (triggers/poller.py `Poller.poll_once`); if it shows again, something else causes it"
         )
     return text
 
@@ -437,7 +437,8 @@ def _result(
         "write (scheduler, triggerer, API server for the task processes), so this is a lower bound on what "
         f"Airflow itself can do; parallelism was set to {PARALLELISM} for a 2-core machine. Poke interval "
         f"{POKE_INTERVAL:g} s (the example's `TRANSLATE5_EXAMPLE_POKE_INTERVAL`); the wall time is dominated "
-        "by starting task processes, not by translate5.",
+        "by starting task processes, not by translate5. The load average at the end is mostly this run's "
+        f"own processes (up to {PARALLELISM} task processes and four Airflow components on this machine).",
     ]
     return Result(
         name="scale",
