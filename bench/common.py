@@ -290,7 +290,10 @@ def _version(dist: str) -> str:
 
 
 def code_version() -> str:
-    """The commit under test, and whether the provider or the example DAGs had uncommitted changes."""
+    """The last commit that changed the provider or the example DAGs; whether they have uncommitted changes.
+
+    Commits that touch only other files (benchmarks, docs, tests) do not change what is measured.
+    """
 
     def git(*args: str) -> str:
         try:
@@ -299,8 +302,9 @@ def code_version() -> str:
             return ""
         return done.stdout.strip() if done.returncode == 0 else ""
 
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "airflow_provider_translate5", "example_dags")
+    code = ("--", "airflow_provider_translate5", "example_dags")
+    commit = git("log", "-1", "--format=%h", *code) or "unknown"
+    dirty = git("status", "--porcelain", *code)
     return commit + (" + uncommitted changes" if dirty else "")
 
 

@@ -125,8 +125,12 @@ class _Remaining:
 
     def read(self, size: int = -1) -> bytes:
         remaining = self.len
-        data = self._fileobj.read(size if size is not None and size >= 0 else remaining)
-        if not data and remaining > 0 and size != 0:
+        # Never past the length announced as Content-Length, even if the file grew meanwhile.
+        wanted = remaining if size is None or size < 0 else min(size, remaining)
+        if wanted == 0:
+            return b""
+        data = self._fileobj.read(wanted)
+        if not data:
             # The encoder keeps reading while ``len`` says bytes remain: an empty read would spin forever.
             raise Translate5ValueError(
                 f"the upload ended {remaining} bytes early: the file changed or shrank while being sent"

@@ -163,3 +163,17 @@ def test_a_file_that_shrinks_during_the_upload_fails_instead_of_hanging(tmp_path
         path.write_bytes(b"<p>short</p>")
         with pytest.raises(Translate5ValueError, match=r"ended \d+ bytes early"):
             encoder.read()
+
+
+def test_a_file_that_grows_during_the_upload_sends_exactly_the_announced_length(tmp_path):
+    path = tmp_path / "doc.html"
+    path.write_bytes(b"x" * 100_000)
+    with contextlib.ExitStack() as stack:
+        encoder = multipart_encoder([], [("f", prepare_upload(path))], stack)
+        announced = encoder.len  # sent as Content-Length
+        first = encoder.read(8192)
+        with path.open("ab") as grow:
+            grow.write(b"y" * 50_000)
+        body = first + encoder.read()
+    assert len(body) == announced
+    assert b"yyyy" not in body  # none of the appended bytes
