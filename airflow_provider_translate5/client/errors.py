@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 MAINTENANCE_HEADER = "x-translate5-maintenance-message"
 EXPORT_RUNNING = "E1538"
 
+# Statuses of conditions that pass by themselves (timeouts, rate limits); 409 and 423 pass by a state change.
+_PASSING = frozenset({408, 429})
+_NOT_TERMINAL = frozenset({408, 409, 423, 429})
+_GATEWAY = frozenset({502, 503, 504})
+
 _MAX_FIELD_MESSAGES = 10
 _MAX_MESSAGE = 300
 
@@ -32,11 +37,34 @@ def _rebuild(cls: type[Exception], state: dict[str, Any]) -> Exception:
 
 
 class Translate5Error(Exception):
-    """Base class of everything the client raises."""
+    """Base class of everything the client raises.
+
+    Every error answers three questions, the one place where failures are classified (modelled on httpx's
+    documented hierarchy); callers ask these properties and keep no status-code lists of their own:
+
+    - :attr:`retryable`: the same call may succeed if it is repeated soon (the transport's own retries);
+    - :attr:`outage`: translate5 is unreachable or temporarily unable to answer (maintenance, 5xx, timeouts);
+      a wait rides it out until its deadline;
+    - :attr:`terminal`: no retry of the Airflow task can ever succeed (bad input, credentials, permissions,
+      a task that does not exist): fail at once instead of burning retries.
+
+    The three are independent: a 409 conflict is neither an outage nor terminal, a 500 is an outage that is
+    not worth an immediate repeat.
+    """
 
     @property
     def retryable(self) -> bool:
-        """Whether running the same operation again later may succeed (used to fail Airflow tasks fast)."""
+        """The same call may succeed if it is repeated soon."""
+        return False
+
+    @property
+    def outage(self) -> bool:
+        """translate5 is unreachable or temporarily unable to answer; waiting may ride it out."""
+        return False
+
+    @property
+    def terminal(self) -> bool:
+        """No later retry of the same work can succeed; fail without retrying."""
         return False
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -47,6 +75,10 @@ class Translate5Error(Exception):
 class Translate5ValueError(Translate5Error, ValueError):
     """Bad local input, detected before any HTTP call."""
 
+    @property
+    def terminal(self) -> bool:
+        return True
+
 
 class Translate5ConnectionError(Translate5Error):
     """The server could not be reached or the connection broke (after the client's own retries)."""
@@ -54,6 +86,14 @@ class Translate5ConnectionError(Translate5Error):
     @property
     def retryable(self) -> bool:
         return True
+
+    @property
+    def outage(self) -> bool:
+        return True
+
+
+class Translate5TimeoutError(Translate5ConnectionError):
+    """No (complete) answer in time: a read timeout, or the overall deadline of one request passed."""
 
 
 class Translate5ResponseError(Translate5Error):
@@ -75,6 +115,34 @@ class Translate5ResponseError(Translate5Error):
         self.status = status
         self.content_type = content_type
         self.body_excerpt = body_excerpt
+
+    @property
+    def retryable(self) -> bool:
+        # Usually a proxy or login page in front of translate5, or an answer cut short: may pass soon.
+        return True
+
+    @property
+    def outage(self) -> bool:
+        return True
+
+
+class Translate5LimitError(Translate5ResponseError):
+    """The answer exceeds a limit of the client (decoded download size, JSON size or nesting).
+
+    The same request gets the same answer: raise the limit (a client setting) if the answer is legitimate.
+    """
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+    @property
+    def outage(self) -> bool:
+        return False
+
+    @property
+    def terminal(self) -> bool:
+        return True
 
 
 class Translate5APIError(Translate5Error):
@@ -126,50 +194,156 @@ class Translate5APIError(Translate5Error):
             text += f". {self.hint}"
         return text
 
+    # An error class fixes the answer for its whole kind; the base class decides by status for the rest
+    # (405, 408, 410, redirects, ``success: false`` on HTTP 200, ...).
+
     @property
     def retryable(self) -> bool:
-        # Client errors other than these are the caller's fault: retrying the Airflow task cannot help.
-        return self.status is not None and (self.status >= 500 or self.status in (401, 408, 409, 423, 429))
+        return self.status in _PASSING or self.status in _GATEWAY
+
+    @property
+    def outage(self) -> bool:
+        return self.status in _PASSING or (self.status or 0) >= 500
+
+    @property
+    def terminal(self) -> bool:
+        # Other client errors and redirects are the caller's fault (request, URL, permissions).
+        return self.status is not None and 300 <= self.status < 500 and self.status not in _NOT_TERMINAL
 
 
 class Translate5BadRequestError(Translate5APIError):
     """HTTP 400: malformed request (bad JSON E1560, bad parameters E1559)."""
 
+    @property
+    def terminal(self) -> bool:
+        return True
+
 
 class Translate5AuthError(Translate5APIError):
-    """HTTP 401 (token invalid/expired, session refused), or a credential refused before any HTTP call."""
+    """HTTP 401 (token invalid/expired, session refused), or a credential refused before any HTTP call.
+
+    Terminal: an expired session is renewed by the transport before this is raised, so what is left is a
+    token that the server does not accept (or that is not shaped like one).
+    """
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+    @property
+    def outage(self) -> bool:
+        return False
+
+    @property
+    def terminal(self) -> bool:
+        return True
 
 
 class Translate5PermissionError(Translate5APIError):
-    """HTTP 403: authenticated, but the user's roles do not allow this."""
+    """HTTP 403, or the redirect to ``/login`` translate5 sends when the user's roles do not allow a call."""
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+    @property
+    def outage(self) -> bool:
+        return False
+
+    @property
+    def terminal(self) -> bool:
+        return True
 
 
 class Translate5NotFoundError(Translate5APIError):
     """HTTP 404: no such task/job/route."""
 
+    @property
+    def terminal(self) -> bool:
+        return True
+
 
 class Translate5ConflictError(Translate5APIError):
-    """HTTP 409: version conflict, task locked or in the wrong state, export already running."""
+    """HTTP 409 (version conflict, task locked or in the wrong state, export already running), or a state
+    change that translate5 ignored although it answered HTTP 200.
+
+    Not terminal: the task's state moves on by itself, and a retry reads the current entity version.
+    Retryable soon only while an export of the task is running (E1538).
+    """
+
+    @property
+    def retryable(self) -> bool:
+        return self.error_code == EXPORT_RUNNING
+
+    @property
+    def outage(self) -> bool:
+        return False
+
+    @property
+    def terminal(self) -> bool:
+        return False
 
 
 class Translate5ValidationError(Translate5APIError):
     """HTTP 422: input or upload rejected; ``errors`` names the fields."""
 
+    @property
+    def terminal(self) -> bool:
+        return True
+
 
 class Translate5LockedError(Translate5APIError):
-    """HTTP 423: the job/task is no longer accessible."""
+    """HTTP 423: the job/task is not accessible now (locked or finished); its state may change later."""
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+    @property
+    def terminal(self) -> bool:
+        return False
 
 
 class Translate5RateLimitError(Translate5APIError):
     """HTTP 429 (from a proxy in front of translate5; translate5 itself has no rate limits)."""
 
+    @property
+    def retryable(self) -> bool:
+        return True
+
+    @property
+    def outage(self) -> bool:
+        return True
+
+    @property
+    def terminal(self) -> bool:
+        return False
+
 
 class Translate5ServerError(Translate5APIError):
-    """HTTP 5xx."""
+    """HTTP 5xx. An outage; repeated at once only for gateway errors and 503 (a 500 is usually a server bug
+    that a second try meets again, but a later Airflow retry may pass)."""
+
+    @property
+    def retryable(self) -> bool:
+        return self.status in _GATEWAY
+
+    @property
+    def outage(self) -> bool:
+        return True
+
+    @property
+    def terminal(self) -> bool:
+        return False
 
 
 class Translate5MaintenanceError(Translate5ServerError):
-    """HTTP 503 with translate5's maintenance page instead of JSON."""
+    """translate5 is in (or about to enter) maintenance: HTTP 503 with its maintenance page instead of JSON,
+    or an export refused with the pre-maintenance text on HTTP 200."""
+
+    @property
+    def retryable(self) -> bool:
+        return True
 
 
 _BY_STATUS: dict[int, type[Translate5APIError]] = {

@@ -25,6 +25,7 @@ from airflow_provider_translate5.client.errors import (
     Translate5AuthError,
     Translate5ConnectionError,
     Translate5ResponseError,
+    Translate5TimeoutError,
     Translate5ValueError,
     error_from_response,
     response_error,
@@ -145,14 +146,17 @@ def _exception_retry_reason(exc: requests.RequestException, idempotent: bool) ->
 
 
 def _status_retry_reason(error: Translate5APIError, idempotent: bool) -> str | None:
-    status = error.status or 0
-    if status in (429, 503):
-        return f"HTTP {status}"  # the server refused before doing anything: safe for creates too
-    if idempotent and status in (502, 504):
-        return f"HTTP {status}"
-    if idempotent and status == 409 and error.error_code == EXPORT_RUNNING:
-        return f"HTTP 409 {EXPORT_RUNNING} (an export of this task is still running)"
-    return None
+    """Whether the transport repeats a call itself: the error says if a repeat may pass (``retryable``);
+    only the transport knows whether the server may already have acted on a non-idempotent call."""
+    if not error.retryable:
+        return None
+    # 429 and 503 are refusals before any work was done: safe to repeat even a create.
+    if not idempotent and error.status not in (429, 503):
+        return None
+    reason = f"HTTP {error.status}"
+    if error.error_code == EXPORT_RUNNING:
+        reason += f" {EXPORT_RUNNING} (an export of this task is still running)"
+    return reason
 
 
 def _describe_exception(exc: BaseException) -> str:
@@ -339,7 +343,12 @@ class Transport:
     # -- requests -------------------------------------------------------------------------------------------
 
     def connection_error(self, exc: BaseException, method: str, path: str) -> Translate5ConnectionError:
-        return Translate5ConnectionError(
+        cls = (
+            Translate5TimeoutError
+            if isinstance(exc, (requests.Timeout, TimeoutError))
+            else Translate5ConnectionError
+        )
+        return cls(
             self.redact(f"could not talk to translate5 at {self._origin} ({method} {path}): ")
             + self.redact(_describe_exception(exc))
         )

@@ -10,9 +10,11 @@ from airflow_provider_translate5.client import (
     Translate5APIError,
     Translate5AuthError,
     Translate5BadRequestError,
+    Translate5Client,
     Translate5ConflictError,
     Translate5ConnectionError,
     Translate5Error,
+    Translate5LimitError,
     Translate5LockedError,
     Translate5MaintenanceError,
     Translate5NotFoundError,
@@ -20,7 +22,9 @@ from airflow_provider_translate5.client import (
     Translate5RateLimitError,
     Translate5ResponseError,
     Translate5ServerError,
+    Translate5TimeoutError,
     Translate5ValidationError,
+    Translate5ValueError,
 )
 from airflow_provider_translate5.client.errors import field_errors, parse_error_payload
 
@@ -228,21 +232,72 @@ def test_network_failure_is_a_connection_error_with_the_cause_chained(no_retry_c
     assert caught.value.retryable
 
 
-def test_retryable_follows_the_design_rules():
-    def make(status):
-        return Translate5APIError(status=status, error_message="x")
+def _api(cls, status, code=None):
+    return cls(status=status, error_message="x", error_code=code)
 
-    assert [s for s in (400, 401, 403, 404, 408, 409, 422, 423, 429, 500, 503) if make(s).retryable] == [
-        401,
-        408,
-        409,
-        423,
-        429,
-        500,
-        503,
-    ]
-    assert not Translate5AuthError(status=None, error_message="local").retryable
-    assert issubclass(Translate5ValidationError, Translate5Error)
+
+# Every error type once: (error, retryable soon, outage a wait rides out, terminal for Airflow).
+CLASSIFICATION = [
+    ("local bad value", Translate5ValueError("bad"), False, False, True),
+    ("connection refused", Translate5ConnectionError("refused"), True, True, False),
+    ("read timeout / deadline", Translate5TimeoutError("slow"), True, True, False),
+    ("HTML page on HTTP 200", Translate5ResponseError("html"), True, True, False),
+    ("answer over a client limit", Translate5LimitError("too big"), False, False, True),
+    ("405 method not allowed", _api(Translate5APIError, 405), False, False, True),
+    ("408 request timeout", _api(Translate5APIError, 408), True, True, False),
+    ("success:false on HTTP 200", _api(Translate5APIError, 200), False, False, False),
+    ("400 bad request", _api(Translate5BadRequestError, 400), False, False, True),
+    ("401 token refused", _api(Translate5AuthError, 401), False, False, True),
+    ("403 forbidden", _api(Translate5PermissionError, 403), False, False, True),
+    ("302 to /login", _api(Translate5PermissionError, 302), False, False, True),
+    ("404 task missing", _api(Translate5NotFoundError, 404), False, False, True),
+    ("409 stale entityVersion", _api(Translate5ConflictError, 409, "E1041"), False, False, False),
+    ("409 export running", _api(Translate5ConflictError, 409, "E1538"), True, False, False),
+    ("422 validation", _api(Translate5ValidationError, 422), False, False, True),
+    ("423 locked", _api(Translate5LockedError, 423), False, False, False),
+    ("429 rate limit", _api(Translate5RateLimitError, 429), True, True, False),
+    ("500 server bug", _api(Translate5ServerError, 500), False, True, False),
+    ("502 bad gateway", _api(Translate5ServerError, 502), True, True, False),
+    ("503 maintenance page", _api(Translate5MaintenanceError, 503), True, True, False),
+    ("pre-maintenance export text", _api(Translate5MaintenanceError, 200), True, True, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("error", "retryable", "outage", "terminal"),
+    [pytest.param(*case[1:], id=case[0]) for case in CLASSIFICATION],
+)
+def test_every_error_type_says_whether_to_retry_wait_or_fail(error, retryable, outage, terminal):
+    assert (error.retryable, error.outage, error.terminal) == (retryable, outage, terminal)
+    assert isinstance(error, Translate5Error)
+
+
+def test_the_table_covers_every_error_class_of_the_client():
+    import airflow_provider_translate5.client.errors as module
+
+    classes = {
+        value
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, Translate5Error) and value is not Translate5Error
+    }
+    assert classes == {type(case[1]) for case in CLASSIFICATION}
+
+
+@pytest.mark.parametrize("token", ["admin-password", "12:short", "", None])
+def test_a_malformed_token_is_terminal_before_any_request(token, requests_mock):
+    with pytest.raises(Translate5AuthError) as caught:
+        Translate5Client("https://t5.example.org", token)
+    assert caught.value.terminal
+    assert not caught.value.retryable
+    assert "app token" in str(caught.value)
+    assert requests_mock.call_count == 0
+
+
+def test_classification_survives_pickling():
+    import pickle
+
+    error = pickle.loads(pickle.dumps(_api(Translate5ConflictError, 409, "E1538")))
+    assert (error.retryable, error.terminal, error.error_code) == (True, False, "E1538")
 
 
 def test_field_errors_normalises_every_shape():
