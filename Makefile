@@ -13,6 +13,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 help:
 	@echo "make demo   - run the CMS -> translate5 -> CMS example DAG against the bundled simulator"
 	@echo "make test   - lint, type-check and run the whole test suite"
+	@echo "make contract         - the contract suite against TRANSLATE5_CONTRACT_URL, or the bundled simulator"
 	@echo "make bench  - run the benchmarks and regenerate docs/performance.md"
 	@echo "make docs   - build the documentation site into site/"
 
@@ -34,6 +35,12 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest
 
 test: lint unit
+
+# The contract suite: against TRANSLATE5_CONTRACT_URL/_TOKEN (e.g. your staging translate5) if set, otherwise
+# against the bundled simulator, started on a free 127.0.0.1 port and stopped afterwards. ARGS go to pytest.
+.PHONY: contract
+contract: $(STAMP)
+	$(BIN)/python scripts/contract.py $(ARGS)
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py

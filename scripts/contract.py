@@ -1,0 +1,75 @@
+"""``make contract``: run the contract suite (tests/contract) against a translate5.
+
+With ``TRANSLATE5_CONTRACT_URL`` and ``TRANSLATE5_CONTRACT_TOKEN`` set, the suite runs against that server
+(e.g. your staging translate5). Without a URL, the bundled simulator is started on a free 127.0.0.1 port, the
+suite runs against it, and the simulator is stopped again by its PID, whatever the outcome. Arguments are
+passed on to pytest (``make contract ARGS="-k export -x"``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SUITE = REPO / "tests" / "contract"
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+
+
+def run_suite(env: dict[str, str], args: Sequence[str]) -> int:
+    command = [sys.executable, "-m", "pytest", str(SUITE.relative_to(REPO)), "-p", "no:cacheprovider", *args]
+    return subprocess.call(command, cwd=REPO, env=env)
+
+
+def start_simulator() -> tuple[subprocess.Popen[str], str, str]:
+    """Start ``python -m airflow_provider_translate5.testing --json``; returns it, its URL and its token."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "airflow_provider_translate5.testing", "--json", "--host", "127.0.0.1"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    line: list[str] = []
+    reader = threading.Thread(target=lambda: line.append(process.stdout.readline() if process.stdout else ""))
+    reader.start()
+    reader.join(START_TIMEOUT)
+    if not line or not line[0].strip():
+        stop(process)
+        raise SystemExit(f"the simulator did not start within {START_TIMEOUT:.0f} s")
+    info = json.loads(line[0])
+    return process, str(info["base_url"]), str(info["token"])
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main(args: Sequence[str]) -> int:
+    env = dict(os.environ)
+    if env.get("TRANSLATE5_CONTRACT_URL", "").strip():
+        print(f"contract suite against {env['TRANSLATE5_CONTRACT_URL']}", flush=True)
+        return run_suite(env, args)
+    process, url, token = start_simulator()
+    print(f"contract suite against the bundled simulator at {url} (pid {process.pid})", flush=True)
+    try:
+        env.update(TRANSLATE5_CONTRACT_URL=url, TRANSLATE5_CONTRACT_TOKEN=token)
+        env.pop("TRANSLATE5_CONTRACT_USER_TOKEN", None)  # a token of another server means nothing here
+        return run_suite(env, args)
+    finally:
+        stop(process)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
