@@ -1,0 +1,125 @@
+"""Jobs and the workflow, raw: assigning users, the notify trigger, finishing jobs, reaching workflowEnded.
+
+The PM path (a PM finishes the job with ``PUT .../job/<id>``) always runs; the editor path (the assigned
+user finishes with ``PUT /editor/task/<id> userState=finished``) runs when ``TRANSLATE5_CONTRACT_USER_TOKEN``
+is given.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from contract_support import PAGE, SOURCE, TARGET, Cleanup, T5Http, describe, wait_for_import, wait_for_state
+
+
+@pytest.fixture
+def task_id(t5_http: T5Http, cleanup: Cleanup, unique_name: Callable[[str], str]) -> str:
+    """A freshly imported task nobody is assigned to."""
+    name = unique_name("jobs")
+    cleanup.foreign_id(name)
+    response = t5_http.create_task(
+        [("importUpload", ("about.xlf", PAGE, "application/xliff+xml"))],
+        {"taskName": name, "foreignId": name, "sourceLang": SOURCE, "targetLang": TARGET},
+    )
+    assert response.status_code == 200, describe(response)
+    created = str(response.json()["rows"]["id"])
+    cleanup.task(created)
+    wait_for_import(t5_http, created)
+    return created
+
+
+def test_pm_assigns_notifies_and_finishes_until_workflow_ended(
+    t5_http: T5Http, task_id: str, job_user_guid: str
+) -> None:
+    empty = t5_http.ok("GET", f"/editor/task/{task_id}/job")
+    assert empty == {"rows": [], "total": 0}  # total is a number in job lists
+    assert t5_http.task(task_id)["workflowStepName"] == "no workflow"
+
+    response = t5_http.create_job(task_id, job_user_guid)
+    assert response.status_code == 200, describe(response)
+    body = response.json()
+    job = body["rows"]
+    assert isinstance(job["id"], str)
+    assert job["userGuid"] == job_user_guid
+    assert job["workflowStepName"] == "translation"
+    assert job["role"] == "translator"
+    assert job["state"] == "open"
+    assert "entityVersion" not in job  # job rows carry no version a client could send back
+    assert all(entry["type"] == "notice" for entry in body.get("errors", []))
+
+    listed = t5_http.ok("GET", f"/editor/task/{task_id}/job")
+    assert listed["total"] == 1
+    assert [row["id"] for row in listed["rows"]] == [job["id"]]
+
+    trigger = t5_http.ok(
+        "POST", f"/editor/task/{task_id}/workflow", data={"trigger": "notifyAllUsersAboutTaskAssociation"}
+    )
+    assert trigger == {"trigger": "notifyAllUsersAboutTaskAssociation", "success": True}
+    assert t5_http.task(task_id)["workflowStepName"] == "translation"
+
+    finished = t5_http.put(
+        f"/editor/task/{task_id}/job/{job['id']}", data={"data": json.dumps({"state": "finished"})}
+    )
+    assert finished.status_code == 200, describe(finished)
+    assert finished.json()["rows"]["state"] == "finished"
+
+    row = wait_for_state(
+        t5_http, task_id, lambda r: r["workflowStepName"] == "workflowEnded", "workflow end after PM finish"
+    )
+    assert row["state"] == "open"  # the workflow ended, the task is not ended by itself
+    [done] = t5_http.jobs(task_id)
+    assert done["state"] == "finished"
+    assert done["finishedDate"]
+
+
+def test_job_delete_checks_only_a_sent_entity_version(
+    t5_http: T5Http, task_id: str, job_user_guid: str
+) -> None:
+    response = t5_http.create_job(task_id, job_user_guid)
+    assert response.status_code == 200, describe(response)
+    job_id = response.json()["rows"]["id"]
+
+    stale = t5_http.delete(f"/editor/task/{task_id}/job/{job_id}", headers={"Mqi-Entity-Version": "999"})
+    assert stale.status_code == 409, describe(stale)
+    assert stale.json()["httpStatus"] == 409
+    assert [job["id"] for job in t5_http.jobs(task_id)] == [job_id]
+
+    deleted = t5_http.delete(f"/editor/task/{task_id}/job/{job_id}")
+    assert deleted.status_code == 200, describe(deleted)
+    assert "rows" not in deleted.json()
+    assert t5_http.jobs(task_id) == []
+
+
+def test_editor_finishes_own_job_and_the_workflow_ends(
+    t5_http: T5Http, t5_user_http: T5Http, task_id: str, job_user_guid: str
+) -> None:
+    editor = t5_user_http.current_user()
+    assert editor["userGuid"] == job_user_guid
+    response = t5_http.create_job(task_id, job_user_guid)
+    assert response.status_code == 200, describe(response)
+    job_id = response.json()["rows"]["id"]
+
+    if not {"pm", "admin", "systemadmin"} & set(editor["roles"]):
+        # a plain editor has no job endpoints: a redirect to the login page, not a JSON 403
+        listed = t5_user_http.get(f"/editor/task/{task_id}/job")
+        assert listed.status_code == 302, describe(listed)
+        assert listed.headers["Location"].endswith("/login")
+        finish = t5_user_http.put(
+            f"/editor/task/{task_id}/job/{job_id}", data={"data": json.dumps({"state": "finished"})}
+        )
+        assert finish.status_code == 302, describe(finish)
+
+    done = t5_user_http.put_task(
+        task_id, {"userState": "finished", "userStatePrevious": "open", "id": int(task_id)}
+    )
+    assert done.status_code == 200, describe(done)
+    body = done.json()
+    assert {"taskEditable", "taskFinished", "taskProgress", "userProgress"} <= set(body)
+    row = wait_for_state(
+        t5_http, task_id, lambda r: r["workflowStepName"] == "workflowEnded", "workflow end after editor"
+    )
+    assert row["state"] == "open"
+    [job] = t5_http.jobs(task_id)
+    assert job["state"] == "finished"
