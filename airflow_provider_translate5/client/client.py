@@ -26,6 +26,7 @@ from airflow_provider_translate5.client.errors import (
     Translate5ValueError,
     response_error,
 )
+from airflow_provider_translate5.client.features import FeaturesMixin
 from airflow_provider_translate5.client.files import (
     Download,
     PreparedUpload,
@@ -91,7 +92,7 @@ def _ids(value: Any) -> list[int]:
     return [item for item in ids if item is not None]
 
 
-class Translate5Client:
+class Translate5Client(FeaturesMixin):
     """Client for the translate5 REST API, authenticated by an app token.
 
     :param base_url: server URL with scheme (may include a path prefix), e.g. ``https://t5.example.org``.

@@ -13,8 +13,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off", ""})
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
@@ -48,20 +46,6 @@ def to_float(value: Any) -> float | None:
         except ValueError:
             return None
         return number if number == number else None  # NaN is not a usable progress value
-    return None
-
-
-def to_bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return value != 0
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
     return None
 
 

@@ -1,7 +1,8 @@
-"""Task states and workflow steps the provider waits on (translate5-api.md §4/§5).
+"""The task states and workflow steps translate5 reports, named as translate5 names them.
 
-Import completion is read from ``state``: translate5 has no "imported" flag, and ``importprogress`` answers
-``[]`` both before the workers are queued and after they finished.
+Read from translate5's ``editor_Models_Task`` (``STATE_*``, ``isImporting``, ``isSpecialExportState``) and
+``editor_Task_Operation`` (``getAllOperations``). What each state means for a wait is decided in
+:mod:`airflow_provider_translate5.status`; this module only names them, so the client can be used without it.
 """
 
 from __future__ import annotations
@@ -10,22 +11,42 @@ from typing import Final
 
 
 class TaskState:
-    """Named sets of translate5 task states, in the style of dbt Cloud's job run status sets."""
+    """translate5 task ``state`` values, alone and in the groups a waiting step has to tell apart."""
 
-    IMPORTING: Final = frozenset(
-        {"import"}
-    )  # also a task created with autoStartImport=0, waiting for the start
-    IMPORT_FAILED: Final = frozenset({"error"})
-    PROJECT: Final = "project"  # a multi-target project row; its tasks carry the real states
-    WORKFLOW_ENDED_STEP: Final = "workflowEnded"  # workflowStepName once every workflow step is finished
-    ENDED: Final = "end"
+    OPEN: Final = "open"
+    UNCONFIRMED: Final = "unconfirmed"
+    END: Final = "end"
+    #: Also a task created with ``autoStartImport=0`` that waits for its ``/import`` call.
+    IMPORT: Final = "import"
+    PREPARATION: Final = "preparation"
+    ERROR: Final = "error"
+    #: The row of a multi-target project; its tasks carry the real states.
+    PROJECT: Final = "project"
+    #: Locked by an Excel export until the Excel file is re-imported.
+    EXCEL_EXPORTED: Final = "ExcelExported"
+    #: Locked while a translator package is exported.
+    PACKAGE_EXPORT: Final = "PackageExport"
 
-    @classmethod
-    def is_import_done(cls, state: str) -> bool:
-        """True for every state a task reaches after a successful import (open, unconfirmed, end, …)."""
-        return (
-            bool(state)
-            and state not in cls.IMPORTING
-            and state not in cls.IMPORT_FAILED
-            and state != cls.PROJECT
-        )
+    #: ``Task::isImporting``.
+    IMPORTING: Final = frozenset({IMPORT, PREPARATION})
+    #: ``Task\\Operation::getAllOperations``: the task's state is the running operation.
+    OPERATIONS: Final = frozenset(
+        {"matchanalysis", "autoqa", "pivotpretranslation", "tagterms", "visualexchange", "reimport"}
+    )
+    #: ``Task::isSpecialExportState``: the task is locked for editing and for further operations.
+    SPECIAL_EXPORTS: Final = frozenset({EXCEL_EXPORTED, PACKAGE_EXPORT})
+    #: Neither done nor failed: something runs on the task (or locks it) and will end by itself or by a user.
+    BUSY: Final = OPERATIONS | SPECIAL_EXPORTS
+    #: An import (or operation) failed; the task never leaves this state by itself.
+    FAILED: Final = frozenset({ERROR})
+    #: States in which nothing runs on the task.
+    SETTLED: Final = frozenset({OPEN, UNCONFIRMED, END})
+
+
+class WorkflowStep:
+    """``workflowStepName`` values with a meaning of their own (other steps are named by the workflow)."""
+
+    #: A task without any user assigned; the first job moves it to that job's step.
+    NO_WORKFLOW: Final = "no workflow"
+    #: Every step of the workflow is finished; the task ``state`` stays ``open``.
+    ENDED: Final = "workflowEnded"

@@ -12,18 +12,20 @@ import logging
 import os
 import re
 import threading
-import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
+from airflow_provider_translate5.client.deadline import Deadline, DeadlineAdapter
 from airflow_provider_translate5.client.errors import (
     EXPORT_RUNNING,
     Translate5APIError,
     Translate5AuthError,
     Translate5ConnectionError,
+    Translate5LimitError,
+    Translate5PermissionError,
     Translate5ResponseError,
     Translate5TimeoutError,
     Translate5ValueError,
@@ -31,6 +33,7 @@ from airflow_provider_translate5.client.errors import (
     response_error,
 )
 from airflow_provider_translate5.client.files import FormFields, UploadFields, multipart_encoder
+from airflow_provider_translate5.client.limits import Limits
 from airflow_provider_translate5.client.retry import RetryPolicy, parse_retry_after
 
 log = logging.getLogger("airflow_provider_translate5.client")
@@ -54,29 +57,40 @@ AUTH_HELP = (
 Timeout = float | tuple[float, float]
 
 
-class _RedactUrllib3(logging.Filter):
-    """Redact every live client's secrets from urllib3's DEBUG request lines.
+API_ROLE_HINT = (
+    "translate5 lets only users with the 'api' role delete a session; a token client needs no logout "
+    "(its server sessions expire by themselves)"
+)
+_ERROR_BODY_LIMIT = 1 << 20  # enough for any error envelope; the rest of a huge error page is not read
+_SEEN = threading.local()
+
+
+class _RedactOwnRequests(logging.Filter):
+    """Redact the secrets of the provider's request in flight from urllib3's DEBUG request lines.
 
     urllib3 logs each request line, and logging out puts the session id into the path
-    (``DELETE /editor/session/<id>``); that line must not carry a usable credential into any log.
+    (``DELETE /editor/session/<id>``). Only records emitted by this thread while one of the provider's
+    requests is being sent are touched; other libraries' requests pass unchanged.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.transports: weakref.WeakSet[Transport] = weakref.WeakSet()
-
     def filter(self, record: logging.LogRecord) -> bool:
-        transports = list(self.transports)
-        if transports:
-            message = record.getMessage()
-            for transport in transports:
-                message = transport.redact(message)
-            record.msg, record.args = message, None
+        transport = getattr(_SEEN, "transport", None)
+        if transport is not None:
+            record.msg, record.args = transport.redact(record.getMessage()), None
         return True
 
 
-_URLLIB3_REDACTION = _RedactUrllib3()
-logging.getLogger("urllib3.connectionpool").addFilter(_URLLIB3_REDACTION)
+_REDACTION_INSTALLED = threading.Lock()
+_redaction: _RedactOwnRequests | None = None
+
+
+def _install_redaction() -> None:
+    """Add the filter once, when the first client is built (never as a side effect of an import)."""
+    global _redaction
+    with _REDACTION_INSTALLED:
+        if _redaction is None:
+            _redaction = _RedactOwnRequests()
+            logging.getLogger("urllib3.connectionpool").addFilter(_redaction)
 
 
 def check_token(token: object) -> str:
@@ -193,6 +207,7 @@ class Transport:
         on_secret: Callable[[str], None] | None,
         user_agent: str,
         session: requests.Session | None,
+        limits: Limits | None = None,
     ) -> None:
         self.base_url = normalise_base_url(base_url)
         self._token = check_token(token)
@@ -203,13 +218,19 @@ class Transport:
         self._verify = verify
         self._proxies = dict(proxies or {})
         self.retry = retry or RetryPolicy()
+        self.limits = limits or Limits()
         self._on_secret = on_secret
         self._owns_session = session is None
-        self._session = session or requests.Session()
+        if session is None:
+            session = requests.Session()
+            adapter = DeadlineAdapter()
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        self._session = session
         self._headers = {"Accept": "application/json", "User-Agent": user_agent}
         self._secrets: set[str] = set()
         self._learn_secret(self._token)
-        _URLLIB3_REDACTION.transports.add(self)
+        _install_redaction()
         self._session_id: str | None = None
         self._login_lock = threading.Lock()
         self.server_version: str | None = None
@@ -285,7 +306,7 @@ class Transport:
         self._forget_session()
         path = "/editor/session"
         try:
-            response = self.request(
+            payload = self.request_json(
                 "POST",
                 path,
                 data={"login": self._login, "passwd": self._token},
@@ -304,16 +325,12 @@ class Transport:
                 errors=exc.errors,
                 hint=f"the token must belong to that user. {AUTH_HELP}",
             ) from exc
-        payload = self.json_of(response, "POST", self.url_for(path))
         session_id = payload.get("sessionId") if isinstance(payload, Mapping) else None
         if not isinstance(session_id, str) or not session_id:
-            raise response_error(
-                response, "no sessionId in the login answer", method="POST", url=path, redact=self.redact
-            )
+            raise self.unexpected("no sessionId in the login answer", "POST", path)
         self._learn_secret(session_id)
-        self._learn_secret(
-            payload.get("sessionToken") if isinstance(payload.get("sessionToken"), str) else None
-        )
+        token = payload.get("sessionToken")
+        self._learn_secret(token if isinstance(token, str) else None)
         if not self._has_cookie():
             self._session.cookies.set(SESSION_COOKIE, session_id)
         self._session_id = session_id
@@ -325,32 +342,54 @@ class Transport:
                     self.login()
 
     def logout(self) -> None:
-        """Delete the server session this client holds (token sessions too: avoids session-table growth)."""
+        """Delete the server session this client holds.
+
+        translate5 allows that only to users with the ``api`` role: its 403 is logged as a warning (the
+        session then simply expires on the server), any other failure is raised.
+        """
         session_id = self._session_id or self._session.cookies.get(SESSION_COOKIE)
         if not session_id:
             return
         try:
-            self.request("DELETE", f"/editor/session/{session_id}", authenticate=False, retry=False)
+            self.request_json("DELETE", f"/editor/session/{session_id}", authenticate=False, retry=False)
+        except Translate5PermissionError as exc:
+            log.warning("translate5 kept the session open (HTTP %s): %s", exc.status, API_ROLE_HINT)
         finally:
             self._forget_session()
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):  # best effort: closing must not fail a finished task
-            self.logout()
-        if self._owns_session:
-            self._session.close()
+        """Release connections; a login-mode client also ends its session (a token client has none to end).
+
+        A token client's server sessions expire by themselves, and deleting them needs the ``api`` role, so it
+        sends no request here.
+        """
+        try:
+            if self.session_mode:
+                self.logout()
+        except Exception as exc:  # best effort: closing must not fail a finished task
+            log.warning("translate5 logout failed: %s", self.redact(str(exc)))
+        finally:
+            self._forget_session()
+            if self._owns_session:
+                self._session.close()
 
     # -- requests -------------------------------------------------------------------------------------------
 
     def connection_error(self, exc: BaseException, method: str, path: str) -> Translate5ConnectionError:
-        cls = (
-            Translate5TimeoutError
-            if isinstance(exc, (requests.Timeout, TimeoutError))
-            else Translate5ConnectionError
-        )
+        timed_out = isinstance(exc, (requests.Timeout, TimeoutError))
+        cls = Translate5TimeoutError if timed_out else Translate5ConnectionError
         return cls(
             self.redact(f"could not talk to translate5 at {self._origin} ({method} {path}): ")
             + self.redact(_describe_exception(exc))
+        )
+
+    def deadline_error(self, deadline: Deadline, method: str, path: str) -> Translate5TimeoutError:
+        return Translate5TimeoutError(
+            self.redact(
+                f"translate5 at {self._origin} did not complete {method} {path} within the overall deadline "
+                f"of {deadline.seconds:g} s (the server answers too slowly; raise Limits(deadline=...) if "
+                "that is expected)"
+            )
         )
 
     def _send(
@@ -363,8 +402,8 @@ class Transport:
         fields: FormFields,
         uploads: UploadFields,
         headers: Mapping[str, str] | None,
-        stream: bool,
         authenticate: bool,
+        deadline: Deadline,
     ) -> requests.Response:
         all_headers = {**self._headers, **(headers or {})}
         if authenticate and not self.session_mode:
@@ -377,18 +416,25 @@ class Transport:
             if uploads:
                 body = multipart_encoder(form, uploads, stack)  # re-built (files rewound) for every attempt
                 all_headers["Content-Type"] = body.content_type
-            return self._session.request(
-                method,
-                url,
-                params=params,
-                data=body,
-                headers=all_headers,
-                timeout=self._timeout,
-                verify=self._verify,
-                proxies=self._proxies,
-                stream=stream,
-                allow_redirects=False,  # a redirect would carry the token header to another place
-            )
+            _SEEN.transport = self
+            try:
+                with deadline:
+                    response = self._session.request(
+                        method,
+                        url,
+                        params=params,
+                        data=body,
+                        headers=all_headers,
+                        timeout=self._timeout,
+                        verify=self._verify,
+                        proxies=self._proxies,
+                        stream=True,  # bodies are read below, within the limits
+                        allow_redirects=False,  # a redirect would carry the token header to another place
+                    )
+            finally:
+                _SEEN.transport = None
+            deadline.attach_response(response)
+            return response
 
     def request(
         self,
@@ -412,6 +458,9 @@ class Transport:
         :param uploads: files; turn the body into a streamed multipart form.
         :param idempotent: whether the server may safely see this twice; default by method. Non-idempotent
             calls are retried only when the server provably did not process them.
+        :param stream: leave the body unread (a download); the response carries its deadline as
+            ``t5_deadline``, which the reader must cancel. Otherwise the body is read here, up to
+            ``limits.max_json_bytes``.
         """
         method = method.upper()
         if idempotent is None:
@@ -420,58 +469,136 @@ class Transport:
         shown = self.redact(urlsplit(url).path)
         attempts = self.retry.max_attempts if retry else 1
         attempt, reauthenticated = 0, False
-        while True:
-            attempt += 1
-            if authenticate and self.session_mode:
-                self._ensure_login()
-            sent_cookie = self._has_cookie()
-            try:
-                response = self._send(
-                    method,
-                    url,
-                    params=params,
-                    data=data,
-                    fields=fields,
-                    uploads=uploads,
-                    headers=headers,
-                    stream=stream,
-                    authenticate=authenticate,
-                )
-            except requests.RequestException as exc:
-                reason = _exception_retry_reason(exc, idempotent)
-                if reason and attempt < attempts:
-                    self._pause(attempt, attempts, reason, method, shown, None)
+        deadline = Deadline(self.limits.deadline)
+        try:
+            while True:
+                attempt += 1
+                if authenticate and self.session_mode:
+                    self._ensure_login()
+                sent_cookie = self._has_cookie()
+                try:
+                    response = self._send(
+                        method,
+                        url,
+                        params=params,
+                        data=data,
+                        fields=fields,
+                        uploads=uploads,
+                        headers=headers,
+                        authenticate=authenticate,
+                        deadline=deadline,
+                    )
+                except requests.RequestException as exc:
+                    if deadline.passed():
+                        raise self.deadline_error(deadline, method, shown) from exc
+                    reason = _exception_retry_reason(exc, idempotent)
+                    if (
+                        reason
+                        and attempt < attempts
+                        and self._pause(attempt, attempts, reason, method, shown, None, deadline)
+                    ):
+                        continue
+                    raise self.connection_error(exc, method, shown) from exc
+                self._observe(response)
+                if 200 <= response.status_code < 300:
+                    if stream:
+                        response.t5_deadline = deadline  # type: ignore[attr-defined]
+                        deadline = None  # type: ignore[assignment]  # the reader owns it now
+                        return response
+                    self.read_body(response, self.limits.max_json_bytes, deadline, method, url)
+                    return response
+                if (
+                    response.status_code == 401
+                    and authenticate
+                    and not reauthenticated
+                    and (sent_cookie or self.session_mode)
+                ):
+                    # The session expired or was dropped: open a fresh one and try once more.
+                    reauthenticated = True
+                    response.close()
+                    self._forget_session()
+                    log.info(
+                        "translate5 %s %s: session no longer valid (HTTP 401); re-authenticating",
+                        method,
+                        shown,
+                    )
+                    attempt -= 1
                     continue
-                raise self.connection_error(exc, method, shown) from exc
-            self._observe(response)
-            if 200 <= response.status_code < 300:
-                return response
-            if (
-                response.status_code == 401
-                and authenticate
-                and not reauthenticated
-                and (sent_cookie or self.session_mode)
-            ):
-                # The session expired or was dropped: open a fresh one and try once more.
-                reauthenticated = True
-                response.close()
-                self._forget_session()
-                log.info(
-                    "translate5 %s %s: session no longer valid (HTTP 401); re-authenticating", method, shown
-                )
-                attempt -= 1
-                continue
-            error = self._error(response, method, url, authenticate)
-            reason = _status_retry_reason(error, idempotent)
-            if reason and attempt < attempts:
-                self._pause(attempt, attempts, reason, method, shown, error.retry_after)
-                continue
-            raise error
+                error = self._error(response, method, url, authenticate, deadline)
+                reason = _status_retry_reason(error, idempotent)
+                if (
+                    reason
+                    and attempt < attempts
+                    and self._pause(attempt, attempts, reason, method, shown, error.retry_after, deadline)
+                ):
+                    continue
+                raise error
+        finally:
+            if deadline is not None:
+                deadline.cancel()
+
+    def read_body(
+        self,
+        response: requests.Response,
+        limit: int | None,
+        deadline: Deadline,
+        method: str,
+        url: str,
+        *,
+        truncate: bool = False,
+    ) -> bytes:
+        """Read the (decoded) body into ``response.content``, at most ``limit`` bytes.
+
+        Beyond the limit: an error, or with ``truncate`` just the first ``limit`` bytes (error pages).
+        """
+        shown = self.redact(urlsplit(url).path)
+        parts: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(chunk_size=1 << 16):
+                size += len(chunk)
+                if limit is not None and size > limit:
+                    if truncate:
+                        parts.append(chunk[: len(chunk) - (size - limit)])
+                        break
+                    response.close()
+                    raise Translate5LimitError(
+                        f"translate5 answered {method} {shown} with more than {limit} bytes of JSON; refused "
+                        "to read it into memory (page the request, or raise Limits(max_json_bytes=...))",
+                        method=method,
+                        url=self.redact(url),
+                        status=response.status_code,
+                        content_type=response.headers.get("Content-Type"),
+                    )
+                parts.append(chunk)
+        except requests.RequestException as exc:
+            if deadline.passed():
+                raise self.deadline_error(deadline, method, shown) from exc
+            raise self.connection_error(exc, method, shown) from exc
+        finally:
+            response.close()
+        if deadline.expired:
+            raise self.deadline_error(deadline, method, shown)
+        body = b"".join(parts)
+        response._content = body  # requests' own cache of the body: .text and .json() read it
+        response._content_consumed = True  # type: ignore[attr-defined]
+        return body
 
     def _pause(
-        self, attempt: int, attempts: int, reason: str, method: str, shown: str, retry_after: float | None
-    ) -> None:
+        self,
+        attempt: int,
+        attempts: int,
+        reason: str,
+        method: str,
+        shown: str,
+        retry_after: float | None,
+        deadline: Deadline,
+    ) -> bool:
+        """Wait before the next attempt; False when the wait would outlast the call's deadline."""
         delay = self.retry.delay(attempt, retry_after)
+        remaining = deadline.remaining()
+        if remaining is not None and delay >= remaining:
+            return False
         log.warning(
             "translate5 %s %s: %s; retrying (attempt %d/%d) in %.1f s",
             method,
@@ -482,58 +609,83 @@ class Transport:
             delay,
         )
         self.retry.sleep(delay)
+        return True
 
     def _error(
-        self, response: requests.Response, method: str, url: str, authenticate: bool
+        self, response: requests.Response, method: str, url: str, authenticate: bool, deadline: Deadline
     ) -> Translate5APIError:
-        try:
-            hint = None
-            if response.status_code == 401 and authenticate:
-                hint = (
-                    f"translate5 did not accept the session opened for {self._login!r}: the app token may be "
-                    "invalid or expired, or belong to another user; sessions opened with a real password are "
-                    "blocked by translate5's CSRF protection"
-                    if self.session_mode
-                    else "translate5 did not accept the app token: it is invalid, expired or deleted"
-                )
-                hint += f". {AUTH_HELP}"
-            elif 300 <= response.status_code < 400:
-                location = urlsplit(response.headers.get("Location", ""))
-                hint = (
-                    f"the server redirects to {location.scheme}://{location.netloc}{location.path}; "
-                    "check the base URL (scheme, host and path prefix)"
-                )
-            return error_from_response(
-                response,
+        self.read_body(response, _ERROR_BODY_LIMIT, deadline, method, url, truncate=True)
+        location = urlsplit(response.headers.get("Location", ""))
+        own_login = location.netloc in ("", urlsplit(self._origin).netloc) and location.path.rstrip("/") in (
+            "/login",
+            self._prefix + "/login",
+        )
+        if 300 <= response.status_code < 400 and own_login:
+            # translate5 sends users whose roles lack a right to its login page instead of a 403.
+            return Translate5PermissionError(
+                status=response.status_code,
+                error_message=f"translate5 redirected {method} {self.redact(urlsplit(url).path)} to its "
+                "login page: the token's user is not allowed to do this",
                 method=method,
-                url=url,
-                redact=self.redact,
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-                hint=hint,
+                url=self.redact(url),
+                hint="job and workflow calls need a PM or admin app token (a plain editor's token is "
+                "redirected to /login); the redirect is never followed",
             )
-        finally:
-            response.close()
+        hint = None
+        if response.status_code == 401 and authenticate:
+            hint = (
+                f"translate5 did not accept the session opened for {self._login!r}: the app token may be "
+                "invalid or expired, or belong to another user; sessions opened with a real password are "
+                "blocked by translate5's CSRF protection"
+                if self.session_mode
+                else "translate5 did not accept the app token: it is invalid, expired or deleted"
+            )
+            hint += f". {AUTH_HELP}"
+        elif 300 <= response.status_code < 400:
+            hint = (
+                f"the server redirects to {location.scheme}://{location.netloc}{location.path}; "
+                "check the base URL (scheme, host and path prefix)"
+            )
+        return error_from_response(
+            response,
+            method=method,
+            url=url,
+            redact=self.redact,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            hint=hint,
+        )
 
     def json_of(self, response: requests.Response, method: str, url: str) -> Any:
         """The decoded JSON body (None when empty); ``success: false`` on a 2xx is an error too."""
+        text = response.content.strip()
+        if not text:
+            return None  # e.g. DELETE answers HTTP 200 with an empty body
         try:
-            if not response.content.strip():
-                return None
-            payload = response.json()
-        except ValueError:
+            payload = json.loads(text)
+        except RecursionError:
             raise response_error(
-                response, "the body is not JSON", method=method, url=url, redact=self.redact
+                response,
+                "the JSON is nested too deeply to be a translate5 answer",
+                method=method,
+                url=url,
+                redact=self.redact,
             ) from None
-        except requests.RequestException as exc:
-            raise self.connection_error(exc, method, self.redact(urlsplit(url).path)) from exc
+        except ValueError:
+            xml = text.startswith(b"<?xml") or "xml" in response.headers.get("Content-Type", "").lower()
+            problem = (
+                "the body is XML, not JSON: translate5 answers XML when the 'Accept: application/json' "
+                "header does not reach it (a proxy may drop it)"
+                if xml
+                else "the body is not JSON"
+            )
+            raise response_error(response, problem, method=method, url=url, redact=self.redact) from None
         if isinstance(payload, Mapping) and payload.get("success") is False:
             raise error_from_response(response, method=method, url=url, redact=self.redact)
         return payload
 
     def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.request(method, path, **kwargs)
-        with response:
-            return self.json_of(response, method, self.url_for(path))
+        return self.json_of(response, method, self.url_for(path))
 
     def unexpected(self, what: str, method: str, path: str) -> Translate5ResponseError:
         return Translate5ResponseError(

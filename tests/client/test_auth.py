@@ -265,6 +265,79 @@ def test_close_without_a_session_makes_no_request(client, requests_mock):
     assert requests_mock.call_count == 0
 
 
+# Transcript 86: what a real translate5 answers a token client's DELETE /editor/session/<id>.
+SESSION_DELETE_403 = {
+    "message": "Forbidden",
+    "errorMessage": "",
+    "httpStatus": 403,
+    "errorCode": None,
+    "success": False,
+}
+
+
+def test_a_token_client_sends_no_logout_on_close_even_with_a_session_cookie(client, answer, sent):
+    answer("GET", "/editor/session/current", USER, headers={"Set-Cookie": f"zfExtended={SESSION_ID}; path=/"})
+    client.whoami()
+    client.close()
+    assert [(s.method, s.path) for s in sent] == [("GET", "/editor/session/current")]
+
+
+def test_an_explicit_logout_refused_for_lack_of_the_api_role_is_a_warning_naming_it(
+    client, answer, sent, caplog
+):
+    answer("GET", "/editor/session/current", USER, headers={"Set-Cookie": f"zfExtended={SESSION_ID}; path=/"})
+    answer(
+        "DELETE",
+        f"/editor/session/{SESSION_ID}",
+        SESSION_DELETE_403,
+        status=403,
+        headers={"Content-type": "text/html; charset=utf-8"},
+    )
+    client.whoami()
+    with caplog.at_level(logging.WARNING, logger="airflow_provider_translate5.client"):
+        client.logout()
+    assert sent[-1].method == "DELETE"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "'api' role" in warnings[0]
+    assert SESSION_ID not in warnings[0]
+    client.close()
+    assert len(sent) == 2  # the session was forgotten: close() does not try again
+
+
+def test_a_login_mode_client_logs_out_on_close_and_a_403_is_a_warning(make_client, answer, sent, caplog):
+    client = make_client(login="api")
+    login_answer(answer)
+    answer("DELETE", f"/editor/session/{SESSION_ID}", SESSION_DELETE_403, status=403)
+    client.login()
+    with caplog.at_level(logging.WARNING, logger="airflow_provider_translate5.client"):
+        client.close()
+    assert (sent[-1].method, sent[-1].path) == ("DELETE", f"/editor/session/{SESSION_ID}")
+    assert any("'api' role" in r.getMessage() for r in caplog.records)
+
+
+def test_the_urllib3_redaction_touches_only_the_providers_own_requests(client, answer):
+    logger = logging.getLogger("urllib3.connectionpool")
+    answer("GET", "/editor/session/current", USER)
+    client.whoami()  # a client exists: the filter is installed
+    record = logger.makeRecord(logger.name, logging.DEBUG, __file__, 1, "GET /other?key=%s", (TOKEN,), None)
+    for log_filter in logger.filters:
+        log_filter.filter(record)  # type: ignore[union-attr]
+    assert record.getMessage() == f"GET /other?key={TOKEN}"  # not the provider's request: untouched
+
+
+def test_importing_the_client_installs_no_log_filter():
+    import subprocess
+    import sys
+
+    code = (
+        "import logging, airflow_provider_translate5.client as c; "
+        "print(len(logging.getLogger('urllib3.connectionpool').filters))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"
+
+
 def test_secrets_never_reach_exception_texts_reprs_or_logs(make_client, answer, caplog):
     secrets: list[str] = []
     client = make_client(on_secret=secrets.append)

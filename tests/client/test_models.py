@@ -10,10 +10,9 @@ from airflow_provider_translate5.client import (
     ImportProgress,
     Language,
     Task,
-    TaskState,
     Translate5ResponseError,
 )
-from airflow_provider_translate5.client.coerce import keyed_records, to_bool, to_float, to_int
+from airflow_provider_translate5.client.coerce import keyed_records, to_float, to_int
 
 from .conftest import task_row
 
@@ -43,23 +42,6 @@ def test_task_int_fields_are_the_same_from_strings_and_numbers(values, data):
     for key, value in values.items():
         assert getattr(task, INT_FIELDS[key]) == value
     assert task.raw == task_row(**as_strings)
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("1", True),
-        ("0", False),
-        (1, True),
-        (0, False),
-        (True, True),
-        ("true", True),
-        ("", False),
-        ("maybe", None),
-    ],
-)
-def test_to_bool(value, expected):
-    assert to_bool(value) is expected
 
 
 def test_unparsable_numbers_are_none_not_errors():
@@ -158,20 +140,3 @@ def test_keyed_records_shapes():
     assert keyed_records({}) == []
     assert keyed_records([]) == []
     assert keyed_records(None) == []
-
-
-@pytest.mark.parametrize(
-    ("state", "done"),
-    [
-        ("import", False),
-        ("error", False),
-        ("project", False),
-        ("", False),
-        ("open", True),
-        ("unconfirmed", True),
-        ("end", True),
-    ],
-)
-def test_task_state_import_done(state, done):
-    assert TaskState.is_import_done(state) is done
-    assert TaskState.WORKFLOW_ENDED_STEP == "workflowEnded"

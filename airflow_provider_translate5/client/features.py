@@ -1,0 +1,14 @@
+"""The calls beyond the task life cycle, mixed into :class:`Translate5Client` in one place.
+
+Each feature lives in its own module (people and jobs, match analysis and pre-translation); this class only
+joins them, so ``client.py`` needs one base class however many features there are.
+"""
+
+from __future__ import annotations
+
+from airflow_provider_translate5.client.analysis import AnalysisMixin
+from airflow_provider_translate5.client.people import PeopleMixin
+
+
+class FeaturesMixin(PeopleMixin, AnalysisMixin):
+    """Users, customers, job updates, match analysis, pre-translation."""
