@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from airflow_provider_translate5.operators.people import Translate5UpdateJobOperator
 from airflow_provider_translate5.operators.translate5 import (
     Translate5AssignJobOperator,
     Translate5DeleteTaskOperator,
@@ -26,6 +27,7 @@ __all__ = [
     "Translate5ReopenTaskOperator",
     "Translate5StartImportOperator",
     "Translate5TriggerWorkflowOperator",
+    "Translate5UpdateJobOperator",
     "Translate5UploadTaskOperator",
     "Translate5WriteTmOperator",
 ]

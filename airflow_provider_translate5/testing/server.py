@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from airflow_provider_translate5.testing import (
     api_export,
+    api_features,
     api_instant,
     api_jobs,
     api_session,
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 
 ROUTES: list[routing.Route] = [
     *api_session.ROUTES,
+    *api_features.ROUTES,
     *api_export.ROUTES,
     *api_jobs.ROUTES,
     *api_tasks.ROUTES,

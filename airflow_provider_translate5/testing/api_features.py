@@ -1,0 +1,10 @@
+"""Routes of the features beyond the task life cycle, registered in the server's route table as one entry."""
+
+from __future__ import annotations
+
+from airflow_provider_translate5.testing import api_people
+from airflow_provider_translate5.testing.routing import Route
+
+ROUTES: list[Route] = [
+    *api_people.ROUTES,
+]
