@@ -1,27 +1,43 @@
-# Everything a contributor or CI needs, installed from PyPI into a local virtualenv.
+# Everything a contributor or CI needs, installed from PyPI into local virtualenvs.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CONSTRAINTS := constraints/constraints-py3.11.txt
 STAMP := $(VENV)/.installed
+# pip shows what it downloads and installs (a first install takes minutes); PIP_FLAGS=--quiet silences it.
+PIP_FLAGS ?= --disable-pip-version-check --progress-bar on
+
+# A distributed Airflow (Celery, PostgreSQL, Redis, S3 via moto) lives in its own virtualenv so that .venv
+# stays lean; it also builds and checks the distributions.
+AIRFLOW_VERSION := 3.3.2
+DEPLOY_VENV ?= .venv-deploy
+DEPLOY_BIN := $(DEPLOY_VENV)/bin
+DEPLOY_CONSTRAINTS := constraints/deployment-py3.11.txt
+DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
+# Providers a typical deployment installs next to this one; `make dist-check` proves they resolve together.
+NEIGHBOUR_PROVIDERS := apache-airflow-providers-amazon apache-airflow-providers-google apache-airflow-providers-celery
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: help install test lint unit demo bench docs clean
+.PHONY: help install test lint unit demo bench docs airflow dist dist-check deployment-test clean
 
 help:
-	@echo "make demo   - run the CMS -> translate5 -> CMS example DAG against the bundled simulator"
-	@echo "make test   - lint, type-check and run the whole test suite"
+	@echo "make airflow          - Airflow UI on 127.0.0.1 with the simulator and the example DAGs (Ctrl-C stops)"
+	@echo "make demo             - run the CMS -> translate5 -> CMS example DAG against the bundled simulator"
+	@echo "make test             - lint, type-check and run the whole test suite"
 	@echo "make contract         - the contract suite against TRANSLATE5_CONTRACT_URL, or the bundled simulator"
-	@echo "make bench  - run the benchmarks and regenerate docs/performance.md"
-	@echo "make docs   - build the documentation site into site/"
+	@echo "make bench            - run the benchmarks and regenerate docs/performance.md"
+	@echo "make docs             - build the documentation site into site/"
+	@echo "make dist             - build sdist and wheel into dist/ and check them with twine"
+	@echo "make dist-check       - dist, plus a resolver dry run of the wheel next to the Amazon/Google/Celery providers"
+	@echo "make deployment-test  - the examples on Celery (2 workers), PostgreSQL, Redis and S3 (moto), all local"
 
 # The constraints file is a lock generated from a green install; it keeps installs reproducible.
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) -e ".[test,bench,docs]"
+	$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
+	$(BIN)/python -m pip install $(PIP_FLAGS) -c $(CONSTRAINTS) -e ".[test,bench,docs]"
 	@touch $@
 
 install: $(STAMP)
@@ -45,11 +61,34 @@ contract: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
+airflow: $(STAMP)
+	$(BIN)/python scripts/airflow_local.py
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict
 
+$(DEPLOY_STAMP): pyproject.toml $(DEPLOY_CONSTRAINTS)
+	@test -x $(DEPLOY_BIN)/python || $(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
+	$(DEPLOY_BIN)/python -m pip install $(PIP_FLAGS) -c $(DEPLOY_CONSTRAINTS) -r scripts/deployment-requirements.txt
+	@touch $@
+
+dist: $(DEPLOY_STAMP)
+	rm -rf dist
+	$(DEPLOY_BIN)/python -m build --outdir dist .
+	$(DEPLOY_BIN)/twine check --strict dist/*
+
+# What a user's `pip install` sees: the built wheel (not the repository, not our lock) next to other providers.
+dist-check: dist
+	$(DEPLOY_BIN)/python -m pip install $(PIP_FLAGS) --dry-run --ignore-installed \
+		"apache-airflow==$(AIRFLOW_VERSION)" "$$(ls dist/*.whl)" $(NEIGHBOUR_PROVIDERS)
+
+deployment-test: dist-check
+	$(DEPLOY_BIN)/python -m pip install $(PIP_FLAGS) --no-deps --force-reinstall "$$(ls dist/*.whl)"
+	$(DEPLOY_BIN)/python tests/deployment/harness.py
+
 clean:
-	rm -rf $(VENV) .demo .bench site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEPLOY_VENV) dist .demo .bench .deploy .airflow-local site .pytest_cache .mypy_cache .ruff_cache
