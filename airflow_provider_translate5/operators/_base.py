@@ -23,9 +23,8 @@ if TYPE_CHECKING:
     from airflow_provider_translate5.client import Task, Translate5Client
     from airflow_provider_translate5.hooks.translate5 import Translate5Hook
 
+#: The one default Airflow connection id of the provider (the hook, operators, sensors and triggers use it).
 DEFAULT_CONN_ID = "translate5_default"
-
-# Client-side HTTP errors worth an Airflow retry (auth glitches, timeouts, conflicts, locks, rate limits).
 
 
 def default_deferrable() -> bool:
@@ -37,16 +36,16 @@ def default_deferrable() -> bool:
 def fail_fast_on_bad_input() -> Iterator[None]:
     """Turn errors that an Airflow retry cannot fix into ``AirflowFailException``.
 
-    Bad local input and validation-type HTTP errors (400, 403, 404, 422, ...) fail at once; network trouble,
-    5xx and the retryable 4xx keep their type so Airflow's retries apply.
+    The error decides (``terminal``, see ``client/errors.py``): bad local input, auth, permission, validation
+    and unknown ids fail at once; network trouble, 5xx and the retryable 4xx keep their type so Airflow's
+    retries apply.
     """
     from airflow_provider_translate5.client import Translate5Error
-    from airflow_provider_translate5.triggers.status import is_terminal_error
 
     try:
         yield
     except Translate5Error as exc:
-        if is_terminal_error(exc):
+        if exc.terminal:
             raise AirflowFailException(str(exc)) from exc
         raise
 
@@ -56,7 +55,7 @@ def check_trigger_event(event: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
     ``None`` or an unknown status must never fall through to success.
     """
-    from airflow_provider_translate5.triggers.status import ERROR, EVENT_STATUSES, SUCCESS, TIMEOUT
+    from airflow_provider_translate5.status import ERROR, EVENT_STATUSES, SUCCESS, TIMEOUT
 
     if not isinstance(event, Mapping) or event.get("status") not in EVENT_STATUSES:
         raise AirflowException(f"translate5 trigger resumed the task with an unexpected event: {event!r}")
@@ -78,12 +77,14 @@ class Translate5Mixin:
     ui_color: str = "#d9ecf7"
 
     translate5_conn_id: str
+    #: Per-task client settings (``timeout``, ``retry`` ... of ``Translate5Client``), over the connection's.
+    hook_params: dict[str, Any] | None = None
 
     @cached_property
     def hook(self) -> Translate5Hook:
         from airflow_provider_translate5.hooks.translate5 import Translate5Hook
 
-        return Translate5Hook(translate5_conn_id=self.translate5_conn_id)
+        return Translate5Hook(translate5_conn_id=self.translate5_conn_id, **(self.hook_params or {}))
 
     def post_execute(self, context: Context, result: Any = None) -> None:
         """End the translate5 session this try opened.

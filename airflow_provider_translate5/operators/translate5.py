@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
@@ -35,17 +36,95 @@ if TYPE_CHECKING:
 
     from airflow_provider_translate5.client import Job, Task
     from airflow_provider_translate5.operators._files import AnyPath, PathLike
+    from airflow_provider_translate5.operators._once import Outcome
 
 #: translate5's documented limit for ``foreignId`` (the database allows more, the docs promise 120).
 FOREIGN_ID_MAX_LENGTH = 120
+#: translate5's ``taskName`` column (``varchar(255)``).
+TASK_NAME_MAX_LENGTH = 255
+#: How long translate5 may still be saving a create whose answer never arrived (see docs/reliability.md).
+DEFAULT_CREATE_GRACE = timedelta(minutes=5)
+
+
+def _is_template(value: Any) -> bool:
+    """Not known before rendering (a Jinja string or an XComArg): checked in ``execute`` instead."""
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, (list, tuple)):
+        return any(_is_template(item) for item in value)
+    return not isinstance(value, (int, type(None)))
+
+
+def check_upload_input(*, task_name: Any, target_lang: Any, foreign_id: Any) -> list[str | int]:
+    """Refuse what translate5 would refuse (or mangle) before anything is uploaded; returns the targets.
+
+    ``Translate5ValueError`` is a ``ValueError`` at DAG parse time and fails a running task without retries.
+    """
+    from airflow_provider_translate5.client import Translate5ValueError
+
+    if not isinstance(task_name, str) or not task_name.strip():
+        raise Translate5ValueError("task_name must be a non-empty string")
+    if len(task_name) > TASK_NAME_MAX_LENGTH:
+        raise Translate5ValueError(
+            f"task_name has {len(task_name)} characters; translate5 stores at most {TASK_NAME_MAX_LENGTH}"
+        )
+    if foreign_id is not None and len(str(foreign_id)) > FOREIGN_ID_MAX_LENGTH:
+        raise Translate5ValueError(
+            f"foreign_id has {len(str(foreign_id))} characters; translate5 allows at most "
+            f"{FOREIGN_ID_MAX_LENGTH}"
+        )
+    targets: list[str | int] = (
+        [target_lang] if isinstance(target_lang, (str, int)) else list(target_lang or [])
+    )
+    if not targets:
+        raise Translate5ValueError("target_lang needs at least one language")
+    seen: set[str] = set()
+    for target in targets:
+        text = str(target).strip().lower()
+        if not text:
+            raise Translate5ValueError(f"target_lang contains an empty language: {targets!r}")
+        if text in seen:
+            raise Translate5ValueError(f"target_lang names {target!r} twice: {targets!r}")
+        seen.add(text)
+    return targets
+
+
+def retry_pre_wait(context: Context, operator: BaseOperator, grace: float) -> float:
+    """Seconds a retry looks for an earlier try's create before creating: the part of ``grace`` that
+    Airflow's ``retry_delay`` has not already covered (0 on the first try)."""
+    try_number = getattr(context["ti"], "try_number", 1) or 1
+    if try_number <= 1:
+        return 0.0
+    delay = operator.retry_delay
+    waited = delay.total_seconds() if isinstance(delay, timedelta) else float(delay or 0)
+    return max(0.0, grace - waited)
+
+
+def as_timedelta(value: timedelta | float | int, name: str) -> timedelta:
+    """Durations are ``timedelta`` (numbers are seconds); zero and negative ones are refused at once."""
+    from airflow_provider_translate5.client import Translate5ValueError
+
+    if isinstance(value, bool) or not isinstance(value, (timedelta, int, float)):
+        raise Translate5ValueError(f"{name} must be a timedelta or a number of seconds, got {value!r}")
+    delta = value if isinstance(value, timedelta) else timedelta(seconds=value)
+    if delta.total_seconds() <= 0:
+        raise Translate5ValueError(f"{name} must be positive, got {value!r}")
+    return delta
 
 
 class Translate5BaseOperator(Translate5Mixin, BaseOperator):
     """Base for translate5 operators: connection id, hook, extra link."""
 
-    def __init__(self, *, translate5_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        translate5_conn_id: str = DEFAULT_CONN_ID,
+        hook_params: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.translate5_conn_id = translate5_conn_id
+        self.hook_params = dict(hook_params or {})
 
     def resolve_tasks(self, context: Context, translate5_task_id: int | str) -> list[Task]:
         """The translate5 tasks behind a task or project id; publishes the link on the way."""
@@ -129,10 +208,14 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
         description: str | None = None,
         auto_start_import: bool = True,
         create_task_kwargs: Mapping[str, Any] | None = None,
+        create_grace: timedelta | float = DEFAULT_CREATE_GRACE,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("multiple_outputs", True)
         super().__init__(**kwargs)
+        if not any(_is_template(v) for v in (task_name, target_lang, foreign_id)):
+            check_upload_input(task_name=task_name, target_lang=target_lang, foreign_id=foreign_id)
+        self.create_grace = as_timedelta(create_grace, "create_grace")
         self.source = source
         self.task_name = task_name
         self.source_lang = source_lang
@@ -148,41 +231,75 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         key = self.foreign_id or idempotency_key(context)
         with fail_fast_on_bad_input():
-            existing = self.client.find_tasks_by_foreign_id(key)
-            if existing:
-                task = existing[0]
+            targets = check_upload_input(
+                task_name=self.task_name, target_lang=self.target_lang, foreign_id=self.foreign_id
+            )
+            outcome = self._create_once(key, context)
+            task = outcome.unit
+            kind = "project" if task.is_project else "task"
+            if outcome.reattached:
                 self.log.warning(
                     "Re-attaching to existing translate5 %s %s (%r) with foreignId %r instead of creating a "
                     "new one: an earlier try (or run) already created it.",
-                    "project" if task.is_project else "task",
+                    kind,
                     task.id,
                     task.task_name,
                     key,
                 )
             else:
-                task = self._create(key)
                 self.log.info(
-                    "Created translate5 %s %s (%r), foreignId %r",
-                    "project" if task.is_project else "task",
-                    task.id,
-                    task.task_name,
-                    key,
+                    "Created translate5 %s %s (%r), foreignId %r", kind, task.id, task.task_name, key
                 )
             url = self.push_task_link(context, task)
-            task_ids = (
-                task.task_ids if task.project_tasks else [t.id for t in self.client.project_tasks(task.id)]
-            )
-        return {
+            task_ids = self._task_ids(task, len(targets))
+        result = {
             "id": task.id,
-            "taskGuid": task.task_guid,
-            "projectId": task.project_id or task.id,
-            "taskIds": task_ids,
-            "foreignId": key,
-            "taskName": task.task_name,
+            "task_guid": task.task_guid,
+            "project_id": task.project_id or task.id,
+            "task_ids": task_ids,
+            "foreign_id": key,
+            "task_name": task.task_name,
             "state": task.state,
             "url": url,
-            "reattached": bool(existing),
+            "reattached": outcome.reattached,
         }
+        # Deprecated camelCase keys, still pushed for one release (see docs/operators.md).
+        result.update(
+            taskGuid=task.task_guid,
+            projectId=result["project_id"],
+            taskIds=task_ids,
+            foreignId=key,
+            taskName=task.task_name,
+        )
+        return result
+
+    def _create_once(self, key: str, context: Context) -> Outcome[Task]:
+        from airflow_provider_translate5.operators._once import CreateOnce
+
+        client = self.client
+        grace = self.create_grace.total_seconds()
+        once: CreateOnce[Task] = CreateOnce(
+            lookup=lambda: client.find_tasks_by_foreign_id(key),
+            create=lambda: self._create(key),
+            root_of=lambda task: task.project_id or task.id,
+            delete=lambda root: client.delete_task(root),
+            fetch=client.get_task,
+            grace=grace,
+            poll_interval=min(5.0, max(grace / 10, 0.05)),
+            what="translate5 task",
+        )
+        return once.run(pre_wait=retry_pre_wait(context, self, grace))
+
+    def _task_ids(self, task: Task, expected: int) -> list[int]:
+        """The tasks of the unit; a project found while translate5 still creates its tasks is waited for."""
+        if task.project_tasks:
+            return task.task_ids
+        deadline = time.monotonic() + self.create_grace.total_seconds()
+        while True:
+            ids = [t.id for t in self.client.project_tasks(task.id)]
+            if len(ids) >= expected or time.monotonic() >= deadline:
+                return ids
+            time.sleep(1.0)
 
     def _create(self, key: str) -> Task:
         from contextlib import ExitStack
@@ -223,7 +340,7 @@ class Translate5StartImportOperator(Translate5BaseOperator):
         self.translate5_task_id = translate5_task_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_translate5.triggers.status import task_summary
+        from airflow_provider_translate5.status import task_summary
 
         with fail_fast_on_bad_input():
             task = self.client.start_import(self.translate5_task_id)
@@ -364,7 +481,7 @@ class _TaskStateChangeOperator(Translate5BaseOperator):
         raise NotImplementedError
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
-        from airflow_provider_translate5.triggers.status import task_summary
+        from airflow_provider_translate5.status import task_summary
 
         changed = []
         for task in self.resolve_tasks(context, self.translate5_task_id):
@@ -410,7 +527,7 @@ class Translate5RenameTaskOperator(Translate5BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_translate5.client import Translate5ConflictError
-        from airflow_provider_translate5.triggers.status import task_summary
+        from airflow_provider_translate5.status import task_summary
 
         with fail_fast_on_bad_input():
             task = self.client.get_task(self.translate5_task_id)
@@ -661,8 +778,8 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
         self.deferrable = default_deferrable() if deferrable is None else deferrable
 
     def execute(self, context: Context) -> str:
+        from airflow_provider_translate5 import status
         from airflow_provider_translate5.operators._files import is_single, upload_sources
-        from airflow_provider_translate5.triggers import status
 
         if not is_single(self.source):
             raise AirflowFailException(

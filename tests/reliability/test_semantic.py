@@ -17,7 +17,7 @@ from airflow_provider_translate5.client import (
     RetryPolicy,
     Translate5Client,
     Translate5ConflictError,
-    Translate5ConnectionError,
+    Translate5ServerError,
 )
 from airflow_provider_translate5.hooks.translate5 import Translate5Hook
 from airflow_provider_translate5.operators import Translate5RenameTaskOperator, Translate5UploadTaskOperator
@@ -33,21 +33,31 @@ MODES = pytest.mark.parametrize("deferrable", [False, True], ids=["poke", "defer
 def test_lost_create_answer_then_airflow_retry_creates_one_project(
     sim: Any, client: Translate5Client, page: Path
 ) -> None:
+    # Nothing is found in the try's grace lookup (the 502 came before anything was saved): try 1 fails
+    # retryably; try 2 of the same task instance creates the project once.
+    sim.faults.fail_next(1, status=502, message="Bad Gateway", method="POST", path="/editor/task")
     sim.faults.lose_response(1, method="POST", path="/editor/task")
-    upload = Translate5UploadTaskOperator(
-        task_id="upload", source=str(page), task_name="Lost", source_lang="en", target_lang=["de", "fr"]
-    )
 
-    with pytest.raises(Translate5ConnectionError) as caught:  # try 1: created, but the answer never came
-        upload.execute(context_for(FakeTI(try_number=1)))
+    def upload() -> Translate5UploadTaskOperator:
+        return Translate5UploadTaskOperator(
+            task_id="upload",
+            source=str(page),
+            task_name="Lost",
+            source_lang="en",
+            target_lang=["de", "fr"],
+            create_grace=0.2,
+        )
+
+    with pytest.raises(Translate5ServerError) as caught:  # try 1: a gateway error, nothing saved
+        upload().execute(context_for(FakeTI(try_number=1)))
     assert not isinstance(caught.value, AirflowFailException)  # so Airflow retries
-    result = upload.execute(context_for(FakeTI(try_number=2)))  # try 2: same task instance, next try
+    result = upload().execute(context_for(FakeTI(try_number=2)))  # try 2: saved, but its answer is lost
 
-    assert result["reattached"] is True
-    projects = client.list_tasks(filters=[Filter.eq("foreignId", result["foreignId"])], projects_only=True)
+    assert result["reattached"] is True  # found by its own grace lookup
+    projects = client.list_tasks(filters=[Filter.eq("foreignId", result["foreign_id"])], projects_only=True)
     assert [p.id for p in projects.rows] == [result["id"]]
     assert len(client.list_tasks().rows) == 2  # de + fr, not four
-    assert sim.requests.count("POST", "/editor/task") == 1
+    assert sim.requests.count("POST", "/editor/task") == 2
 
 
 @pytest.mark.parametrize("login", [None, "manager"], ids=["token-header", "session-login"])
