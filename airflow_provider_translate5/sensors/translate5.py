@@ -1,17 +1,23 @@
 """Sensors that wait for translate5: import finished, workflow ended.
 
-They run in poke, reschedule or deferrable mode. In every mode one look at translate5 is judged by the same
-rules (:mod:`airflow_provider_translate5.triggers.status`), so a wait does not behave differently when a
-deployment switches ``[operators] default_deferrable``.
+They run in poke, reschedule or deferrable mode. Every look at translate5 is judged and logged by
+:class:`airflow_provider_translate5.wait.Wait`, the same wait loop the trigger runs, so a wait tells the user
+the same things in every mode and a deployment can switch ``[operators] default_deferrable`` freely.
+
+Requests: the task ids come from the upload (``translate5_task_ids=upload.output["taskIds"]``), or are looked
+up once per try from ``translate5_task_id``; every later look is one ``filter id in [...]`` list request per
+500 tasks, however many tasks the wait covers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import time
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
-from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
 from airflow_provider_translate5.operators._base import (
     DEFAULT_CONN_ID,
@@ -19,52 +25,95 @@ from airflow_provider_translate5.operators._base import (
     WaitMixin,
     check_trigger_event,
     default_deferrable,
-    fail_fast_on_bad_input,
 )
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_translate5.client import Task
+    from airflow_provider_translate5.wait import Wait
+
+
+def parse_task_ids(value: Any) -> list[int] | None:
+    """Task ids as a DAG author may pass them: a list (an ``XComArg`` resolves to one), or its rendered text.
+
+    A Jinja template renders a list as text (``"[12, 13]"``); ``"12,13"`` and a single id work too.
+    """
+    if value is None:
+        return None
+    items: Any = value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            items = json.loads(text) if text.startswith("[") else [p for p in text.split(",") if p.strip()]
+        except ValueError as exc:
+            raise AirflowFailException(
+                f"translate5_task_ids: cannot read {value!r} as a list of ids"
+            ) from exc
+    elif isinstance(value, (int, bool)) or not isinstance(value, Sequence):
+        items = [value]
+    ids: list[int] = []
+    for item in items:
+        text = str(item).strip()
+        if isinstance(item, bool) or not text.isdigit() or int(text) < 1:
+            raise AirflowFailException(
+                f"translate5_task_ids must be positive task ids (the upload's taskIds); got {item!r} "
+                f"in {value!r}"
+            )
+        ids.append(int(text))
+    if not ids:
+        raise AirflowFailException(f"translate5_task_ids is empty ({value!r}): there is nothing to wait for")
+    return ids
 
 
 class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
-    """Wait for every translate5 task behind an id (a task id, or a project id = all its tasks)."""
+    """Wait for translate5 tasks: the ones given, or every task behind an id (a task, or a project)."""
 
-    template_fields = ("translate5_task_id", "translate5_conn_id")
+    template_fields = ("translate5_task_id", "translate5_task_ids", "translate5_conn_id")
     condition: ClassVar[str]
     accept_end_state: bool = False
 
     def __init__(
         self,
         *,
-        translate5_task_id: int | str,
+        translate5_task_id: int | str | None = None,
+        translate5_task_ids: Sequence[int] | str | None = None,
         translate5_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool | None = None,
         poke_interval: float | None = None,
         **kwargs: Any,
     ) -> None:
+        if translate5_task_id is None and translate5_task_ids is None:
+            raise ValueError(
+                "give translate5_task_ids (e.g. upload.output['taskIds']) or translate5_task_id (a task or "
+                "project id)"
+            )
         interval = self.poll_interval_default if poke_interval is None else poke_interval
         super().__init__(poke_interval=interval, **kwargs)
         self.translate5_task_id = translate5_task_id
+        self.translate5_task_ids = translate5_task_ids
         self.translate5_conn_id = translate5_conn_id
         self.deferrable = default_deferrable() if deferrable is None else deferrable
-        self._task_ids: list[int] = []
+        # What this instance learnt (one Airflow try; a reschedule poke is a new instance).
+        self._task_ids: list[int] | None = None
         self._link_pushed = False
-        self._outage: Exception | None = None
+        self._wait: Wait | None = None
 
     def execute(self, context: Context) -> Any:
         if not self.deferrable:
             try:
                 return super().execute(context)
             except AirflowSensorTimeout as exc:
-                raise AirflowSensorTimeout(f"{exc} {self._left_alone()}") from exc
+                raise AirflowSensorTimeout(self._watch(context).timeout_message()) from exc
         end_time = self.deadline()
         first = self.poke(context)
         if first:
             return first.xcom_value
-        if self._outage is not None:  # the trigger needs the task ids behind the id: let Airflow retry
-            raise self._outage
+        if not self._task_ids:  # translate5 did not answer the first look: the trigger needs the ids
+            raise AirflowException(
+                f"Could not look up {self._watch(context).what} before deferring (translate5 is not "
+                "answering); an Airflow retry will try again"
+            )
         from airflow_provider_translate5.triggers.translate5 import Translate5TaskStateTrigger
 
         self.log.info(
@@ -82,74 +131,110 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
         )
 
     def poke(self, context: Context) -> PokeReturnValue:
-        from airflow_provider_translate5.client import Translate5Error, Translate5NotFoundError
-        from airflow_provider_translate5.triggers import status
+        from airflow_provider_translate5 import status
+        from airflow_provider_translate5.client import Translate5Error
+        from airflow_provider_translate5.wait import import_progress
 
+        wait = self._watch(context)
         try:
-            with fail_fast_on_bad_input():
-                tasks = self.client.project_tasks(self.translate5_task_id)
-        except AirflowFailException as exc:
-            if self._task_ids and isinstance(exc.__cause__, Translate5NotFoundError):
-                raise AirflowFailException(status.missing_message(self.condition, self._task_ids)) from exc
-            raise
+            found = self._look_up()
         except Translate5Error as exc:
-            if not status.is_outage(exc):
-                raise
-            if self._outage is None:
-                self.log.warning("translate5 is not answering (%s); still waiting until the timeout", exc)
-            self._outage = exc
-            return PokeReturnValue(False)
-        if self._outage is not None:
-            self.log.info("translate5 answers again; waiting goes on")
-            self._outage = None
-        self._task_ids = [task.id for task in tasks]
-        if tasks and not self._link_pushed:
-            self.push_task_link(context, tasks[0])
-            self._link_pushed = True
-        verdict = status.evaluate_tasks(
-            self.condition, self._task_ids, {t.id: t for t in tasks}, accept_end_state=self.accept_end_state
+            verdict = wait.failed_with(exc)
+            if verdict.status == status.WAITING:
+                return PokeReturnValue(False)
+            raise (AirflowFailException if verdict.terminal else AirflowException)(verdict.message) from exc
+        wait.ids = list(self._task_ids or [])
+        self._push_link(context, found)
+        progress = (
+            import_progress(self.client, list(found.values())) if self.condition == status.IMPORTED else {}
         )
+        verdict = wait.look_tasks(found, progress)
         if verdict.status == status.ERROR:
-            raise AirflowFailException(verdict.message)
+            raise (AirflowFailException if verdict.terminal else AirflowException)(verdict.message)
         if verdict.status == status.SUCCESS:
             self.log.info("%s", verdict.message)
-            return PokeReturnValue(True, self._result([status.task_summary(t) for t in tasks]))
-        for task in tasks:
-            self.log.info("%s", self.describe(task))
+            return PokeReturnValue(True, self._result([status.task_summary(found[i]) for i in wait.ids]))
         return PokeReturnValue(False)
-
-    def describe(self, task: Task) -> str:
-        from airflow_provider_translate5.triggers.status import describe_task
-
-        return describe_task(task)
 
     def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None) -> Any:
         event = check_trigger_event(event)
         self.log.info("%s", event["message"])
         return self._result(list(event.get("tasks") or []))
 
+    def _look_up(self) -> dict[int, Task]:
+        """One look: the tasks by id (paged list request), or at a try's first look without ids, by lookup."""
+        from airflow_provider_translate5.triggers.poller import DEFAULT_PAGE_SIZE, fetch_tasks
+
+        if self._task_ids is None:
+            given = parse_task_ids(self.translate5_task_ids)
+            if given is None:
+                tasks = self.client.project_tasks(str(self.translate5_task_id))
+                self._task_ids = [task.id for task in tasks]
+                return {task.id: task for task in tasks}
+            self._task_ids = given
+        found, _requests = fetch_tasks(self.client, self._task_ids, DEFAULT_PAGE_SIZE)
+        return found
+
+    def _watch(self, context: Context) -> Wait:
+        """This try's :class:`Wait`; in reschedule mode it continues the wait the earlier pokes began."""
+        if self._wait is None:
+            from airflow_provider_translate5.wait import Wait
+
+            started_at = previous_look = None
+            if self.reschedule:
+                first = context["ti"].get_first_reschedule_date(context)
+                if first is not None:
+                    started_at = first.timestamp()
+                    previous_look = time.time() - self.poke_interval
+            self._wait = Wait(
+                condition=self.condition,
+                log=self.log,
+                subject=f"translate5 task/project {self.translate5_task_id}",
+                accept_end_state=self.accept_end_state,
+                started_at=started_at,
+                previous_look=previous_look,
+            )
+        return self._wait
+
+    def _push_link(self, context: Context, found: Mapping[int, Task]) -> None:
+        """Publish the translate5 link at each try's first look (Airflow clears XComs per try and poke)."""
+        if self._link_pushed or not found:
+            return
+        tasks = list(found.values())
+        if self.translate5_task_id is None:  # ids given: link (and return) their project when they share one
+            projects = {task.project_id for task in tasks}
+            only = projects.pop() if len(projects) == 1 else None
+            self.translate5_task_id = only if only is not None and len(tasks) > 1 else tasks[0].id
+        self.push_task_link(context, tasks[0])
+        self._link_pushed = True
+
     def _result(self, tasks: list[dict[str, Any]]) -> dict[str, Any]:
-        """What the sensor returns (XCom): the id it was given and the tasks behind it."""
-        return {"id": int(self.translate5_task_id), "taskIds": [t["id"] for t in tasks], "tasks": tasks}
-
-    def _left_alone(self) -> str:
-        from airflow_provider_translate5.triggers.status import goal
-
-        return (
-            f"Waited for translate5 task/project {self.translate5_task_id} to {goal(self.condition)}; "
-            "nothing was changed in translate5."
-        )
+        """What the sensor returns (XCom): the id it was given (or their project) and the tasks behind it."""
+        subject = self.translate5_task_id
+        if subject is None:
+            projects = {t.get("projectId") for t in tasks}
+            subject = (
+                projects.pop() if len(projects) == 1 and len(tasks) > 1 else tasks[0]["id"] if tasks else None
+            )
+        return {
+            "id": None if subject is None else int(subject),
+            "taskIds": [t["id"] for t in tasks],
+            "tasks": tasks,
+        }
 
 
 class Translate5ImportSensor(_Translate5TaskSensor):
     """Wait until translate5 finished importing a task, or every task of a project.
 
-    Succeeds once no task is importing any more (``open``, ``unconfirmed`` or any other state but ``import``
-    and ``error``). Fails at once, without retries, when translate5 reports an import ``error``, quoting the
-    server's ``lastErrors``. While waiting in poke/reschedule mode it logs the import progress (percent,
-    workers done/total, running worker).
+    Succeeds once every task is settled (``open``, ``unconfirmed`` or ``end``): not importing (``import``,
+    ``preparation``) and no task operation running (``matchanalysis``, ``autoqa``, ``reimport``, ...).
+    Fails at once, without retries, when translate5 reports an ``error``, quoting the server's
+    ``lastErrors``. While waiting it logs each task's state when it changes, with the import progress
+    (percent, workers done/total, running worker).
 
-    :param translate5_task_id: a translate5 task id or project id (templated).
+    :param translate5_task_ids: the tasks to wait for: ``upload.output["taskIds"]`` (templated). Saves a
+        lookup per try, and lets the wait notice a task deleted from a project in every mode.
+    :param translate5_task_id: instead of the ids: a translate5 task id or project id (templated).
     :param translate5_conn_id: Airflow connection to translate5.
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     :param poke_interval: seconds between checks (default 10).
@@ -161,26 +246,17 @@ class Translate5ImportSensor(_Translate5TaskSensor):
     condition = "imported"
     poll_interval_default = 10.0
 
-    def describe(self, task: Task) -> str:
-        from airflow_provider_translate5.client import Translate5Error
-        from airflow_provider_translate5.triggers.status import IMPORTING_STATES, describe_task
-
-        progress = None
-        if task.state in IMPORTING_STATES and task.task_guid:
-            try:
-                progress = self.client.get_import_progress(task.task_guid)
-            except Translate5Error as exc:  # progress is nice to log, never a reason to fail the wait
-                self.log.info("Import progress of task %s not available: %s", task.id, exc)
-        return describe_task(task, progress)
-
 
 class Translate5WorkflowEndedSensor(_Translate5TaskSensor):
-    """Wait until translators and reviewers are done: the task's workflow step is ``workflowEnded``.
+    """Wait until translators and reviewers are done: every task's workflow step is ``workflowEnded``.
 
-    Logs the progress of every workflow step while waiting. Fails without retries if a task is in state
-    ``error`` or was deleted.
+    Logs each task's workflow step and the progress of every step when it changes. A task nobody is assigned
+    to sits at workflow step ``no workflow``: the wait says so in the log when it first sees it and every
+    half hour after (users can still be assigned, so it does not fail). Fails without retries if a task is
+    in state ``error`` or was deleted.
 
-    :param translate5_task_id: a translate5 task id or project id (templated).
+    :param translate5_task_ids: the tasks to wait for: ``upload.output["taskIds"]`` (templated).
+    :param translate5_task_id: instead of the ids: a translate5 task id or project id (templated).
     :param accept_end_state: also accept a task a project manager ended (state ``end``) before its workflow
         reached ``workflowEnded``.
     :param translate5_conn_id: Airflow connection to translate5.

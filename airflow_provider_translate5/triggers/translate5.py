@@ -2,14 +2,15 @@
 
 They only read: creating remote work from a trigger is unsafe (a trigger may run more than once). Remote
 state comes from the shared pollers in :mod:`.poller`, so many waits on one connection cost one request per
-interval; the verdict comes from :mod:`.status`, the same rules the sensors apply in poke mode.
+interval; each look is judged and logged by :class:`~airflow_provider_translate5.wait.Wait`, exactly as the
+sensors do it in poke and reschedule mode.
 
 Every trigger yields exactly one event::
 
     {"status": "success" | "error" | "timeout",
      "message": str,                     # readable, ready for the task log / exception
      "translate5_task_ids": [int, ...],  # what was waited for
-     "condition": "imported" | "workflow_ended" | "pretranslated",
+     "condition": "imported" | "workflow_ended" | "idle" | "pretranslated",
      "terminal": bool,                   # error only: True = retrying cannot help (fail without retry)
      "tasks": [{id, taskGuid, taskName, projectId, state, workflowStepName}, ...],  # task waits
      "download_url": str}                # pretranslation success only
@@ -20,17 +21,22 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_translate5.triggers import poller, status
+from airflow_provider_translate5 import status
+from airflow_provider_translate5.triggers import poller
+from airflow_provider_translate5.wait import Wait, import_progress
+
+if TYPE_CHECKING:
+    from airflow_provider_translate5.client import ImportProgress, Task, Translate5Client
 
 DEFAULT_CONN_ID = "translate5_default"
 
 
 class _Translate5WaitTrigger(BaseTrigger):
-    """Wait loop shared by the task and InstantTranslate triggers: subscribe, judge, log changes, time out."""
+    """Subscribe to the shared poller and feed each snapshot to one :class:`Wait` until it has a verdict."""
 
     kind: str
 
@@ -45,12 +51,12 @@ class _Translate5WaitTrigger(BaseTrigger):
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.translate5_task_ids = [int(i) for i in translate5_task_ids]
+        if not self.translate5_task_ids:
+            raise ValueError("translate5_task_ids is empty: there is nothing to wait for")
         self.translate5_conn_id = translate5_conn_id
         self.poll_interval = float(poll_interval)
         self.end_time = None if end_time is None else float(end_time)
         self.page_size = int(page_size)
-        self._last_lines: dict[int, str] = {}
-        self._outage: str | None = None
 
     def _kwargs(self) -> dict[str, Any]:
         return {
@@ -68,14 +74,17 @@ class _Translate5WaitTrigger(BaseTrigger):
     def condition(self) -> str:
         raise NotImplementedError
 
-    def judge(self, items: Mapping[int, Any]) -> status.Verdict:
-        raise NotImplementedError
+    def new_wait(self) -> Wait:
+        return Wait(condition=self.condition, ids=self.translate5_task_ids, log=self.log)
 
-    def describe(self, item: Any) -> str:
+    async def look(self, wait: Wait, items: Mapping[int, Any]) -> status.Verdict:
         raise NotImplementedError
 
     def success_payload(self, items: Mapping[int, Any]) -> dict[str, Any]:
         return {}
+
+    async def close(self) -> None:
+        """Release what :meth:`look` opened (called when the wait ends, however it ends)."""
 
     def _event(self, status_: str, message: str, **extra: Any) -> TriggerEvent:
         return TriggerEvent(  # type: ignore[no-untyped-call]
@@ -91,36 +100,8 @@ class _Translate5WaitTrigger(BaseTrigger):
     def _remaining(self) -> float | None:
         return None if self.end_time is None else self.end_time - time.time()
 
-    def _log_changes(self, items: Mapping[int, Any]) -> None:
-        """Log a task's line only when it changed, so a week-long wait does not flood the task log."""
-        for task_id, item in items.items():
-            line = self.describe(item)
-            if self._last_lines.get(task_id) != line:
-                self._last_lines[task_id] = line
-                self.log.info("%s", line)
-
-    def _log_outage(self, error: str | None) -> None:
-        """Log when translate5 becomes unreachable and when it is back, not at every failed poll."""
-        if error is not None and self._outage is None:
-            self.log.warning(
-                "translate5 is not answering (%s); still waiting for %s until the deadline",
-                error,
-                _ids_text(self.translate5_task_ids),
-            )
-        elif error is None and self._outage is not None:
-            self.log.info("translate5 answers again; waiting goes on")
-        self._outage = error
-
-    def _timeout_message(self) -> str:
-        seen = "; ".join(self._last_lines.values()) or "no answer from translate5 yet"
-        if self._outage is not None:
-            seen += f" (the last poll failed: {self._outage})"
-        return (
-            f"Timed out waiting for {_ids_text(self.translate5_task_ids)} to {status.goal(self.condition)}; "
-            f"nothing was changed in translate5. Last seen: {seen}"
-        )
-
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        wait = self.new_wait()
         try:
             async with poller.subscribe(
                 conn_id=self.translate5_conn_id,
@@ -132,26 +113,19 @@ class _Translate5WaitTrigger(BaseTrigger):
                 while True:
                     remaining = self._remaining()
                     if remaining is not None and remaining <= 0:
-                        yield self._event(status.TIMEOUT, self._timeout_message())
+                        yield self._event(status.TIMEOUT, wait.timeout_message())
                         return
                     try:
                         snapshot = await asyncio.wait_for(subscription.next(), timeout=remaining)
                     except asyncio.TimeoutError:
-                        yield self._event(status.TIMEOUT, self._timeout_message())
+                        yield self._event(status.TIMEOUT, wait.timeout_message())
                         return
-                    if snapshot.error is not None and snapshot.outage:
-                        self._log_outage(snapshot.error)
-                        continue
                     if snapshot.error is not None:
-                        yield self._event(
-                            status.ERROR,
-                            f"Could not read {_ids_text(self.translate5_task_ids)}: {snapshot.error}",
-                            terminal=snapshot.terminal,
+                        verdict = wait.failed(
+                            snapshot.error, outage=snapshot.outage, terminal=snapshot.terminal
                         )
-                        return
-                    self._log_outage(None)
-                    self._log_changes(snapshot.items)
-                    verdict = self.judge(snapshot.items)
+                    else:
+                        verdict = await self.look(wait, snapshot.items)
                     if verdict.status == status.SUCCESS:
                         yield self._event(
                             status.SUCCESS, verdict.message, **self.success_payload(snapshot.items)
@@ -165,14 +139,16 @@ class _Translate5WaitTrigger(BaseTrigger):
             yield self._event(
                 status.ERROR, f"translate5 trigger failed: {type(exc).__name__}: {exc}", terminal=False
             )
+        finally:
+            await self.close()
 
 
 class Translate5TaskStateTrigger(_Translate5WaitTrigger):
-    """Wait until translate5 tasks finished importing, or reached the end of their workflow.
+    """Wait until translate5 tasks finished importing, reached the end of their workflow, or became idle.
 
-    :param translate5_task_ids: the translate5 tasks (not project ids: the operator resolves a project to its
+    :param translate5_task_ids: the translate5 tasks (not project ids: the sensor resolves a project to its
         tasks before deferring, because the task list only contains tasks).
-    :param condition: ``"imported"`` or ``"workflow_ended"``.
+    :param condition: ``"imported"``, ``"workflow_ended"`` or ``"idle"``.
     :param accept_end_state: for ``workflow_ended``: a task a PM ended (state ``end``) also counts.
     :param end_time: absolute deadline (epoch seconds); a ``timeout`` event is sent then.
     """
@@ -190,10 +166,7 @@ class Translate5TaskStateTrigger(_Translate5WaitTrigger):
         accept_end_state: bool = False,
         page_size: int = poller.DEFAULT_PAGE_SIZE,
     ) -> None:
-        if condition not in status.TASK_CONDITIONS:
-            raise ValueError(
-                f"unknown condition {condition!r}; expected one of {sorted(status.TASK_CONDITIONS)}"
-            )
+        status.check_condition(condition)
         super().__init__(
             translate5_task_ids=translate5_task_ids,
             translate5_conn_id=translate5_conn_id,
@@ -203,6 +176,7 @@ class Translate5TaskStateTrigger(_Translate5WaitTrigger):
         )
         self._condition = condition
         self.accept_end_state = bool(accept_end_state)
+        self._client: Translate5Client | None = None
 
     @property
     def condition(self) -> str:
@@ -211,13 +185,35 @@ class Translate5TaskStateTrigger(_Translate5WaitTrigger):
     def _kwargs(self) -> dict[str, Any]:
         return {**super()._kwargs(), "condition": self._condition, "accept_end_state": self.accept_end_state}
 
-    def judge(self, items: Mapping[int, Any]) -> status.Verdict:
-        return status.evaluate_tasks(
-            self._condition, self.translate5_task_ids, items, accept_end_state=self.accept_end_state
+    def new_wait(self) -> Wait:
+        return Wait(
+            condition=self.condition,
+            ids=self.translate5_task_ids,
+            log=self.log,
+            accept_end_state=self.accept_end_state,
         )
 
-    def describe(self, item: Any) -> str:
-        return status.describe_task(item)
+    async def look(self, wait: Wait, items: Mapping[int, Any]) -> status.Verdict:
+        return wait.look_tasks(items, await self._import_progress(items))
+
+    async def _import_progress(self, items: Mapping[int, Task]) -> Mapping[int, ImportProgress]:
+        """The import percent for the log, as the import sensor logs it in poke mode."""
+        from airflow_provider_translate5.client import TaskState
+
+        if self._condition != status.IMPORTED or not any(
+            task.state in TaskState.IMPORTING for task in items.values()
+        ):
+            return {}
+        if self._client is None:
+            from airflow_provider_translate5.hooks.translate5 import Translate5Hook
+
+            self._client = await Translate5Hook(translate5_conn_id=self.translate5_conn_id).aget_conn()
+        return await asyncio.to_thread(import_progress, self._client, list(items.values()))
+
+    async def close(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await asyncio.to_thread(client.close)
 
     def success_payload(self, items: Mapping[int, Any]) -> dict[str, Any]:
         return {"tasks": [status.task_summary(items[i]) for i in self.translate5_task_ids]}
@@ -236,16 +232,9 @@ class Translate5PretranslationTrigger(_Translate5WaitTrigger):
     def condition(self) -> str:
         return status.PRETRANSLATED
 
-    def judge(self, items: Mapping[int, Any]) -> status.Verdict:
-        task_id = self.translate5_task_ids[0]
-        return status.evaluate_pretranslation(task_id, items.get(task_id))
-
-    def describe(self, item: Any) -> str:
-        return status.describe_file(item)
+    async def look(self, wait: Wait, items: Mapping[int, Any]) -> status.Verdict:
+        file_id = self.translate5_task_ids[0]
+        return wait.look_file(file_id, items.get(file_id))
 
     def success_payload(self, items: Mapping[int, Any]) -> dict[str, Any]:
         return {"download_url": items[self.translate5_task_ids[0]].download_url}
-
-
-def _ids_text(ids: Sequence[int]) -> str:
-    return ("translate5 task " if len(ids) == 1 else "translate5 tasks ") + ", ".join(str(i) for i in ids)

@@ -1,0 +1,228 @@
+"""The one wait loop: what every waiting step does at each look at translate5, and when it gives up.
+
+A sensor in poke mode, a sensor in reschedule mode, a trigger in the triggerer and a waiting operator differ
+only in how they get from one look to the next (``time.sleep``, a new Airflow try, an asyncio poller). What
+they do at each look is :class:`Wait`: judge the look with :mod:`airflow_provider_translate5.status`, log what
+changed, ride out outages, remind the user of what only a person can fix, and word the timeout. So a wait
+tells the user the same things, in the same words, in every mode. Pure Python: no Airflow.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from airflow_provider_translate5 import status
+
+if TYPE_CHECKING:
+    from airflow_provider_translate5.client import (
+        ImportProgress,
+        PretranslatedFile,
+        Task,
+        Translate5Client,
+    )
+
+#: Seconds between two reminders of something only a person in translate5 can change (no users assigned,
+#: an Excel export's lock). A wait for translators lasts days: often enough to be seen, rarely enough not
+#: to bury the progress lines.
+REMIND_EVERY: Final = 1800.0
+
+#: Import progress (one request per importing task) is fetched for at most this many tasks per look.
+PROGRESS_LOOKUPS: Final = 3
+
+
+class Logger(Protocol):
+    """What a wait logs to: a stdlib logger, or Airflow's task/trigger logger."""
+
+    def info(self, msg: Any, /, *args: Any) -> object: ...
+
+    def warning(self, msg: Any, /, *args: Any) -> object: ...
+
+
+def classify(exc: BaseException) -> tuple[bool, bool]:
+    """``(outage, terminal)`` of a failed look, as the client's exception hierarchy classifies it.
+
+    Errors from outside the client (bad connection settings raise ``ValueError``) are bad input: terminal.
+    """
+    terminal = bool(getattr(exc, "terminal", isinstance(exc, ValueError)))
+    return bool(getattr(exc, "outage", False)), terminal
+
+
+class Wait:
+    """One wait for translate5 tasks (or an InstantTranslate file), fed one look at a time.
+
+    :param condition: a :mod:`~airflow_provider_translate5.status` condition.
+    :param ids: what is waited for; may be set later (a sensor resolves a project id at its first look).
+    :param subject: how messages name the wait before ``ids`` are known ("translate5 task/project 7").
+    :param started_at: when the wait began (epoch seconds): reminders fall due every ``remind_every`` from it.
+    :param previous_look: when an earlier instance last looked (a sensor in reschedule mode gets a new
+        instance per poke): what that instance saw counts as already said.
+    """
+
+    def __init__(
+        self,
+        *,
+        condition: str,
+        log: Logger,
+        ids: Sequence[int] = (),
+        subject: str = "",
+        accept_end_state: bool = False,
+        started_at: float | None = None,
+        previous_look: float | None = None,
+        remind_every: float = REMIND_EVERY,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if condition != status.PRETRANSLATED:
+            status.check_condition(condition)
+        self.condition = condition
+        self.log = log
+        self.ids = [int(i) for i in ids]
+        self.subject = subject
+        self.accept_end_state = accept_end_state
+        self.clock = clock
+        self.started_at = clock() if started_at is None else started_at
+        self.remind_every = remind_every
+        self._last_look = previous_look
+        self._resumed = previous_look is not None
+        self._lines: dict[int, str] = {}
+        self._notices: set[str] = set()
+        self._outage: str | None = None
+
+    @property
+    def what(self) -> str:
+        """``translate5 task 5`` / ``translate5 tasks 5, 6`` (or the subject until the ids are known)."""
+        return status.ids_text(self.ids) if self.ids else self.subject
+
+    def look_tasks(
+        self, found: Mapping[int, Task], progress: Mapping[int, ImportProgress] | None = None
+    ) -> status.Verdict:
+        """Judge task rows (``found``: the rows of ``ids`` that still exist); log what changed."""
+        now = self.clock()
+        self._back()
+        for task_id in self.ids:
+            task = found.get(task_id)
+            if task is not None:
+                self._line(task_id, status.describe_task(task, (progress or {}).get(task_id)))
+        notices = {
+            text
+            for task_id in self.ids
+            if task_id in found and (text := status.notice(self.condition, found[task_id]))
+        }
+        self._remind(notices, now)
+        self._last_look = now
+        return status.evaluate_tasks(self.condition, self.ids, found, accept_end_state=self.accept_end_state)
+
+    def look_file(self, file_id: int, entry: PretranslatedFile | None) -> status.Verdict:
+        """Judge an InstantTranslate file-list entry; log it when it changed."""
+        self._back()
+        if entry is not None:
+            self._line(file_id, status.describe_file(entry))
+        self._last_look = self.clock()
+        return status.evaluate_pretranslation(file_id, entry)
+
+    def failed(self, error: str, *, outage: bool, terminal: bool) -> status.Verdict:
+        """A look that could not be made (after the client's own retries).
+
+        An outage (translate5 unreachable, in maintenance, answering 5xx) is ridden out until the deadline:
+        ``waiting``, logged when it begins and when it ends. Anything else ends the wait with an ``error``;
+        ``terminal`` says whether an Airflow retry could help.
+        """
+        if outage:
+            if self._outage is None:
+                self.log.warning(
+                    "translate5 is not answering (%s); still waiting for %s until the deadline",
+                    error,
+                    self.what,
+                )
+            self._outage = error
+            return status.Verdict(status.WAITING, f"translate5 is not answering ({error})")
+        return status.Verdict(status.ERROR, f"Could not read {self.what}: {error}", terminal=terminal)
+
+    def failed_with(self, exc: BaseException) -> status.Verdict:
+        """:meth:`failed` for an exception, classified by :func:`classify`."""
+        outage, terminal = classify(exc)
+        return self.failed(f"{type(exc).__name__}: {exc}", outage=outage, terminal=terminal)
+
+    def timeout_message(self) -> str:
+        """Why the wait ended at its deadline, with the last state seen."""
+        seen = "; ".join(self._lines.values()) or "no answer from translate5 yet"
+        if self._outage is not None:
+            seen += f" (the last look failed: {self._outage})"
+        return (
+            f"Timed out waiting for {self.what} to {status.goal(self.condition)}; nothing was changed in "
+            f"translate5. Last seen: {seen}"
+        )
+
+    def _back(self) -> None:
+        if self._outage is not None:
+            self.log.info("translate5 answers again; waiting goes on")
+            self._outage = None
+
+    def _line(self, key: int, line: str) -> None:
+        """Log a task's line only when it changed, so a week-long wait does not flood the task log."""
+        if self._lines.get(key) != line:
+            self._lines[key] = line
+            self.log.info("%s", line)
+
+    def _remind(self, notices: set[str], now: float) -> None:
+        """Log each notice when it first shows up, then whenever a reminder falls due."""
+        due = self._reminder_due(now)
+        for text in sorted(notices):
+            new = text not in self._notices and not (self._resumed and not self._notices)
+            if new or due:
+                self.log.warning("%s", text)
+        self._notices = notices
+        self._resumed = False
+
+    def _reminder_due(self, now: float) -> bool:
+        """Whether a multiple of ``remind_every`` since the start lies between the previous look and now."""
+        if self._last_look is None or self.remind_every <= 0:
+            return False
+        return (now - self.started_at) // self.remind_every > (
+            self._last_look - self.started_at
+        ) // self.remind_every
+
+
+def import_progress(
+    client: Translate5Client, tasks: Sequence[Task], *, limit: int = PROGRESS_LOOKUPS
+) -> dict[int, ImportProgress]:
+    """Import progress of the importing tasks among ``tasks`` (at most ``limit`` requests).
+
+    Progress is nice to log, never a reason to fail a wait: a failed lookup is skipped.
+    """
+    from airflow_provider_translate5.client import TaskState, Translate5Error
+
+    found: dict[int, ImportProgress] = {}
+    importing = [task for task in tasks if task.state in TaskState.IMPORTING and task.task_guid]
+    for task in importing[:limit]:
+        try:
+            progress = client.get_import_progress(task.task_guid)
+        except Translate5Error:
+            continue
+        if progress is not None:
+            found[task.id] = progress
+    return found
+
+
+def block(
+    wait: Wait,
+    look: Callable[[], status.Verdict],
+    *,
+    interval: float,
+    end_time: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> status.Verdict:
+    """Look every ``interval`` seconds until the verdict is no longer ``waiting``, or the deadline passes.
+
+    For a step that waits in its own worker process (an operator not deferred). ``look`` makes one look and
+    returns :meth:`Wait.look_tasks` / :meth:`Wait.look_file` / :meth:`Wait.failed_with` of it. At the
+    deadline the verdict is ``timeout`` with :meth:`Wait.timeout_message`.
+    """
+    while True:
+        verdict = look()
+        if verdict.status != status.WAITING:
+            return verdict
+        if wait.clock() + interval > end_time:
+            return status.Verdict(status.TIMEOUT, wait.timeout_message(), terminal=False)
+        sleep(interval)

@@ -1,0 +1,141 @@
+"""The one wait loop (``wait.Wait``): what a user reads in the task log while a wait goes on, in any mode.
+
+Fast: no server, no Airflow; a clock the test moves instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from airflow_provider_translate5 import status
+from airflow_provider_translate5.client import Task, Translate5APIError, Translate5ConnectionError
+from airflow_provider_translate5.wait import Wait, block
+
+log = logging.getLogger("t5.test.wait")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def row(task_id: int, state: str = "open", step: str = "no workflow", **extra: Any) -> Task:
+    return Task.from_api(
+        {"id": str(task_id), "taskGuid": f"{{g{task_id}}}", "taskName": f"Page {task_id}", "state": state,
+         "workflowStepName": step, "projectId": str(task_id), "taskType": "default", **extra}
+    )  # fmt: skip
+
+
+def messages(caplog: pytest.LogCaptureFixture, text: str) -> int:
+    return sum(text in record.getMessage() for record in caplog.records)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def workflow_wait(clock: Clock, **kwargs: Any) -> Wait:
+    return Wait(condition=status.WORKFLOW_ENDED, ids=[64], log=log, clock=clock, remind_every=1800, **kwargs)
+
+
+def test_no_users_assigned_is_said_once_then_every_half_hour(
+    clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=log.name)
+    wait = workflow_wait(clock)
+    for _ in range(60):  # one hour of looks every minute
+        assert wait.look_tasks({64: row(64)}).status == status.WAITING
+        clock.sleep(60)
+    assert messages(caplog, "has no users assigned") == 2  # at the first look, and after 30 minutes
+    assert messages(caplog, "translate5 task 64 (Page 64): state open, workflow step no workflow") == 1
+
+    wait.look_tasks({64: row(64, step="translation")})  # a PM assigned a translator
+    assert messages(caplog, "workflow step translation") == 1
+    assert messages(caplog, "has no users assigned") == 2
+    wait.look_tasks({64: row(64)})  # ... and removed the job again: said at once
+    assert messages(caplog, "has no users assigned") == 3
+
+
+def test_a_rescheduled_poke_remembers_what_earlier_pokes_said(
+    clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Reschedule mode builds a new Wait per poke; it continues the wait that began at the first poke."""
+    caplog.set_level(logging.INFO, logger=log.name)
+    started = clock.now
+    said = 0
+    for _ in range(60):
+        poke = workflow_wait(
+            clock, started_at=started, previous_look=None if clock.now == started else clock.now - 60
+        )
+        poke.look_tasks({64: row(64)})
+        clock.sleep(60)
+        said = messages(caplog, "has no users assigned")
+    assert said == 2  # first poke, and the poke that crossed the half hour
+
+
+def test_outage_is_logged_when_it_begins_and_ends_and_the_timeout_names_it(
+    clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=log.name)
+    wait = workflow_wait(clock)
+    wait.look_tasks({64: row(64, step="translation")})
+    down = Translate5ConnectionError("connection refused")
+    for _ in range(3):
+        assert wait.failed_with(down).status == status.WAITING
+    assert messages(caplog, "translate5 is not answering") == 1
+    message = wait.timeout_message()
+    assert "Timed out waiting for translate5 task 64 to reach the end of their workflow" in message
+    assert "workflow step translation" in message
+    assert "the last look failed: Translate5ConnectionError: connection refused" in message
+    wait.look_tasks({64: row(64, step="translation")})
+    assert messages(caplog, "translate5 answers again") == 1
+
+
+@pytest.mark.parametrize(("status_code", "terminal"), [(403, True), (409, False)])
+def test_a_failed_look_that_is_no_outage_ends_the_wait(
+    status_code: int, terminal: bool, clock: Clock
+) -> None:
+    error = Translate5APIError(status=status_code, error_message="nope", method="GET", url="/editor/task")
+    verdict = workflow_wait(clock).failed_with(error)
+    assert verdict.status == status.ERROR
+    assert verdict.terminal is terminal
+    assert verdict.message.startswith("Could not read translate5 task 64: ")
+
+
+def test_block_looks_until_done_and_sleeps_the_interval_between_looks(clock: Clock) -> None:
+    states = iter(["import", "import", "open"])
+    wait = Wait(condition=status.IMPORTED, ids=[5], log=log, clock=clock)
+    verdict = block(
+        wait,
+        lambda: wait.look_tasks({5: row(5, next(states))}),
+        interval=10,
+        end_time=clock.now + 100,
+        sleep=clock.sleep,
+    )
+    assert verdict.status == status.SUCCESS
+    assert clock.now == 1_000_020.0
+
+
+def test_block_gives_up_at_the_deadline_with_the_last_state(clock: Clock) -> None:
+    wait = Wait(condition=status.IMPORTED, ids=[5], log=log, clock=clock)
+    verdict = block(
+        wait,
+        lambda: wait.look_tasks({5: row(5, "import")}),
+        interval=10,
+        end_time=clock.now + 25,
+        sleep=clock.sleep,
+    )
+    assert verdict.status == status.TIMEOUT
+    assert "Timed out waiting for translate5 task 5 to finish importing" in verdict.message
+    assert "state import" in verdict.message
+    assert clock.now == 1_000_020.0  # no look would fit before the deadline after the third
