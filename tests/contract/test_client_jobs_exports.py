@@ -1,0 +1,157 @@
+"""The provider's client against the server: jobs, the workflow trigger, every export format, Excel."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from contract_support import (
+    PAGE,
+    SOURCE,
+    TARGET,
+    Cleanup,
+    T5Http,
+    unique,
+    wait_for_import,
+    wait_for_state,
+    zip_names,
+)
+
+UPLOAD_NAME = "About us ÄÖ.xlf"
+
+
+def new_task(client: Any, http: T5Http, cleanup: Cleanup, name: str, folder: Path) -> Any:
+    cleanup.foreign_id(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / UPLOAD_NAME).write_bytes(PAGE)
+    task = client.create_task(
+        folder / UPLOAD_NAME, task_name=name, source_lang=SOURCE, target_lang=TARGET, foreign_id=name
+    )
+    cleanup.task(task.id)
+    wait_for_import(http, task.id)
+    return task
+
+
+@pytest.fixture(scope="module")
+def exported(
+    t5_url: str, t5_token: str, t5_http: T5Http, session_cleanup: Cleanup, tmp_path_factory: Any
+) -> Any:
+    """A task created by the client and imported: the export tests read it."""
+    from airflow_provider_translate5.client import Translate5Client
+
+    with Translate5Client(t5_url, t5_token) as client:
+        return new_task(
+            client, t5_http, session_cleanup, unique("client export"), tmp_path_factory.mktemp("in")
+        )
+
+
+def test_client_jobs_trigger_and_workflow_end(
+    t5_client: Any,
+    t5_http: T5Http,
+    cleanup: Cleanup,
+    unique_name: Callable[[str], str],
+    tmp_path: Path,
+    job_user_guid: str,
+    finish_workflow: Callable[[int | str], dict[str, Any]],
+) -> None:
+    from airflow_provider_translate5.client import Translate5ConflictError
+
+    task = new_task(t5_client, t5_http, cleanup, unique_name("client jobs"), tmp_path)
+    assert t5_client.list_jobs(task.id) == []
+
+    job = t5_client.create_job(
+        task.id, user_guid=job_user_guid, workflow_step_name="translation", state="open"
+    )
+    assert isinstance(job.id, int)
+    assert job.role == "translator"
+    assert [j.id for j in t5_client.list_jobs(task.id)] == [job.id]
+    assert t5_client.get_task(task.id).workflow_step_name == "translation"
+
+    answer = t5_client.trigger_workflow(task.id, "notifyAllUsersAboutTaskAssociation")
+    assert answer["success"] is True
+
+    with pytest.raises(Translate5ConflictError):
+        t5_client.delete_job(task.id, job.id, entity_version=999)
+    t5_client.delete_job(task.id, job.id)
+    assert t5_client.list_jobs(task.id) == []
+
+    t5_client.create_job(task.id, user_guid=job_user_guid, workflow_step_name="translation", state="open")
+    finish_workflow(task.id)
+    ended = t5_client.get_task(task.id)
+    assert ended.workflow_step_name == "workflowEnded"
+    assert ended.state == "open"
+
+
+def test_client_default_export_is_saved_as_zip(t5_client: Any, exported: Any, tmp_path: Path) -> None:
+    path = t5_client.export_task(exported.id, tmp_path)
+    assert path.parent == tmp_path
+    assert path.suffix == ".zip"
+    assert zip_names(path.read_bytes()) == [UPLOAD_NAME]
+
+
+def test_client_filetranslation_keeps_the_utf8_name(t5_client: Any, exported: Any, tmp_path: Path) -> None:
+    path = t5_client.export_task(exported.id, tmp_path, format="filetranslation")
+    assert path.name == "About us ÄÖ_de.xlf"
+    assert b"We translate websites." in path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "check"),
+    [
+        ({"format": "xliff2"}, lambda names, guid: len(names) == 1 and names[0].endswith(".xliff")),
+        ({"diff": True}, lambda names, guid: names == [UPLOAD_NAME]),
+        ({"taskguiddirectory": True}, lambda names, guid: f"{guid}/{UPLOAD_NAME}" in names),
+        ({"format": "importArchive"}, lambda names, guid: any(n.endswith(UPLOAD_NAME) for n in names)),
+    ],
+    ids=["xliff2", "diff", "taskguiddirectory", "importArchive"],
+)
+def test_client_zip_exports(
+    t5_client: Any,
+    exported: Any,
+    tmp_path: Path,
+    kwargs: dict[str, Any],
+    check: Callable[[list[str], str], bool],
+) -> None:
+    path = t5_client.export_task(exported.id, tmp_path, **kwargs)
+    names = zip_names(path.read_bytes())
+    assert check(names, exported.task_guid), names
+
+
+def test_client_refuses_an_unknown_format_before_any_request(
+    t5_client: Any, exported: Any, tmp_path: Path
+) -> None:
+    from airflow_provider_translate5.client import Translate5ValueError
+
+    with pytest.raises(Translate5ValueError, match="doesnotexist"):
+        t5_client.export_task(exported.id, tmp_path, format="doesnotexist")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_client_excel_export_reimport_and_history(
+    t5_client: Any, t5_http: T5Http, cleanup: Cleanup, unique_name: Callable[[str], str], tmp_path: Path
+) -> None:
+    from airflow_provider_translate5.client import Translate5ConflictError
+
+    task = new_task(t5_client, t5_http, cleanup, unique_name("client excel"), tmp_path / "in")
+    (tmp_path / "out").mkdir()
+    with t5_client.open_excel_export(task.id) as download:
+        workbook = download.save(tmp_path / "out")
+    cleanup.excel_file(task.id, workbook.read_bytes())
+    assert workbook.suffix == ".xlsx"
+    assert zipfile.is_zipfile(workbook)
+    assert t5_client.get_task(task.id).state == "ExcelExported"
+
+    with pytest.raises(Translate5ConflictError) as refused:
+        t5_client.delete_task(task.id)
+    assert refused.value.error_code == "E1046"
+
+    t5_client.excel_reimport(task.id, workbook)
+    wait_for_state(t5_http, task.id, lambda row: row["state"] == "open", "Excel re-import")
+
+    (tmp_path / "history").mkdir()
+    history = t5_client.export_task(task.id, tmp_path / "history", format="excelhistory")
+    assert zipfile.is_zipfile(history)  # an xlsx
+    t5_client.delete_task(task.id)
