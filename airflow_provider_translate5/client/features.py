@@ -7,8 +7,9 @@ joins them, so ``client.py`` needs one base class however many features there ar
 from __future__ import annotations
 
 from airflow_provider_translate5.client.analysis import AnalysisMixin
+from airflow_provider_translate5.client.langres import LanguageResourceMixin
 from airflow_provider_translate5.client.people import PeopleMixin
 
 
-class FeaturesMixin(PeopleMixin, AnalysisMixin):
-    """Users, customers, job updates, match analysis, pre-translation."""
+class FeaturesMixin(PeopleMixin, LanguageResourceMixin, AnalysisMixin):
+    """Users, customers, job updates, language resources, match analysis, pre-translation."""

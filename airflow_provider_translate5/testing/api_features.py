@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from airflow_provider_translate5.testing import api_people
+from airflow_provider_translate5.testing import api_analysis, api_people
 from airflow_provider_translate5.testing.routing import Route
 
 ROUTES: list[Route] = [
     *api_people.ROUTES,
+    *api_analysis.ROUTES,
 ]

@@ -1,0 +1,105 @@
+"""Contract: language resources on a task and the MatchAnalysis plugin (routes read from translate5's source).
+
+No recording of these calls exists; they follow ``LanguageresourceinstanceController``,
+``LanguageresourcetaskassocController`` and the MatchAnalysis plugin (``Init::handleOnAnalysisOperation``,
+``MatchAnalysisController``). A server without the plugin or without a language resource for the suite's
+language pair skips the dependent tests with one line saying what is missing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from contract_support import PAGE, SOURCE, TARGET, Cleanup, T5Http
+
+from airflow_provider_translate5.client import Translate5Client, Translate5NotFoundError
+from airflow_provider_translate5.client.langres import LanguageResource
+
+ANALYSIS_DEADLINE = 300.0
+
+
+@pytest.fixture
+def fresh_task(
+    t5_http: T5Http,
+    cleanup: Cleanup,
+    unique_name: Callable[[str], str],
+    await_import: Callable[[int | str], dict[str, Any]],
+) -> dict[str, Any]:
+    """An imported task of its own: assignments and analyses change it."""
+    name = unique_name("analysis")
+    cleanup.foreign_id(name)
+    response = t5_http.create_task(
+        [("importUpload", ("page.xlf", PAGE, "application/xliff+xml"))],
+        {"taskName": name, "foreignId": name, "sourceLang": SOURCE, "targetLang": TARGET},
+    )
+    assert response.status_code == 200, response.text[:500]
+    cleanup.task(response.json()["rows"]["id"])
+    return await_import(response.json()["rows"]["id"])
+
+
+def _fitting(client: Translate5Client, task: dict[str, Any]) -> LanguageResource:
+    fitting = client.task_language_resources(str(task["taskGuid"]))
+    if not fitting:
+        pytest.skip(
+            f"no language resource for {SOURCE}->{TARGET} on this server (create a TM or enable ZDemoMT)"
+        )
+    return next((r for r in fitting if r.resource_type == "tm"), fitting[0])
+
+
+def _plugin_active(client: Translate5Client, task: dict[str, Any]) -> None:
+    try:
+        client.get_analysis(str(task["taskGuid"]))
+    except Translate5NotFoundError:
+        pytest.skip("the MatchAnalysis plugin is not active on this server")
+
+
+def _settle(client: Translate5Client, task_id: int) -> str:
+    deadline = time.monotonic() + ANALYSIS_DEADLINE
+    while (state := client.get_task(task_id).state) == "matchanalysis":
+        assert time.monotonic() < deadline, f"the analysis of task {task_id} did not end"
+        time.sleep(2)
+    return state
+
+
+def test_language_resources_are_listed_and_assigned_once(
+    t5_client: Translate5Client, fresh_task: dict[str, Any]
+) -> None:
+    resource = _fitting(t5_client, fresh_task)
+    assert resource.id in {r.id for r in t5_client.list_language_resources()}
+    guid = str(fresh_task["taskGuid"])
+    assigned = t5_client.assign_language_resources(guid, [resource.id])
+    assert [r.id for r in assigned] == [resource.id]
+    again = t5_client.assign_language_resource(guid, resource.id)  # a duplicate answers the existing one
+    assert int(again["id"]) == assigned[0].assoc_id
+    assert assigned[0].assoc_id is not None
+    t5_client.unassign_language_resource(assigned[0].assoc_id)
+    assert all(r.assoc_id is None for r in t5_client.task_language_resources(guid) if r.id == resource.id)
+
+
+def test_analysis_without_resources_leaves_the_task_alone(
+    t5_client: Translate5Client, fresh_task: dict[str, Any]
+) -> None:
+    _plugin_active(t5_client, fresh_task)
+    t5_client.start_analysis(fresh_task["id"])
+    assert _settle(t5_client, int(fresh_task["id"])) == "open"
+    assert t5_client.get_analysis(str(fresh_task["taskGuid"])).analysed is False
+
+
+def test_analysis_gives_word_counts_per_band(t5_client: Translate5Client, fresh_task: dict[str, Any]) -> None:
+    _plugin_active(t5_client, fresh_task)
+    resource = _fitting(t5_client, fresh_task)
+    guid, task_id = str(fresh_task["taskGuid"]), int(fresh_task["id"])
+    t5_client.assign_language_resources(guid, [resource.id])
+    t5_client.start_analysis(task_id)
+    assert _settle(t5_client, task_id) == "open"
+    analysis = t5_client.get_analysis(guid)
+    assert analysis.analysed
+    assert analysis.total > 0
+    assert sum(analysis.bands.values()) == pytest.approx(analysis.total)
+    assert "noMatch" in analysis.bands
+    assert resource.name in [r["name"] for r in analysis.resources]
+    with t5_client.open_analysis_report(guid) as report:
+        assert b"".join(report.iter_bytes()).lstrip().startswith(b"<?xml")
