@@ -8,10 +8,11 @@ answers in :mod:`.models`. There is one implementation only: Airflow triggers ru
 from __future__ import annotations
 
 import os
+import threading
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import partial
-from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -21,9 +22,13 @@ from airflow_provider_translate5.client.coerce import form_value, keyed_records,
 from airflow_provider_translate5.client.errors import (
     MAINTENANCE_HEADER,
     Translate5AuthError,
+    Translate5ConflictError,
+    Translate5LimitError,
+    Translate5MaintenanceError,
     Translate5NotFoundError,
     Translate5PermissionError,
     Translate5ValueError,
+    error_from_response,
     response_error,
 )
 from airflow_provider_translate5.client.features import FeaturesMixin
@@ -36,6 +41,7 @@ from airflow_provider_translate5.client.files import (
 )
 from airflow_provider_translate5.client.filters import Filter, Sort, encode_filters, encode_sort
 from airflow_provider_translate5.client.languages import find_language, parse_language_code
+from airflow_provider_translate5.client.limits import Limits
 from airflow_provider_translate5.client.models import (
     ImportProgress,
     Job,
@@ -44,11 +50,26 @@ from airflow_provider_translate5.client.models import (
     Task,
     TaskPage,
 )
+from airflow_provider_translate5.client.package import FOLDERS, ZIP_MAGIC, import_package, is_zip_package
 from airflow_provider_translate5.client.retry import RetryPolicy
 from airflow_provider_translate5.client.transport import ENTITY_VERSION_HEADER, Timeout, Transport
 
-FILE_TYPES = frozenset({"workfiles", "pivot", "reference"})
+FILE_TYPES = frozenset(FOLDERS)
+#: Export formats that answer a file. translate5 answers the others with JSON, a redirect, HTML or an
+#: HTTP 500 ("Context ... does not exist"), never with a file.
+EXPORT_FORMATS = frozenset({"filetranslation", "xliff2", "importArchive", "excelhistory"})
+#: translate5's column limits (``editor_Models_Validator_Task``), checked before the upload starts.
+MAX_TASK_NAME = 255
+MAX_FOREIGN_ID = 120
+#: Bytes of a download looked at before it is handed out (envelopes, maintenance texts).
+_SNIFF_BYTES = 1 << 16
+#: translate5's text in the 30 minutes before a scheduled maintenance, instead of an export.
+MAINTENANCE_TEXT = "maintenance is scheduled"
 _Model = TypeVar("_Model")
+
+# Languages practically never change on a server: one ``GET /editor/language`` per process and server.
+_LANGUAGES: dict[str, list[Language]] = {}
+_LANGUAGES_LOCK = threading.Lock()
 
 
 def _positive_id(value: int | str, what: str = "task id") -> int:
@@ -84,6 +105,25 @@ def _rfc5646(code: str, what: str) -> str:
     return str(code).strip()
 
 
+def _checked_foreign_id(value: str) -> str:
+    _non_empty(value, "foreign_id")
+    if len(value) > MAX_FOREIGN_ID:
+        raise Translate5ValueError(
+            f"foreign_id is {len(value)} characters long; translate5 stores at most {MAX_FOREIGN_ID}"
+        )
+    return value
+
+
+def _json_mapping(body: bytes) -> Mapping[str, Any] | None:
+    import json
+
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, Mapping) else None
+
+
 def _ids(value: Any) -> list[int]:
     if isinstance(value, Mapping):
         value = list(value.values())
@@ -104,6 +144,8 @@ class Translate5Client(FeaturesMixin):
     :param verify: TLS verification, or the path of a CA bundle.
     :param on_secret: called with every secret learned at runtime (session ids, cookies) so callers can
         mask them in their logs.
+    :param limits: what a server can make the client do: decoded bytes per download, bytes per JSON answer,
+        an overall deadline per call (see :class:`~airflow_provider_translate5.client.limits.Limits`).
     """
 
     def __init__(
@@ -119,6 +161,7 @@ class Translate5Client(FeaturesMixin):
         on_secret: Callable[[str], None] | None = None,
         user_agent: str | None = None,
         session: requests.Session | None = None,
+        limits: Limits | None = None,
     ) -> None:
         from airflow_provider_translate5 import __version__
 
@@ -133,8 +176,8 @@ class Translate5Client(FeaturesMixin):
             on_secret=on_secret,
             user_agent=user_agent or f"airflow-provider-translate5/{__version__}",
             session=session,
+            limits=limits,
         )
-        self._languages: list[Language] | None = None
 
     def __repr__(self) -> str:
         return f"Translate5Client(base_url={self.base_url!r})"
@@ -149,7 +192,7 @@ class Translate5Client(FeaturesMixin):
         return self._transport.server_version
 
     def close(self) -> None:
-        """End the server session (best effort) and release connections."""
+        """Release connections; in login mode also end the server session (a token client has none to end)."""
         self._transport.close()
 
     def __enter__(self) -> Translate5Client:
@@ -192,29 +235,88 @@ class Translate5Client(FeaturesMixin):
 
     @contextmanager
     def _download(
-        self, path: str, params: Mapping[str, str] | None, fallback_name: str
+        self, path: str, params: Mapping[str, str] | None, fallback_name: str, *, export: bool = False
     ) -> Iterator[Download]:
+        """Stream a file; what is not a file (an envelope, a maintenance text, a page) raises instead.
+
+        ``export``: the answer must be a file (Content-Disposition or a ZIP); exports never answer anything
+        else when they work.
+        """
         transport = self._transport
         response = transport.request("GET", path, params=params, stream=True)
-        with response:
-            url = transport.url_for(path)
-            content_type = response.headers.get("Content-Type", "")
-            if response.headers.get(MAINTENANCE_HEADER) and "json" not in content_type:
+        deadline = response.t5_deadline  # type: ignore[attr-defined]
+        url = transport.url_for(path)
+        shown = transport.redact(path)
+        limits = transport.limits
+        try:
+            with response:
+                download = Download(
+                    response,
+                    fallback_name=fallback_name,
+                    on_error=partial(transport.connection_error, method="GET", path=shown),
+                    max_bytes=limits.max_download_bytes,
+                    on_limit=lambda limit: Translate5LimitError(
+                        f"the download of GET {shown} exceeds {limit} decoded bytes; refused (a compression "
+                        "bomb, or a file larger than Limits(max_download_bytes=...) allows)",
+                        method="GET",
+                        url=transport.redact(url),
+                        status=response.status_code,
+                        content_type=response.headers.get("Content-Type"),
+                    ),
+                    on_deadline=partial(transport.deadline_error, deadline, "GET", shown),
+                )
+                self._check_file(download, response, url, export=export)
+                yield download
+        finally:
+            deadline.cancel()
+
+    def _check_file(self, download: Download, response: requests.Response, url: str, *, export: bool) -> None:
+        transport = self._transport
+        content_type = (download.content_type or "").lower()
+        if "json" in content_type:
+            limit = transport.limits.max_json_bytes
+            body = download.peek(limit + 1 if limit is not None else 1 << 62)
+            if not download.complete:
+                raise transport.unexpected("a JSON answer larger than the JSON limit", "GET", url)
+            response._content = body
+            transport.json_of(response, "GET", url)  # a ``success: false`` envelope raises here
+            if export:
                 raise response_error(
                     response,
-                    "a maintenance message instead of the file",
+                    "JSON instead of the export file",
                     method="GET",
                     url=url,
                     redact=transport.redact,
                 )
-            if "json" in content_type:
-                transport.json_of(
-                    response, "GET", url
-                )  # a JSON error envelope ("success": false) is not a file
-            yield Download(
+            return
+        head = download.peek(_SNIFF_BYTES)
+        if download.complete and head.lstrip()[:1] == b"{":
+            response._content = head  # an error envelope served as a file type (octet-stream, zip, html)
+            with_envelope = _json_mapping(head)
+            if with_envelope is not None and with_envelope.get("success") is False:
+                raise error_from_response(response, method="GET", url=url, redact=transport.redact)
+        if download.content_disposition or head.startswith(ZIP_MAGIC):
+            return
+        text = head.decode("utf-8", "replace")
+        maintenance = response.headers.get(MAINTENANCE_HEADER)
+        if maintenance or MAINTENANCE_TEXT in text.lower():
+            raise Translate5MaintenanceError(
+                status=response.status_code,
+                error_message="translate5 refused the download because of a (scheduled) maintenance: "
+                + (maintenance or text.strip()[:300]),
+                method="GET",
+                url=transport.redact(url),
+                body_excerpt=transport.redact(text[:500]),
+                hint="exports are refused in the 30 minutes before a maintenance; try again after it",
+            )
+        if export:
+            response._content = head
+            raise response_error(
                 response,
-                fallback_name=fallback_name,
-                on_error=partial(transport.connection_error, method="GET", path=transport.redact(path)),
+                "no file (no Content-Disposition and not a ZIP)",
+                method="GET",
+                url=url,
+                redact=transport.redact,
             )
 
     def _language_code(self, code: str | int) -> str:
@@ -258,11 +360,19 @@ class Translate5Client(FeaturesMixin):
 
     # -- languages ------------------------------------------------------------------------------------------
 
-    def list_languages(self) -> list[Language]:
-        """All languages of the server (cached for the life of the client: they practically never change)."""
-        if self._languages is None:
-            self._languages, _payload = self._many(Language.from_api, "GET", "/editor/language")
-        return list(self._languages)
+    def list_languages(self, *, refresh: bool = False) -> list[Language]:
+        """All languages of the server, fetched once per process and server (they practically never change).
+
+        :param refresh: fetch them again (after languages were added on the server).
+        """
+        key = self.base_url
+        with _LANGUAGES_LOCK:
+            cached = None if refresh else _LANGUAGES.get(key)
+        if cached is None:
+            cached, _payload = self._many(Language.from_api, "GET", "/editor/language")
+            with _LANGUAGES_LOCK:
+                _LANGUAGES[key] = cached
+        return list(cached)
 
     def resolve_language(self, code: str | int) -> Language:
         """``"de"``, ``"en-GB"``, ``4``, ``"4"`` or ``"lcid-1031"`` to the server's language, or an error."""
@@ -332,14 +442,29 @@ class Translate5Client(FeaturesMixin):
     def get_task(self, task_id: int | str) -> Task:
         return self._one(Task.from_api, "GET", f"/editor/task/{_positive_id(task_id)}")
 
-    def find_tasks_by_foreign_id(self, foreign_id: str) -> list[Task]:
-        """Projects first, then tasks, whose ``foreignId`` equals ``foreign_id`` (the idempotency lookup)."""
-        rule = [Filter.eq("foreignId", _non_empty(foreign_id, "foreign_id"))]
+    def get_tasks(self, task_ids: Sequence[int | str], *, page_size: int = 500) -> dict[int, Task]:
+        """Many tasks in few requests (``filter id in [...]``, ``page_size`` ids per request).
+
+        Tasks that no longer exist (or that this user may not see) are missing from the result.
+        """
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+            raise Translate5ValueError(f"page_size must be an integer >= 1, got {page_size!r}")
+        ids = list(dict.fromkeys(_positive_id(task_id) for task_id in task_ids))
         found: dict[int, Task] = {}
-        for projects_only in (True, False):
-            for task in self.iter_tasks(filters=rule, projects_only=projects_only):
-                found.setdefault(task.id, task)
-        return list(found.values())
+        for start in range(0, len(ids), page_size):
+            chunk = ids[start : start + page_size]
+            page = self.list_tasks(filters=[Filter.in_("id", chunk)], limit=len(chunk))
+            found.update((task.id, task) for task in page.rows if task.id in chunk)
+        return found
+
+    def find_tasks_by_foreign_id(self, foreign_id: str) -> list[Task]:
+        """The top-level entries whose ``foreignId`` equals ``foreign_id``: projects and single-target tasks.
+
+        One request (``projectsOnly=1``): every upload creates exactly one such entry, so this is the
+        idempotency lookup; the tasks of a project are :meth:`project_tasks`.
+        """
+        rule = [Filter.eq("foreignId", _checked_foreign_id(foreign_id))]
+        return list(self.iter_tasks(filters=rule, projects_only=True))
 
     def project_tasks(self, task_or_project_id: int | str) -> list[Task]:
         """The tasks behind an id: a project's tasks, or ``[task]`` for a plain task."""
@@ -378,10 +503,21 @@ class Translate5Client(FeaturesMixin):
     ) -> Task:
         """Upload files as a new task (several targets: a project). Never blindly retried once sent.
 
-        Everything that can be checked locally (files, languages, per-file lists) is checked before the
-        upload starts. The returned task's ``project_tasks`` is always a list (``[task]`` for one target).
+        Everything that can be checked locally (files, languages, lengths, per-file lists) is checked before
+        the upload starts. The returned task's ``project_tasks`` is always a list (``[task]`` for one target).
+
+        Several target languages: translate5 fails on plain files (HTTP 500), so unless the upload already is
+        one ZIP import package, or per-file languages are given, the files are sent inside a temporary import
+        package (``workfiles/<name>``). ``file_types`` without ``file_languages`` are sent the same way, each
+        file in its type's package folder (translate5 ignores per-file types without per-file languages).
         """
         _non_empty(task_name, "task_name")
+        if len(task_name) > MAX_TASK_NAME:
+            raise Translate5ValueError(
+                f"task_name is {len(task_name)} characters long; translate5 stores at most {MAX_TASK_NAME}"
+            )
+        if foreign_id is not None:
+            _checked_foreign_id(foreign_id)
         sources = _sources(files)
         if not sources:
             raise Translate5ValueError("create_task needs at least one file")
@@ -394,6 +530,10 @@ class Translate5Client(FeaturesMixin):
             raise Translate5ValueError(
                 f"file_types must be among {sorted(FILE_TYPES)}, got {list(file_types)}"
             )
+        if file_types is not None and "pivot" in file_types and relais_lang in (None, "", 0):
+            raise Translate5ValueError(
+                "pivot files (file_types 'pivot') need relais_lang, the pivot language"
+            )
         extras: list[tuple[str, PreparedUpload]] = []
         if tbx is not None:
             extras.append(("importTbx", prepare_upload(tbx, "TBX file")))
@@ -403,12 +543,20 @@ class Translate5Client(FeaturesMixin):
         targets = [target_lang] if isinstance(target_lang, (str, int)) else list(target_lang)
         if not targets:
             raise Translate5ValueError("target_lang needs at least one language")
+        if any(isinstance(t, str) and not t.strip() for t in targets):
+            raise Translate5ValueError(f"target_lang contains an empty language: {targets!r}")
         fields: list[tuple[str, str]] = [
             ("taskName", task_name),
             ("sourceLang", self._language_code(source_lang)),
         ]
-        target_field = "targetLang" if len(targets) == 1 else "targetLang[]"
-        fields += [(target_field, self._language_code(target)) for target in targets]
+        codes = [self._language_code(target) for target in targets]
+        repeated = sorted({code for code in codes if codes.count(code) > 1})
+        if repeated:
+            raise Translate5ValueError(
+                f"target_lang names the same language twice ({', '.join(repeated)}): {targets!r}"
+            )
+        target_field = "targetLang" if len(codes) == 1 else "targetLang[]"
+        fields += [(target_field, code) for code in codes]
         if relais_lang is not None:
             fields.append(("relaisLang", "" if relais_lang in ("", 0) else self._language_code(relais_lang)))
         optional = {
@@ -429,15 +577,23 @@ class Translate5Client(FeaturesMixin):
             **(extra_fields or {}),
         }
         fields += [(name, form_value(value)) for name, value in optional.items() if value is not None]
-        fields += [("importUpload_type[]", kind) for kind in file_types or ()]
-        fields += [("importUpload_language[]", self._language_code(lang)) for lang in file_languages or ()]
-        upload_field = (
-            "importUpload" if len(prepared) == 1 and not (file_types or file_languages) else "importUpload[]"
-        )
-        uploads = [(upload_field, upload) for upload in prepared] + extras
-        task = self._one(
-            Task.from_api, "POST", "/editor/task", fields=fields, uploads=uploads, idempotent=False
-        )
+        project_upload = file_languages is not None
+        single_package = len(prepared) == 1 and is_zip_package(prepared[0])
+        wrap = not project_upload and not single_package and (len(codes) > 1 or file_types is not None)
+        if project_upload:
+            # translate5's "project upload": both lists, parallel to importUpload[] (types default to work).
+            fields += [("importUpload_type[]", kind) for kind in file_types or ["workfiles"] * len(prepared)]
+            fields += [
+                ("importUpload_language[]", self._language_code(lang)) for lang in file_languages or ()
+            ]
+        with ExitStack() as stack:
+            if wrap:
+                prepared = [stack.enter_context(import_package(prepared, file_types))]
+            upload_field = "importUpload" if len(prepared) == 1 and not project_upload else "importUpload[]"
+            uploads = [(upload_field, upload) for upload in prepared] + extras
+            task = self._one(
+                Task.from_api, "POST", "/editor/task", fields=fields, uploads=uploads, idempotent=False
+            )
         return task.with_project_tasks()
 
     def start_import(self, task_id: int | str) -> Task:
@@ -466,11 +622,30 @@ class Translate5Client(FeaturesMixin):
             task_id, {"taskName": _non_empty(task_name, "task_name")}, entity_version=entity_version
         )
 
+    def _set_state(self, task_id: int | str, state: str) -> Task:
+        """PUT a state and check it took: translate5 answers HTTP 200 but keeps its state while a task
+        imports or is in a special export state (e.g. ``ExcelExported``)."""
+        task = self.update_task(task_id, {"state": state})
+        if task.state != state:
+            raise Translate5ConflictError(
+                status=200,
+                error_message=f"translate5 ignored state={state!r} for task {task.id}: the task is in state "
+                f"{task.state!r}",
+                method="PUT",
+                url=self._transport.url_for(f"/editor/task/{task.id}"),
+                hint="translate5 keeps a task's state while it imports, runs an operation or is in a "
+                "special export state such as ExcelExported (reimport the Excel file first); try again when "
+                "it is open",
+            )
+        return task
+
     def end_task(self, task_id: int | str) -> Task:
-        return self.update_task(task_id, {"state": "end"})
+        """End the task; raises :class:`Translate5ConflictError` naming the state if it was ignored."""
+        return self._set_state(task_id, "end")
 
     def reopen_task(self, task_id: int | str) -> Task:
-        return self.update_task(task_id, {"state": "open"})
+        """Reopen the task; raises :class:`Translate5ConflictError` naming the state if it was ignored."""
+        return self._set_state(task_id, "open")
 
     def cancel_import(self, task_id: int | str) -> Task:
         return self.update_task(task_id, {"state": "error"})
@@ -501,7 +676,18 @@ class Translate5Client(FeaturesMixin):
         entity_version: int | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> Job:
-        """Assign a user to a workflow step of the task (``type`` 1 = editor, 2 = coordinator)."""
+        """Assign a user to a workflow step of the task (``type`` 1 = editor, 2 = coordinator).
+
+        ``entity_version`` is deprecated and ignored: translate5 does not check ``Mqi-Entity-Version`` when a
+        job is created (only job PUT and DELETE do), so it never protected anything.
+        """
+        if entity_version is not None:
+            warnings.warn(
+                "create_job(entity_version=) is ignored and will be removed: translate5 does not check the "
+                "entity version when a job is created",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         body: dict[str, Any] = {
             "userGuid": _non_empty(user_guid, "user_guid"),
             "workflowStepName": _non_empty(workflow_step_name, "workflow_step_name"),
@@ -514,7 +700,6 @@ class Translate5Client(FeaturesMixin):
             "POST",
             f"/editor/task/{_positive_id(task_id)}/job",
             data=body,
-            headers=self._version_header(entity_version),
             idempotent=False,
         )
 
@@ -552,7 +737,15 @@ class Translate5Client(FeaturesMixin):
         """Stream an export (ZIP by default; ``format="filetranslation"`` gives the single translated file).
 
         translate5 exports synchronously; a 409 E1538 (export of this task already running) is waited out.
+        ``format`` is None (the ZIP) or one of :data:`EXPORT_FORMATS`; other values are refused before any
+        request (translate5 answers them with JSON, a redirect, HTML or an error, never a file).
         """
+        if format not in (None, "") and format not in EXPORT_FORMATS:
+            raise Translate5ValueError(
+                f"export format {format!r} is not one that answers a file; use None (the ZIP) or one of "
+                f"{sorted(EXPORT_FORMATS)}"
+            )
+        format = format or None
         number = _positive_id(task_id)
         params = {"format": format, "diff": "1" if diff else None}
         if taskguiddirectory is not None:
@@ -562,13 +755,18 @@ class Translate5Client(FeaturesMixin):
             f"/editor/task/export/id/{number}",
             {key: value for key, value in params.items() if value is not None},
             fallback,
+            export=True,
         ) as download:
             yield download
 
     def export_task(
-        self, task_id: int | str, destination: str | os.PathLike[str], **export_kwargs: Any
-    ) -> Path:
-        """Export into ``destination`` (a directory: the server's file name is used) atomically."""
+        self, task_id: int | str, destination: str | os.PathLike[str] | Any, **export_kwargs: Any
+    ) -> Any:
+        """Export into ``destination`` (a directory: the server's file name is used) atomically.
+
+        ``destination`` may be a local path or an object-storage path (``ObjectStoragePath``); see
+        :func:`~airflow_provider_translate5.client.files.write_atomically`.
+        """
         with self.open_export(task_id, **export_kwargs) as download:
             return download.save(destination)
 
@@ -576,7 +774,8 @@ class Translate5Client(FeaturesMixin):
     def open_excel_export(self, task_id: int | str) -> Iterator[Download]:
         """Stream the Excel export; translate5 locks the task (state ``ExcelExported``) until the reimport."""
         number = _positive_id(task_id)
-        with self._download(f"/editor/task/{number}/excelexport", None, f"task-{number}.xlsx") as download:
+        path = f"/editor/task/{number}/excelexport"
+        with self._download(path, None, f"task-{number}.xlsx", export=True) as download:
             yield download
 
     def excel_reimport(self, task_id: int | str, file: UploadSource) -> dict[str, Any]:

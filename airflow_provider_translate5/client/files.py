@@ -8,13 +8,15 @@ behind. Server-supplied names go through :func:`safe_filename`.
 from __future__ import annotations
 
 import contextlib
+import errno
+import glob
+import hashlib
 import mimetypes
 import os
 import re
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, Union
 from urllib.parse import unquote
 
@@ -79,20 +81,28 @@ def _decode_latin1_utf8(value: str) -> str:
         return value
 
 
-_EXTENDED = re.compile(r"filename\*\s*=\s*([\w!#$%&+^`{}~-]*)'[^']*'([^;\s]+)", re.IGNORECASE)
+# translate5 sends both parameters unquoted and, for filetranslation exports, with RAW UTF-8 bytes and spaces:
+# ``filename*=UTF-8''About us ÄÖ_de.xlf; filename=About us ÄÖ_de.xlf``; so a value runs up to the next ``;``.
+_EXTENDED = re.compile(r"filename\*\s*=\s*([\w!#$%&+^`{}~-]*)'[^']*'([^;]+)", re.IGNORECASE)
 _QUOTED = re.compile(r'(?<![\w*])filename\s*=\s*"((?:[^"\\]|\\.)*)"', re.IGNORECASE)
 _BARE = re.compile(r"(?<![\w*])filename\s*=\s*([^;]+)", re.IGNORECASE)
 
 
 def filename_from_content_disposition(header: str | None) -> str | None:
-    """The raw (unsanitised) filename of a ``Content-Disposition`` header; RFC 5987 ``filename*`` wins."""
+    """The raw (unsanitised) filename of a ``Content-Disposition`` header; RFC 5987 ``filename*`` wins.
+
+    Handles percent-encoded names (RFC 5987, what translate5 sends for ZIP and Excel exports) as well as the
+    raw UTF-8 names of its filetranslation export, whether they arrive as text or as latin-1 mojibake.
+    """
     if not header:
         return None
     match = _EXTENDED.search(header)
     if match:
         charset = match.group(1) or "utf-8"
+        value = _decode_latin1_utf8(match.group(2).strip())
         try:
-            return unquote(match.group(2), encoding=charset, errors="strict")
+            # An encoded "/" (translate5: a task "en / fr") is part of the name, not a directory.
+            return unquote(value, encoding=charset, errors="strict").replace("/", "_")
         except (LookupError, UnicodeDecodeError):
             pass
     match = _QUOTED.search(header)
@@ -100,7 +110,7 @@ def filename_from_content_disposition(header: str | None) -> str | None:
         return _decode_latin1_utf8(re.sub(r"\\(.)", r"\1", match.group(1)))
     match = _BARE.search(header)
     if match:
-        return _decode_latin1_utf8(match.group(1).strip())
+        return unquote(_decode_latin1_utf8(match.group(1).strip()), errors="replace")
     return None
 
 
@@ -220,7 +230,11 @@ def multipart_encoder(
 
 
 class Download:
-    """A streamed download that is still open; read it with :meth:`iter_bytes` inside the ``with`` block."""
+    """A streamed download that is still open; read it with :meth:`iter_bytes` inside the ``with`` block.
+
+    At most ``max_bytes`` decoded bytes are accepted (``Content-Encoding: gzip`` bombs stop there), and the
+    whole transfer ends at the call's deadline, however slowly the server sends.
+    """
 
     def __init__(
         self,
@@ -228,68 +242,275 @@ class Download:
         *,
         fallback_name: str,
         on_error: Callable[[Exception], Exception],
+        max_bytes: int | None = None,
+        on_limit: Callable[[int], Exception] | None = None,
+        on_deadline: Callable[[], Exception] | None = None,
     ) -> None:
         self._response = response
         self._on_error = on_error
+        self._max_bytes = max_bytes
+        self._on_limit = on_limit
+        self._on_deadline = on_deadline
+        self._deadline: Any = getattr(response, "t5_deadline", None)
+        self._chunks: Iterator[bytes] | None = None
+        self._buffer: list[bytes] = []
+        self._received = 0
+        self._ended = False
         self.content_type: str | None = response.headers.get("Content-Type")
         length = response.headers.get("Content-Length")
         self.content_length: int | None = int(length) if length and length.isdigit() else None
-        raw_name = filename_from_content_disposition(response.headers.get("Content-Disposition"))
+        self.content_disposition: str | None = response.headers.get("Content-Disposition")
+        raw_name = filename_from_content_disposition(self.content_disposition)
         self.filename = safe_filename(raw_name, default=_with_extension(fallback_name, self.content_type))
 
     def __repr__(self) -> str:
         return f"Download(filename={self.filename!r}, content_type={self.content_type!r})"
 
-    def iter_bytes(self, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
-        """The body in chunks; a broken or truncated transfer raises Translate5ConnectionError."""
+    def _next(self, chunk_size: int) -> bytes | None:
+        """The next decoded chunk, counted against the limit; None at the (checked) end of the body."""
         import requests
 
-        received = 0
+        if self._ended:
+            return None
+        if self._chunks is None:
+            self._chunks = self._response.iter_content(chunk_size=chunk_size)
         try:
-            for chunk in self._response.iter_content(chunk_size=chunk_size):
-                received += len(chunk)
-                yield chunk
+            chunk = next(self._chunks, None)
         except (requests.RequestException, OSError) as exc:
+            if self._deadline is not None and self._deadline.passed() and self._on_deadline is not None:
+                raise self._on_deadline() from exc
             raise self._on_error(exc) from exc
-        encoded = self._response.headers.get("Content-Encoding", "identity") != "identity"
-        if self.content_length is not None and not encoded and received < self.content_length:
-            raise self._on_error(EOFError(f"body ended after {received} of {self.content_length} bytes"))
+        if chunk is None:
+            self._ended = True
+            if self._deadline is not None and self._deadline.expired and self._on_deadline is not None:
+                raise self._on_deadline()  # the socket was shut at the deadline: the body is cut short
+            encoded = self._response.headers.get("Content-Encoding", "identity") != "identity"
+            if self.content_length is not None and not encoded and self._received < self.content_length:
+                raise self._on_error(
+                    EOFError(f"body ended after {self._received} of {self.content_length} bytes")
+                )
+            return None
+        self._received += len(chunk)
+        if self._max_bytes is not None and self._received > self._max_bytes:
+            self._response.close()
+            if self._on_limit is not None:
+                raise self._on_limit(self._max_bytes)
+            raise self._on_error(EOFError(f"more than {self._max_bytes} bytes"))
+        return chunk
 
-    def save(self, destination: str | os.PathLike[str]) -> Path:
+    def peek(self, size: int) -> bytes:
+        """The first ``size`` bytes (fewer if the body is shorter), still delivered by :meth:`iter_bytes`."""
+        while sum(map(len, self._buffer)) < size:
+            chunk = self._next(CHUNK_SIZE)
+            if chunk is None:
+                break
+            self._buffer.append(chunk)
+        return b"".join(self._buffer)[:size]
+
+    @property
+    def complete(self) -> bool:
+        """Whether the whole body has been read (e.g. by :meth:`peek`)."""
+        return self._ended
+
+    def iter_bytes(self, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+        """The body in chunks; a broken or truncated transfer raises Translate5ConnectionError."""
+        while self._buffer:
+            yield self._buffer.pop(0)
+        while (chunk := self._next(chunk_size)) is not None:
+            yield chunk
+
+    def save(self, destination: str | os.PathLike[str] | Any) -> Any:
         """Write atomically to ``destination`` (a directory: use :attr:`filename` inside it)."""
-        return write_atomically(self.iter_bytes(), _target_path(destination, self.filename))
+        return write_atomically(self.iter_bytes(), target_in(destination, self.filename))
 
 
 def _with_extension(name: str, content_type: str | None) -> str:
     if "." in name or not content_type:
         return name
-    extension = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ""
+    extension = mimetypes.guess_extension(content_type.split(";")[0].split(",")[0].strip()) or ""
     return name + extension
 
 
-def _target_path(destination: str | os.PathLike[str], filename: str) -> Path:
-    path = Path(destination)
-    if path.is_dir():
-        return path / filename
-    if str(destination).endswith(("/", os.sep)):
-        path.mkdir(parents=True, exist_ok=True)
-        return path / filename
-    return path
+# -- the one atomic writer -----------------------------------------------------------------------------------
 
 
-def write_atomically(chunks: Iterator[bytes], target: Path) -> Path:
-    """Write to a temp file beside ``target``, fsync, then ``os.replace``; on failure leave nothing."""
+def _local(target: Any) -> Path | None:
+    """The local path behind ``target``, or None for an object-storage path (ObjectStoragePath, UPath)."""
+    if isinstance(target, PurePath):
+        return Path(target)
+    if isinstance(target, str):
+        return (
+            None
+            if "://" in target and not target.startswith("file://")
+            else Path(target.removeprefix("file://"))
+        )
+    if getattr(target, "protocol", None) in ("file", "local", ""):
+        return Path(str(target.path))
+    if isinstance(target, os.PathLike) and not hasattr(target, "protocol"):
+        return Path(os.fspath(target))
+    return None
+
+
+def target_in(destination: Any, filename: str) -> Any:
+    """Where a download named ``filename`` goes: into ``destination`` if it is (or ends like) a directory."""
+    local = _local(destination)
+    if local is not None:
+        if local.is_dir():
+            return local / filename
+        if str(destination).endswith(("/", os.sep)):
+            local.mkdir(parents=True, exist_ok=True)
+            return local / filename
+        return local
+    if str(destination).endswith("/") or destination.is_dir():
+        return destination / filename
+    return destination
+
+
+def partial_path(target: Any) -> Any:
+    """The temporary name a write of ``target`` uses: hidden, beside it, the same for every try.
+
+    Being deterministic, a rerun overwrites (or :func:`remove_stale_partials` removes) what an earlier,
+    killed try left behind, instead of leaving one more ``.part`` file per try.
+    """
+    name = str(target.name)
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
+    return target.parent / f".{name[:50]}.{digest}.part"
+
+
+def write_atomically(chunks: Iterable[bytes], target: Any) -> Any:
+    """The only writer of downloads: all bytes land under :func:`partial_path`, then one rename to ``target``.
+
+    ``target`` is a local path (``pathlib.Path`` or ``str``) or an object-storage path such as Airflow's
+    ``ObjectStoragePath`` (anything with ``open``, ``rename``/``replace``, ``unlink``, ``parent`` and
+    ``name``). Local files are created with mode ``0o666 & ~umask`` like any file a program writes (so a
+    CMS importer running as another user can read them), fsynced before the rename, and the rename is atomic:
+    readers see the old file or the whole new one. On any failure the partial file is removed and the target
+    is left as it was. Returns the target (a ``Path`` for local targets).
+    """
+    local = _local(target)
+    if local is not None:
+        return _write_local(chunks, local)
+    temp = partial_path(target)
+    try:
+        with temp.open("wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+        try:
+            temp.replace(target)
+        except (AttributeError, NotImplementedError):  # object stores: a copy and a delete, not atomic
+            temp.rename(target)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            temp.unlink()
+        raise
+    return target
+
+
+def _lock(fd: int) -> bool:
+    """Take the writer's lock on a partial file; False if another live process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no cross-process lock, last writer wins
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _open_partial(temp: Path) -> int:
+    """Create the partial file afresh (new mode, no stale bytes), unless a live writer holds it."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _attempt in range(3):
+        try:
+            fd = os.open(temp, flags, 0o666)  # the umask applies, as for any file a program creates
+        except FileExistsError:
+            _remove_if_stale(temp)
+            continue
+        if _lock(fd):
+            return fd
+        os.close(fd)  # pragma: no cover - lost a race for a name just created
+    raise _busy(temp)
+
+
+def _busy(temp: Path) -> FileExistsError:
+    name = temp.name[1:].rsplit(".", 2)[0]
+    return FileExistsError(
+        errno.EEXIST, f"another process is writing {name!r} right now (its partial file {temp} is locked)"
+    )
+
+
+def _remove_if_stale(temp: Path) -> bool:
+    """Remove a partial file nobody writes any more (its writer died); keep one a live writer holds."""
+    try:
+        fd = os.open(temp, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return False
+    try:
+        if not _lock(fd):
+            raise _busy(temp)
+        temp.unlink(missing_ok=True)
+        return True
+    finally:
+        os.close(fd)
+
+
+def _write_local(chunks: Iterable[bytes], target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:50]}.", suffix=".part")
+    temp = partial_path(target)
+    fd = _open_partial(temp)
     try:
         with os.fdopen(fd, "wb") as handle:
             for chunk in chunks:
                 handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp_name, target)
+            os.replace(temp, target)  # still under the lock: no other writer can take the name meanwhile
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)
+            os.unlink(temp)
         raise
+    _fsync_dir(target.parent)
     return target
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); best effort elsewhere."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_stale_partials(target: Any) -> list[str]:
+    """Remove what earlier, killed tries of writing ``target`` left behind; returns what was removed.
+
+    Covers the partial name of :func:`write_atomically` and the random-suffixed names earlier versions of the
+    provider used. A partial file a live writer still holds is kept.
+    """
+    local = _local(target)
+    removed: list[str] = []
+    if local is None:
+        temp = partial_path(target)
+        with contextlib.suppress(FileNotFoundError):
+            if temp.exists():
+                temp.unlink()
+                removed.append(str(temp))
+        return removed
+    if not local.parent.is_dir():
+        return removed
+    current = partial_path(local)
+    older = glob.escape(f".{local.name[:50]}.") + "*.part"
+    for candidate in sorted({current, *local.parent.glob(older)}):
+        if candidate.name == local.name or not candidate.name.endswith(".part"):
+            continue
+        with contextlib.suppress(FileExistsError):
+            if _remove_if_stale(candidate):
+                removed.append(str(candidate))
+    return removed

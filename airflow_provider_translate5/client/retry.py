@@ -6,6 +6,7 @@ this module only does the arithmetic, so tests can swap ``sleep`` and switch jit
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable
@@ -44,7 +45,7 @@ class RetryPolicy:
 
     def delay(self, retry_number: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry number ``retry_number`` (1 = the first retry)."""
-        if retry_after is not None:
+        if retry_after is not None and math.isfinite(retry_after):
             return min(max(retry_after, 0.0), self.max_retry_after)
         ceiling = min(self.max_backoff, self.backoff * 2 ** max(retry_number - 1, 0))
         return random.uniform(0.0, ceiling) if self.jitter else ceiling
@@ -56,12 +57,15 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         return None
     text = value.strip()
     try:
-        return max(float(text), 0.0)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        # "nan", "inf" and the like are no usable wait: fall back to the policy's own backoff.
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)

@@ -7,15 +7,29 @@ import io
 import pytest
 
 from airflow_provider_translate5.client import (
+    Translate5APIError,
     Translate5ConnectionError,
+    Translate5LimitError,
+    Translate5MaintenanceError,
     Translate5ResponseError,
     Translate5ValueError,
 )
+from airflow_provider_translate5.client.limits import Limits
 
 from .conftest import BASE
 
 EXPORT = BASE + "/editor/task/export/id/7"
 ZIP = b"PK\x03\x04" + b"z" * 100
+# Transcript 61: the filetranslation export names the file with RAW UTF-8, as text/html, no Content-Length.
+FILETRANSLATION_NAME = "attachment; filename*=UTF-8''About us ÄÖ_de.xlf; filename=About us ÄÖ_de.xlf"
+FILETRANSLATION_HEADERS = {
+    "Content-Disposition": FILETRANSLATION_NAME.encode("utf-8").decode("latin-1"),  # as http.client gives it
+    "Content-type": "text/html; charset=utf-8",
+    "Connection": "close",
+}
+XLIFF = b'<?xml version="1.0" encoding="UTF-8"?>\n<xliff version="1.2"></xliff>\n'
+# Translate5's answer in the 30 minutes before a scheduled maintenance (TaskController::exportAction).
+PRE_MAINTENANCE = "Maintenance is scheduled, exports are not possible at the moment."
 
 
 class Broken(io.RawIOBase):
@@ -107,7 +121,7 @@ def test_a_truncated_body_is_detected(client, requests_mock, tmp_path):
 
 def test_downloads_are_read_in_chunks_of_at_most_one_mebibyte(client, requests_mock):
     body = b"x" * (3 * (1 << 20) + 5)
-    requests_mock.get(EXPORT, body=io.BytesIO(body))
+    requests_mock.get(EXPORT, body=io.BytesIO(body), headers={"Content-Disposition": FILETRANSLATION_NAME})
     with client.open_export(7) as download:
         sizes = [len(chunk) for chunk in download.iter_bytes()]
     assert max(sizes) <= 1 << 20
@@ -120,16 +134,25 @@ def test_a_maintenance_notice_instead_of_the_file_is_an_error(client, requests_m
         text="Maintenance in progress",
         headers={"Content-Type": "text/plain", "x-translate5-maintenance-message": "back soon"},
     )
-    with pytest.raises(Translate5ResponseError, match="maintenance"):
+    with pytest.raises(Translate5MaintenanceError, match="back soon"):
         client.export_task(7, tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_excel_export_and_reimport(client, requests_mock, answer, sent):
-    requests_mock.get(BASE + "/editor/task/7/excelexport", content=b"xlsx")
+    # Transcript 80: an xlsx named after the task, percent-encoded, no Content-Length.
+    requests_mock.get(
+        BASE + "/editor/task/7/excelexport",
+        content=b"PK\x03\x04xlsx",
+        headers={
+            "Content-Disposition": "attachment; filename*=UTF-8''CMS%20bundle%20-%20en%20%2F%20fr.xlsx; "
+            "filename=CMS%20bundle%20-%20en%20%2F%20fr.xlsx",
+            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        },
+    )
     with client.open_excel_export(7) as download:
-        assert download.filename == "task-7.xlsx"
-        assert b"".join(download.iter_bytes()) == b"xlsx"
+        assert download.filename == "CMS bundle - en _ fr.xlsx"
+        assert b"".join(download.iter_bytes()) == b"PK\x03\x04xlsx"
     answer("POST", "/editor/task/7/excelreimport", {"success": True})
     assert client.excel_reimport(7, ("task.xlsx", io.BytesIO(b"xlsx"))) == {"success": True}
     assert sent[-1].files == [("excelreimportUpload", "task.xlsx", b"xlsx")]
@@ -157,3 +180,124 @@ def test_open_download_never_sends_credentials_elsewhere(client, requests_mock, 
     with pytest.raises(Translate5ValueError), client.open_download(url):
         pass
     assert requests_mock.call_count == 0
+
+
+def test_a_filetranslation_export_keeps_its_raw_utf8_name_and_needs_no_content_length(
+    client, requests_mock, tmp_path
+):
+    requests_mock.get(EXPORT, content=XLIFF, headers=FILETRANSLATION_HEADERS)
+    with client.open_export(7, format="filetranslation") as download:
+        assert download.content_length is None
+    path = client.export_task(7, tmp_path, format="filetranslation")
+    assert path == tmp_path / "About us ÄÖ_de.xlf"
+    assert path.read_bytes() == XLIFF
+
+
+def test_a_raw_utf8_name_through_a_real_http_connection(tmp_path):
+    """http.client hands the raw header bytes over as latin-1; the name still comes out right."""
+    import socket
+    import threading
+
+    from .conftest import TOKEN
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-type: text/html; charset=utf-8\r\n"
+                + b"Content-Disposition: "
+                + FILETRANSLATION_NAME.encode("utf-8")
+                + b"\r\n\r\n"
+                + XLIFF
+            )
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    from airflow_provider_translate5.client import Translate5Client
+
+    base = f"http://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        with Translate5Client(base, TOKEN) as client:
+            path = client.export_task(7, tmp_path, format="filetranslation")
+    finally:
+        thread.join(5)
+        server.close()
+    assert path.name == "About us ÄÖ_de.xlf"
+    assert path.read_bytes() == XLIFF
+
+
+def test_the_pre_maintenance_text_is_a_retryable_maintenance_error_never_a_file(
+    client, requests_mock, tmp_path
+):
+    requests_mock.get(EXPORT, text=PRE_MAINTENANCE, headers={"Content-type": "text/html; charset=utf-8"})
+    with pytest.raises(Translate5MaintenanceError) as caught:
+        client.export_task(7, tmp_path, format="filetranslation")
+    assert caught.value.retryable
+    assert not caught.value.terminal
+    assert "exports are not possible" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/octet-stream", "application/zip", "text/html; charset=utf-8", ""]
+)
+def test_an_error_envelope_is_an_error_whatever_its_content_type(
+    client, requests_mock, tmp_path, content_type
+):
+    envelope = (
+        b'{"success": false, "httpStatus": 409, "errorCode": "E1538", "errorMessage": "export running"}'
+    )
+    requests_mock.get(
+        EXPORT,
+        content=envelope,
+        headers={"Content-Type": content_type, "Content-Disposition": "attachment; filename=x.zip"},
+    )
+    with pytest.raises(Translate5APIError, match="export running"):
+        client.export_task(7, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_json_instead_of_an_export_file_is_an_error(client, requests_mock, tmp_path):
+    requests_mock.get(
+        EXPORT, content=b'{"rows": []}', headers={"Content-Type": "application/json, application/json"}
+    )
+    with pytest.raises(Translate5ResponseError, match="JSON instead of the export file"):
+        client.export_task(7, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["package", "transfer", "doesnotexist", "html"])
+def test_export_formats_that_answer_no_file_are_refused_before_any_request(client, requests_mock, fmt):
+    with pytest.raises(Translate5ValueError, match=fmt), client.open_export(7, format=fmt):
+        pass
+    assert requests_mock.call_count == 0
+
+
+@pytest.mark.parametrize("fmt", [None, "filetranslation", "xliff2", "importArchive", "excelhistory"])
+def test_export_formats_that_answer_a_file_are_sent(client, requests_mock, fmt):
+    requests_mock.get(EXPORT, content=ZIP, headers={"Content-Type": "application/zip"})
+    with client.open_export(7, format=fmt) as download:
+        assert b"".join(download.iter_bytes()) == ZIP
+    assert requests_mock.last_request.qs.get("format") == ([fmt.lower()] if fmt else None)
+
+
+def test_a_gzip_bomb_stops_at_the_download_limit_and_leaves_nothing(make_client, requests_mock, tmp_path):
+    import gzip
+
+    client = make_client(limits=Limits(max_download_bytes=1 << 20))
+    bomb = gzip.compress(b"\0" * (8 << 20))  # 8 MiB of zeros in a few KiB
+    assert len(bomb) < 64 << 10
+    requests_mock.get(
+        EXPORT,
+        body=io.BytesIO(bomb),
+        headers={"Content-Encoding": "gzip", "Content-Disposition": "attachment; filename=x.zip"},
+    )
+    with pytest.raises(Translate5LimitError, match="1048576 decoded bytes") as caught:
+        client.export_task(7, tmp_path)
+    assert caught.value.terminal
+    assert list(tmp_path.iterdir()) == []

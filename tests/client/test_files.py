@@ -15,7 +15,9 @@ from airflow_provider_translate5.client import Translate5ValueError, UploadFile,
 from airflow_provider_translate5.client.files import (
     filename_from_content_disposition,
     multipart_encoder,
+    partial_path,
     prepare_upload,
+    remove_stale_partials,
     write_atomically,
 )
 
@@ -83,6 +85,29 @@ def test_safe_filename_never_escapes_the_directory(name):
             "My Task \u2013 diff.zip",
         ),  # translate5 sends it unquoted
         ("attachment; filename=Seite_\xc3\xbc.html", "Seite_ü.html"),  # raw UTF-8 decoded as latin-1
+        # Transcript 61 (filetranslation): RAW UTF-8 in both parameters, as text and as http.client's latin-1.
+        (
+            "attachment; filename*=UTF-8''About us ÄÖ_de.xlf; filename=About us ÄÖ_de.xlf",
+            "About us ÄÖ_de.xlf",
+        ),
+        (
+            "attachment; filename*=UTF-8''About us \xc3\x84\xc3\x96_de.xlf; "
+            "filename=About us \xc3\x84\xc3\x96_de.xlf",
+            "About us ÄÖ_de.xlf",
+        ),
+        # Transcripts 60 and 63 (ZIP exports): percent-encoded in both parameters.
+        (
+            "attachment; filename*=UTF-8''About%20us%20AO%20%28renamed%29.zip; "
+            "filename=About%20us%20AO%20%28renamed%29.zip",
+            "About us AO (renamed).zip",
+        ),
+        ("attachment; filename=About%20us%20AO.zip", "About us AO.zip"),
+        # Transcript 80 (Excel export): an encoded "/" in the task name stays part of the name.
+        (
+            "attachment; filename*=UTF-8''CMS%20bundle%20041658%20-%20en%20%2F%20fr.xlsx; "
+            "filename=CMS%20bundle%20041658%20-%20en%20%2F%20fr.xlsx",
+            "CMS bundle 041658 - en _ fr.xlsx",
+        ),
         ("attachment", None),
         ("", None),
         (None, None),
@@ -177,3 +202,78 @@ def test_a_file_that_grows_during_the_upload_sends_exactly_the_announced_length(
         body = first + encoder.read()
     assert len(body) == announced
     assert b"yyyy" not in body  # none of the appended bytes
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_written_files_get_the_mode_of_any_new_file_not_0600(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        target = write_atomically(iter([b"x"]), tmp_path / "out.xlf")
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_killed_try_leaves_one_partial_file_that_the_next_write_replaces(tmp_path):
+    target = tmp_path / "export.zip"
+    partial = partial_path(target)
+    assert partial.parent == tmp_path
+    assert partial.name.startswith(".export.zip.")
+    assert partial.suffix == ".part"
+    assert partial_path(tmp_path / "export.zip") == partial  # the same name on every try
+    partial.write_bytes(b"324 MB of an earlier, killed try")  # what kill -9 leaves behind
+    write_atomically(iter([b"new"]), target)
+    assert target.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export.zip"]
+
+
+def test_remove_stale_partials_removes_the_leftovers_of_earlier_tries_and_versions(tmp_path):
+    target = tmp_path / "export.zip"
+    target.write_bytes(b"the previous export")
+    partial_path(target).write_bytes(b"partial")
+    (tmp_path / ".export.zip.k3j4h5g6.part").write_bytes(b"an older version's random name")
+    (tmp_path / "other.zip").write_bytes(b"not ours")
+    removed = remove_stale_partials(target)
+    assert len(removed) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export.zip", "other.zip"]
+    assert target.read_bytes() == b"the previous export"
+    assert remove_stale_partials(tmp_path / "missing-dir" / "x.zip") == []
+
+
+def test_a_partial_file_held_by_a_live_writer_is_neither_removed_nor_overwritten(tmp_path):
+    import fcntl
+
+    target = tmp_path / "export.zip"
+    partial = partial_path(target)
+    with partial.open("wb") as live:
+        fcntl.flock(live.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        live.write(b"being written")
+        live.flush()
+        assert remove_stale_partials(target) == []
+        with pytest.raises(FileExistsError, match=r"another process is writing 'export\.zip'"):
+            write_atomically(iter([b"second writer"]), target)
+        assert partial.read_bytes() == b"being written"
+    assert not target.exists()
+
+
+def test_object_storage_targets_are_written_under_the_partial_name_then_renamed():
+    from upath import UPath
+
+    target = UPath("memory://bucket/exports/out.xlf")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"old")
+
+    def failing():
+        yield b"half"
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_atomically(failing(), target)
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["out.xlf"]
+    assert write_atomically(iter([b"ne", b"w"]), target) == target
+    assert target.read_bytes() == b"new"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["out.xlf"]
+    partial_path(target).write_bytes(b"left by a killed worker")
+    assert remove_stale_partials(target) == [str(partial_path(target))]
+    assert not partial_path(target).exists()

@@ -28,29 +28,49 @@ def test_list_jobs(client, answer):
     assert job.raw["login"] == "rev"
 
 
-def test_create_job_sends_data_json_and_the_entity_version_header(client, answer, sent):
-    answer("POST", "/editor/task/7/job", {"rows": JOB})
+# Transcript 45: the job comes back under "rows", with a German workflow notice in "errors".
+JOB_CREATED = {
+    "rows": {"id": "1", "userGuid": "{u}", "state": "open", "workflowStepName": "translation", "type": 1},
+    "errors": [
+        {
+            "origin": "core",
+            "msg": 'Der Workflow Schritt der Aufgabe wurde zu "{0}" geändert!',
+            "id": -1,
+            "data": "Translation",
+            "type": "notice",
+        }
+    ],
+}
+
+
+def test_create_job_sends_data_json_and_reads_the_job_beside_a_notice(client, answer, sent):
+    answer("POST", "/editor/task/7/job", JOB_CREATED)
     job = client.create_job(
         7,
         user_guid="{u}",
-        workflow_step_name="reviewing",
+        workflow_step_name="translation",
         state="open",
         type=1,
         deadline_date="default",
-        entity_version=5,
         extra={"segmentrange": "1-5"},
     )
-    assert job.id == 31
-    request = sent[0]
-    assert request.headers["Mqi-Entity-Version"] == "5"
-    assert json.loads(request.value("data")) == {
+    assert job.id == 1
+    assert json.loads(sent[0].value("data")) == {
         "userGuid": "{u}",
-        "workflowStepName": "reviewing",
+        "workflowStepName": "translation",
         "state": "open",
         "type": 1,
         "deadlineDate": "default",
         "segmentrange": "1-5",
     }
+
+
+def test_create_job_entity_version_is_deprecated_and_never_sent(client, answer, sent):
+    answer("POST", "/editor/task/7/job", JOB_CREATED)
+    with pytest.warns(DeprecationWarning, match="translate5 does not check the entity version"):
+        client.create_job(7, user_guid="{u}", workflow_step_name="translation", entity_version=5)
+    assert "Mqi-Entity-Version" not in sent[0].headers
+    assert "entityVersion" not in json.loads(sent[0].value("data"))
 
 
 def test_create_job_without_entity_version_sends_no_header(client, answer, sent):

@@ -13,6 +13,7 @@ import urllib3
 
 from airflow_provider_translate5.client import (
     RetryPolicy,
+    Translate5Client,
     Translate5ConflictError,
     Translate5ConnectionError,
     Translate5RateLimitError,
@@ -235,3 +236,123 @@ def test_tls_errors_are_not_retried(client, answer, sleeps):
     with pytest.raises(Translate5ConnectionError, match="TLS error"):
         client.get_task(5)
     assert sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("header", "slept"),
+    [
+        ("nan", 0.5),  # unusable: the policy's own backoff
+        ("inf", 0.5),
+        ("-inf", 0.5),
+        ("-30", 0.0),  # already due
+        ("1e308", 60.0),  # finite but absurd: capped
+        ("Fri, 31 Dec 9999 23:59:59 GMT", 60.0),
+        ("Mon, 01 Jan 0001 00:00:00 GMT", 0.0),
+    ],
+)
+def test_retry_after_is_always_a_finite_capped_wait(make_client, answer, sleeps, header, slept):
+    client = make_client(retry=RetryPolicy(jitter=False, max_retry_after=60, sleep=sleeps.append))
+    answer("GET", "/editor/task/5", responses=[status(503, **{"Retry-After": header}), {"json": OK_TASK}])
+    client.get_task(5)
+    assert sleeps == [slept]
+
+
+def test_retries_stop_when_the_wait_would_outlast_the_calls_deadline(make_client, answer, sleeps):
+    from airflow_provider_translate5.client.limits import Limits
+
+    client = make_client(
+        retry=RetryPolicy(jitter=False, max_retry_after=600, sleep=sleeps.append), limits=Limits(deadline=30)
+    )
+    answer("GET", "/editor/task/5", responses=[status(503, **{"Retry-After": "120"}), {"json": OK_TASK}])
+    with pytest.raises(Translate5ServerError):
+        client.get_task(5)
+    assert sleeps == []
+
+
+class _Trickle:
+    """A local HTTP server that sends its answer one byte at a time, with a pause after each byte."""
+
+    def __init__(self, answer: bytes, pause: float) -> None:
+        import socket
+        import threading
+
+        self.answer, self.pause = answer, pause
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(1)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        conn, _ = self.server.accept()
+        with conn:
+            conn.recv(65536)
+            for byte in self.answer:
+                if self.stop.wait(self.pause):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(5)
+        self.server.close()
+
+
+BODY = b'{"rows": {"id": "5", "taskGuid": "{x}", "taskName": "t", "state": "open"}}' * 10
+
+
+@pytest.mark.parametrize(
+    "answer_bytes",
+    [
+        pytest.param(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + BODY, id="headers-and-body"
+        ),
+        pytest.param(
+            b"HTTP/1.1 200 OK\r\n" + b"X-Pad: " + b"x" * 400 + b"\r\n\r\n" + BODY, id="slow-headers"
+        ),
+    ],
+)
+def test_a_trickling_server_cannot_keep_a_call_alive_past_its_deadline(answer_bytes):
+    import time
+
+    from airflow_provider_translate5.client import Translate5TimeoutError
+    from airflow_provider_translate5.client.limits import Limits
+
+    server = _Trickle(answer_bytes, pause=0.05)  # each read returns well within the read timeout
+    client = Translate5Client(
+        server.url, TOKEN, timeout=(2.0, 2.0), limits=Limits(deadline=0.5), retry=RetryPolicy(max_attempts=1)
+    )
+    started = time.monotonic()
+    try:
+        with pytest.raises(Translate5TimeoutError, match=r"overall deadline of 0\.5 s") as caught:
+            client.get_task(5)
+    finally:
+        client.close()
+        server.close()
+    assert time.monotonic() - started < 0.5 + 2.0  # cut at the deadline, not after the whole answer (~20 s)
+    assert caught.value.outage
+    assert caught.value.retryable
+
+
+def test_a_trickling_download_is_cut_at_the_deadline_and_leaves_nothing(tmp_path):
+    from airflow_provider_translate5.client import Translate5TimeoutError
+    from airflow_provider_translate5.client.limits import Limits
+
+    head = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\n"
+        b"Content-Disposition: attachment; filename=a.zip\r\n\r\n"
+    )
+    server = _Trickle(head + b"PK\x03\x04" + b"z" * 2000, pause=0.002)
+    client = Translate5Client(server.url, TOKEN, timeout=(2.0, 2.0), limits=Limits(deadline=0.8))
+    try:
+        with pytest.raises(Translate5TimeoutError, match="overall deadline"):
+            client.export_task(5, tmp_path)
+    finally:
+        client.close()
+        server.close()
+    assert list(tmp_path.iterdir()) == []

@@ -119,22 +119,32 @@ def test_ids_in_paths_must_be_positive_integers(client, requests_mock, bad):
     assert requests_mock.call_count == 0
 
 
-def test_find_tasks_by_foreign_id_looks_at_projects_first_then_tasks(client, answer, sent):
+def test_find_tasks_by_foreign_id_is_one_request_for_the_top_level_entries(client, answer, sent):
+    # Transcript 34: projectsOnly=1 lists projects and single-target tasks, each upload's one root entry.
     answer(
         "GET",
         "/editor/task",
-        responses=[
-            {"json": {"total": 1, "rows": [task_row(10, taskType="project", foreignId="cms-1")]}},
-            {"json": {"total": 2, "rows": [task_row(11, projectId=10), task_row(10, taskType="project")]}},
-        ],
+        {
+            "total": "2",
+            "rows": [
+                task_row(68, taskType="project", projectId="68", foreignId="cms-1"),
+                task_row(64, taskType="default", projectId="64", foreignId="cms-1"),
+            ],
+        },
     )
     found = client.find_tasks_by_foreign_id("cms-1")
-    assert [t.id for t in found] == [10, 11]
-    assert [s.query.get("projectsOnly") for s in sent] == [["1"], None]
-    for request in sent:
-        assert json.loads(request.query["filter"][0]) == [
-            {"operator": "eq", "property": "foreignId", "value": "cms-1"}
-        ]
+    assert [t.id for t in found] == [68, 64]
+    assert len(sent) == 1
+    assert sent[0].query["projectsOnly"] == ["1"]
+    assert json.loads(sent[0].query["filter"][0]) == [
+        {"operator": "eq", "property": "foreignId", "value": "cms-1"}
+    ]
+
+
+def test_find_tasks_by_foreign_id_refuses_what_translate5_cannot_store(client, requests_mock):
+    with pytest.raises(Translate5ValueError, match="at most 120"):
+        client.find_tasks_by_foreign_id("x" * 121)
+    assert requests_mock.call_count == 0
 
 
 def test_project_tasks_of_a_project_lists_its_tasks(client, answer, sent):
