@@ -385,7 +385,9 @@ def field_errors(value: Any) -> dict[str, list[str]]:
 
     if isinstance(value, list):
         for item in value:
-            add(*_message_of(item))
+            # translate5 also nests plain lists: "errorsTranslated": [["message"]] (a 409 E1046)
+            for inner in item if isinstance(item, list) else [item]:
+                add(*_message_of(inner))
     elif isinstance(value, Mapping):
         for field, messages in value.items():
             # Zend validators nest {validatorKey: message}; PHP lists may arrive as lists or bare strings.
