@@ -6,7 +6,9 @@ test module imports Airflow; nothing a test does may touch the developer's own ~
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 _HOME = Path(tempfile.mkdtemp(prefix="t5-airflow-home-"))
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)  # the home (and its metadata DB) dies with the run
 os.environ["AIRFLOW_HOME"] = str(_HOME)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")

@@ -92,19 +92,21 @@ def polled_ids(sim: Any) -> list[list[int]]:
 
 
 def once_a_trigger_polls(
-    sim: Any, action: Callable[[set[int]], Any], timeout: float = 120.0
+    sim: Any, action: Callable[[set[int]], Any], timeout: float = 120.0, *, polls: int = 1
 ) -> threading.Thread:
-    """Run ``action(polled task ids)`` in the background as soon as a deferred wait polls the task list.
+    """Run ``action(polled task ids)`` in the background once a wait polled the task list ``polls`` times.
 
-    Tests use it to change translate5 (finish a workflow, delete a task) while a wait is provably deferred,
-    without depending on how fast the machine runs the DAG up to that point.
+    Tests use it to change translate5 (finish a workflow, delete a task) while a wait is provably running
+    (deferred, or poking by id), without depending on how fast the machine runs the DAG up to that point.
+    With ``polls=2`` the wait has certainly seen (and logged) the state before the change.
     """
 
     def watch() -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            ids = {task_id for poll in polled_ids(sim) for task_id in poll}
-            if ids:
+            seen = polled_ids(sim)
+            ids = {task_id for poll in seen for task_id in poll}
+            if len(seen) >= polls:
                 action(ids)
                 return
             time.sleep(0.05)

@@ -15,6 +15,7 @@ from t5dags import DagRunner, dag_header, once_a_trigger_polls
 pytestmark = [pytest.mark.integration, pytest.mark.dagrun]
 
 PROJECT_ID = "{{ ti.xcom_pull(task_ids='upload')['id'] }}"
+TASK_IDS = "{{ ti.xcom_pull(task_ids='upload')['taskIds'] }}"  # rendered as text "[2, 3]"
 
 
 def e2e_dag(dag_id: str, source: Path, out: Path, *, deferrable: bool) -> str:
@@ -30,7 +31,8 @@ with dag:
         task_id="imported", translate5_task_id={PROJECT_ID!r}, poke_interval=0.2, deferrable={deferrable},
     )
     ended = Translate5WorkflowEndedSensor(
-        task_id="ended", translate5_task_id={PROJECT_ID!r}, poke_interval=0.2, deferrable={deferrable},
+        task_id="ended", translate5_task_ids=upload.output["taskIds"], poke_interval=0.2,
+        deferrable={deferrable},
     )
     export = Translate5ExportOperator(
         task_id="export", translate5_task_id={PROJECT_ID!r}, destination={str(out / "export")!r},
@@ -86,8 +88,8 @@ def test_cms_to_translate5_and_back(
         assert "Translate5TaskStateTrigger" in result.output
         assert "workflow step workflowEnded" in result.output
 
-    # every task ends the translate5 session it opened (translate5 would keep each for 20 minutes)
-    assert sim.requests.count("DELETE", prefix="/editor/session/") >= len(result.states)
+    # token sessions expire on the server: no task spends a request on a logout the real server refuses (403)
+    assert sim.requests.count("DELETE", prefix="/editor/session/") == 0
 
     # secrets never reach the log output of the whole run or any XCom
     assert sim.token not in result.output
@@ -95,9 +97,10 @@ def test_cms_to_translate5_and_back(
     assert sim.token.split(":", 1)[1] not in result.output
 
 
-def test_lost_create_answer_then_airflow_retry_creates_exactly_one_project(
+def test_lost_create_answer_creates_exactly_one_project(
     sim: Any, run_dag: DagRunner, source_file: Callable[..., Path]
 ) -> None:
+    """translate5 saved the project but its answer was lost: the upload finds it instead of creating twice."""
     sim.faults.lose_response(1, method="POST", path="/editor/task")
     dag_id = "t5_lost_answer"
     source = (
@@ -113,10 +116,8 @@ with dag:
     result = run_dag(source, dag_id)
 
     assert result.states == {"upload": "success"}
-    assert result.tries["upload"] == 2
     upload = result.xcom("upload")
     assert upload["reattached"] is True
-    assert "Re-attaching to existing translate5 project" in result.output
     client = Translate5Client(sim.base_url, sim.token)
     projects = client.list_tasks(projects_only=True).rows
     assert [p.id for p in projects] == [upload["id"]]
@@ -146,3 +147,61 @@ with dag:
     assert result.states == {"upload": "success", "imported": "failed"}
     assert result.tries["imported"] == 1  # AirflowFailException: no retries although retries=3
     assert "The import of the task failed" in result.output
+
+
+@pytest.mark.parametrize("mode", ["poke", "reschedule", "deferrable"])
+def test_a_task_nobody_is_assigned_to_is_said_while_the_wait_goes_on_until_translators_finish(
+    sim: Any, run_dag: DagRunner, source_file: Callable[..., Path], mode: str
+) -> None:
+    """Issue 10: translate5 keeps a task without users at workflow step "no workflow"; the wait says so.
+
+    Users can be assigned later, so the wait does not fail: here the translators finish after the sensor
+    looked twice, and the run succeeds.
+    """
+    sim.set(workflow_auto_finish=None)
+    translators = once_a_trigger_polls(
+        sim, lambda ids: [sim.finish_workflow(i) for i in sorted(ids)], polls=2
+    )
+    dag_id = f"t5_no_users_{mode}"
+    source = (
+        dag_header(dag_id)
+        + f"""
+with dag:
+    upload = Translate5UploadTaskOperator(
+        task_id="upload", source={str(source_file())!r}, task_name="Nobody", source_lang="en",
+        target_lang="de",
+    )
+    upload >> Translate5WorkflowEndedSensor(
+        task_id="ended", translate5_task_ids={TASK_IDS!r}, poke_interval=0.2,
+        mode={"reschedule" if mode == "reschedule" else "poke"!r}, deferrable={mode == "deferrable"},
+    )
+"""
+    )
+    result = run_dag(source, dag_id)
+    translators.join(timeout=5)
+
+    assert result.states == {"upload": "success", "ended": "success"}, result.output[-3000:]
+    task_id = result.xcom("upload")["taskIds"][0]
+    assert (
+        f"translate5 task {task_id} (Nobody) has no users assigned (workflow step 'no workflow')"
+        in result.output
+    )
+    assert "Still waiting." in result.output
+    assert result.xcom("ended")["tasks"][0]["workflowStepName"] == "workflowEnded"
+
+
+def test_a_test_session_leaves_no_airflow_home_behind(tmp_path: Path) -> None:
+    """The suite's temporary AIRFLOW_HOME (with its metadata DB) is removed when pytest exits."""
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/airflow/test_status.py"],
+        cwd=repo,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        check=True,
+        capture_output=True,
+    )
+    assert not list(tmp_path.glob("t5-airflow-home-*"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,16 @@ from airflow_provider_translate5.triggers import Translate5PretranslationTrigger
 from airflow_provider_translate5.triggers.poller import active_pollers
 
 from t5dags import polled_ids
+
+integration = pytest.mark.integration
+
+
+async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Wait for something to happen (not for a fixed time); fail the test if it never does."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the condition"
+        await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -67,6 +78,7 @@ def test_unknown_condition_is_refused_when_deferring_not_later() -> None:
         Translate5TaskStateTrigger(translate5_task_ids=[1], condition="exported")
 
 
+@integration
 async def test_import_success_carries_task_summaries(client: Translate5Client, page: Path) -> None:
     project = client.create_task(page, task_name="Page", source_lang="en", target_lang=["de", "fr"])
     trigger = Translate5TaskStateTrigger(
@@ -83,6 +95,7 @@ async def test_import_success_carries_task_summaries(client: Translate5Client, p
     assert active_pollers() == {}  # the shared poller stopped with its last subscriber
 
 
+@integration
 async def test_import_error_is_terminal_and_quotes_the_server(
     client: Translate5Client, tmp_path: Path
 ) -> None:
@@ -98,6 +111,7 @@ async def test_import_error_is_terminal_and_quotes_the_server(
     assert "The import of the task failed" in event["message"]
 
 
+@integration
 async def test_task_deleted_while_waiting_is_a_terminal_error(
     sim: Any, client: Translate5Client, page: Path
 ) -> None:
@@ -111,7 +125,7 @@ async def test_task_deleted_while_waiting_is_a_terminal_error(
     )
 
     async def delete_soon() -> None:
-        await asyncio.sleep(0.3)
+        await until(lambda: [task.id] in polled_ids(sim))  # the trigger saw the task at least once
         await asyncio.to_thread(client.delete_task, task.id, force=True)
 
     deleter = asyncio.create_task(delete_soon())
@@ -122,6 +136,7 @@ async def test_task_deleted_while_waiting_is_a_terminal_error(
     assert f"{task.id} no longer exist" in event["message"]
 
 
+@integration
 async def test_timeout_says_what_it_waited_for_and_leaves_the_task(
     sim: Any, client: Translate5Client, page: Path
 ) -> None:
@@ -141,6 +156,7 @@ async def test_timeout_says_what_it_waited_for_and_leaves_the_task(
     assert client.get_task(task.id).state == "open"
 
 
+@integration
 async def test_failed_poll_is_ridden_out_until_translate5_answers(
     sim: Any, client: Translate5Client, page: Path
 ) -> None:
@@ -154,6 +170,7 @@ async def test_failed_poll_is_ridden_out_until_translate5_answers(
     assert sim.faults.pending() == []  # the failed poll happened, and the wait went on
 
 
+@integration
 async def test_poll_refused_by_translate5_is_a_terminal_error(
     sim: Any, client: Translate5Client, page: Path
 ) -> None:
@@ -168,6 +185,7 @@ async def test_poll_refused_by_translate5_is_a_terminal_error(
     assert "Could not read translate5 task" in event["message"]
 
 
+@integration
 async def test_pretranslation_trigger_reports_the_download_url_or_the_failure(
     client: Translate5Client, tmp_path: Path
 ) -> None:
@@ -195,6 +213,7 @@ async def test_pretranslation_trigger_reports_the_download_url_or_the_failure(
     assert "could not be pre-translated" in bad_event["message"]
 
 
+@integration
 async def test_many_deferred_waits_share_one_request_per_interval(
     sim: Any, client: Translate5Client, page: Path
 ) -> None:
@@ -205,7 +224,7 @@ async def test_many_deferred_waits_share_one_request_per_interval(
     ]
     task_ids = [task_id for project in projects for task_id in project.task_ids]
     assert len(task_ids) == 12
-    await asyncio.sleep(0.3)  # imports done
+    await until(lambda: all(t.state == "open" for t in client.list_tasks().rows))  # imports done
     sim.requests.clear()
     interval = 0.2
     triggers = [
@@ -222,7 +241,7 @@ async def test_many_deferred_waits_share_one_request_per_interval(
     polls_while_all_waited: list[list[int]] = []
 
     async def translators_finish() -> None:
-        await asyncio.sleep(1.5)
+        await until(lambda: len(polled_ids(sim)) >= 3 * 3)  # three complete poll rounds while all wait
         polls_while_all_waited.extend(polled_ids(sim))
         for project in projects:
             await asyncio.to_thread(sim.finish_workflow, project.id)
@@ -247,11 +266,13 @@ async def test_many_deferred_waits_share_one_request_per_interval(
     assert active_pollers() == {}
 
 
+@integration
 async def test_a_wait_that_joins_during_a_slow_poll_is_not_told_its_task_is_gone(
     sim: Any, client: Translate5Client, page: Path
 ) -> None:
     first = client.create_task(page, task_name="First", source_lang="en", target_lang="de")
     second = client.create_task(page, task_name="Second", source_lang="en", target_lang="de")
+    sim.requests.clear()
     sim.faults.latency(0.5, 1, method="GET", path="/editor/task")  # the first poll is slow ...
     deadline = time.time() + 30
 
@@ -261,9 +282,25 @@ async def test_a_wait_that_joins_during_a_slow_poll_is_not_told_its_task_is_gone
         )
 
     async def join_late() -> dict[str, Any]:
-        await asyncio.sleep(0.2)  # ... and the second wait subscribes while it runs
-        return await first_event(wait(second.id))
+        await until(lambda: sim.requests.count("GET", "/editor/task") >= 1)  # ... the second wait joins
+        return await first_event(wait(second.id))  # while the first poll's answer is still delayed
 
     events = await asyncio.gather(first_event(wait(first.id)), join_late())
 
     assert [e["status"] for e in events] == ["success", "success"], events
+
+
+@integration
+@pytest.mark.parametrize("translate5_simulator_options", [{"import_duration": 1.0}])
+async def test_a_deferred_import_wait_logs_the_import_progress_like_poke_mode(
+    client: Translate5Client, page: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    task = client.create_task(page, task_name="Progress", source_lang="en", target_lang="de")
+    trigger = Translate5TaskStateTrigger(
+        translate5_task_ids=task.task_ids, condition="imported", poll_interval=0.05, end_time=time.time() + 30
+    )
+    event = await first_event(trigger)
+    assert event["status"] == "success"
+    log = capfd.readouterr().out
+    assert f"translate5 task {task.id} (Progress): state import" in log
+    assert "workers done" in log  # the import percent and workers, read from importprogress
