@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from airflow_provider_translate5.operators.analysis import (
+    Translate5AssignLanguageResourcesOperator,
+    Translate5MatchAnalysisOperator,
+    Translate5PretranslateOperator,
+)
 from airflow_provider_translate5.operators.people import Translate5UpdateJobOperator
 from airflow_provider_translate5.operators.translate5 import (
     Translate5AssignJobOperator,
@@ -19,10 +24,13 @@ from airflow_provider_translate5.operators.translate5 import (
 
 __all__ = [
     "Translate5AssignJobOperator",
+    "Translate5AssignLanguageResourcesOperator",
     "Translate5DeleteTaskOperator",
     "Translate5EndTaskOperator",
     "Translate5ExportOperator",
     "Translate5InstantTranslatePretranslateOperator",
+    "Translate5MatchAnalysisOperator",
+    "Translate5PretranslateOperator",
     "Translate5RenameTaskOperator",
     "Translate5ReopenTaskOperator",
     "Translate5StartImportOperator",

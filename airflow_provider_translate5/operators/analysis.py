@@ -1,0 +1,291 @@
+"""Cost before commitment: assign language resources, run a match analysis or pre-translation, report it.
+
+The analysis operators start translate5's operation on every task behind the id, wait with the project's one
+wait loop (condition ``idle``: no import or operation running) in the worker or, deferred, in the triggerer,
+then read the newest analysis of each task and return the word counts per match band (XCom), optionally
+writing translate5's report files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.sdk.exceptions import AirflowFailException
+
+from airflow_provider_translate5.operators._base import (
+    WaitMixin,
+    check_trigger_event,
+    default_deferrable,
+    fail_fast_on_bad_input,
+)
+from airflow_provider_translate5.operators.translate5 import Translate5BaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_translate5.client import Task
+    from airflow_provider_translate5.client.analysis import MatchAnalysis
+    from airflow_provider_translate5.operators._files import PathLike
+
+#: XCom key of the analyses seen before the start (to tell a new analysis from an old one after deferral).
+BEFORE_XCOM_KEY = "translate5_analysis_before"
+REPORT_SUFFIX = {"xml": ".xml", "excel": ".xlsx"}
+
+
+class Translate5AssignLanguageResourcesOperator(Translate5BaseOperator):
+    """Assign TMs, MT engines or term collections to every task behind the id (by name or id).
+
+    Safe to retry: translate5 answers an existing assignment instead of creating a second one. A resource
+    that is unknown, ambiguous, or does not fit a task's languages fails the task before anything is assigned.
+
+    :param translate5_task_id: task or project id (templated).
+    :param language_resources: names or ids of language resources (templated).
+    :param segments_updateable: let translators' confirmed segments update writable TMs.
+
+    Returns ``{"<task id>": [{"id", "name", "resourceType", "assocId"}, ...]}`` (the task's assignments).
+    """
+
+    template_fields = ("translate5_task_id", "language_resources")
+
+    def __init__(
+        self,
+        *,
+        translate5_task_id: int | str,
+        language_resources: Sequence[str | int],
+        segments_updateable: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if isinstance(language_resources, (str, int)) or not language_resources:
+            raise ValueError("language_resources must be a non-empty list of language resource names or ids")
+        self.translate5_task_id = translate5_task_id
+        self.language_resources = list(language_resources)
+        self.segments_updateable = segments_updateable
+
+    def execute(self, context: Context) -> dict[str, list[dict[str, Any]]]:
+        assigned: dict[str, list[dict[str, Any]]] = {}
+        for task in self.resolve_tasks(context, self.translate5_task_id):
+            with fail_fast_on_bad_input():
+                resources = self.client.assign_language_resources(
+                    task.task_guid, self.language_resources, segments_updateable=self.segments_updateable
+                )
+            self.log.info("Task %s uses %s", task.id, ", ".join(r.name for r in resources))
+            assigned[str(task.id)] = [
+                {"id": r.id, "name": r.name, "resourceType": r.resource_type, "assocId": r.assoc_id}
+                for r in resources
+            ]
+        return assigned
+
+
+class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
+    """Run translate5's match analysis on every task behind the id and return the word counts per band.
+
+    translate5 analyses only tasks with at least one language resource assigned (see
+    :class:`Translate5AssignLanguageResourcesOperator`); a task without one fails at once instead of waiting
+    for an analysis that never comes. While it runs, a task is in state ``matchanalysis``.
+
+    :param translate5_task_id: task or project id (templated).
+    :param unit_type: ``word`` or ``character`` counts.
+    :param internal_fuzzy: also count fuzzy matches between segments of the task itself.
+    :param report: also download translate5's report, ``"xml"`` or ``"excel"``, into ``report_destination``.
+    :param report_destination: a directory (local path, URI or ``ObjectStoragePath``; templated); the report
+        of task 7 is written atomically as ``match-analysis-7.xml``.
+    :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
+    :param poke_interval: seconds between two looks at the tasks (default 10).
+    :param timeout: seconds the analysis may take before the task fails (translate5 is left as it is).
+
+    Returns ``{"taskIds", "unitType", "total", "bands": {"100": n, "90-99": n, ..., "noMatch": n},
+    "tasks": [{"taskId", "taskGuid", "total", "bands", "resources", "amount", "currency", "created"}],
+    "reports": [<URI>, ...]}``; ``total`` and ``bands`` are summed over the tasks.
+    """
+
+    template_fields = ("translate5_task_id", "report_destination")
+    poll_interval_default: ClassVar[float] = 10.0
+    operation: ClassVar[str] = "analysis"
+
+    def __init__(
+        self,
+        *,
+        translate5_task_id: int | str,
+        unit_type: str = "word",
+        internal_fuzzy: bool | None = None,
+        report: str | None = None,
+        report_destination: PathLike | None = None,
+        deferrable: bool | None = None,
+        poke_interval: float | None = None,
+        timeout: float = 3600.0,
+        **kwargs: Any,
+    ) -> None:
+        from airflow_provider_translate5.client.analysis import REPORT_TYPES, UNIT_TYPES
+
+        super().__init__(**kwargs)
+        if unit_type not in UNIT_TYPES:
+            raise ValueError(f"unit_type must be one of {sorted(UNIT_TYPES)}, got {unit_type!r}")
+        if report is not None and report not in REPORT_TYPES:
+            raise ValueError(f"report must be one of {sorted(REPORT_TYPES)}, got {report!r}")
+        if (report is None) != (report_destination is None):
+            raise ValueError("report and report_destination go together: give both or neither")
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, got {timeout!r}")
+        self.translate5_task_id = translate5_task_id
+        self.unit_type = unit_type
+        self.internal_fuzzy = internal_fuzzy
+        self.report = report
+        self.report_destination = report_destination
+        self.deferrable = default_deferrable() if deferrable is None else deferrable
+        self.poke_interval = self.poll_interval_default if poke_interval is None else poke_interval
+        self.timeout = timeout
+
+    def start(self, task: Task) -> None:
+        self.client.start_analysis(task.id, internal_fuzzy=self.internal_fuzzy)
+
+    def execute(self, context: Context) -> dict[str, Any] | None:
+        tasks = self.resolve_tasks(context, self.translate5_task_id)
+        end_time = self.deadline()
+        with fail_fast_on_bad_input():
+            bare = [
+                t.id
+                for t in tasks
+                if not any(r.assoc_id for r in self.client.task_language_resources(t.task_guid))
+            ]
+            if bare:
+                raise AirflowFailException(
+                    f"translate5 task(s) {', '.join(map(str, bare))} have no language resource assigned; "
+                    f"translate5 runs the {self.operation} only with at least one (assign one with "
+                    "Translate5AssignLanguageResourcesOperator)"
+                )
+            before = {
+                str(t.id): self.client.get_analysis(t.task_guid, unit_type=self.unit_type).created
+                for t in tasks
+            }
+            context["ti"].xcom_push(key=BEFORE_XCOM_KEY, value=before)
+            for task in tasks:
+                self.start(task)
+                self.log.info("Started the %s of translate5 task %s", self.operation, task.id)
+        ids = [task.id for task in tasks]
+        if self.deferrable:
+            from airflow_provider_translate5 import status
+            from airflow_provider_translate5.triggers.translate5 import Translate5TaskStateTrigger
+
+            self.defer_until(
+                Translate5TaskStateTrigger, task_ids=ids, end_time=end_time, condition=status.IDLE
+            )
+            return None
+        check_trigger_event(self._block(ids, end_time))
+        return self._results(context, before)
+
+    def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        check_trigger_event(event)
+        ti = context["ti"]
+        before = ti.xcom_pull(task_ids=ti.task_id, key=BEFORE_XCOM_KEY, map_indexes=ti.map_index) or {}
+        return self._results(context, dict(before))
+
+    def _block(self, ids: list[int], end_time: float) -> dict[str, Any]:
+        """Wait in this worker with the shared wait loop; the verdict as a trigger event."""
+        from airflow_provider_translate5 import status
+        from airflow_provider_translate5.client import Translate5Error
+        from airflow_provider_translate5.triggers.poller import DEFAULT_PAGE_SIZE, fetch_tasks
+        from airflow_provider_translate5.wait import Wait, block
+
+        wait = Wait(condition=status.IDLE, log=self.log, ids=ids)
+
+        def look() -> status.Verdict:
+            try:
+                found, _requests = fetch_tasks(self.client, ids, DEFAULT_PAGE_SIZE)
+            except Translate5Error as exc:
+                return wait.failed_with(exc)
+            return wait.look_tasks(found)
+
+        verdict = block(wait, look, interval=self.poke_interval, end_time=end_time)
+        return {"status": verdict.status, "message": verdict.message, "terminal": verdict.terminal}
+
+    def _results(self, context: Context, before: Mapping[str, Any]) -> dict[str, Any]:
+        from airflow_provider_translate5.client.analysis import NO_MATCH
+
+        tasks = self.resolve_tasks(context, self.translate5_task_id)
+        entries: list[dict[str, Any]] = []
+        reports: list[str] = []
+        bands: dict[str, float] = {}
+        total = 0.0
+        with fail_fast_on_bad_input():
+            for task in tasks:
+                analysis = self.client.get_analysis(task.task_guid, unit_type=self.unit_type)
+                self._check_new(task, analysis, before.get(str(task.id)))
+                self.log.info("Task %s: %s", task.id, _describe(analysis))
+                entries.append({"taskId": task.id, **analysis.as_dict()})
+                total += analysis.total
+                for band, count in analysis.bands.items():
+                    bands[band] = bands.get(band, 0.0) + count
+                if self.report is not None and self.report_destination is not None:
+                    reports.append(self._write_report(task, self.report, self.report_destination))
+        if NO_MATCH in bands:  # keep "noMatch" last, after the bands, as translate5 lists them
+            bands[NO_MATCH] = bands.pop(NO_MATCH)
+        return {
+            "taskIds": [task.id for task in tasks],
+            "unitType": self.unit_type,
+            "total": total,
+            "bands": bands,
+            "tasks": entries,
+            "reports": reports,
+        }
+
+    def _check_new(self, task: Task, analysis: MatchAnalysis, before: str | None) -> None:
+        if not analysis.analysed or (before is not None and analysis.created == before):
+            raise AirflowFailException(
+                f"translate5 ran no new {self.operation} for task {task.id} (it may have been unable to lock "
+                "the task, or a language resource failed); see the task's event log in translate5"
+            )
+
+    def _write_report(self, task: Task, report: str, destination: PathLike) -> str:
+        from airflow_provider_translate5.client.files import write_atomically
+        from airflow_provider_translate5.operators._files import ensure_dir, to_path, uri
+
+        target = ensure_dir(to_path(destination)) / f"match-analysis-{task.id}{REPORT_SUFFIX[report]}"
+        with self.client.open_analysis_report(task.task_guid, report=report, unit_type=self.unit_type) as dl:
+            write_atomically(dl.iter_bytes(), target)
+        self.log.info("Wrote the %s analysis report of task %s to %s", report, task.id, uri(target))
+        return uri(target)
+
+
+class Translate5PretranslateOperator(Translate5MatchAnalysisOperator):
+    """Pre-translate every task behind the id with its assigned language resources (an analysis runs along).
+
+    Takes the parameters of :class:`Translate5MatchAnalysisOperator` and returns the same result, plus:
+
+    :param pretranslate_matchrate: lowest TM match rate (0..100) that pre-translates a segment.
+    :param pretranslate_tm_and_term: use TMs and term collections.
+    :param pretranslate_mt: use MT engines for segments without a good enough TM match.
+    """
+
+    operation: ClassVar[str] = "pre-translation"
+
+    def __init__(
+        self,
+        *,
+        pretranslate_matchrate: int | None = None,
+        pretranslate_tm_and_term: bool | None = None,
+        pretranslate_mt: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if pretranslate_matchrate is not None and not 0 <= pretranslate_matchrate <= 100:
+            raise ValueError(f"pretranslate_matchrate must be 0..100, got {pretranslate_matchrate!r}")
+        self.pretranslate_matchrate = pretranslate_matchrate
+        self.pretranslate_tm_and_term = pretranslate_tm_and_term
+        self.pretranslate_mt = pretranslate_mt
+
+    def start(self, task: Task) -> None:
+        self.client.start_pretranslation(
+            task.id,
+            internal_fuzzy=self.internal_fuzzy,
+            pretranslate_matchrate=self.pretranslate_matchrate,
+            pretranslate_tm_and_term=self.pretranslate_tm_and_term,
+            pretranslate_mt=self.pretranslate_mt,
+        )
+
+
+def _describe(analysis: MatchAnalysis) -> str:
+    counts = ", ".join(f"{band}: {count:g}" for band, count in analysis.bands.items() if count)
+    price = f"; {analysis.amount:g} {analysis.currency or ''}".rstrip() if analysis.amount is not None else ""
+    return f"{analysis.total:g} {analysis.unit_type}s ({counts or 'nothing counted'}){price}"

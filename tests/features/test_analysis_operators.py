@@ -1,0 +1,112 @@
+"""The analysis operators in real DAG runs: assign, analyse (in the worker and the triggerer), report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from t5dags import DagRunner, dag_header
+
+pytestmark = [pytest.mark.integration, pytest.mark.dagrun]
+
+TASK_ID = "{{ ti.xcom_pull(task_ids='upload')['id'] }}"
+
+
+def _dag(dag_id: str, source: Path, body: str) -> str:
+    return (
+        dag_header(dag_id)
+        + f"""
+from airflow_provider_translate5.operators.analysis import (
+    Translate5AssignLanguageResourcesOperator,
+    Translate5MatchAnalysisOperator,
+    Translate5PretranslateOperator,
+)
+
+with dag:
+    upload = Translate5UploadTaskOperator(
+        task_id="upload", source=ObjectStoragePath("file://{source}"), task_name="Quote",
+        source_lang="en", target_lang=["de", "fr"],
+    )
+    imported = Translate5ImportSensor(task_id="imported", translate5_task_id={TASK_ID!r}, poke_interval=0.1)
+"""
+        + body
+    )
+
+
+def test_analyse_and_pretranslate_a_project(
+    sim: Any, run_dag: DagRunner, source_file: Callable[..., Path], tmp_path: Path
+) -> None:
+    reports = tmp_path / "reports"
+    body = f"""
+    resources = Translate5AssignLanguageResourcesOperator(
+        task_id="resources", translate5_task_id={TASK_ID!r}, language_resources=["Demo TM", "ZDemoMT"],
+    )
+    analyse = Translate5MatchAnalysisOperator(
+        task_id="analyse", translate5_task_id={TASK_ID!r}, poke_interval=0.05, deferrable=False,
+        report="xml", report_destination={str(reports)!r},
+    )
+    pretranslate = Translate5PretranslateOperator(
+        task_id="pretranslate", translate5_task_id={TASK_ID!r}, poke_interval=0.05, deferrable=True,
+        pretranslate_matchrate=100, pretranslate_mt=True,
+    )
+    upload >> imported >> resources >> analyse >> pretranslate
+"""
+    result = run_dag(_dag("t5_analyse", source_file(), body), "t5_analyse")
+
+    assert result.state == "success", result.output[-3000:]
+    upload = result.xcom("upload")
+    assigned = result.xcom("resources")
+    assert sorted(assigned) == sorted(str(i) for i in upload["taskIds"])
+    assert {r["name"] for rows in assigned.values() for r in rows} == {"Demo TM", "ZDemoMT"}
+    analysis = result.xcom("analyse")
+    assert analysis["taskIds"] == upload["taskIds"]
+    words = sum(int(sim.task(task_id)["wordCount"]) for task_id in upload["taskIds"])
+    assert analysis["total"] == words > 0
+    assert sum(analysis["bands"].values()) == words
+    assert list(analysis["bands"])[-1] == "noMatch"
+    assert [t["taskId"] for t in analysis["tasks"]] == upload["taskIds"]
+    assert sorted(p.name for p in reports.iterdir()) == sorted(
+        f"match-analysis-{i}.xml" for i in upload["taskIds"]
+    )
+    assert all(p.read_bytes().startswith(b"<?xml") for p in reports.iterdir())
+    assert analysis["reports"] == [(reports / f"match-analysis-{i}.xml").as_uri() for i in upload["taskIds"]]
+    assert result.xcom("pretranslate")["total"] == words
+    assert all(sim.task(task_id)["state"] == "open" for task_id in upload["taskIds"])
+
+
+def test_analysis_without_language_resources_fails_at_once(
+    sim: Any, run_dag: DagRunner, source_file: Callable[..., Path]
+) -> None:
+    body = f"""
+    analyse = Translate5MatchAnalysisOperator(
+        task_id="analyse", translate5_task_id={TASK_ID!r}, poke_interval=0.05
+    )
+    upload >> imported >> analyse
+"""
+    result = run_dag(_dag("t5_analyse_bare", source_file(), body), "t5_analyse_bare")
+
+    assert result.states["analyse"] == "failed"
+    assert "have no language resource assigned" in result.output
+    assert sim.requests.count("PUT", prefix="/editor/task/") == 0  # nothing started
+
+
+def test_bad_arguments_are_refused_when_the_dag_is_parsed() -> None:
+    from airflow_provider_translate5.operators.analysis import (
+        Translate5AssignLanguageResourcesOperator,
+        Translate5MatchAnalysisOperator,
+        Translate5PretranslateOperator,
+    )
+
+    with pytest.raises(ValueError, match="unit_type"):
+        Translate5MatchAnalysisOperator(task_id="a", translate5_task_id=1, unit_type="pages")
+    with pytest.raises(ValueError, match="give both or neither"):
+        Translate5MatchAnalysisOperator(task_id="a", translate5_task_id=1, report="xml")
+    with pytest.raises(ValueError, match=r"0\.\.100"):
+        Translate5PretranslateOperator(task_id="a", translate5_task_id=1, pretranslate_matchrate=120)
+    with pytest.raises(ValueError, match="non-empty list"):
+        Translate5AssignLanguageResourcesOperator(
+            task_id="a", translate5_task_id=1, language_resources="Demo TM"
+        )
