@@ -25,7 +25,7 @@ from airflow.sdk.exceptions import (
     TaskDeferred,
 )
 
-from airflow_provider_translate5.client import Translate5Client
+from airflow_provider_translate5.client import RetryPolicy, Translate5Client
 from airflow_provider_translate5.hooks.translate5 import Translate5Hook
 from airflow_provider_translate5.sensors import Translate5ImportSensor, Translate5WorkflowEndedSensor
 from airflow_provider_translate5.sensors.translate5 import parse_task_ids
@@ -112,7 +112,8 @@ class TaskInstance:
 def wired(sensor: Any) -> Any:
     """The sensor with a client for the mocked server (instead of an Airflow connection)."""
     hook = Translate5Hook()
-    hook._client = Translate5Client(URL, "7:" + "a" * 36)
+    # the client's own retries would pause between attempts: their backoff is not what is tested here
+    hook._client = Translate5Client(URL, "7:" + "a" * 36, retry=RetryPolicy(max_attempts=2, backoff=0))
     sensor.hook = hook
     return sensor
 
@@ -312,3 +313,49 @@ def test_a_task_nobody_is_assigned_to_is_said_in_the_log_and_the_wait_goes_on(
     said = "translate5 task 64 (Bundle - 64) has no users assigned (workflow step 'no workflow')"
     # once where the sensor looked, and once more in the triggerer's part of the log when deferred
     assert log.count(said) == (2 if mode == "deferrable" else 1)
+
+
+@pytest.mark.parametrize("change", ["deleted", "import error"])
+def test_poke_and_deferrable_mode_fail_with_the_same_words(
+    server: Server, change: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = project(server, "import", "import")
+    if change == "deleted":
+        del server.rows[70]
+    else:
+        server.rows[70].update(state="error", lastErrors=[{"message": "E1166: the file is not XML"}])
+    sensor = wired(Translate5ImportSensor(task_id="imported", translate5_task_ids=ids))
+    with pytest.raises(AirflowFailException) as poked:
+        sensor.poke({"ti": TaskInstance()})
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_TRANSLATE5_DEFAULT",
+        json.dumps({"conn_type": "translate5", "host": URL, "password": "7:" + "a" * 36}),
+    )
+    trigger = Translate5TaskStateTrigger(
+        translate5_task_ids=ids, condition="imported", poll_interval=0.05, end_time=time.time() + 30
+    )
+    event = trigger_event(trigger)
+    assert event["status"] == "error"
+    assert event["terminal"] is True
+    assert event["message"] == str(poked.value)
+    expected = "70 no longer exist" if change == "deleted" else "E1166: the file is not XML"
+    assert expected in event["message"]
+
+
+def test_an_outage_is_ridden_out_in_poke_mode_and_said_once(
+    server: Server, capfd: pytest.CaptureFixture[str]
+) -> None:
+    ids = project(server, "import", "import")
+    sensor = wired(Translate5ImportSensor(task_id="imported", translate5_task_ids=ids))
+    ti = TaskInstance()
+    maintenance = server.mock.get(f"{URL}/editor/task", status_code=503, text="<html>Maintenance</html>")
+    assert not sensor.poke({"ti": ti})
+    assert not sensor.poke({"ti": ti})
+    server.mock.get(f"{URL}/editor/task", json=server._list)
+    server.rows[69]["state"] = server.rows[70]["state"] = "open"
+    assert sensor.poke({"ti": ti})
+    log = capfd.readouterr().out
+    assert log.count("translate5 is not answering") == 1
+    assert log.count("translate5 answers again") == 1
+    assert maintenance.call_count >= 2
