@@ -163,8 +163,6 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
 
     def _look_up(self) -> dict[int, Task]:
         """One look: the tasks by id (paged list request), or at a try's first look without ids, by lookup."""
-        from airflow_provider_translate5.triggers.poller import DEFAULT_PAGE_SIZE, fetch_tasks
-
         if self._task_ids is None:
             given = parse_task_ids(self.translate5_task_ids)
             if given is None:
@@ -172,8 +170,7 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
                 self._task_ids = [task.id for task in tasks]
                 return {task.id: task for task in tasks}
             self._task_ids = given
-        found, _requests = fetch_tasks(self.client, self._task_ids, DEFAULT_PAGE_SIZE)
-        return found
+        return self.client.get_tasks(self._task_ids)
 
     def _watch(self, context: Context) -> Wait:
         """This try's :class:`Wait`; in reschedule mode it continues the wait the earlier pokes began."""
