@@ -396,3 +396,17 @@ def test_timeouts_tls_and_proxies_are_passed_on_every_request(
 def test_nonsense_timeouts_are_refused(timeout):
     with pytest.raises(Translate5ValueError):
         Translate5Client(BASE, TOKEN, timeout=timeout)
+
+
+def test_urllib3s_request_line_of_a_logout_never_shows_the_session_id(caplog):
+    """Through a real HTTP stack: urllib3 logs 'DELETE /editor/session/<id>'; the id must not reach a log."""
+    from airflow_provider_translate5.testing import Translate5Simulator
+
+    with Translate5Simulator() as sim, Translate5Client(sim.base_url, sim.token) as client:
+        with caplog.at_level(logging.DEBUG, logger="urllib3"):
+            client.whoami()
+            cookie = next(c.value for c in client._transport._session.cookies if c.name == "zfExtended")
+            client.logout()
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("urllib3")]
+    assert any("DELETE /editor/session/***" in line for line in lines)
+    assert not any(cookie in line for line in lines)

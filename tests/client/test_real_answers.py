@@ -277,3 +277,21 @@ def test_a_zip_package_with_two_targets_is_sent_as_it_is(client, answer, sent):
         target_lang=["de", "fr"],
     )
     assert sent[-1].files == [("importUpload", "bundle.zip", b"PK\x03\x04...")]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"deadline": 0},
+        {"deadline": -5},
+        {"deadline": float("nan")},
+        {"deadline": float("inf")},
+        {"max_json_bytes": 0},
+        {"max_download_bytes": True},
+        {"max_download_bytes": "1GB"},
+    ],
+)
+def test_limits_refuse_values_that_bound_nothing(kwargs):
+    name = next(iter(kwargs))
+    with pytest.raises(Translate5ValueError, match=name):
+        Limits(**kwargs)
