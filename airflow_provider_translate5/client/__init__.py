@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from airflow_provider_translate5.client.analysis import MatchAnalysis
 from airflow_provider_translate5.client.client import Translate5Client
 from airflow_provider_translate5.client.errors import (
     Translate5APIError,
@@ -29,6 +30,7 @@ from airflow_provider_translate5.client.errors import (
 )
 from airflow_provider_translate5.client.files import Download, UploadFile, UploadSource, safe_filename
 from airflow_provider_translate5.client.filters import OPERATORS, Filter, Sort
+from airflow_provider_translate5.client.limits import Limits
 from airflow_provider_translate5.client.models import (
     ImportProgress,
     Job,
@@ -39,16 +41,20 @@ from airflow_provider_translate5.client.models import (
     TaskPage,
     WorkflowStepProgress,
 )
+from airflow_provider_translate5.client.people import Customer, User
 from airflow_provider_translate5.client.retry import RetryPolicy
 from airflow_provider_translate5.client.states import TaskState
 
 __all__ = [
     "OPERATORS",
+    "Customer",
     "Download",
     "Filter",
     "ImportProgress",
     "Job",
     "Language",
+    "Limits",
+    "MatchAnalysis",
     "PretranslatedFile",
     "PretranslatedFileList",
     "RetryPolicy",
@@ -76,6 +82,7 @@ __all__ = [
     "Translate5ValueError",
     "UploadFile",
     "UploadSource",
+    "User",
     "WorkflowStepProgress",
     "safe_filename",
 ]
