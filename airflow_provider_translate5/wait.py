@@ -28,8 +28,11 @@ if TYPE_CHECKING:
 #: to bury the progress lines.
 REMIND_EVERY: Final = 1800.0
 
-#: Import progress (one request per importing task) is fetched for at most this many tasks per look.
+#: Import progress costs one request per importing task: at most this many per look ...
 PROGRESS_LOOKUPS: Final = 3
+#: ... and for each task at most once in this many seconds (a real import takes seconds to minutes; thousands
+#: of waits in one triggerer must not turn the coalesced polling into a request per task per interval).
+PROGRESS_EVERY: Final = 60.0
 
 
 class Logger(Protocol):
@@ -86,6 +89,8 @@ class Wait:
         self._last_look = previous_look
         self._resumed = previous_look is not None
         self._lines: dict[int, str] = {}
+        self._progress: dict[int, ImportProgress] = {}
+        self._progress_at: dict[int, float] = {}
         self._notices: set[str] = set()
         self._outage: str | None = None
 
@@ -94,16 +99,40 @@ class Wait:
         """``translate5 task 5`` / ``translate5 tasks 5, 6`` (or the subject until the ids are known)."""
         return status.ids_text(self.ids) if self.ids else self.subject
 
+    def progress_due(self, found: Mapping[int, Task]) -> list[Task]:
+        """The importing tasks whose import progress to look up now (see ``PROGRESS_EVERY``)."""
+        from airflow_provider_translate5.client import TaskState
+
+        now = self.clock()
+        due = [
+            task
+            for task_id in self.ids
+            if (task := found.get(task_id)) is not None
+            and task.state in TaskState.IMPORTING
+            and task.task_guid
+            and (task_id not in self._progress_at or now - self._progress_at[task_id] >= PROGRESS_EVERY)
+        ][:PROGRESS_LOOKUPS]
+        self._progress_at.update((task.id, now) for task in due)
+        return due
+
     def look_tasks(
         self, found: Mapping[int, Task], progress: Mapping[int, ImportProgress] | None = None
     ) -> status.Verdict:
-        """Judge task rows (``found``: the rows of ``ids`` that still exist); log what changed."""
+        """Judge task rows (``found``: the rows of ``ids`` that still exist); log what changed.
+
+        ``progress``: import progress just looked up (for :meth:`progress_due` tasks); the last one known is
+        shown until the next lookup.
+        """
+        from airflow_provider_translate5.client import TaskState
+
         now = self.clock()
         self._back()
+        self._progress.update(progress or {})
         for task_id in self.ids:
             task = found.get(task_id)
             if task is not None:
-                self._line(task_id, status.describe_task(task, (progress or {}).get(task_id)))
+                shown = self._progress.get(task_id) if task.state in TaskState.IMPORTING else None
+                self._line(task_id, status.describe_task(task, shown))
         notices = {
             text
             for task_id in self.ids
@@ -184,18 +213,15 @@ class Wait:
         ) // self.remind_every
 
 
-def import_progress(
-    client: Translate5Client, tasks: Sequence[Task], *, limit: int = PROGRESS_LOOKUPS
-) -> dict[int, ImportProgress]:
-    """Import progress of the importing tasks among ``tasks`` (at most ``limit`` requests).
+def import_progress(client: Translate5Client, tasks: Sequence[Task]) -> dict[int, ImportProgress]:
+    """Import progress of ``tasks`` (one request each; pick them with :meth:`Wait.progress_due`).
 
     Progress is nice to log, never a reason to fail a wait: a failed lookup is skipped.
     """
-    from airflow_provider_translate5.client import TaskState, Translate5Error
+    from airflow_provider_translate5.client import Translate5Error
 
     found: dict[int, ImportProgress] = {}
-    importing = [task for task in tasks if task.state in TaskState.IMPORTING and task.task_guid]
-    for task in importing[:limit]:
+    for task in tasks:
         try:
             progress = client.get_import_progress(task.task_guid)
         except Translate5Error:

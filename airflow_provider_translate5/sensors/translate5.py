@@ -146,7 +146,9 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
         wait.ids = list(self._task_ids or [])
         self._push_link(context, found)
         progress = (
-            import_progress(self.client, list(found.values())) if self.condition == status.IMPORTED else {}
+            import_progress(self.client, wait.progress_due(found))
+            if self.condition == status.IMPORTED
+            else {}
         )
         verdict = wait.look_tasks(found, progress)
         if verdict.status == status.ERROR:

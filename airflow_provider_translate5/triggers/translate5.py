@@ -194,21 +194,18 @@ class Translate5TaskStateTrigger(_Translate5WaitTrigger):
         )
 
     async def look(self, wait: Wait, items: Mapping[int, Any]) -> status.Verdict:
-        return wait.look_tasks(items, await self._import_progress(items))
+        return wait.look_tasks(items, await self._import_progress(wait, items))
 
-    async def _import_progress(self, items: Mapping[int, Task]) -> Mapping[int, ImportProgress]:
+    async def _import_progress(self, wait: Wait, items: Mapping[int, Task]) -> Mapping[int, ImportProgress]:
         """The import percent for the log, as the import sensor logs it in poke mode."""
-        from airflow_provider_translate5.client import TaskState
-
-        if self._condition != status.IMPORTED or not any(
-            task.state in TaskState.IMPORTING for task in items.values()
-        ):
+        due = wait.progress_due(items) if self._condition == status.IMPORTED else []
+        if not due:
             return {}
         if self._client is None:
             from airflow_provider_translate5.hooks.translate5 import Translate5Hook
 
             self._client = await Translate5Hook(translate5_conn_id=self.translate5_conn_id).aget_conn()
-        return await asyncio.to_thread(import_progress, self._client, list(items.values()))
+        return await asyncio.to_thread(import_progress, self._client, due)
 
     async def close(self) -> None:
         if self._client is not None:

@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 
 from airflow_provider_translate5 import status
-from airflow_provider_translate5.client import Task, Translate5APIError, Translate5ConnectionError
+from airflow_provider_translate5.client import (
+    ImportProgress,
+    Task,
+    Translate5APIError,
+    Translate5ConnectionError,
+)
 from airflow_provider_translate5.wait import Wait, block
 
 log = logging.getLogger("t5.test.wait")
@@ -139,3 +144,28 @@ def test_block_gives_up_at_the_deadline_with_the_last_state(clock: Clock) -> Non
     assert "Timed out waiting for translate5 task 5 to finish importing" in verdict.message
     assert "state import" in verdict.message
     assert clock.now == 1_000_020.0  # no look would fit before the deadline after the third
+
+
+def test_import_progress_is_looked_up_at_most_once_a_minute_per_task_and_shown_until_the_next(
+    clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=log.name)
+    ids = [1, 2, 3, 4]
+    wait = Wait(condition=status.IMPORTED, ids=ids, log=log, clock=clock)
+    importing = {i: row(i, "import") for i in ids}
+    lookups: list[list[int]] = []
+    for second in range(0, 120, 10):  # two minutes of looks every 10 s
+        due = wait.progress_due(importing)
+        lookups.append([t.id for t in due])
+        percent = ImportProgress.from_api({"progress": second, "workersDone": 1, "workersTotal": 6})
+        wait.look_tasks(importing, {t.id: percent for t in due})
+        clock.sleep(10)
+    # at most three lookups per look; each task again only after a minute
+    assert lookups[0] == [1, 2, 3]
+    assert lookups[1] == [4]
+    assert lookups[6] == [1, 2, 3]
+    assert lookups[7] == [4]
+    assert sum(map(len, lookups)) == 8
+    # the percent shown changes only when it was looked up again: one line per lookup, not per look
+    assert messages(caplog, "translate5 task 1 (Page 1): state import") == 2
+    assert messages(caplog, "import 60% (1/6 workers done)") == 3  # tasks 1-3 looked up at second 60
