@@ -3,13 +3,17 @@
 Most CMSs can export content to a folder and import translations from another one (a "content drop"). Both
 folders are addressed as :class:`~airflow.sdk.ObjectStoragePath`, so the same DAG works with a local
 ``file://`` folder on one machine and with ``s3://`` or ``gs://`` buckets on Celery/Kubernetes workers.
+Only operations every object store has are used: object stores have no directories (an empty "folder" does
+not exist) and no relative paths, so keys are compared as strings and an absent prefix is an empty folder.
 
 Layout this module assumes (copy it next to the DAG that uses it and adapt ``delivery_path`` to your CMS)::
 
     <content drop>/pages/about-us.html              what the CMS exported (any depth)
     <cms import>/de/pages/about-us.html             what we deliver: one folder per target language
-    <cms import>/.translate5-manifest.json          content hash per delivered item ("what is new?")
-    <cms import>/.translate5-staging/<item key>/    exports waiting to be delivered
+    <cms import>/.translate5-manifest.json          content hash per delivered item ("what is new?"),
+                                                    and what a run had to leave for the next one
+    <cms import>/.translate5-staging/<item key>/    exports waiting to be delivered; ``.item.json`` in it
+                                                    says the export is complete
 
 This file defines no DAG; ``.airflowignore`` keeps the DAG processor from parsing it.
 """
@@ -18,17 +22,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any, TypedDict
 
 from airflow.sdk import ObjectStoragePath, Variable
+from airflow.sdk.exceptions import AirflowFailException
 
 MANIFEST_NAME = ".translate5-manifest.json"
 STAGING_NAME = ".translate5-staging"
+MARKER_NAME = ".item.json"  # written last into an item's staging folder: its export is complete
 _POKE_INTERVAL_ENV = "TRANSLATE5_EXAMPLE_POKE_INTERVAL"
+#: Executors whose tasks all run on the machine that parsed the DAG: a local fallback folder is shared.
+_SINGLE_MACHINE_EXECUTORS = ("LocalExecutor", "SequentialExecutor", "DebugExecutor")
+
+log = logging.getLogger("airflow.task")  # the logger Airflow shows in task logs
 
 
 class ContentItem(TypedDict):
@@ -37,6 +49,7 @@ class ContentItem(TypedDict):
     path: str  # relative to the content drop, "/"-separated: also the path below each language folder
     source: str  # URI of the file in the content drop
     sha256: str
+    version: str | None  # what the store says about the file (ETag or size+mtime): unchanged -> same hash
     task_name: str
     foreign_id: str  # idempotency key in translate5: same content version -> same translate5 task
     source_lang: str
@@ -44,22 +57,114 @@ class ContentItem(TypedDict):
     staging: str  # URI of the folder the export writes to
 
 
+class ContentDropError(AirflowFailException, ValueError):
+    """The content drop or CMS import folder is missing or not usable; the message says what to set.
+
+    An Airflow retry cannot fix configuration, so the task fails at once instead of retrying.
+    """
+
+
 def poke_interval(default: float) -> float:
-    """Seconds between status checks; the demo and the tests shorten them with an environment variable."""
+    """Seconds between status checks of the examples that use the stock sensors.
+
+    The environment variable is read when the DAG file is parsed, i.e. by the DAG processor *and* by every
+    worker: set it on all of them or on none (the demo and the tests set it). The defaults are fine for real
+    work, because all waits on one connection share one request per interval.
+    """
     return float(os.environ.get(_POKE_INTERVAL_ENV, default))
 
 
 def folder(uri: str | None, variable: str, default_name: str) -> ObjectStoragePath:
     """A folder from a DAG param, else an Airflow Variable, else a local folder under ``$AIRFLOW_HOME``.
 
-    Resolved when a task runs, never while the DAG file is parsed (Variables cost a round trip each).
+    Resolved when a task runs, never while the DAG file is parsed (Variables cost a round trip each). The
+    local fallback exists for a laptop: on an executor that runs tasks on several machines each worker would
+    silently use a folder of its own, so there it is refused, naming the param and the Variable to set.
     """
     if not uri:
         uri = Variable.get(variable, default=None)
     if not uri:
+        executor = _executor()
+        if not executor.endswith(_SINGLE_MACHINE_EXECUTORS):
+            raise ContentDropError(
+                f"no folder configured for {default_name!r}: set the DAG param or the Airflow Variable "
+                f"{variable!r} to a folder every worker reaches (s3://, gs://, or a shared mount). The "
+                f"local fallback under $AIRFLOW_HOME is refused with executor {executor!r}: each worker "
+                "would use its own."
+            )
         home = os.environ.get("AIRFLOW_HOME") or os.path.expanduser("~/airflow")
         uri = f"file://{os.path.abspath(home)}/translate5/{default_name}"
+        log.warning(
+            "No folder configured for %r (param or Variable %r): using %s on this machine",
+            default_name,
+            variable,
+            uri,
+        )
     return ObjectStoragePath(uri.rstrip("/") + "/")
+
+
+def _executor() -> str:
+    from airflow.sdk import conf
+
+    return str(conf.get("core", "executor", fallback="LocalExecutor")).split(",")[0].strip()
+
+
+def relative_key(path: ObjectStoragePath, root: ObjectStoragePath) -> str:
+    """``path`` below ``root`` as a "/"-separated string.
+
+    ``PurePath.relative_to`` is not implemented for fsspec paths (universal_pathlib raises
+    NotImplementedError), so the store's keys are compared as strings.
+    """
+    base = root.path.rstrip("/") + "/"
+    if not path.path.startswith(base):
+        raise ValueError(f"{path} is not below {root}")
+    return path.path[len(base) :]
+
+
+def is_hidden(relative: str) -> bool:
+    """Hidden names (``.name``) are skipped: exporters, object stores and writers use them for partials."""
+    return any(part.startswith(".") for part in relative.split("/"))
+
+
+def list_files(root: ObjectStoragePath) -> dict[str, ObjectStoragePath]:
+    """Every visible file below ``root`` by relative key; an absent prefix (empty folder on S3) is empty."""
+    files: dict[str, ObjectStoragePath] = {}
+    for path in root.rglob("*"):
+        relative = relative_key(path, root)
+        if relative and not is_hidden(relative) and path.is_file():
+            files[relative] = path
+    return dict(sorted(files.items()))
+
+
+def check_drop(drop: ObjectStoragePath, files: Mapping[str, ObjectStoragePath]) -> None:
+    """Refuse a local drop that does not exist; warn about an empty one.
+
+    A mistyped folder used to end the run green with every task skipped, which looks like "nothing new". On
+    object stores an empty folder and a missing one are the same (no objects under the prefix), so there it
+    is a warning that names the folder; a missing bucket raises from the listing itself.
+    """
+    if files:
+        return
+    if drop.protocol in ("", "file", "local") and not drop.exists():
+        raise ContentDropError(
+            f"content drop {drop} does not exist: check the param content_drop or its Variable"
+        )
+    log.warning(
+        "Content drop %s is empty (on object storage: no object under this prefix); nothing to do", drop
+    )
+
+
+def version(path: ObjectStoragePath) -> str | None:
+    """What the store knows about a file's current version, without reading it (ETag, else size + mtime)."""
+    try:
+        info = path.fs.info(path.path)
+    except (OSError, ValueError):
+        return None
+    tag = info.get("ETag") or info.get("etag") or info.get("md5Hash")
+    if tag:
+        return f"etag:{str(tag).strip(chr(34))}"
+    modified = info.get("mtime") or info.get("LastModified") or info.get("updated")
+    return f"{info.get('size')}:{modified}" if modified is not None else None
 
 
 def sha256(path: ObjectStoragePath) -> str:
@@ -71,20 +176,41 @@ def sha256(path: ObjectStoragePath) -> str:
     return digest.hexdigest()
 
 
-def read_manifest(cms_import: ObjectStoragePath) -> dict[str, dict[str, Any]]:
+def read_manifest_file(cms_import: ObjectStoragePath) -> dict[str, Any]:
     manifest = cms_import / MANIFEST_NAME
     if not manifest.exists():
         return {}
-    data = json.loads(manifest.read_text(encoding="utf-8"))
-    return dict(data.get("items", {}))
+    return dict(json.loads(manifest.read_text(encoding="utf-8")))
 
 
-def write_manifest(cms_import: ObjectStoragePath, items: Mapping[str, Mapping[str, Any]]) -> None:
-    """Write the manifest under a temporary name first: a crash never leaves it half written."""
-    cms_import.mkdir(parents=True, exist_ok=True)
-    temp = cms_import / f"{MANIFEST_NAME}.part"
-    temp.write_text(json.dumps({"items": items}, indent=2, sort_keys=True), encoding="utf-8")
-    temp.rename(cms_import / MANIFEST_NAME)
+def read_manifest(cms_import: ObjectStoragePath) -> dict[str, dict[str, Any]]:
+    """Delivered items by path: ``{sha256, version, languages, translate5_task_id, delivered_at}``."""
+    return dict(read_manifest_file(cms_import).get("items", {}))
+
+
+def write_manifest(
+    cms_import: ObjectStoragePath,
+    items: Mapping[str, Mapping[str, Any]],
+    backlog: Mapping[str, Any] | None = None,
+) -> None:
+    """Write the manifest under a temporary name first: a crash never leaves it half written.
+
+    ``backlog`` (what the last run had to leave for the next one) is kept from the file unless given.
+    """
+    if backlog is None:
+        backlog = read_manifest_file(cms_import).get("backlog")
+    data: dict[str, Any] = {"items": items}
+    if backlog:
+        data["backlog"] = backlog
+    write_json(cms_import / MANIFEST_NAME, data)
+
+
+def write_json(target: ObjectStoragePath, data: Any) -> None:
+    """Write JSON to a hidden temporary name beside ``target``, then rename it into place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.parent / f".{target.name}.part"
+    temp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    temp.rename(target)
 
 
 def make_item(
@@ -94,6 +220,7 @@ def make_item(
     source_lang: str,
     target_langs: Sequence[str],
     digest: str | None = None,
+    file_version: str | None = None,
 ) -> ContentItem:
     """Describe one file to translate (``digest``: its sha256, if already known).
 
@@ -108,6 +235,7 @@ def make_item(
         path=relative,
         source=str(path),
         sha256=digest,
+        version=file_version,
         task_name=relative,
         foreign_id=f"cms:{key}",
         source_lang=source_lang,
@@ -117,29 +245,72 @@ def make_item(
 
 
 def changed_items(
-    drop: ObjectStoragePath, cms_import: ObjectStoragePath, source_lang: str, target_langs: Sequence[str]
+    drop: ObjectStoragePath,
+    cms_import: ObjectStoragePath,
+    source_lang: str,
+    target_langs: Sequence[str],
+    concurrency: int = 8,
 ) -> list[ContentItem]:
     """Files in the drop that are new or changed since their last delivery, or lack a language.
 
     Changed content is ordered in every target language, unchanged content only in the languages it was
-    never delivered in. Hidden files (``.name``) are skipped: exporters and object stores use them for
-    partial uploads.
+    never delivered in. A file whose store version (ETag, size and mtime) matches the manifest is not read
+    again; the others are hashed ``concurrency`` at a time (on object storage each read is a request).
     """
     delivered = read_manifest(cms_import)
-    items: list[ContentItem] = []
-    for path in sorted(drop.rglob("*"), key=str):
-        relative = str(path.relative_to(drop))
-        if any(part.startswith(".") for part in relative.split("/")) or not path.is_file():
-            continue
+    files = list_files(drop)
+    check_drop(drop, files)
+
+    def describe(relative: str) -> ContentItem | None:
+        path = files[relative]
         previous = delivered.get(relative, {})
-        digest = sha256(path)
+        current = version(path)
+        known = current is not None and previous.get("version") == current and previous.get("sha256")
+        digest = str(previous["sha256"]) if known else sha256(path)
         languages = list(target_langs)
         if previous.get("sha256") == digest:
             languages = [lang for lang in target_langs if lang not in previous.get("languages", [])]
-        if languages:
-            staging = cms_import / STAGING_NAME
-            items.append(make_item(path, relative, staging, source_lang, languages, digest))
-    return items
+        if not languages:
+            return None
+        return make_item(path, relative, cms_import / STAGING_NAME, source_lang, languages, digest, current)
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        return [item for item in pool.map(describe, files) if item is not None]
+
+
+def take(cms_import: ObjectStoragePath, items: Sequence[ContentItem], limit: int) -> list[ContentItem]:
+    """The first ``limit`` items; the rest is left for the next run and recorded in the manifest.
+
+    A drop larger than one run can take (Airflow's ``max_map_length``, or the run's own limit) is thus worked
+    off over successive runs instead of failing every run with no progress. Items not delivered stay
+    "changed", so the next run finds them again; the manifest's ``backlog`` says what was left and why.
+    """
+    taken, left = list(items[:limit]), items[limit:]
+    backlog = {
+        "left_for_next_run": [item["path"] for item in left],
+        "taken_by_last_run": len(taken),
+        "limit_per_run": limit,
+        "recorded_at": _now(),
+    }
+    manifest = read_manifest_file(cms_import)
+    if left or manifest.get("backlog"):
+        write_manifest(cms_import, manifest.get("items", {}), backlog if left else {})
+    if left:
+        log.warning(
+            "%d new or changed item(s); this run takes %d (limit per run %d), leaves %d for the next run(s)",
+            len(items),
+            len(taken),
+            limit,
+            len(left),
+        )
+    return taken
+
+
+def batches(items: Sequence[ContentItem], size: int) -> list[list[ContentItem]]:
+    """Consecutive groups of at most ``size`` items (one mapped task instance each)."""
+    if size < 1:
+        raise ValueError(f"batch size must be at least 1, got {size}")
+    return [list(items[start : start + size]) for start in range(0, len(items), size)]
 
 
 def upload_kwargs(item: ContentItem) -> dict[str, Any]:
@@ -204,34 +375,6 @@ def is_delivered(manifest: Mapping[str, Mapping[str, Any]], item: ContentItem) -
     return same_content and set(item["target_langs"]) <= set(previous.get("languages", []))
 
 
-def deliver(
-    exported: Iterable[str],
-    item: ContentItem,
-    cms_import: ObjectStoragePath,
-    manifest: dict[str, dict[str, Any]],
-    translate5_task_id: int | None = None,
-) -> dict[str, str]:
-    """Deliver every language of one item and record it in the manifest; returns ``{language: URI}``.
-
-    Safe to repeat after a failure half way: the staging folder is removed only after every copy succeeded
-    and the manifest was written, and an item the manifest already lists is not delivered again.
-    """
-    if is_delivered(manifest, item):
-        return {lang: str(delivery_path(cms_import, lang, item["path"])) for lang in item["target_langs"]}
-    delivered = dict(deliver_file(uri, cms_import, item["path"]) for uri in exported)
-    missing = {lang.lower() for lang in item["target_langs"]} - {lang.lower() for lang in delivered}
-    if missing:
-        raise ValueError(f"the export of {item['path']!r} has no file for {', '.join(sorted(missing))}")
-    record_delivery(manifest, item, translate5_task_id)
-    write_manifest(cms_import, manifest)
-    staging = ObjectStoragePath(item["staging"])
-    if staging.exists():
-        staging.rmdir(recursive=True)
-    if not any(staging.parent.iterdir()):
-        staging.parent.rmdir()
-    return delivered
-
-
 def record_delivery(
     manifest: dict[str, dict[str, Any]], item: ContentItem, translate5_task_id: int | None = None
 ) -> None:
@@ -242,7 +385,135 @@ def record_delivery(
         languages |= set(previous.get("languages", []))
     manifest[item["path"]] = {
         "sha256": item["sha256"],
+        "version": item.get("version"),
         "languages": sorted(languages),
         "translate5_task_id": translate5_task_id,
-        "delivered_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "delivered_at": _now(),
     }
+
+
+def mark_exported(item: ContentItem, details: Mapping[str, Any]) -> None:
+    """Write the item's marker into its staging folder, after its files: from now on it can be delivered."""
+    write_json(ObjectStoragePath(item["staging"]) / MARKER_NAME, {"item": item, **details})
+
+
+def pending_exports(staging_root: ObjectStoragePath) -> list[tuple[dict[str, Any], list[str]]]:
+    """Complete exports waiting in staging: ``(marker, exported file URIs)`` per item, in key order.
+
+    A folder without marker is an export still running or one that failed half way: it is left alone (the
+    export's retry overwrites it). An absent staging prefix (nothing pending on S3) is no error.
+    """
+    folders: dict[str, list[str]] = {}
+    markers: dict[str, ObjectStoragePath] = {}
+    for path in staging_root.rglob("*"):
+        key, _, name = relative_key(path, staging_root).partition("/")
+        if not name or "/" in name:
+            continue
+        if name == MARKER_NAME:
+            markers[key] = path
+        elif not name.startswith(".") and path.is_file():
+            folders.setdefault(key, []).append(str(path))
+    return [
+        (json.loads(markers[key].read_text(encoding="utf-8")), sorted(folders.get(key, [])))
+        for key in sorted(markers)
+    ]
+
+
+def deliver_pending(
+    cms_import: ObjectStoragePath, concurrency: int = 8, manifest_every: int = 200
+) -> list[dict[str, Any]]:
+    """Deliver every complete export waiting in staging, whichever run exported it; returns one summary each.
+
+    Files are copied ``concurrency`` at a time. Every ``manifest_every`` items the manifest is written and
+    only then their staging folders removed, so a crash loses at most the copies since the last write (they
+    are repeated; a copy is idempotent) and never a record of a delivery.
+    """
+    staging_root = cms_import / STAGING_NAME
+    pending = pending_exports(staging_root)
+    if not pending:
+        log.info("Nothing waiting for delivery in %s", staging_root)
+        return []
+    manifest = read_manifest(cms_import)
+    summaries: list[dict[str, Any]] = []
+    failures: list[str] = []
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        for start in range(0, len(pending), manifest_every):
+            chunk = pending[start : start + manifest_every]
+            done = []
+            outcomes = pool.map(lambda entry: _deliver_item(entry, cms_import), chunk)
+            for (marker, _), outcome in zip(chunk, outcomes, strict=True):
+                if isinstance(outcome, Exception):
+                    failures.append(f"{marker['item']['path']}: {outcome}")
+                    continue
+                record_delivery(manifest, marker["item"], marker.get("translate5_id"))
+                summaries.append(_summary(marker, outcome))
+                done.append(marker)
+            write_manifest(cms_import, manifest)
+            for marker in done:
+                staging = ObjectStoragePath(marker["item"]["staging"])
+                if staging.exists():
+                    staging.rmdir(recursive=True)
+    if failures:  # the others are delivered and recorded; these stay in staging for the next try
+        raise ValueError(f"{len(failures)} item(s) could not be delivered: " + "; ".join(failures[:20]))
+    _remove_if_empty(staging_root)
+    return summaries
+
+
+def _deliver_item(
+    entry: tuple[dict[str, Any], list[str]], cms_import: ObjectStoragePath
+) -> dict[str, str] | Exception:
+    """Copy one item's files; a failure is returned (not raised) so it cannot stop the other items."""
+    marker, exported = entry
+    item: ContentItem = marker["item"]
+    try:
+        delivered = dict(deliver_file(uri, cms_import, item["path"]) for uri in exported)
+    except Exception as exc:  # reported with the item's name once the other items are recorded
+        return exc
+    missing = {lang.lower() for lang in item["target_langs"]} - {lang.lower() for lang in delivered}
+    if missing:
+        return ValueError(f"the export has no file for {', '.join(sorted(missing))}")
+    return delivered
+
+
+def _summary(marker: Mapping[str, Any], files: Mapping[str, str]) -> dict[str, Any]:
+    files_by_lang = {lang.lower(): uri for lang, uri in files.items()}
+    languages = {
+        lang: {**info, "file": files_by_lang.get(lang.lower())}
+        for lang, info in sorted(marker.get("languages", {}).items())
+    }
+    return {
+        "item": marker["item"]["path"],
+        "translate5_url": marker.get("translate5_url"),
+        "languages": languages,
+    }
+
+
+def _remove_if_empty(folder: ObjectStoragePath) -> None:
+    """Tidy a local staging folder; on object stores an empty prefix does not exist anyway."""
+    try:
+        if folder.exists() and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    except (OSError, NotImplementedError):
+        pass  # tidiness only: a concurrent export may have just created something in it
+
+
+def deliver_all_files(
+    exports: ObjectStoragePath, cms_import: ObjectStoragePath
+) -> list[tuple[str, str, str]]:
+    """Move every exported file waiting below ``exports`` into the CMS; returns ``(lang, source, target)``.
+
+    Used by delivery runs started by asset events: however many events one run consumed, it delivers
+    everything pending, so exports finishing together are never left behind. A file is removed only after
+    its copy succeeded; hidden names (exports still being written) are left for the next run.
+    """
+    moved = []
+    for relative, path in list_files(exports).items():
+        lang, target = deliver_file(str(path), cms_import)
+        path.unlink()
+        moved.append((lang, str(path), target))
+        log.info("  %s: %s -> %s", lang, relative, target)
+    return moved
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -8,12 +8,17 @@ records an asset event whose ``extra`` lists their URIs (``uris``) and the trans
 
 ``translate5_asset_delivery`` is scheduled on that asset, so it starts on its own after every export and
 copies the files into the CMS import folder (``<cms import>/<language>/<name>``). The translation DAG knows
-nothing about the CMS, and delivery can be changed, paused or re-run without touching translate5. Several
-exports finishing close together are delivered by one run (it reads every triggering event).
+nothing about the CMS, and delivery can be changed, paused or re-run without touching translate5.
+
+Each delivery run moves *every* exported file waiting in the export folder, not only those of the events
+that started it: when several exports finish within moments, Airflow may start one run for all of them or
+hand some events to a later run, and nothing may depend on that. Delivered files are removed from the
+export folder, so what is there is what is pending.
 
 The export folder comes from the ``export_folder`` param or the Variable ``translate5_export_folder``; the
 CMS import folder from the Variable ``translate5_cms_import``; both default to folders under
-``$AIRFLOW_HOME/translate5/``.
+``$AIRFLOW_HOME/translate5/`` with an executor that runs every task on one machine (elsewhere a missing
+Variable fails the task with a message naming it).
 """
 
 from __future__ import annotations
@@ -71,7 +76,7 @@ def translate5_asset_translate() -> None:
     translated = Translate5WorkflowEndedSensor.partial(
         task_id="wait_for_translation",
         deferrable=True,
-        poke_interval=poke_interval(300),
+        poke_interval=poke_interval(60),  # all waits of a connection share one request per interval
         timeout=timedelta(days=30).total_seconds(),
     ).expand(translate5_task_id=project_ids)
     export = Translate5ExportOperator.partial(
@@ -94,16 +99,23 @@ def translate5_asset_translate() -> None:
 def translate5_asset_delivery() -> None:
     @task
     def deliver_to_cms() -> list[str]:
-        """Copy the files of every triggering export into the CMS import folder."""
-        events = get_current_context()["triggering_asset_events"][CMS_TRANSLATIONS]
+        """Move every exported file waiting in the export folders into the CMS import folder."""
+        from airflow.sdk import ObjectStoragePath
+
+        events = get_current_context()["triggering_asset_events"].get(CMS_TRANSLATIONS) or []
+        exports = content_drop.folder(None, "translate5_export_folder", "exports")
         cms_import = content_drop.folder(None, "translate5_cms_import", "cms-import")
-        delivered = []
-        for event in events:
-            log.info("Export of translate5 task %s:", event.extra.get("translate5_task_id"))
+        folders = {str(exports): exports}
+        for event in events:  # a run-level export_folder param is only known from the events
+            log.info("Started by the export of translate5 task %s", event.extra.get("translate5_task_id"))
             for uri in event.extra.get("uris", []):
-                lang, target = content_drop.deliver_file(uri, cms_import)
-                log.info("  %s: %s -> %s", lang, uri, target)
-                delivered.append(target)
+                parent = ObjectStoragePath(uri).parent
+                if not str(parent).startswith(str(exports).rstrip("/")):
+                    folders.setdefault(str(parent), parent)
+        delivered = []
+        for folder in folders.values():
+            delivered += [target for _, _, target in content_drop.deliver_all_files(folder, cms_import)]
+        log.info("Delivered %d file(s) from %d event(s) and earlier exports", len(delivered), len(events))
         return delivered
 
     deliver_to_cms()

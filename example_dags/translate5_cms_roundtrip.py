@@ -5,10 +5,18 @@ since the last delivery, creates one translate5 project per file with all target
 import and for translators and reviewers to finish the workflow, exports the translated files and delivers
 them into the folder the CMS imports from (``<cms import>/<language>/<path>``).
 
+Any size of drop: items travel in batches (``batch_size`` items per mapped task group instance), and a batch
+uploads, looks up and exports its items on one translate5 session, ``concurrency`` requests at a time. A run
+takes at most ``max_items_per_run`` items (and never more batches than Airflow's ``[core] max_map_length``);
+the rest is recorded in the manifest's ``backlog`` and taken by the next run. Each batch flows on its own:
+an early batch is exported while later ones still wait, and ``deliver`` hands over every complete export
+waiting in staging, also those of an earlier run that failed half way.
+
 Both folders are ObjectStoragePaths, so the DAG runs unchanged on a laptop (``file://``) and on
 Celery/Kubernetes workers with the CMS exporting to ``s3://`` or ``gs://``. Set them per run (params
 ``content_drop`` / ``cms_import``) or once as Airflow Variables ``translate5_content_drop`` /
-``translate5_cms_import``; without either, folders under ``$AIRFLOW_HOME/translate5/`` are used.
+``translate5_cms_import``; without either, folders under ``$AIRFLOW_HOME/translate5/`` are used, but only
+with an executor that runs every task on one machine.
 
 Running it again is always safe: delivered content is recorded in a manifest and skipped, and the upload's
 ``foreign_id`` (item path, content hash, languages) makes translate5 hand back the existing task instead of
@@ -21,15 +29,27 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import Param, dag, get_current_context, task
-
-from airflow_provider_translate5.operators import Translate5ExportOperator, Translate5UploadTaskOperator
-from airflow_provider_translate5.sensors import Translate5ImportSensor, Translate5WorkflowEndedSensor
+import translate5_batches
+from airflow.sdk import Param, dag, get_current_context, task, task_group
+from airflow.sdk.exceptions import AirflowException
+from translate5_batches import Translate5BatchWait
 
 import content_drop
-from content_drop import ContentItem, export_kwargs, poke_interval, translate5_id, upload_kwargs
+from content_drop import ContentItem
 
 log = logging.getLogger("airflow.task")  # the logger Airflow shows in task logs
+
+
+def _folders(params: dict[str, Any]) -> tuple[Any, Any]:
+    drop = content_drop.folder(params["content_drop"], "translate5_content_drop", "content-drop")
+    cms_import = content_drop.folder(params["cms_import"], "translate5_cms_import", "cms-import")
+    return drop, cms_import
+
+
+def _hook() -> Any:
+    from airflow_provider_translate5.hooks import Translate5Hook
+
+    return Translate5Hook()
 
 
 @dag(
@@ -51,6 +71,28 @@ log = logging.getLogger("airflow.task")  # the logger Airflow shows in task logs
         "target_langs": Param(
             ["de", "fr"], type="array", items={"type": "string"}, minItems=1, description="Target languages."
         ),
+        "batch_size": Param(
+            50, type="integer", minimum=1, description="Items per batch (one task instance per step)."
+        ),
+        "max_items_per_run": Param(
+            None,
+            type=["null", "integer"],
+            minimum=1,
+            description="Items one run takes at most; the rest waits for the next run. "
+            "Default: batch_size x [core] max_map_length.",
+        ),
+        "concurrency": Param(
+            4, type="integer", minimum=1, maximum=32, description="Parallel requests per task to translate5."
+        ),
+        "import_check_interval": Param(
+            10, type="number", exclusiveMinimum=0, description="Seconds between checks of the import."
+        ),
+        "translation_check_interval": Param(
+            60,
+            type="number",
+            exclusiveMinimum=0,
+            description="Seconds between checks of the workflow (one request per interval for all waits).",
+        ),
     },
     default_args={"retries": 2, "retry_delay": timedelta(minutes=1)},
     tags=["translate5", "example"],
@@ -58,87 +100,93 @@ log = logging.getLogger("airflow.task")  # the logger Airflow shows in task logs
 )
 def translate5_cms_roundtrip() -> None:
     @task
-    def find_changed_content() -> list[ContentItem]:
-        """List the content that needs translating; an empty list skips the rest of the run."""
+    def find_changed_content() -> list[list[ContentItem]]:
+        """Batches of the content that needs translating, at most what one run may take."""
+        from airflow.sdk import conf
+
         params = get_current_context()["params"]
-        drop = content_drop.folder(params["content_drop"], "translate5_content_drop", "content-drop")
-        cms_import = content_drop.folder(params["cms_import"], "translate5_cms_import", "cms-import")
-        items = content_drop.changed_items(drop, cms_import, params["source_lang"], params["target_langs"])
-        log.info("%d new or changed item(s) in %s: %s", len(items), drop, ", ".join(i["path"] for i in items))
-        return items
+        drop, cms_import = _folders(params)
+        items = content_drop.changed_items(
+            drop, cms_import, params["source_lang"], params["target_langs"], params["concurrency"]
+        )
+        size = int(params["batch_size"])
+        most = size * conf.getint("core", "max_map_length", fallback=1024)
+        limit = min(most, int(params["max_items_per_run"] or most))
+        batches = content_drop.batches(content_drop.take(cms_import, items, limit), size)
+        log.info("%d new or changed item(s) in %s, %d batch(es) this run", len(items), drop, len(batches))
+        return batches
 
-    items = find_changed_content()
+    @task_group
+    def translate(batch: list[ContentItem]) -> None:
+        """One batch: order, wait for the import and the workflow (deferred), export into staging."""
 
-    # One translate5 project per item, all target languages at once.
-    upload = Translate5UploadTaskOperator.partial(task_id="upload").expand_kwargs(items.map(upload_kwargs))
-    project_ids = upload.output.map(translate5_id)
+        @task
+        def upload(batch: list[ContentItem]) -> list[dict[str, Any]]:
+            hook = _hook()
+            try:
+                return translate5_batches.upload_batch(
+                    hook, batch, get_current_context()["params"]["concurrency"]
+                )
+            finally:
+                hook.close()
 
-    # Deferrable waits: while translate5 works, the waits cost no worker slot, and the triggerer polls all
-    # of them together with one request per interval.
-    imported = Translate5ImportSensor.partial(
-        task_id="wait_for_import",
-        deferrable=True,
-        poke_interval=poke_interval(10),
-        timeout=timedelta(hours=6).total_seconds(),
-    ).expand(translate5_task_id=project_ids)
-    translated = Translate5WorkflowEndedSensor.partial(
-        task_id="wait_for_translation",
-        deferrable=True,
-        poke_interval=poke_interval(300),  # humans take days; a check every 5 minutes is plenty
-        timeout=timedelta(days=30).total_seconds(),
-    ).expand(translate5_task_id=project_ids)
+        uploads = upload(batch)
+        imported = Translate5BatchWait(
+            task_id="wait_for_import",
+            uploads=uploads,
+            condition="imported",
+            poll_interval="{{ params.import_check_interval }}",
+            wait_timeout=timedelta(hours=6).total_seconds(),
+        )
+        translated = Translate5BatchWait(
+            task_id="wait_for_translation",
+            uploads=uploads,
+            condition="workflow_ended",
+            poll_interval="{{ params.translation_check_interval }}",  # humans take days
+            wait_timeout=timedelta(days=30).total_seconds(),
+        )
 
-    export = Translate5ExportOperator.partial(task_id="export", format="filetranslation").expand_kwargs(
-        upload.output.zip(items).map(export_kwargs)
-    )
-    imported >> translated >> export
+        @task
+        def export(uploads: list[dict[str, Any]]) -> list[str]:
+            hook = _hook()
+            try:
+                return translate5_batches.export_batch(
+                    hook, uploads, get_current_context()["params"]["concurrency"]
+                )
+            finally:
+                hook.close()
 
-    @task
-    def deliver(
-        items: list[ContentItem],
-        exports: list[list[str]],
-        uploads: list[dict[str, Any]],
-    ) -> list[dict[str, Any]]:
-        """Put the translations where the CMS imports them, record them in the manifest, and report.
+        # mypy sees the XComArg passed here; the task receives the list it resolves to when it runs.
+        imported >> translated >> export(uploads)  # type: ignore[arg-type]
+
+    batches = find_changed_content()
+    translated = translate.expand(batch=batches)
+
+    @task(trigger_rule="all_done")  # also after a failed batch: what the others exported is delivered
+    def deliver() -> list[dict[str, Any]]:
+        """Put every complete export into the CMS import folder, record it in the manifest, and report.
 
         Returns one summary per item: translate5 link, and per language the delivered file and segment counts.
-        A retry after a partial failure skips the items already delivered.
         """
-        from airflow_provider_translate5.hooks import Translate5Hook
-
         params = get_current_context()["params"]
-        cms_import = content_drop.folder(params["cms_import"], "translate5_cms_import", "cms-import")
-        hook = Translate5Hook()
-        client = hook.get_conn()
-        manifest = content_drop.read_manifest(cms_import)
-        summaries = []
-        for index, item in enumerate(items):  # mapped tasks' results come in map index order
-            project_id = translate5_id(uploads[index])
-            files = content_drop.deliver(exports[index], item, cms_import, manifest, project_id)
-            files_by_lang = {lang.lower(): uri for lang, uri in files.items()}
-            languages: dict[str, dict[str, Any]] = {}
-            for t5_task in client.project_tasks(project_id):
-                lang = client.resolve_language(t5_task.target_lang or 0).rfc5646
-                languages[lang] = {
-                    "file": files_by_lang.get(lang.lower()),
-                    "segments": t5_task.segment_count,
-                    "segments_finished": t5_task.segment_finish_count,
-                }
-            url = hook.task_url(project_id)
-            summaries.append({"item": item["path"], "translate5_url": url, "languages": languages})
-            log.info("%s: translate5 project %s (%s)", item["path"], project_id, url)
-            for lang, info in sorted(languages.items()):
-                log.info(
-                    "  %s: %s segments (%s finished) -> %s",
-                    lang,
-                    info["segments"],
-                    info["segments_finished"],
-                    info["file"],
-                )
+        _, cms_import = _folders(params)
+        summaries = content_drop.deliver_pending(cms_import, concurrency=2 * int(params["concurrency"]))
+        for summary in summaries[:50]:
+            langs = ", ".join(f"{lang}: {info['file']}" for lang, info in summary["languages"].items())
+            log.info("%s (%s): %s", summary["item"], summary["translate5_url"], langs)
+        log.info("Delivered %d item(s) into %s", len(summaries), cms_import)
         return summaries
 
-    # mypy sees the XComArgs passed here; the task receives the lists they resolve to when it runs.
-    deliver(items, export.output, upload.output)  # type: ignore[arg-type]
+    @task(trigger_rule="one_failed", retries=0)
+    def report_failed_batches() -> None:
+        """Fail the run when a batch failed, after ``deliver`` handed over what the others finished."""
+        raise AirflowException(
+            "a batch failed; its items are ordered again by the next run (see its task logs)"
+        )
+
+    delivered = deliver()
+    translated >> delivered
+    [translated, delivered] >> report_failed_batches()
 
 
 translate5_cms_roundtrip()

@@ -66,8 +66,15 @@ def translate5_instant_translate() -> None:
         """One pre-translation job per new or changed item and target language."""
         params = get_current_context()["params"]
         drop, cms_import = _folders(params)
+        from airflow.sdk import conf
+
         items = content_drop.changed_items(drop, cms_import, params["source_lang"], params["target_langs"])
         log.info("%d new or changed item(s) in %s", len(items), drop)
+        # One mapped task instance per item and language: a run takes what Airflow can map, the next the rest.
+        per_item = len(params["target_langs"])
+        items = content_drop.take(
+            cms_import, items, max(1, conf.getint("core", "max_map_length") // per_item)
+        )
         return [
             {
                 "item": item,

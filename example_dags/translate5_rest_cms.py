@@ -165,6 +165,8 @@ def translate5_rest_cms() -> None:
     @task
     def fetch_entries() -> list[ContentItem]:
         """Find entries with missing or outdated translations and write one XLIFF file per entry."""
+        from airflow.sdk import conf
+
         params = get_current_context()["params"]
         collection, source_lang = params["collection"], params["source_lang"]
         cms = LocalizedEntriesApi()
@@ -186,7 +188,10 @@ def translate5_rest_cms() -> None:
             items.append(content_drop.make_item(path, relative, work / "exports", source_lang, stale))
             log.info("%s needs %s", relative, ", ".join(stale))
         log.info("%d entr(y/ies) of %r need translating", len(items), collection)
-        return items
+        limit = conf.getint("core", "max_map_length", fallback=1024)
+        if len(items) > limit:  # the CMS is the record of what is done: the next run finds the rest again
+            log.warning("Taking %d of %d entries this run ([core] max_map_length)", limit, len(items))
+        return items[:limit]
 
     items = fetch_entries()
     upload = Translate5UploadTaskOperator.partial(task_id="upload").expand_kwargs(items.map(upload_kwargs))
@@ -197,7 +202,7 @@ def translate5_rest_cms() -> None:
     translated = Translate5WorkflowEndedSensor.partial(
         task_id="wait_for_translation",
         deferrable=True,
-        poke_interval=poke_interval(300),
+        poke_interval=poke_interval(60),  # all waits of a connection share one request per interval
         timeout=timedelta(days=30).total_seconds(),
     ).expand(translate5_task_id=project_ids)
     export = Translate5ExportOperator.partial(task_id="export", format="filetranslation").expand_kwargs(

@@ -7,10 +7,12 @@ folder is pointed at ``example_dags/`` itself: the tests run exactly the files a
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from moto_s3 import CONN_ID, MotoS3, start_moto
 
 from examples_support import (
     EXAMPLE_DAGS,
@@ -71,3 +73,21 @@ def content_drop(tmp_path: Path) -> Path:
     drop = tmp_path / "content-drop"
     shutil.copytree(SAMPLE_CONTENT, drop)
     return drop
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[MotoS3]:
+    """S3 (moto server on 127.0.0.1) and the Airflow connection ``aws_t5`` to it, for the whole session.
+
+    One server for all tests: Airflow caches an ObjectStoragePath's filesystem per connection id, so the
+    endpoint must not change between tests (each test creates buckets of its own instead).
+    """
+    pytest.importorskip("moto.server", reason="moto[server] is a test dependency")
+    pytest.importorskip("airflow.providers.amazon", reason="s3:// needs the Amazon provider")
+    moto = start_moto()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", moto.connection_json())
+        try:
+            yield moto
+        finally:
+            moto.stop()

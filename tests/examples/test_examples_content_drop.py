@@ -1,9 +1,16 @@
-"""The content-drop helpers the example DAGs share: what counts as changed, and safe repeated delivery."""
+"""The content-drop helpers the example DAGs share, on a local folder and on S3 (moto server).
+
+What counts as changed, safe repeated delivery, what a run leaves for the next one, and the refusals that
+keep a misconfigured deployment from looking green.
+"""
 
 from __future__ import annotations
 
 import importlib
+import json
+import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,25 +22,48 @@ sys.path.insert(0, str(EXAMPLE_DAGS))  # Airflow puts the DAG folder on sys.path
 content_drop: Any = importlib.import_module("content_drop")
 
 
-def folder(path: Path) -> Any:
+@pytest.fixture(params=["file", "s3"])
+def root(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """An empty folder on a local disk or in an S3 bucket (where an empty "folder" does not exist)."""
     from airflow.sdk import ObjectStoragePath
 
-    path.mkdir(parents=True, exist_ok=True)
-    return ObjectStoragePath(path.as_uri() + "/")
+    if request.param == "file":
+        yield ObjectStoragePath(tmp_path.as_uri() + "/")
+    else:
+        s3 = request.getfixturevalue("s3")
+        yield ObjectStoragePath(s3.bucket("cms") + "/")
 
 
-def test_changed_items_skip_hidden_files_and_order_only_missing_languages(tmp_path: Path) -> None:
-    drop, cms_import = folder(tmp_path / "drop"), folder(tmp_path / "import")
-    (tmp_path / "drop/pages").mkdir()
-    (tmp_path / "drop/pages/a.html").write_text("<p>A</p>")
-    (tmp_path / "drop/.b.html.part").write_text("<p>half an upload</p>")
-    (tmp_path / "drop/b.md").write_text("B")
+def write(folder: Any, relative: str, text: str) -> Any:
+    path = folder.joinpath(*relative.split("/"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def export(item: dict[str, Any], text: dict[str, str]) -> None:
+    """What the export step writes: one file per language in the item's staging folder, then the marker."""
+    from airflow.sdk import ObjectStoragePath
+
+    staging = ObjectStoragePath(item["staging"])
+    stem, _, ext = item["path"].rpartition("/")[2].rpartition(".")
+    for lang, body in text.items():
+        write(staging, f"{stem}_{lang}.{ext}", body)
+    content_drop.mark_exported(item, {"translate5_id": 7, "translate5_url": "u", "languages": {}})
+
+
+def test_changed_items_skip_hidden_files_and_order_only_missing_languages(root: Any) -> None:
+    drop, cms_import = root / "drop", root / "import"
+    write(drop, "pages/a.html", "<p>A</p>")
+    write(drop, ".b.html.part", "<p>half an upload</p>")
+    write(drop, "b.md", "B")
 
     def changed(langs: list[str]) -> list[Any]:
         return content_drop.changed_items(drop, cms_import, "en", langs)
 
     first = changed(["de", "fr"])
     assert [i["path"] for i in first] == ["b.md", "pages/a.html"]  # the half-uploaded hidden file is skipped
+    assert [i["source"] for i in first] == [str(drop / "b.md"), str(drop / "pages/a.html")]
     assert all(i["target_langs"] == ["de", "fr"] for i in first)
     manifest: dict[str, Any] = {}
     for item in first:
@@ -44,34 +74,155 @@ def test_changed_items_skip_hidden_files_and_order_only_missing_languages(tmp_pa
     more = changed(["de", "fr", "it"])
     assert [i["target_langs"] for i in more] == [["it"], ["it"]]
     assert {i["foreign_id"] for i in more}.isdisjoint(i["foreign_id"] for i in first)  # a new order, new key
-    (tmp_path / "drop/b.md").write_text("B, edited")
+    write(drop, "b.md", "B, edited")
     assert [(i["path"], i["target_langs"]) for i in changed(["de"])] == [("b.md", ["de"])]
 
 
-def test_delivery_can_be_repeated_after_a_partial_failure(tmp_path: Path) -> None:
+def test_delivery_takes_every_complete_export_and_can_be_repeated(root: Any) -> None:
+    drop, cms_import = root / "drop", root / "import"
+    write(drop, "a.html", "<p>A</p>")
+    write(drop, "blog/b.md", "B")
+    assert content_drop.deliver_pending(cms_import) == []  # nothing staged: no prefix on S3, no error
+
+    a, b = content_drop.changed_items(drop, cms_import, "en", ["de", "fr"])
+    export(a, {"de": "<p>[de] A</p>", "fr": "<p>[fr] A</p>"})
+    write(
+        root / "import/.translate5-staging", f"{b['staging'].rstrip('/').rpartition('/')[2]}/b_de.md", "[de]"
+    )
+    # b's export is half done (no marker): it must be left alone, not delivered in one language only
+
+    summaries = content_drop.deliver_pending(cms_import)
+
+    assert [s["item"] for s in summaries] == ["a.html"]
+    assert (cms_import / "fr/a.html").read_text(encoding="utf-8") == "<p>[fr] A</p>"
+    assert not (cms_import / "de/blog/b.md").exists()
+    manifest = content_drop.read_manifest(cms_import)
+    assert manifest["a.html"]["languages"] == ["de", "fr"]
+    assert manifest["a.html"]["translate5_task_id"] == 7
+    assert [i["path"] for i in content_drop.changed_items(drop, cms_import, "en", ["de", "fr"])] == [
+        "blog/b.md"
+    ]
+
+    export(b, {"de": "[de] B", "fr": "[fr] B"})  # the export's retry completes it
+    assert [s["item"] for s in content_drop.deliver_pending(cms_import)] == ["blog/b.md"]
+    assert (cms_import / "de/blog/b.md").read_text(encoding="utf-8") == "[de] B"
+    assert content_drop.deliver_pending(cms_import) == []  # delivered exports left staging
+    assert content_drop.changed_items(drop, cms_import, "en", ["de", "fr"]) == []
+
+
+def test_an_export_missing_a_language_stays_staged_and_the_others_are_delivered(root: Any) -> None:
+    drop, cms_import = root / "drop", root / "import"
+    write(drop, "a.html", "<p>A</p>")
+    write(drop, "b.html", "<p>B</p>")
+    a, b = content_drop.changed_items(drop, cms_import, "en", ["de", "fr"])
+    export(a, {"de": "[de] A"})  # translate5 gave no fr file
+    export(b, {"de": "[de] B", "fr": "[fr] B"})
+
+    with pytest.raises(ValueError, match=r"a\.html.*no file for fr"):
+        content_drop.deliver_pending(cms_import)
+
+    assert sorted(content_drop.read_manifest(cms_import)) == ["b.html"]  # b's delivery is recorded
+    assert [
+        m["item"]["path"] for m, _ in content_drop.pending_exports(cms_import / ".translate5-staging")
+    ] == ["a.html"]
+
+
+def test_a_run_takes_what_it_may_and_the_manifest_records_the_rest(root: Any) -> None:
+    drop, cms_import = root / "drop", root / "import"
+    for n in range(5):
+        write(drop, f"p{n}.html", f"<p>{n}</p>")
+    items = content_drop.changed_items(drop, cms_import, "en", ["de"])
+
+    taken = content_drop.take(cms_import, items, 2)
+
+    assert [i["path"] for i in taken] == ["p0.html", "p1.html"]
+    backlog = content_drop.read_manifest_file(cms_import)["backlog"]
+    assert backlog["left_for_next_run"] == ["p2.html", "p3.html", "p4.html"]
+    assert backlog["limit_per_run"] == 2
+    assert [[i["path"] for i in batch] for batch in content_drop.batches(items, 2)] == [
+        ["p0.html", "p1.html"],
+        ["p2.html", "p3.html"],
+        ["p4.html"],
+    ]
+    assert content_drop.take(cms_import, items[:2], 2) == items[:2]
+    assert "backlog" not in content_drop.read_manifest_file(cms_import)  # nothing left: the note goes
+
+
+def test_unchanged_files_are_not_read_again(root: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    drop, cms_import = root / "drop", root / "import"
+    write(drop, "a.html", "<p>A</p>")
+    (item,) = content_drop.changed_items(drop, cms_import, "en", ["de"])
+    manifest: dict[str, Any] = {}
+    content_drop.record_delivery(manifest, item)
+    content_drop.write_manifest(cms_import, manifest)
+    read: list[str] = []
+    hash_file = content_drop.sha256
+    monkeypatch.setattr(content_drop, "sha256", lambda path: read.append(str(path)) or hash_file(path))
+
+    assert content_drop.changed_items(drop, cms_import, "en", ["de", "fr"])[0]["sha256"] == item["sha256"]
+    assert read == []  # same store version: the recorded hash is used
+    write(drop, "a.html", "<p>A, longer</p>")
+    assert content_drop.changed_items(drop, cms_import, "en", ["de"])[0]["sha256"] != item["sha256"]
+    assert read == [str(drop / "a.html")]
+
+
+def test_a_missing_local_drop_is_refused_and_an_empty_one_is_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     from airflow.sdk import ObjectStoragePath
 
-    drop, cms_import = folder(tmp_path / "drop"), folder(tmp_path / "import")
-    (tmp_path / "drop/a.html").write_text("<p>A</p>")
-    (item,) = content_drop.changed_items(drop, cms_import, "en", ["de", "fr"])
-    staging = ObjectStoragePath(item["staging"])  # what the export operator writes to
-    staging.mkdir(parents=True)
-    exported = []
-    for lang in ("de", "fr"):
-        (staging / f"a_{lang}.html").write_text(f"<p>[{lang}] A</p>")
-        exported.append(str(staging / f"a_{lang}.html"))
-    manifest = content_drop.read_manifest(cms_import)
+    cms_import = ObjectStoragePath((tmp_path / "import").as_uri() + "/")
+    missing = ObjectStoragePath((tmp_path / "no-such-drop").as_uri() + "/")
+    with pytest.raises(content_drop.ContentDropError, match=r"no-such-drop does not exist.*content_drop"):
+        content_drop.changed_items(missing, cms_import, "en", ["de"])
 
-    with pytest.raises(ValueError, match="no file for fr"):
-        content_drop.deliver(exported[:1], item, cms_import, manifest)
-    assert staging.exists()  # nothing lost: the next try still has both exports
+    (tmp_path / "empty").mkdir()
+    with caplog.at_level(logging.WARNING, logger="airflow.task"):
+        empty = ObjectStoragePath((tmp_path / "empty").as_uri() + "/")
+        assert content_drop.changed_items(empty, cms_import, "en", ["de"]) == []
+    assert "empty" in caplog.text
+    assert str(empty) in caplog.text
 
-    delivered = content_drop.deliver(exported, item, cms_import, manifest, 7)
-    assert delivered == {lang: (tmp_path / f"import/{lang}/a.html").as_uri() for lang in ("de", "fr")}
-    assert not staging.parent.exists()
-    assert content_drop.read_manifest(cms_import)["a.html"]["translate5_task_id"] == 7
 
-    assert content_drop.deliver(exported, item, cms_import, manifest, 7) == delivered  # a retry: no-op
+def test_an_empty_or_absent_s3_prefix_is_reported_and_a_missing_bucket_fails(
+    s3: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from airflow.sdk import ObjectStoragePath
+
+    bucket = s3.bucket("cms")
+    cms_import = ObjectStoragePath(f"{bucket}/import/")
+    with caplog.at_level(logging.WARNING, logger="airflow.task"):
+        assert (
+            content_drop.changed_items(ObjectStoragePath(f"{bucket}/drop/"), cms_import, "en", ["de"]) == []
+        )
+    assert "is empty" in caplog.text
+    assert f"{bucket}/drop" in caplog.text
+    with pytest.raises(FileNotFoundError, match="bucket"):
+        content_drop.changed_items(
+            ObjectStoragePath("s3://aws_t5@no-such-bucket/drop/"), cms_import, "en", ["de"]
+        )
+
+
+def test_the_local_fallback_folder_is_refused_on_distributed_executors(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("AIRFLOW_VAR_TRANSLATE5_CONTENT_DROP", raising=False)
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")
+    with pytest.raises(
+        content_drop.ContentDropError, match=r"Variable 'translate5_content_drop'.*CeleryExecutor"
+    ):
+        content_drop.folder(None, "translate5_content_drop", "content-drop")
+
+    monkeypatch.setenv("AIRFLOW_VAR_TRANSLATE5_CONTENT_DROP", "s3://aws_t5@cms/drop")  # configured: fine
+    assert str(content_drop.folder(None, "translate5_content_drop", "content-drop")) == "s3://aws_t5@cms/drop"
+
+    monkeypatch.delenv("AIRFLOW_VAR_TRANSLATE5_CONTENT_DROP")
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "LocalExecutor")
+    with caplog.at_level(logging.WARNING, logger="airflow.task"):
+        local = content_drop.folder(None, "translate5_content_drop", "content-drop")
+    assert str(local).startswith("file://")
+    assert str(local).endswith("/translate5/content-drop")
+    assert "No folder configured" in caplog.text
 
 
 def test_split_language_follows_translate5_export_names() -> None:
@@ -79,3 +230,13 @@ def test_split_language_follows_translate5_export_names() -> None:
     assert content_drop.split_language("README_fr") == ("README", "fr")
     with pytest.raises(ValueError, match="not named"):
         content_drop.split_language("about-us.html")
+
+
+def test_manifest_is_json_a_person_can_read(tmp_path: Path) -> None:
+    from airflow.sdk import ObjectStoragePath
+
+    cms_import = ObjectStoragePath(tmp_path.as_uri() + "/")
+    content_drop.write_manifest(cms_import, {"a.html": {"sha256": "x", "languages": ["de"]}})
+    data = json.loads((tmp_path / ".translate5-manifest.json").read_text(encoding="utf-8"))
+    assert data == {"items": {"a.html": {"sha256": "x", "languages": ["de"]}}}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".translate5-manifest.json"]  # no temp file left
