@@ -104,7 +104,7 @@ def file_pretranslate(ctx: Ctx, _: re.Match[str]) -> Response:
 def _entry(ctx: Ctx, task_id: int) -> dict[str, Any]:
     store = ctx.store
     task = store.tasks[task_id]
-    progress = store.import_progress(task)
+    progress = store.import_progress(task) if task.importing else None
     if task.importing:
         url = "isImporting"
     elif task.row["state"] == "error":
@@ -120,7 +120,7 @@ def _entry(ctx: Ctx, task_id: int) -> dict[str, Any]:
         "sourceLang": catalog.rfc5646(task.row["sourceLang"]),
         "targetLang": catalog.rfc5646(task.row["targetLang"]),
         "downloadUrl": url,
-        "orderDate": task.row["orderdate"],
+        "orderDate": task.row["orderdate"] or task.row["created"],
         "removeDate": now_str(created + FILE_LIFETIME),
         "importProgress": progress if progress is not None else [],
         "errors": [e["message"] for e in task.last_errors],

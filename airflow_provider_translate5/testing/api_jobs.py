@@ -1,21 +1,25 @@
-"""Jobs (task-user associations) and the workflow trigger action (§7)."""
+"""Jobs (task-user associations) and the workflow trigger action.
+
+Job endpoints need PM rights: other users get translate5's ACL answer, 302 to ``/login`` (sections 51, 52).
+A job change that moves the task's workflow step adds a German notice to the answer (sections 45, 75).
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from airflow_provider_translate5.testing import catalog
+from airflow_provider_translate5.testing import catalog, views
 from airflow_provider_translate5.testing.protocol import ApiError, Response, empty_response
 from airflow_provider_translate5.testing.routing import Ctx, Route, route
-from airflow_provider_translate5.testing.state import Task
+from airflow_provider_translate5.testing.state import Task, step_notice
 
 JOB_STATES = ("waiting", "open", "edit", "view", "finished", "auto-finish", "unconfirmed")
 ENTITY_VERSION_HEADER = "Mqi-Entity-Version"
 
 
 def _check_version(ctx: Ctx, task: Task, data: dict[str, Any]) -> None:
-    """Jobs DO honour the task's entityVersion (header or data), unlike task DELETE (§5.4, §7.2)."""
+    """Job PUT and DELETE honour the task's entityVersion (header or data); job POST ignores it."""
     sent = ctx.req.header(ENTITY_VERSION_HEADER)
     if sent is None and data.get("entityVersion") is not None:
         sent = str(data["entityVersion"])
@@ -31,20 +35,25 @@ def _job_error(message: str, field: str | None = None) -> ApiError:
 def _task(ctx: Ctx, ref: str) -> Task:
     task = ctx.store.task(ref)
     if task is None:
-        raise ApiError.not_found("Task")
+        raise ApiError.not_found("Task", ref)
     return task
 
 
 def job_list(ctx: Ctx, match: re.Match[str]) -> Response:
     with ctx.store.lock:
         task = _task(ctx, match.group(1))
-        rows = [dict(job) for job in ctx.store.task_jobs(task)]
+        rows = [views.job_out(ctx.store, job) for job in ctx.store.task_jobs(task)]
     return ctx.json({"rows": rows, "total": len(rows)})
+
+
+def _with_notice(payload: dict[str, Any], step: str | None) -> dict[str, Any]:
+    if step is not None:
+        payload["errors"] = [step_notice(step)]
+    return payload
 
 
 def _create(ctx: Ctx, task: Task, data: dict[str, Any]) -> Response:
     store = ctx.store
-    _check_version(ctx, task, data)
     user_guid, step = data.get("userGuid"), data.get("workflowStepName")
     if not user_guid:
         raise _job_error("The userGuid is missing.", "userGuid")
@@ -64,7 +73,8 @@ def _create(ctx: Ctx, task: Task, data: dict[str, Any]) -> Response:
     if any(j["userGuid"] == user.guid and j["workflowStepName"] == step for j in store.task_jobs(task)):
         raise _job_error("The user already has a job in this workflow step of the task.")
     job = store.new_job(task, user, str(step), data)
-    return ctx.json({"rows": dict(job)})
+    moved = store.recalculate_step(task)
+    return ctx.json(_with_notice({"rows": views.job_out(store, job)}, moved))
 
 
 def job_create(ctx: Ctx, match: re.Match[str]) -> Response:
@@ -77,10 +87,10 @@ def job_create(ctx: Ctx, match: re.Match[str]) -> Response:
 def _job_of(ctx: Ctx, task: Task | None, job_id: str) -> tuple[Task, dict[str, Any]]:
     job = ctx.store.jobs.get(int(job_id))
     if job is None or (task is not None and job["taskGuid"] != task.guid):
-        raise ApiError.not_found("Job")
+        raise ApiError.not_found("TaskUserAssoc", job_id)
     owner = ctx.store.task(job["taskGuid"])
     if owner is None:
-        raise ApiError.not_found("Task")
+        raise ApiError.not_found("Task", job["taskGuid"])
     return owner, job
 
 
@@ -96,9 +106,12 @@ def _update(ctx: Ctx, task: Task, job: dict[str, Any]) -> Response:
         job["workflowStepName"] = data["workflowStepName"]
         job["role"] = catalog.step_role(task.row["workflow"], str(data["workflowStepName"])) or job["role"]
     if data.get("state") == "finished":
+        job["finishedDate"] = None
         ctx.store.job_finished(task, job)
+    else:
+        ctx.store.recalculate_step(task)
     ctx.store.touch(task)
-    return ctx.json({"rows": dict(job)})
+    return ctx.json({"rows": views.job_out(ctx.store, job)})
 
 
 def job_put(ctx: Ctx, match: re.Match[str]) -> Response:
@@ -113,10 +126,10 @@ def _delete(ctx: Ctx, task: Task, job: dict[str, Any]) -> Response:
         raise ApiError.coded(
             409, "E1061", "The job can not be removed, the user is editing the task right now."
         )
-    del ctx.store.jobs[job["id"]]
-    task.row["userCount"] = len(ctx.store.task_jobs(task))
-    ctx.store.touch(task)
-    return empty_response()
+    moved = ctx.store.delete_job(task, job)
+    if moved is None:
+        return empty_response()  # not recorded: the recorded delete moved the step (section 75)
+    return ctx.json(_with_notice({}, moved))
 
 
 def job_delete(ctx: Ctx, match: re.Match[str]) -> Response:
@@ -128,7 +141,7 @@ def job_delete(ctx: Ctx, match: re.Match[str]) -> Response:
 # ----- legacy /editor/taskuserassoc ---------------------------------------------------------------------
 def legacy_list(ctx: Ctx, _: re.Match[str]) -> Response:
     with ctx.store.lock:
-        rows = [dict(job) for job in ctx.store.jobs.values()]
+        rows = [views.job_out(ctx.store, job) for job in ctx.store.jobs.values()]
     return ctx.json({"rows": rows, "total": len(rows)})
 
 
@@ -169,13 +182,13 @@ def trigger(ctx: Ctx, match: re.Match[str]) -> Response:
 
 
 ROUTES: list[Route] = [
-    route("GET", r"/editor/task/([^/]+)/job", job_list),
-    route("POST", r"/editor/task/([^/]+)/job", job_create),
-    route("PUT", r"/editor/task/(\d+)/job/(\d+)", job_put),
-    route("DELETE", r"/editor/task/(\d+)/job/(\d+)", job_delete),
-    route("GET", r"/editor/taskuserassoc", legacy_list),
-    route("POST", r"/editor/taskuserassoc", legacy_create),
-    route("PUT", r"/editor/taskuserassoc/(\d+)", legacy_put),
-    route("DELETE", r"/editor/taskuserassoc/(\d+)", legacy_delete),
+    route("GET", r"/editor/task/([^/]+)/job", job_list, pm_only=True),
+    route("POST", r"/editor/task/([^/]+)/job", job_create, pm_only=True),
+    route("PUT", r"/editor/task/(\d+)/job/(\d+)", job_put, pm_only=True),
+    route("DELETE", r"/editor/task/(\d+)/job/(\d+)", job_delete, pm_only=True),
+    route("GET", r"/editor/taskuserassoc", legacy_list, pm_only=True),
+    route("POST", r"/editor/taskuserassoc", legacy_create, pm_only=True),
+    route("PUT", r"/editor/taskuserassoc/(\d+)", legacy_put, pm_only=True),
+    route("DELETE", r"/editor/taskuserassoc/(\d+)", legacy_delete, pm_only=True),
     route(None, r"/editor/task/(\d+)/workflow", trigger),
 ]

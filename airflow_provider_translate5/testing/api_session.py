@@ -1,13 +1,18 @@
-"""Authentication (app token header/field, zfExtended cookie, ``sid``) and ``/editor/session`` (§1)."""
+"""Authentication (app token header/field, zfExtended cookie, ``sid``) and ``/editor/session``.
+
+Every answer carries ``Set-Cookie: zfExtended=...`` (translate5 starts a PHP session even for app-token
+requests); the server adds it, with :func:`cookie_header`, for the session found or started here.
+"""
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
 from airflow_provider_translate5.testing.protocol import ApiError, Request, Response, empty_response
 from airflow_provider_translate5.testing.routing import Ctx, Route, route
-from airflow_provider_translate5.testing.state import Session, Store, User
+from airflow_provider_translate5.testing.state import PASSWORD_SESSION_LIFETIME, Session, Store, User
 
 COOKIE = "zfExtended"
 TOKEN_HEADER = "Translate5AuthToken"  # noqa: S105 - a header name
@@ -18,21 +23,13 @@ class Auth:
     user: User | None
     session: Session | None
     token_request: bool
-    set_cookie: str | None  # session id to hand out with Set-Cookie
-
-
-def _invalid_token(req: Request) -> ApiError:
-    payload = {
-        "success": False,
-        "httpStatus": 401,
-        "errorMessage": "<b>Fatal: Authentication Token: The token is not valid</b>",
-    }
-    text = None if req.accepts_json else "Authentication Token: The token is not valid!"
-    return ApiError(401, payload, text=text)
 
 
 def cookie_header(session_id: str) -> str:
-    return f"{COOKIE}={session_id}; path=/; HttpOnly; SameSite=Lax"
+    """The cookie exactly as the recorded server set it (10 days, no HttpOnly)."""
+    lifetime = int(PASSWORD_SESSION_LIFETIME)
+    expires = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + lifetime))
+    return f"{COOKIE}={session_id}; expires={expires}; Max-Age={lifetime}; path=/; SameSite=Lax"
 
 
 def authenticate(req: Request, store: Store) -> Auth:
@@ -45,15 +42,15 @@ def authenticate(req: Request, store: Store) -> Auth:
     if session is None:
         session = store.session(req.cookies.get(COOKIE))
     if token is not None:
-        if token.strip() != store.token:
-            raise _invalid_token(req)
-        if session is not None and session.user_guid == store.manager.guid:
-            return Auth(store.manager, session, True, None)
-        session = store.new_session(store.manager, token_auth=True)
-        return Auth(store.manager, session, True, session.id)
+        user = store.user_by_token(token)
+        if user is None:
+            raise ApiError.invalid_token()
+        if session is None or session.user_guid != user.guid:
+            session = store.new_session(user, token_auth=True)
+        return Auth(user, session, True)
     if session is None:
-        return Auth(None, None, False, None)
-    return Auth(store.users.get(session.user_guid), session, False, None)
+        return Auth(None, None, False)
+    return Auth(store.users.get(session.user_guid), session, False)
 
 
 def login(ctx: Ctx, _: re.Match[str]) -> Response:
@@ -70,7 +67,7 @@ def login(ctx: Ctx, _: re.Match[str]) -> Response:
     user = ctx.store.user_by_login(user_login)
     if user is None:
         raise ApiError.coded(403, None, "No access granted!")
-    if passwd == ctx.store.token and user.guid == ctx.store.manager.guid:
+    if ctx.store.user_by_token(passwd) == user:
         session = ctx.store.new_session(user, token_auth=True)
     elif passwd == ctx.config.password:
         session = ctx.store.new_session(user, token_auth=False)
@@ -82,19 +79,21 @@ def login(ctx: Ctx, _: re.Match[str]) -> Response:
         task = ctx.store.task(str(task_ref))
         if task is not None:
             payload["taskUrlPath"] = f"/editor/taskid/{task.id}/"
-    response = ctx.json(payload)
-    response.headers.append(("Set-Cookie", cookie_header(session.id)))
-    return response
+    ctx.session = session  # the server sets the cookie of this new session
+    return ctx.json(payload)
 
 
 def status(ctx: Ctx, _: re.Match[str]) -> Response:
     """GET /editor/session/<anything>: the state of THIS request's authentication (the id is ignored)."""
     if ctx.user is None:
         return ctx.json({"state": "not authenticated", "user": None}, 404)
-    return ctx.json({"state": "authenticated", "user": ctx.user.row()})
+    return ctx.json({"state": "authenticated", "user": ctx.user.session_row(ctx.store.roles(ctx.user))})
 
 
 def logout(ctx: Ctx, match: re.Match[str]) -> Response:
+    """Only users with the ``api`` role may end a session (section 86): others get an empty 403."""
+    if ctx.user is None or "api" not in ctx.store.roles(ctx.user):
+        raise ApiError.printed(403, "")
     ctx.store.sessions.pop(match.group(1), None)
     return empty_response()
 

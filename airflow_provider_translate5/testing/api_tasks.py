@@ -1,4 +1,4 @@
-"""Task resource: list, get, create (multipart), update, delete, import start and progress (§2-§5)."""
+"""Task resource: list, get, create (multipart), update, delete, import start and progress."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import re
 import time
 from typing import Any
 
-from airflow_provider_translate5.testing import catalog, filters, uploads, views
+from airflow_provider_translate5.testing import catalog, filters, shapes, uploads, views
 from airflow_provider_translate5.testing.protocol import REQUIRED_MSG, ApiError, Response, empty_response
 from airflow_provider_translate5.testing.routing import Ctx, Route, route
-from airflow_provider_translate5.testing.state import DEFAULT_USERS, Task, blank_row
+from airflow_provider_translate5.testing.state import DEFAULT_USERS, Task, blank_row, lock_for
 
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 USAGE_MODES = ("competitive", "cooperative", "simultaneous")
@@ -92,17 +92,8 @@ def _normalise(values: dict[str, Any]) -> dict[str, Any]:
 
 # ----- read ----------------------------------------------------------------------------------------------
 def languages(ctx: Ctx, _: re.Match[str]) -> Response:
-    rows = catalog.language_rows()
-    return ctx.json({"rows": rows, "total": len(rows)})
-
-
-def users(ctx: Ctx, _: re.Match[str]) -> Response:
-    rows = [u.row() for u in ctx.store.users.values()]
-    return ctx.json({"rows": rows, "total": len(rows)})
-
-
-def customers(ctx: Ctx, _: re.Match[str]) -> Response:
-    rows = [{"id": c.id, "name": c.name, "number": c.number} for c in catalog.CUSTOMERS]
+    strings = ctx.config.numbers_as_strings
+    rows = [shapes.typed(r, shapes.LANGUAGE_STRING_COLUMNS, strings) for r in catalog.language_rows()]
     return ctx.json({"rows": rows, "total": len(rows)})
 
 
@@ -112,9 +103,9 @@ def _int_param(ctx: Ctx, name: str) -> int:
 
 
 def task_list(ctx: Ctx, _: re.Match[str]) -> Response:
+    """GET /editor/task (sections 30-35): ``total`` is a STRING here; project rows only with projectsOnly."""
     store, req = ctx.store, ctx.req
-    filter_text, limit = req.param("filter"), _int_param(ctx, "limit")
-    heavy = bool(filter_text) or limit > 0
+    limit = _int_param(ctx, "limit")
     projects_only = req.param("projectsOnly") in ("1", "true")
     wanted = ("project", "default") if projects_only else None
     candidates = [
@@ -122,37 +113,14 @@ def task_list(ctx: Ctx, _: re.Match[str]) -> Response:
         for t in store.visible_tasks()
         if (t.row["taskType"] in wanted if wanted else t.row["taskType"] != "project")
     ]
-    fields = TASK_FIELDS
-    rules = filters.parse_filters(filter_text, fields)
-    rows = [views.list_row(store, t, ctx.user, heavy=True) for t in sorted(candidates, key=lambda t: t.id)]
-    rows = [r for r in rows if filters.matches(r, rules, lambda row: list(row["users"]))]
-    rows = filters.apply_sort(rows, req.param("sort"), fields)
+    rules = filters.parse_filters(req.param("filter"), TASK_FIELDS)
+    rows = [views.list_row(store, t, ctx.user) for t in sorted(candidates, key=lambda t: t.id)]
+    rows = [r for r in rows if filters.matches(r, rules, lambda row: list(row.get("users", [])))]
+    rows = filters.apply_sort(rows, req.param("sort"), TASK_FIELDS)
     total = len(rows)
     start = max(_int_param(ctx, "start"), 0)
     rows = rows[start : start + limit] if limit > 0 else rows[start:]
-    if not heavy:
-        rows = [_strip_heavy(r) for r in rows]
-    return ctx.json({"total": total, "rows": rows})
-
-
-HEAVY_KEYS = (
-    "hasCriticalErrors",
-    "lastErrors",
-    "customerName",
-    "fileCount",
-    "isTransfer",
-    "taskassocs",
-    "pmMail",
-    "qualityErrorCount",
-    "qualityHasFaults",
-    "qualityHasMqm",
-    "missingsegmentranges",
-    "notEditContent",
-)
-
-
-def _strip_heavy(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k not in HEAVY_KEYS}
+    return ctx.json({"total": shapes.total(total, ctx.config.numbers_as_strings), "rows": rows})
 
 
 def task_get(ctx: Ctx, match: re.Match[str]) -> Response:
@@ -161,32 +129,78 @@ def task_get(ctx: Ctx, match: re.Match[str]) -> Response:
 
 
 # ----- create --------------------------------------------------------------------------------------------
+APP_ROOT = "/var/www/translate5"
+MISSING_LANGUAGE = (
+    "MittagQI\\Translate5\\Language\\LanguageResolver::resolveLanguage(): Argument #1 ($identifier) must be "
+    "of type string|int, null given, called in {root}/application/modules/editor/Models/Languages.php on "
+    "line 61"
+)
+NO_UPLOAD_TRANSLATED = (
+    "There were no uploaded work files found, or the uploaded files are exceeding the maximum allowed size."
+)
+
+
+def _bad_language(kind: str, code: str, german: str) -> ApiError:
+    """E1032/E1033: the message names the RESOLVED value "0", not the code sent (section 40)."""
+    return ApiError.coded(
+        422,
+        code,
+        f'The passed {kind} language "0" is not valid.',
+        translated={f"{kind}Lang": [f'Die übergebene {german} "0" ist ungültig!']},
+    )
+
+
 def _resolve_languages(ctx: Ctx) -> tuple[int, list[int], int]:
     req = ctx.req
+    if req.param("sourceLang") is None:  # a PHP TypeError, not a validation error (section 38)
+        raise ApiError.coded(500, None, MISSING_LANGUAGE.format(root=APP_ROOT))
     source = catalog.resolve_language(req.param("sourceLang"))
     if not source:
-        message = f'The given source language "{req.param("sourceLang")}" is not valid!'
-        raise ApiError.coded(422, "E1032", message, errors={"sourceLang": [message]})
+        raise _bad_language("source", "E1032", "Quellsprache")
     targets = []
     for value in req.param_list("targetLang"):
         target = catalog.resolve_language(value)
         if not target:
-            message = f'The given target language "{value}" is not valid!'
-            raise ApiError.coded(422, "E1033", message, errors={"targetLang": [message]})
+            raise _bad_language("target", "E1033", "Zielsprache")
         if target not in targets:
             targets.append(target)
     relais = catalog.resolve_language(req.param("relaisLang")) if req.param("relaisLang") else 0
     return source, targets, relais
 
 
+def _stub_without_upload(ctx: Ctx, source: int, targets: list[int]) -> ApiError:
+    """Section 39/39a: the task row is saved BEFORE the upload is checked, so a create without a file
+    answers 422 E1026 and leaves a task behind: state import, no lock, no project, entityVersion 0."""
+    with ctx.store.lock:
+        ctx.store.new_task(
+            {
+                "taskName": (ctx.req.param("taskName") or "").strip(),
+                "foreignId": ctx.req.param("foreignId") or "",
+                "sourceLang": source,
+                "targetLang": targets[0] if len(targets) == 1 else 0,
+                "entityVersion": 0,
+                "workflowStepName": "",
+                "projectId": None,
+            },
+            ctx.me,
+        )
+    return ApiError.coded(
+        422,
+        "E1026",
+        "422 Unprocessable Entity on FileUpload",
+        errors={"importUpload": ["fileUploadErrorIniSize"]},
+        translated={"importUpload": [NO_UPLOAD_TRANSLATED]},
+    )
+
+
 def task_create(ctx: Ctx, _: re.Match[str]) -> Response:
     req, store = ctx.req, ctx.store
     has_files = bool(req.files)
+    source, targets, relais = _resolve_languages(ctx)
     errors: list[tuple[str, str]] = []
-    for name in ("taskName", "sourceLang"):
-        if not (req.param(name) or "").strip():
-            errors.append((name, REQUIRED_MSG))
-    if not req.param_list("targetLang"):
+    if not (req.param("taskName") or "").strip():
+        errors.append(("taskName", REQUIRED_MSG))
+    if not targets:
         errors.append(("targetLang", REQUIRED_MSG))
     workflow = req.param("workflow") or "default"
     if workflow not in catalog.WORKFLOWS:
@@ -200,16 +214,22 @@ def task_create(ctx: Ctx, _: re.Match[str]) -> Response:
     if customer is None:
         message = "The referenced customer does not exist (anymore)."
         raise ApiError.coded(422, "E1064", message, errors={"customerId": [message]})
-    source, targets, relais = _resolve_languages(ctx)
+    upload_list = req.upload_list("importUpload")
+    if not upload_list:
+        raise _stub_without_upload(ctx, source, targets)
+    if len(targets) > 1 and len(upload_list) == 1 and catalog.extension(upload_list[0].filename) != "zip":
+        # Section 20: translate5 moves the one upload once per project task; the second move fails. The
+        # rows are rolled back but their ids are used up (the next task got id +3 for two targets).
+        with store.lock:
+            store.reserve_ids(1 + len(targets))
+        raise ApiError.coded(500, None, "Cannot refresh row as parent is missing")
 
     with store.lock:
         pending = store.new_task({}, ctx.me)  # reserves the id for the file folder
     files_dir = store.task_dir(pending.id) / "import"
     languages = [catalog.resolve_language(v) or None for v in req.form.get("importUpload_language[]", [])]
     try:
-        imported = uploads.collect(
-            req.upload_list("importUpload"), req.form.get("importUpload_type[]", []), languages, files_dir
-        )
+        imported = uploads.collect(upload_list, req.form.get("importUpload_type[]", []), languages, files_dir)
         if relais and not imported.has("pivot"):
             message = "A pivot language was given, but the import contains no pivot (relais) files."
             raise ApiError.coded(422, "E1034", message, errors={"relaisLang": [message]})
@@ -236,16 +256,17 @@ def task_create(ctx: Ctx, _: re.Match[str]) -> Response:
     auto_start = req.param("autoStartImport")
     start_now = auto_start is None or php_bool(auto_start)
     with store.lock:
+        task = pending
         if len(targets) == 1:
-            task = pending
             _configure(task, common, targets[0], imported)
             task.row.update(taskType="default", projectId=task.id)
             if start_now:
                 store.start_import(task)
         else:
-            task = pending
             task.row.update(common)
-            task.row.update(taskType="project", state="project", targetLang=0, projectId=task.id)
+            task.row.update(
+                taskType="project", state="project", targetLang=0, projectId=task.id, workflowStepName=""
+            )
             for target in targets:
                 child = store.new_task({}, ctx.me)
                 name = f"{common['taskName']} - {catalog.rfc5646(source)} / {catalog.rfc5646(target)}"
@@ -259,8 +280,10 @@ def task_create(ctx: Ctx, _: re.Match[str]) -> Response:
 
 
 def _configure(task: Task, common: dict[str, Any], target: int, imported: uploads.ImportFiles) -> None:
+    """A task to import: state ``import`` with the internal import lock, even before /import (section 10)."""
     task.row.update(common)
     task.row.update(targetLang=target, state="import")
+    lock_for(task.row, "import")
     task.files = [f for f in imported.files if f.language in (None, target)]
     task.fail_import = imported.fail_import
 
@@ -271,7 +294,7 @@ def _existing(ctx: Ctx, task_id: str) -> Task:
     if task is None:
         if task_id.isdigit() and int(task_id) in ctx.store.deleted:
             raise ApiError.coded(409, "E1774", "The task was deleted in the meantime.")
-        raise ApiError.not_found("Task")
+        raise ApiError.not_found("Task", task_id)
     return task
 
 
@@ -298,7 +321,7 @@ def task_put(ctx: Ctx, match: re.Match[str]) -> Response:
         if "userState" in data:
             _change_user_state(ctx, task, str(data["userState"]))
         store.touch(task)
-        return ctx.json({"rows": views.single_view(store, task, ctx.user)})
+        return ctx.json(views.put_answer(store, task, ctx.user))
 
 
 def _change_state(ctx: Ctx, task: Task, wanted: str) -> None:
@@ -306,11 +329,11 @@ def _change_state(ctx: Ctx, task: Task, wanted: str) -> None:
     if current == "import":
         if wanted == "error":  # cancel the import
             row["state"] = "error"
-            row["locked"] = row["lockingUser"] = None
+            row["locked"] = row["lockingUser"] = row["lockedInternalSessionUniqId"] = None
             ctx.store.add_error(task, "The import was cancelled by the user.", "E1386")
         return  # anything else is silently dropped while importing
     if current in EXPORT_LOCKED_STATES or wanted == "error" or wanted == current:
-        return
+        return  # silently dropped in special export states (TaskController::checkTaskStateTransition)
     if wanted == "end" and current in ("open", "unconfirmed"):
         if row["locked"] and row["lockingUser"] != ctx.me.guid:
             raise ApiError.coded(409, "E1161", "The task is currently in use by another user.")
@@ -322,6 +345,7 @@ def _change_state(ctx: Ctx, task: Task, wanted: str) -> None:
 
 
 def _change_user_state(ctx: Ctx, task: Task, wanted: str) -> None:
+    """How the editor UI opens, leaves and finishes the caller's own job (section 53)."""
     store, me = ctx.store, ctx.me
     if wanted not in ("edit", "view", "open", "finished"):
         raise ApiError.validation([("userState", f"'{wanted}' was not found in the haystack")])
@@ -334,23 +358,31 @@ def _change_user_state(ctx: Ctx, task: Task, wanted: str) -> None:
         task.row["locked"] = task.row["lockingUser"] = None
     if job is None:
         return
-    job["state"] = wanted if wanted != "open" else "open"
+    job["state"] = wanted
     if wanted == "finished":
-        job["finishedDate"] = time.strftime(DATE_FORMAT)
+        job["segmentFinishCount"] = job["segmentEditableCount"]
         store.job_finished(task, job)
 
 
+STATE_FORBIDS_DELETE = "The current task status does not allow that action."
+STATE_FORBIDS_DELETE_TRANSLATED = "The current status of the task prohibits this action!"
+
+
 def task_delete(ctx: Ctx, match: re.Match[str]) -> Response:
+    """DELETE (sections 82-85, 39b): 200 with an EMPTY body; ``force=1`` counts only with the
+    taskForceDelete right (knob ``force_delete_right``); importing tasks and projects always go."""
     store = ctx.store
     with store.lock:
         task = ctx.task_or_404(match.group(1))
-        force = php_bool(ctx.req.param("force") or "")
+        force = php_bool(ctx.req.param("force") or "") and ctx.config.force_delete_right
         always = task.is_project or task.importing or task.row["state"] == "error"
         if not (always or force):
+            if task.export_running or task.row["state"] in EXPORT_LOCKED_STATES:
+                raise ApiError.coded(
+                    409, "E1046", STATE_FORBIDS_DELETE, translated=[[STATE_FORBIDS_DELETE_TRANSLATED]]
+                )
             if task.row["locked"]:
                 raise ApiError.coded(409, "E1042", "The task is in use and can not be deleted.")
-            if task.export_running or task.row["state"] in EXPORT_LOCKED_STATES:
-                raise ApiError.coded(409, "E1046", "The task can not be deleted in its current state.")
         store.delete_task(task)
     return empty_response()
 
@@ -358,9 +390,7 @@ def task_delete(ctx: Ctx, match: re.Match[str]) -> Response:
 def task_import(ctx: Ctx, match: re.Match[str]) -> Response:
     store = ctx.store
     with store.lock:
-        task = ctx.task_or_404(match.group(1)) if match.group(1).isdigit() else None
-        if task is None:
-            raise ApiError.not_found("Task")
+        task = ctx.task_or_404(match.group(1))
         store.start_import(task)
         return ctx.json({"rows": views.single_view(store, task, ctx.user)})
 
@@ -378,8 +408,6 @@ def import_progress(ctx: Ctx, _: re.Match[str]) -> Response:
 
 ROUTES: list[Route] = [
     route("GET", r"/editor/language", languages),
-    route("GET", r"/editor/user", users),
-    route("GET", r"/editor/customer", customers),
     route("GET", r"/editor/task/importprogress", import_progress),
     route("GET", r"/editor/task", task_list),
     route("POST", r"/editor/task", task_create),

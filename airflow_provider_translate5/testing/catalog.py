@@ -60,6 +60,7 @@ def language_rows() -> list[dict[str, Any]]:
                 "sublanguage": rfc if region else None,
                 "rtl": rtl,
                 "iso6393": main,
+                "hidden": 0,
                 "localizedName": name,
             }
         )

@@ -15,8 +15,10 @@ class SimulatorConfig:
     """Seconds a (synchronous) export blocks; a second export of the task meanwhile gets 409 E1538."""
     workflow_auto_finish: float | None = None
     """Seconds after import end when every step finishes and workflowStepName becomes ``workflowEnded``."""
-    numbers_as_strings: bool = False
-    """Send numeric DB columns as JSON strings ("4"), like servers on PHP < 8.1."""
+    numbers_as_strings: bool = True
+    """Send ids and numeric DB columns as JSON strings (``"id": "64"``) where the real server does (task,
+    job, user and language rows). False sends native JSON numbers everywhere: a robustness variant for
+    clients, not something a recorded server did."""
     filelist_as_list: bool = False
     """InstantTranslate filelist: ``allPretranslatedFiles`` as a list (Blackbird's model), not a dict."""
     callback_url: str | None = None
@@ -29,8 +31,13 @@ class SimulatorConfig:
     """runtimeOptions.editor.export.taskguiddirectory: default for the ``{taskGuid}/`` ZIP root folder."""
     initial_task_state: str = "open"
     """runtimeOptions.import.initialTaskState: ``open`` or ``unconfirmed`` after a successful import."""
-    require_accept_json: bool = False
-    """Answer 415 to API calls whose Accept header lacks "json" (unconfirmed real behaviour, so off)."""
+    app_version: str = "development"
+    """X-Translate5-Version / importAppVersion; a develop snapshot says "development", a release "7.35.6"."""
+    api_role: bool = False
+    """Give the manager the ``api`` role: only then may it DELETE /editor/session/<id> (else 403)."""
+    force_delete_right: bool = False
+    """Give the manager the ACL right ``taskForceDelete``: only then does ``DELETE ...?force=1`` override
+    state checks (the recorded manager lacked it: 409 E1046 for an ExcelExported task even with force)."""
     password: str = "asdfasdf"  # noqa: S105 - the documented demo password
     """The manager user's real password (a password session is CSRF-blocked outside session/export calls)."""
 

@@ -200,22 +200,26 @@ def iter_sources(src_path: Path, filename: str, limit: int | None = None) -> Ite
                     return
 
 
-def write_xliff2(src_path: Path, filename: str, dst: IO[bytes], source_rfc: str, target_rfc: str) -> None:
+def write_xliff2(files: list[tuple[Path, str]], dst: IO[bytes], source_rfc: str, target_rfc: str) -> None:
+    """ONE XLIFF 2 document with a ``<file>`` per work file (the real xliff2 export has one file)."""
     mark = escape(marker(target_rfc))
     dst.write(
         (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="{source_rfc}" '
-            f'trgLang="{target_rfc}">\n <file id="f1" original="{escape(filename)}">\n'
+            f'trgLang="{target_rfc}">\n'
         ).encode()
     )
-    for number, (text, is_xml) in enumerate(iter_sources(src_path, filename), start=1):
-        content = text if is_xml else escape(text)
-        dst.write(
-            f'  <unit id="{number}"><segment><source>{content}</source>'
-            f"<target>{mark}{content}</target></segment></unit>\n".encode("utf-8", "surrogateescape")
-        )
-    dst.write(b" </file>\n</xliff>\n")
+    for index, (src_path, filename) in enumerate(files, start=1):
+        dst.write(f' <file id="f{index}" original="{escape(filename)}">\n'.encode())
+        for number, (text, is_xml) in enumerate(iter_sources(src_path, filename), start=1):
+            content = text if is_xml else escape(text)
+            dst.write(
+                f'  <unit id="{number}"><segment><source>{content}</source>'
+                f"<target>{mark}{content}</target></segment></unit>\n".encode("utf-8", "surrogateescape")
+            )
+        dst.write(b" </file>\n")
+    dst.write(b"</xliff>\n")
 
 
 def _sheet_xml(rows: list[list[str]]) -> str:

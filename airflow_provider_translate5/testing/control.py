@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_translate5.testing.bodies import BodyReader
-from airflow_provider_translate5.testing.protocol import ApiError, Response, json_response
+from airflow_provider_translate5.testing.protocol import ApiError, Response, plain_json
 
 if TYPE_CHECKING:
     from airflow_provider_translate5.testing.server import Translate5Simulator
@@ -45,23 +45,23 @@ def handle(sim: Translate5Simulator, method: str, path: str, reader: BodyReader)
     try:
         return _dispatch(sim, method, path.rstrip("/"), _body(reader))
     except ApiError as err:
-        return json_response(err.payload, err.status)
+        return plain_json(err.payload, err.status)
     except (ValueError, TypeError, KeyError) as err:
-        return json_response({"success": False, "errorMessage": str(err)}, 400)
+        return plain_json({"success": False, "errorMessage": str(err)}, 400)
 
 
 def _dispatch(sim: Translate5Simulator, method: str, path: str, body: dict[str, Any]) -> Response:
     if path == "/_simulator" and method == "GET":
-        return json_response(sim.describe() | {"endpoints": HELP})
+        return plain_json(sim.describe() | {"endpoints": HELP})
     if path == "/_simulator/knobs":
         if method in ("POST", "PUT"):
             sim.set(**body)
-        return json_response(sim.config.as_dict())
+        return plain_json(sim.config.as_dict())
     if path == "/_simulator/requests":
         if method == "DELETE":
             sim.requests.clear()
         records = [r._asdict() for r in sim.requests]
-        return json_response({"requests": records, "counts": sim.requests.counts()})
+        return plain_json({"requests": records, "counts": sim.requests.counts()})
     if path == "/_simulator/faults":
         if method == "POST":
             options = dict(body)
@@ -70,18 +70,18 @@ def _dispatch(sim: Translate5Simulator, method: str, path: str, body: dict[str, 
             sim.faults.add(kind, count, **options)
         elif method == "DELETE":
             sim.faults.clear()
-        return json_response({"faults": [f.as_dict() for f in sim.faults.pending()]})
+        return plain_json({"faults": [f.as_dict() for f in sim.faults.pending()]})
     if path == "/_simulator/sessions/expire" and method == "POST":
         sim.faults.expire_sessions()
-        return json_response({"success": True})
+        return plain_json({"success": True})
     if path == "/_simulator/callbacks":
-        return json_response({"callbacks": sim.callbacks})
+        return plain_json({"callbacks": sim.callbacks})
     if path == "/_simulator/reset" and method == "POST":
         sim.reset()
-        return json_response({"success": True})
+        return plain_json({"success": True})
     action = re.fullmatch(r"/_simulator/tasks/(\d+)/(finish_step|finish_workflow)", path)
     if action and method == "POST":
         task_id, what = int(action.group(1)), action.group(2)
         row = sim.finish_step(task_id) if what == "finish_step" else sim.finish_workflow(task_id)
-        return json_response({"rows": row})
+        return plain_json({"rows": row})
     raise ApiError.coded(404, None, f"unknown control endpoint {method} {path}")

@@ -20,6 +20,7 @@ KINDS = (
     "drop_mid_body",  # process normally, send headers and part of the body, then close the connection
     "lose_response",  # process (commit!) normally, then close the connection without any answer
     "disconnect",  # close the connection without processing the request at all
+    "export_maintenance",  # 200 with the pre-maintenance text instead of the file (exports only)
 )
 
 
@@ -84,6 +85,11 @@ class Faults:
             method="GET",
             path=path,
         )
+
+    def export_maintenance(self, count: int = 1, *, path: str = "/editor/task/export") -> Fault:
+        """In the 30 minutes before a scheduled maintenance translate5 answers an export with HTTP 200 and
+        the text "Maintenance is scheduled, exports are not possible at the moment." - no file headers."""
+        return self.add("export_maintenance", count, method="GET", path=path)
 
     def maintenance(
         self,

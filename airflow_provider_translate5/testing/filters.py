@@ -60,7 +60,9 @@ def parse_filters(text: str | None, fields: Iterable[str]) -> list[Rule]:
         if prop not in known:
             raise ApiError.coded(500, "E1223", f'Illegal field "{prop}" requested')
         if operator not in OPERATORS:
-            raise ApiError.coded(500, "E1224", f'Illegal type "{operator}" requested')
+            raise ApiError.coded(
+                500, "E1224", f'Unkown filter operator "{operator}" from ExtJS 5 Grid Filter!'
+            )  # sic: the real message (section 36)
         value = item.get("value")
         if value is None or value == [] or value == "":
             continue  # empty values skip the rule

@@ -11,9 +11,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
-APP_VERSION = "7.35.6"
+DEFAULT_APP_VERSION = "development"  # what a develop snapshot reports; a release reports e.g. "7.35.6"
 JSON_TYPE = "application/json"
+XML_TYPE = "application/xml"
+HTML_TYPE = "text/html; charset=utf-8"
 
 # Fixed reason phrases: http.HTTPStatus renamed 422 in Python 3.13, translate5 (PHP) keeps the old names.
 REASONS: dict[int, str] = {
@@ -36,43 +39,15 @@ REASONS: dict[int, str] = {
     504: "Gateway Timeout",
 }
 
-# DB columns that older translate5 servers (PHP < 8.1 PDO) delivered as JSON strings.
-NUMERIC_COLUMNS = frozenset(
-    {
-        "id",
-        "entityVersion",
-        "sourceLang",
-        "targetLang",
-        "relaisLang",
-        "workflowStep",
-        "wordCount",
-        "userCount",
-        "referenceFiles",
-        "terminologie",
-        "enableSourceEditing",
-        "edit100PercentMatch",
-        "lockLocked",
-        "emptyTargets",
-        "diffExportUsable",
-        "reimportable",
-        "customerId",
-        "segmentCount",
-        "segmentEditableCount",
-        "segmentFinishCount",
-        "projectId",
-        "lcid",
-        "rtl",
-        "type",
-        "isCoordinatorGroupJob",
-        "isCoordinatorGroupUserJob",
-        "groupId",
-        "editable",
-    }
-)
-
 
 def reason(status: int) -> str:
+    """The reason name translate5 puts into an error envelope's ``message``."""
     return REASONS.get(status, "Unknown")
+
+
+def status_line_reason(status: int) -> str:
+    """The reason phrase of the status line: PHP's web server sent "422 Unknown Status Code"."""
+    return "Unknown Status Code" if status == 422 else reason(status)
 
 
 @dataclass
@@ -143,11 +118,22 @@ class Request:
 
 @dataclass
 class Response:
+    """One answer. ``rest=True`` answers went through translate5's REST view: the server renders
+    ``payload`` as JSON (or XML without ``Accept: application/json``), sends ``Content-Type`` twice and the
+    version header.
+    Other answers are sent as built; ``close=True`` ones like PHP's built-in server sent every answer: no
+    Content-Length, ``Connection: close``, the body ends when the connection does.
+    """
+
     status: int = 200
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes | Iterable[bytes] = b""
-    length: int | None = None  # required for iterable bodies; None -> chunked transfer encoding
+    length: int | None = None  # iterable bodies: known length, or None for chunked / close-delimited
     cleanup: Path | None = None  # temp file removed after the body was sent
+    payload: Any = None  # REST view data (``rest=True``); None = empty body (e.g. DELETE)
+    rest: bool = False
+    version_header: bool = False  # X-Translate5-Version on a non-REST answer (403 and 500 have it, 401 not)
+    close: bool = False
 
     def header(self, name: str) -> str | None:
         for key, value in self.headers:
@@ -165,37 +151,76 @@ class Response:
     def body_length(self) -> int | None:
         return len(self.body) if isinstance(self.body, bytes) else self.length
 
+    def render(self, accepts_json: bool) -> None:
+        """Turn a REST view answer into bytes: JSON, or XML when the caller did not ask for JSON."""
+        if not self.rest:
+            return
+        second = JSON_TYPE if accepts_json or self.payload is None else XML_TYPE
+        self.headers[:0] = [("Content-Type", JSON_TYPE), ("Content-Type", second)]
+        if self.payload is None:
+            self.body = b""
+        elif second == JSON_TYPE:
+            self.body = json.dumps(self.payload, ensure_ascii=False).encode("utf-8")
+        else:
+            self.body = to_xml(self.payload)
 
-def _stringify_numbers(value: Any, key: str | None = None) -> Any:
-    if isinstance(value, dict):
-        return {k: _stringify_numbers(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_stringify_numbers(v, key) for v in value]
-    if key in NUMERIC_COLUMNS and isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value
+
+def json_response(payload: Any, status: int = 200, *, headers: Sequence[tuple[str, str]] = ()) -> Response:
+    """An answer of translate5's REST view (rendered by the server according to ``Accept``)."""
+    return Response(status, list(headers), payload=payload, rest=True)
 
 
-def json_response(
-    payload: Any,
-    status: int = 200,
-    *,
-    numbers_as_strings: bool = False,
-    headers: Sequence[tuple[str, str]] = (),
-) -> Response:
-    if numbers_as_strings:
-        payload = _stringify_numbers(payload)
+def plain_json(payload: Any, status: int = 200) -> Response:
+    """A JSON answer outside translate5 (the ``/_simulator`` control API)."""
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    return Response(status, [("Content-Type", JSON_TYPE), *headers], body)
+    return Response(status, [("Content-Type", JSON_TYPE)], body)
+
+
+def bypass_json(payload: Any, status: int, *, version_header: bool = True) -> Response:
+    """An error printed outside the REST view: JSON text served as ``Content-type: text/html``."""
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    return Response(status, [("Content-type", HTML_TYPE)], body, version_header=version_header)
 
 
 def empty_response() -> Response:
-    """DELETE success: translate5 sends no view data, hence an empty 200 body."""
-    return Response(200, [("Content-Type", JSON_TYPE)], b"")
+    """DELETE success: translate5 sends no view data, hence an empty 200 body (with JSON content types)."""
+    return json_response(None)
+
+
+def _xml_name(key: Any) -> str:
+    text = str(key)
+    return text if text[:1].isalpha() and all(c.isalnum() or c in "_-." for c in text) else "item"
+
+
+def _singular(key: str) -> str:
+    return key[:-1] if key.endswith("s") and len(key) > 1 else "item"
+
+
+def _xml_value(name: str, value: Any) -> str:
+    if isinstance(value, dict):
+        inner = "".join(_xml_value(_xml_name(k), v) for k, v in value.items())
+        return f"<{name}>{inner}</{name}>" if inner else f"<{name}/>"
+    if isinstance(value, list):
+        inner = "".join(_xml_value(_singular(name), v) for v in value)
+        return f"<{name}>{inner}</{name}>" if inner else f"<{name}/>"
+    if value is None:
+        return f"<{name}/>"
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return f"<{name}>{xml_escape(text)}</{name}>"
+
+
+def to_xml(payload: Any) -> bytes:
+    """Zend's XML context as seen on a real server: ``<response>`` root, lists as singular-named children."""
+    body = _xml_value("response", payload if isinstance(payload, dict) else {"rows": payload})
+    return f'<?xml version="1.0"?>\n{body}\n'.encode()
 
 
 class ApiError(Exception):
-    """An error answer; ``payload`` is the exact JSON body translate5 would send."""
+    """An error answer; ``payload`` is the exact JSON body translate5 would send.
+
+    ``bypass`` errors are printed outside the REST view (401, 403, an unknown export format): JSON text with
+    ``Content-type: text/html``, never XML, and ``version_header`` says whether X-Translate5-Version is sent.
+    """
 
     def __init__(
         self,
@@ -203,13 +228,26 @@ class ApiError(Exception):
         payload: dict[str, Any],
         headers: Sequence[tuple[str, str]] = (),
         *,
+        bypass: bool = False,
+        version_header: bool = True,
         text: str | None = None,
     ) -> None:
         super().__init__(f"HTTP {status}: {payload.get('errorMessage', '')}")
         self.status = status
         self.payload = payload
         self.headers = list(headers)
-        self.text = text  # plain-text body instead of JSON (e.g. bad token without Accept: json)
+        self.bypass = bypass
+        self.version_header = version_header
+        self.text = text  # plain-text body for callers that did not ask for JSON (bad token)
+
+    def response(self, accepts_json: bool = True) -> Response:
+        if self.text is not None and not accepts_json:
+            return Response(self.status, [("Content-type", HTML_TYPE), *self.headers], self.text.encode())
+        if self.bypass:
+            answer = bypass_json(self.payload, self.status, version_header=self.version_header)
+            answer.headers.extend(self.headers)
+            return answer
+        return json_response(self.payload, self.status, headers=self.headers)
 
     @classmethod
     def coded(
@@ -219,22 +257,42 @@ class ApiError(Exception):
         message: str,
         *,
         errors: Mapping[str, Sequence[str]] | None = None,
+        translated: Mapping[str, Sequence[str]] | Sequence[Sequence[str]] | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> ApiError:
-        """The error-controller shape (§11), optionally with per-field ``errors``/``errorsTranslated``."""
+        """The REST error envelope: ``errorCode, httpStatus, errorMessage, message, success`` (in that order),
+        optionally field-wise ``errors`` and ``errorsTranslated`` (which defaults to ``errors``)."""
         payload: dict[str, Any] = {
-            "message": reason(status),
-            "errorMessage": message,
-            "httpStatus": status,
             "errorCode": error_code,
+            "httpStatus": status,
+            "errorMessage": message,
+            "message": reason(status),
             "success": False,
         }
         if errors:
             payload["errors"] = {k: list(v) for k, v in errors.items()}
-            payload["errorsTranslated"] = {k: list(v) for k, v in errors.items()}
+        if translated is None and errors:
+            translated = errors
+        if isinstance(translated, Mapping):
+            payload["errorsTranslated"] = {k: list(v) for k, v in translated.items()}
+        elif translated is not None:
+            payload["errorsTranslated"] = [list(v) for v in translated]
         if extra:
             payload.update(extra)
         return cls(status, payload)
+
+    @classmethod
+    def printed(cls, status: int, message: str, *, version_header: bool = True) -> ApiError:
+        """The envelope printed outside the REST view: ``message, errorMessage, httpStatus, errorCode,
+        success`` as ``text/html`` (403 of session DELETE, 500 of an unknown export format)."""
+        payload: dict[str, Any] = {
+            "message": reason(status),
+            "errorMessage": message,
+            "httpStatus": status,
+            "errorCode": None,
+            "success": False,
+        }
+        return cls(status, payload, bypass=True, version_header=version_header)
 
     @classmethod
     def validation(
@@ -244,7 +302,7 @@ class ApiError(Exception):
         with_status: bool = False,
         extra: Mapping[str, Any] | None = None,
     ) -> ApiError:
-        """The inline validation shape (§1.1): ``errors`` = list of ``{id, msg}``, ``message`` = NOT OK."""
+        """The inline validation shape: ``errors`` = list of ``{id, msg}``, ``message`` = NOT OK."""
         items = [{"id": field_id, "msg": msg} for field_id, msg in errors]
         payload: dict[str, Any] = {
             "errors": items,
@@ -260,12 +318,26 @@ class ApiError(Exception):
         return cls(422, payload)
 
     @classmethod
+    def invalid_token(cls) -> ApiError:
+        """Section 03 of the transcripts: text/html, no X-Translate5-Version, markup in the message; callers
+        without ``Accept: application/json`` get plain text (read from the source, not recorded)."""
+        payload = {
+            "success": False,
+            "httpStatus": 401,
+            "errorMessage": "<b>Fatal: Authentication Token: The token is not valid</b>",
+        }
+        text = "Authentication Token: The token is not valid!"
+        return cls(401, payload, bypass=True, version_header=False, text=text)
+
+    @classmethod
     def unauthorized(cls) -> ApiError:
+        """No usable authentication (no token and no session); not recorded from a real server."""
         return cls.coded(401, None, "")
 
     @classmethod
-    def not_found(cls, what: str = "Entity") -> ApiError:
-        return cls.coded(404, None, f"{what} not found")
+    def not_found(cls, entity: str, key: Any) -> ApiError:
+        """``<Entity> Entity Not Found: Key: #PK; Value: <id>`` (sections 37 and 85)."""
+        return cls.coded(404, None, f"{entity} Entity Not Found: Key: #PK; Value: {key}")
 
     @classmethod
     def version_conflict(cls) -> ApiError:

@@ -29,12 +29,12 @@ class Ctx:
         return self.user if self.user is not None else self.store.manager
 
     def json(self, payload: Any, status: int = 200) -> Response:
-        return json_response(payload, status, numbers_as_strings=self.config.numbers_as_strings)
+        return json_response(payload, status)
 
     def task_or_404(self, task_id: str) -> Task:
         task = self.store.task(task_id)
         if task is None:
-            raise ApiError.not_found("Task")
+            raise ApiError.not_found("Task", task_id)
         return task
 
 
@@ -48,13 +48,20 @@ class Route:
     handler: Handler
     public: bool = False  # reachable without authentication (session endpoints)
     csrf_exempt: bool = False  # works with a password session (session, export, excelexport)
+    pm_only: bool = False  # other users get translate5's ACL answer: 302 to /login
 
 
 def route(
-    methods: str | None, pattern: str, handler: Handler, *, public: bool = False, csrf_exempt: bool = False
+    methods: str | None,
+    pattern: str,
+    handler: Handler,
+    *,
+    public: bool = False,
+    csrf_exempt: bool = False,
+    pm_only: bool = False,
 ) -> Route:
     method_set = None if methods is None else frozenset(methods.split())
-    return Route(method_set, re.compile(pattern + r"/?$"), handler, public, csrf_exempt)
+    return Route(method_set, re.compile(pattern + r"/?$"), handler, public, csrf_exempt, pm_only)
 
 
 def find(routes: list[Route], method: str, path: str) -> tuple[Route, re.Match[str]]:

@@ -11,6 +11,7 @@ import json
 import logging
 import shutil
 import socket
+import struct
 import tempfile
 import threading
 import time
@@ -39,14 +40,13 @@ from airflow_provider_translate5.testing.bodies import BodyReader, read_body
 from airflow_provider_translate5.testing.config import SimulatorConfig
 from airflow_provider_translate5.testing.faults import Fault, Faults
 from airflow_provider_translate5.testing.protocol import (
-    APP_VERSION,
+    HTML_TYPE,
     ApiError,
     Request,
     Response,
-    json_response,
-    reason,
+    status_line_reason,
 )
-from airflow_provider_translate5.testing.state import Store, is_token_shaped, new_token
+from airflow_provider_translate5.testing.state import Store, is_token_shaped, new_session_id, new_token
 from airflow_provider_translate5.testing.views import raw_row
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,7 @@ MAINTENANCE_PAGE = (
     "<h1>Maintenance</h1><p>translate5 is currently in maintenance mode. Please try again later.</p>"
     "</body></html>"
 )
+EXPORT_MAINTENANCE_TEXT = "Maintenance is scheduled, exports are not possible at the moment."
 
 
 class RequestRecord(NamedTuple):
@@ -156,12 +157,18 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             sim.requests.record(method, path, parsed.query)
             fault = sim.faults.take(method, path)
-            if fault is not None and fault.kind in ("error", "maintenance", "rate_limit", "disconnect"):
+            if fault is not None and fault.kind in (
+                "error",
+                "maintenance",
+                "rate_limit",
+                "disconnect",
+                "export_maintenance",
+            ):
                 reader.drain()
                 if fault.kind == "disconnect":
                     self._abort()
                 else:
-                    self._send(_fault_response(fault))
+                    self._send(_fault_response(fault, sim.config.app_version))
                 return
             if fault is not None and fault.kind == "latency":
                 time.sleep(fault.seconds)
@@ -188,45 +195,54 @@ class _Handler(BaseHTTPRequestHandler):
         sim.fire_callbacks(sim.store.advance())
         headers = {k.lower(): v for k, v in self.headers.items()}
         req = Request(method, path, query, headers, _parse_cookies(headers.get("cookie")))
-        cookie: str | None = None
+        session_id: str | None = None
         try:
             req.form, req.files, req.raw_json = read_body(
                 reader, self.headers.get("Content-Type", ""), upload_dir
             )
-            if sim.config.require_accept_json and not req.accepts_json:
-                raise ApiError.coded(415, None, "Unsupported Media Type: send Accept: application/json")
             with sim.store.lock:
                 auth = api_session.authenticate(req, sim.store)
-            cookie = auth.set_cookie
+            session_id = auth.session.id if auth.session is not None else None
             found, match = routing.find(ROUTES, method, path)
             if not found.public and auth.user is None:
                 raise ApiError.unauthorized()
             csrf_free = auth.token_request or (auth.session is not None and auth.session.token_auth)
             if auth.user is not None and not found.csrf_exempt and not csrf_free:
                 raise ApiError.unauthorized()  # CSRF protection: password sessions lack the CsrfToken header
+            if found.pm_only and auth.user is not None and not sim.store.is_pm(auth.user):
+                return _login_redirect()
             ctx = routing.Ctx(
                 req, sim.store, sim.config, upload_dir, auth.user, auth.session, auth.token_request
             )
             response = found.handler(ctx, match)
+            if ctx.session is not None:
+                session_id = ctx.session.id  # a login started a new session
         except ApiError as err:
-            response = _error_response(err)
+            response = err.response(req.accepts_json)
         except (ConnectionError, OSError):
             raise
         except Exception as exc:
             log.exception("translate5 simulator: handler failed")
-            response = _error_response(ApiError.coded(500, None, f"{type(exc).__name__}: {exc}"))
-        if cookie is not None:
-            response.headers.append(("Set-Cookie", api_session.cookie_header(cookie)))
-        response.headers.append(("x-translate5-version", APP_VERSION))
+            response = ApiError.coded(500, None, f"{type(exc).__name__}: {exc}").response()
+        # translate5 starts a PHP session on every request, even when the app token alone authenticates it.
+        response.headers.insert(0, ("Set-Cookie", api_session.cookie_header(session_id or new_session_id())))
+        if response.rest or response.version_header:
+            response.headers.append(("X-Translate5-Version", sim.config.app_version))
+        response.render(req.accepts_json)
         return response
 
     # ----- response --------------------------------------------------------------------------------------
     def _send(self, response: Response, *, truncate: bool = False) -> None:
         length = response.body_length()
-        lines = [f"HTTP/1.1 {response.status} {reason(response.status)}"]
+        lines = [f"HTTP/1.1 {response.status} {status_line_reason(response.status)}"]
         lines += [f"{k}: {v}" for k, v in response.headers]
         lines.append("Date: " + self.date_time_string())
-        lines.append("Transfer-Encoding: chunked" if length is None else f"Content-Length: {length}")
+        if response.close:
+            self.close_connection = True  # the body ends where the connection does
+        elif length is None:
+            lines.append("Transfer-Encoding: chunked")
+        else:
+            lines.append(f"Content-Length: {length}")
         if self.close_connection:
             lines.append("Connection: close")
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("utf-8"))
@@ -235,12 +251,13 @@ class _Handler(BaseHTTPRequestHandler):
         if truncate:
             self._send_truncated(response, length)
             return
+        chunked = length is None and not response.close
         for data in response.iter_body():
-            if length is None:
+            if chunked:
                 self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             else:
                 self.wfile.write(data)
-        if length is None:
+        if chunked:
             self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
@@ -252,26 +269,29 @@ class _Handler(BaseHTTPRequestHandler):
             budget -= len(piece)
             if budget <= 0:
                 break
-        self._abort()
+        self._abort(reset=response.close)
 
-    def _abort(self) -> None:
+    def _abort(self, *, reset: bool = False) -> None:
+        """Close mid-answer. A body without Content-Length can only be seen as cut by a connection RESET
+        (a plain close would look like its regular end), so those get an RST."""
         self.close_connection = True
         try:
             self.wfile.flush()
-            self.connection.shutdown(socket.SHUT_RDWR)
+            if reset:
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
+            else:
+                self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
 
 
-def _error_response(err: ApiError) -> Response:
-    if err.text is not None:
-        return Response(
-            err.status, [("Content-Type", "text/plain; charset=utf-8"), *err.headers], err.text.encode()
-        )
-    return json_response(err.payload, err.status, headers=err.headers)
+def _login_redirect() -> Response:
+    """What translate5's ACL answers a logged-in user without the right (sections 51, 52)."""
+    return Response(302, [("Location", "/login"), ("Content-type", HTML_TYPE)], b"")
 
 
-def _fault_response(fault: Fault) -> Response:
+def _fault_response(fault: Fault, app_version: str) -> Response:
     if fault.kind == "maintenance":
         headers = [
             ("Content-Type", "text/html; charset=utf-8"),
@@ -282,8 +302,12 @@ def _fault_response(fault: Fault) -> Response:
     if fault.kind == "rate_limit":
         headers = [("Content-Type", "text/html; charset=utf-8"), ("Retry-After", str(fault.retry_after))]
         return Response(429, headers, b"<html><body><h1>429 Too Many Requests</h1></body></html>")
-    response = _error_response(ApiError.coded(fault.status, fault.error_code, fault.message))
-    response.headers.append(("x-translate5-version", APP_VERSION))
+    if fault.kind == "export_maintenance":
+        # TaskController::exportAction in the 30 minutes before a scheduled maintenance: 200, text, no file.
+        return Response(200, [("Content-type", HTML_TYPE)], EXPORT_MAINTENANCE_TEXT.encode(), close=True)
+    response = ApiError.coded(fault.status, fault.error_code, fault.message).response()
+    response.render(True)
+    response.headers.append(("X-Translate5-Version", app_version))
     return response
 
 
@@ -295,16 +319,29 @@ class Translate5Simulator:
     """
 
     def __init__(
-        self, port: int = 0, token: str | None = None, *, host: str = "127.0.0.1", **knobs: Any
+        self,
+        port: int = 0,
+        token: str | None = None,
+        *,
+        host: str = "127.0.0.1",
+        user_token: str | None = None,
+        **knobs: Any,
     ) -> None:
-        if token is not None and not is_token_shaped(token):
-            raise ValueError("token must look like a translate5 app token: '<digits>:<36 alphanumerics>'")
+        for value in (token, user_token):
+            if value is not None and not is_token_shaped(value):
+                raise ValueError("tokens must look like translate5 app tokens: '<digits>:<36 alphanumerics>'")
         self.config = SimulatorConfig()
         self.config.update(**knobs)
         self.token = token or new_token()
+        self.user_tokens = {
+            "translator1": user_token or new_token(2),
+            "reviewer1": new_token(3),
+            "translator2": new_token(4),
+        }
+        """App tokens of the editor users (no PM rights: job endpoints answer them 302 to /login)."""
         self.host = host
         self._port = port
-        self.store = Store(self.config, Path(tempfile.gettempdir()), self.token)
+        self.store = Store(self.config, Path(tempfile.gettempdir()), self.token, self.user_tokens)
         self.requests = RequestLog()
         self.faults = Faults(self._expire_sessions)
         self.callbacks: list[dict[str, Any]] = []
@@ -356,6 +393,11 @@ class Translate5Simulator:
         while not self._stopping.wait(TICK):
             self.fire_callbacks(self.store.advance())
 
+    @property
+    def user_token(self) -> str:
+        """The app token of ``translator1`` (roles editor, taskOverview), e.g. to finish its own job."""
+        return self.user_tokens["translator1"]
+
     # ----- addresses -------------------------------------------------------------------------------------
     @property
     def port(self) -> int:
@@ -385,6 +427,7 @@ class Translate5Simulator:
         return {
             "baseUrl": self.base_url,
             "token": self.token,
+            "userTokens": dict(self.user_tokens),
             "knobs": self.config.as_dict(),
             "faults": [f.as_dict() for f in self.faults.pending()],
             "tasks": tasks,

@@ -19,23 +19,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_translate5.testing import catalog
+from airflow_provider_translate5.testing import catalog, shapes
 from airflow_provider_translate5.testing.config import SimulatorConfig
-from airflow_provider_translate5.testing.protocol import APP_VERSION
 
 TOKEN_SESSION_LIFETIME = 1200.0
 PASSWORD_SESSION_LIFETIME = 864000.0
-WORKERS_TOTAL = 8
-IMPORT_WORKERS = (
-    "editor_Models_Import_Worker",
-    "MittagQI\\Translate5\\Plugins\\Okapi\\Worker",
-    "editor_Models_Import_Worker_FileTree",
-    "editor_Models_Import_Worker_ReferenceFileTree",
-    "MittagQI\\Translate5\\Segment\\Qualities\\Worker",
-    "editor_Plugins_MatchAnalysis_Worker",
-    "editor_Models_Import_Worker_SetTaskToOpen",
-    "editor_Models_Import_Worker_FinalStep",
-)
+WORKERS_TOTAL = 6  # importprogress showed workersTotal 4 at the start and 6 at the end
+SYSTEM_GUID = "{00000000-0000-0000-0000-000000000000}"
+SYSTEM_USER_NAME = "user, system (system)"
+INTERNAL_LOCK = "*translate5InternalLock*"
+MANAGER_ROLES = ("systemadmin", "admin", "pm", "editor", "taskOverview", "TMMaintenance_allClients")
+EDITOR_ROLES = ("editor", "taskOverview")
+IMPLICIT_ROLES = ("basic", "noRights")  # every logged-in user has them: listed by session/current only
+FINISHED_JOB_STATES = ("finished", "auto-finish")
+STEP_NOTICE = 'Der Workflow Schritt der Aufgabe wurde zu "{0}" geändert!'
 HIDDEN_TASK_TYPES = frozenset({"instanttranslate-pre-translate"})
 PRETRANSLATE_TYPE = "instanttranslate-pre-translate"
 
@@ -57,6 +54,10 @@ def new_token(token_id: int = 1) -> str:
     return f"{token_id}:{_alnum(36)}"
 
 
+def new_session_id() -> str:
+    return _alnum(26, string.ascii_lowercase + string.digits)
+
+
 def is_token_shaped(value: str) -> bool:
     head, sep, tail = value.partition(":")
     return bool(sep) and head.isdigit() and len(tail) == 36 and tail.isalnum() and tail.isascii()
@@ -70,27 +71,50 @@ class User:
     first_name: str
     sur_name: str
     roles: tuple[str, ...]
+    gender: str = "n"
+    locale: str = "en"
 
     @property
     def long_name(self) -> str:
-        return f"{self.first_name} {self.sur_name} ({self.login})"
+        """translate5's ``longUserName`` / ``pmName``: "Sur, First (login)"."""
+        return f"{self.sur_name}, {self.first_name} ({self.login})"
 
-    def row(self) -> dict[str, Any]:
+    def session_row(self, roles: tuple[str, ...]) -> dict[str, Any]:
+        """``user`` of GET /editor/session/current: native numbers, roles as a LIST (section 01)."""
         return {
             "id": self.id,
             "userGuid": self.guid,
             "firstName": self.first_name,
             "surName": self.sur_name,
-            "gender": "n",
+            "gender": self.gender,
             "login": self.login,
             "email": f"{self.login}@example.org",
-            "roles": list(self.roles),
+            "roles": [*roles, *IMPLICIT_ROLES],
             "passwd": "********",
-            "editable": 1,
-            "locale": "en",
-            "parentIds": ",1,",
-            "customers": ",1,2,",
-            "longUserName": self.long_name,
+            "editable": 0 if "systemadmin" in roles else 1,
+            "locale": self.locale,
+            "customers": "",
+            "userName": f"{self.first_name} {self.sur_name}",
+            "loginTimeStamp": int(time.time()),
+            "isClientRestricted": False,
+            "restrictedClientIds": [],
+        }
+
+    def list_row(self, roles: tuple[str, ...]) -> dict[str, Any]:
+        """A GET /editor/user row: roles as a comma STRING (section 43); shapes.typed() makes ids strings."""
+        return {
+            "id": self.id,
+            "userGuid": self.guid,
+            "firstName": self.first_name,
+            "surName": self.sur_name,
+            "gender": self.gender,
+            "login": self.login,
+            "email": f"{self.login}@example.org",
+            "roles": ",".join(roles),
+            "editable": 0 if "systemadmin" in roles else 1,
+            "locale": self.locale,
+            "customers": "",
+            "coordinatorGroup": None,
         }
 
 
@@ -99,65 +123,81 @@ def _guid() -> str:
 
 
 DEFAULT_USERS = (
-    User(1, "{00000000-0000-4000-8000-000000000001}", "manager", "Mister", "Manager",
-         ("basic", "editor", "pm", "admin", "api", "instantTranslate", "instantTranslateWriteTm")),
-    User(2, "{00000000-0000-4000-8000-000000000002}", "translator1", "Tina", "Translator", ("editor",)),
-    User(3, "{00000000-0000-4000-8000-000000000003}", "reviewer1", "Rick", "Reviewer", ("editor",)),
-    User(4, "{00000000-0000-4000-8000-000000000004}", "translator2", "Tom", "Translator", ("editor",)),
+    User(1, "{00000000-0000-4000-8000-000000000001}", "manager", "Project", "Manager", MANAGER_ROLES, "m"),
+    User(2, "{00000000-0000-4000-8000-000000000002}", "translator1", "Trans", "Lator One", EDITOR_ROLES, "f"),
+    User(3, "{00000000-0000-4000-8000-000000000003}", "reviewer1", "Rick", "Reviewer", EDITOR_ROLES, "m"),
+    User(4, "{00000000-0000-4000-8000-000000000004}", "translator2", "Tom", "Translator", EDITOR_ROLES, "m"),
 )  # fmt: skip
 
 
-def blank_row(task_id: int, creator: User) -> dict[str, Any]:
-    """Every LEK_task column with its default (translate5-api.md §2.3)."""
+def step_notice(step: str) -> dict[str, Any]:
+    """The German notice translate5 returns when a job change moved the task's workflow step."""
+    label = step[:1].upper() + step[1:]
+    return {"origin": "core", "msg": STEP_NOTICE, "id": -1, "data": label, "type": "notice"}
+
+
+def blank_row(task_id: int, creator: User, app_version: str = "development") -> dict[str, Any]:
+    """Every LEK_task column with the value a fresh task shows (section 10), in the server's key order."""
     now = now_str()
     return {
         "id": task_id,
         "entityVersion": 1,
         "modified": now,
-        "created": now,
         "taskGuid": _guid(),
         "taskNr": "",
         "foreignId": "",
+        "taskName": "",
         "foreignName": "",
         "foreignState": None,
-        "taskName": "",
-        "description": "",
         "sourceLang": 0,
         "targetLang": 0,
         "relaisLang": 0,
+        "lockedInternalSessionUniqId": None,
         "locked": None,
         "lockingUser": None,
-        "lockedInternalSessionUniqId": None,
         "state": "import",
         "workflow": "default",
         "workflowStep": 1,
         "workflowStepName": catalog.NO_WORKFLOW,
         "pmGuid": creator.guid,
-        "pmName": f"{creator.sur_name}, {creator.first_name}",
-        "createdByUserGuid": creator.guid,
+        "pmName": creator.long_name,
         "wordCount": 0,
         "userCount": 0,
         "referenceFiles": 0,
         "terminologie": 0,
+        "orderdate": None,
+        "enddate": None,
         "enableSourceEditing": 0,
         "edit100PercentMatch": 0,
-        "lockLocked": 1,
-        "emptyTargets": 1,
-        "diffExportUsable": 0,
-        "reimportable": 0,
-        "orderdate": now,
-        "enddate": None,
-        "deadlineDate": None,
-        "importAppVersion": APP_VERSION,
+        "lockLocked": 0,
+        "qmSubsegmentFlags": None,
+        "emptyTargets": 0,
+        "importAppVersion": app_version,
         "customerId": 1,
-        "usageMode": "cooperative",
+        "usageMode": "simultaneous",
         "segmentCount": 0,
         "segmentEditableCount": 0,
         "segmentFinishCount": 0,
         "taskType": "default",
         "projectId": task_id,
-        "qmSubsegmentFlags": "",
+        "diffExportUsable": 0,
+        "reimportable": 1,
+        "description": "",
+        "created": now,
+        "deadlineDate": None,
+        "createdByUserGuid": creator.guid,
     }
+
+
+def lock_for(row: dict[str, Any], what: str) -> None:
+    """An internal (system) lock, e.g. ``*translate5InternalLock*import`` while a task imports."""
+    row["lockedInternalSessionUniqId"] = INTERNAL_LOCK + what
+    row["locked"] = now_str()
+    row["lockingUser"] = SYSTEM_GUID
+
+
+def unlock(row: dict[str, Any]) -> None:
+    row["lockedInternalSessionUniqId"] = row["locked"] = row["lockingUser"] = None
 
 
 @dataclass
@@ -209,13 +249,21 @@ class Task:
 
 
 class Store:
-    def __init__(self, config: SimulatorConfig, root: Path, token: str) -> None:
+    def __init__(
+        self, config: SimulatorConfig, root: Path, token: str, user_tokens: dict[str, str] | None = None
+    ) -> None:
         self.lock = threading.RLock()
         self.config = config
         self.root = root
         self.token = token
         self.users = {u.guid: u for u in DEFAULT_USERS}
         self.manager = DEFAULT_USERS[0]
+        self.tokens = {token: self.manager.guid}
+        for login, user_token in (user_tokens or {}).items():
+            user = self.user_by_login(login)
+            if user is None:
+                raise ValueError(f"no simulated user {login!r}")
+            self.tokens[user_token] = user.guid
         self.sessions: dict[str, Session] = {}
         self.tasks: dict[int, Task] = {}
         self.deleted: set[int] = set()
@@ -229,10 +277,22 @@ class Store:
     def user_by_login(self, login: str) -> User | None:
         return next((u for u in self.users.values() if u.login == login), None)
 
+    def user_by_token(self, token: str) -> User | None:
+        guid = self.tokens.get(token.strip())
+        return self.users.get(guid) if guid else None
+
+    def roles(self, user: User) -> tuple[str, ...]:
+        """The user's roles; the manager gets ``api`` only with the ``api_role`` knob (as on the server)."""
+        if user.guid == self.manager.guid and self.config.api_role:
+            return (*user.roles, "api")
+        return user.roles
+
+    def is_pm(self, user: User) -> bool:
+        return bool({"pm", "admin", "systemadmin"} & set(self.roles(user)))
+
     def new_session(self, user: User, *, token_auth: bool) -> Session:
         lifetime = TOKEN_SESSION_LIFETIME if token_auth else PASSWORD_SESSION_LIFETIME
-        alphabet = string.ascii_lowercase + string.digits
-        session = Session(_alnum(26, alphabet), user.guid, token_auth, time.time() + lifetime)
+        session = Session(new_session_id(), user.guid, token_auth, time.time() + lifetime)
         self.sessions[session.id] = session
         return session
 
@@ -257,10 +317,14 @@ class Store:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    def reserve_ids(self, count: int) -> None:
+        """Ids a failed create used up (the real server's auto-increment does not give them back)."""
+        self._next_task += count
+
     def new_task(self, fields: dict[str, Any], creator: User) -> Task:
         task_id = self._next_task
         self._next_task += 1
-        row = blank_row(task_id, creator)
+        row = blank_row(task_id, creator, self.config.app_version)
         row.update(fields)
         task = Task(row)
         self.tasks[task_id] = task
@@ -278,21 +342,25 @@ class Store:
                 if child is not None:
                     self.start_import(child, at)
             return
-        if task.importing and task.import_started is None:
+        if task.importing and task.import_started is None and task.import_finished is None:
             task.import_started = time.time() if at is None else at
 
     def import_progress(self, task: Task) -> dict[str, Any] | None:
-        if not task.importing or task.import_started is None:
+        """The ``progress`` object of importprogress (sections 14, 16): integer percent, at least 1."""
+        if task.import_finished is not None:
+            fraction, done = 1.0, WORKERS_TOTAL
+        elif task.importing and task.import_started is not None:
+            duration = max(self.config.import_duration, 1e-6)
+            fraction = min(max((time.time() - task.import_started) / duration, 0.01), 0.99)
+            done = min(int(fraction * WORKERS_TOTAL), WORKERS_TOTAL - 1)
+        else:
             return None
-        duration = max(self.config.import_duration, 1e-6)
-        fraction = min(max((time.time() - task.import_started) / duration, 0.0), 0.99)
-        done = min(int(fraction * WORKERS_TOTAL), WORKERS_TOTAL - 1)
         return {
-            "progress": round(fraction * 100, 2),
+            "progress": max(1, int(fraction * 100)),
             "workersDone": done,
             "workersTotal": WORKERS_TOTAL,
             "taskGuid": task.guid,
-            "workerRunning": IMPORT_WORKERS[done],
+            "workerRunning": "",
             "operationType": "import",
         }
 
@@ -311,13 +379,8 @@ class Store:
         )
         self._next_error += 1
 
-    def callback_row(self, task: Task) -> dict[str, Any]:
-        return {
-            k: v for k, v in task.row.items() if k not in ("lockedInternalSessionUniqId", "qmSubsegmentFlags")
-        }
-
     def advance(self) -> list[dict[str, Any]]:
-        """Apply everything that became due; returns task rows to POST to the import callback."""
+        """Apply everything that became due; returns the tasks whose import ended (for the callback)."""
         finished: list[dict[str, Any]] = []
         now = time.time()
         with self.lock:
@@ -337,11 +400,17 @@ class Store:
                     self.finish_workflow(task)
         return finished
 
+    def callback_row(self, task: Task) -> dict[str, Any]:
+        """The task row translate5 POSTs to the import callback URL (DB columns, strings like everywhere)."""
+        row = {
+            k: v for k, v in task.row.items() if k not in ("lockedInternalSessionUniqId", "qmSubsegmentFlags")
+        }
+        return shapes.typed(row, shapes.TASK_STRING_COLUMNS, self.config.numbers_as_strings)
+
     def _finish_import(self, task: Task, now: float) -> None:
         task.import_finished = now
         row = task.row
-        row["locked"] = None
-        row["lockingUser"] = None
+        unlock(row)
         if task.fail_import:
             row["state"] = "error"
             self.add_error(
@@ -353,11 +422,10 @@ class Store:
             row["segmentCount"] = row["segmentEditableCount"] = segments
             row["emptyTargets"] = 1
             if not row["wordCount"]:
-                row["wordCount"] = segments * 7
-            flow = catalog.WORKFLOWS.get(row["workflow"], catalog.WORKFLOWS["default"])
-            row["workflowStepName"] = flow.steps[0][0]
-            row["workflowStep"] = 1
-            self._open_jobs_of_current_step(task)
+                row["wordCount"] = segments * 3
+            for job in self.task_jobs(task):
+                job["segmentEditableCount"] = segments
+            self.recalculate_step(task)
         self.touch(task)
 
     def _segment_count(self, task: Task) -> int:
@@ -389,33 +457,67 @@ class Store:
             if job["workflowStepName"] == task.row["workflowStepName"] and job["state"] == "waiting":
                 job["state"] = "open"
 
+    def recalculate_step(self, task: Task) -> str | None:
+        """Put the task at the first chain step with unfinished jobs: "no workflow" without jobs,
+        "workflowEnded" when all are finished. Returns the new step if it changed (for the notice)."""
+        if task.is_project:
+            return None
+        jobs = self.task_jobs(task)
+        steps = self.chain(task)
+        pending = {j["workflowStepName"] for j in jobs if j["state"] not in FINISHED_JOB_STATES}
+        if not jobs:
+            wanted = catalog.NO_WORKFLOW
+        elif any(step in pending for step in steps):
+            wanted = next(step for step in steps if step in pending)
+        elif pending:
+            wanted = sorted(pending)[0]  # only off-chain steps (visiting, pmCheck) left
+        else:
+            wanted = catalog.WORKFLOW_ENDED
+        current = task.row["workflowStepName"]
+        if wanted == current:
+            return None
+        moved_on = current in steps and (
+            wanted == catalog.WORKFLOW_ENDED
+            or steps.index(current) < (steps.index(wanted) if wanted in steps else -1)
+        )
+        task.row["workflowStepName"] = wanted
+        if moved_on:
+            task.row["workflowStep"] += 1
+        if wanted == catalog.WORKFLOW_ENDED:
+            task.row["segmentFinishCount"] = task.row["segmentEditableCount"]
+            task.workflow_finished = True
+        else:
+            task.workflow_finished = False
+        self._open_jobs_of_current_step(task)
+        self.touch(task)
+        return wanted
+
     def finish_step(self, task: Task) -> None:
-        """Act as the users of the current step: finish their jobs and move the workflow on."""
+        """Act as the users of the current step: finish their jobs (a project: in all its tasks). A task
+        without jobs first gets translator1 in the first step, as only jobs can end a workflow."""
         if task.is_project:
             for child_id in task.children:
                 child = self.tasks.get(child_id)
                 if child is not None:
                     self.finish_step(child)
             return
-        steps = self.chain(task)
         current = task.row["workflowStepName"]
         if current == catalog.WORKFLOW_ENDED:
             return
+        if not self.task_jobs(task):
+            translator = self.user_by_login("translator1") or self.manager
+            self.new_job(task, translator, self.chain(task)[0], {"state": "open"})
+            self.recalculate_step(task)
+            current = task.row["workflowStepName"]
         for job in self.task_jobs(task):
-            if job["workflowStepName"] == current:
-                job["state"] = "finished"
-                job["finishedDate"] = now_str()
-                job["segmentFinishCount"] = task.row["segmentEditableCount"]
-        task.row["segmentFinishCount"] = task.row["segmentEditableCount"]
-        index = steps.index(current) if current in steps else -1
-        if index + 1 < len(steps) and current != catalog.NO_WORKFLOW:
-            task.row["workflowStepName"] = steps[index + 1]
-        else:
-            task.row["workflowStepName"] = catalog.WORKFLOW_ENDED
-            task.workflow_finished = True
-        task.row["workflowStep"] += 1
-        self._open_jobs_of_current_step(task)
-        self.touch(task)
+            if job["workflowStepName"] == current and job["state"] not in FINISHED_JOB_STATES:
+                self._mark_finished(task, job)
+        self.recalculate_step(task)
+
+    def _mark_finished(self, task: Task, job: dict[str, Any]) -> None:
+        job["state"] = "finished"
+        job["finishedDate"] = now_str()
+        job["segmentFinishCount"] = task.row["segmentEditableCount"]
 
     def finish_workflow(self, task: Task) -> None:
         if task.is_project:
@@ -424,51 +526,42 @@ class Store:
                 if child is not None:
                     self.finish_workflow(child)
             return
-        if task.row["workflowStepName"] == catalog.NO_WORKFLOW:
-            task.row["workflowStepName"] = self.chain(task)[0]
-        while task.row["workflowStepName"] != catalog.WORKFLOW_ENDED:
+        for _ in range(len(self.chain(task)) + 3):
+            if task.row["workflowStepName"] == catalog.WORKFLOW_ENDED:
+                break
             self.finish_step(task)
         task.workflow_finished = True
 
-    def job_finished(self, task: Task, job: dict[str, Any]) -> None:
-        """A user finished their job: when the whole step is done the workflow moves on."""
-        step = job["workflowStepName"]
-        if step != task.row["workflowStepName"]:
-            return
-        if all(
-            j["state"] in ("finished", "auto-finish")
-            for j in self.task_jobs(task)
-            if j["workflowStepName"] == step
-        ):
-            self.finish_step(task)
+    def job_finished(self, task: Task, job: dict[str, Any]) -> str | None:
+        """A user (or the PM) finished a job: the workflow moves on once its step is done."""
+        job["finishedDate"] = job.get("finishedDate") or now_str()
+        return self.recalculate_step(task)
 
     def progress_summary(self, task: Task) -> list[dict[str, Any]]:
+        """``workflowProgressSummary`` (section 15): every step of the workflow incl. the pseudo steps."""
         if task.importing or task.is_project or task.import_finished is None:
             return []
-        steps = self.chain(task)
         current = task.row["workflowStepName"]
-        ended = current == catalog.WORKFLOW_ENDED
-        current_index = steps.index(current) if current in steps else (len(steps) if ended else 0)
-        total = task.row["segmentEditableCount"]
-        summary = []
+        steps = [catalog.NO_WORKFLOW, *self.chain(task), catalog.WORKFLOW_ENDED, "pmCheck", "visiting"]
         jobs = self.task_jobs(task)
-        for index, step in enumerate(steps):
+        summary = []
+        for step in steps:
             step_jobs = [j for j in jobs if j["workflowStepName"] == step]
-            if index < current_index:
-                status, progress = "finished", 100.0
-            elif index == current_index and not ended:
-                status = "edit" if any(j["state"] == "edit" for j in step_jobs) else "open"
-                done = sum(1 for j in step_jobs if j["state"] == "finished")
-                progress = round(100.0 * done / len(step_jobs), 2) if step_jobs else 0.0
+            done = sum(1 for j in step_jobs if j["state"] in FINISHED_JOB_STATES)
+            if step_jobs and done == len(step_jobs):
+                status, progress = "finished", 100
+            elif step == current:
+                status = "edit"
+                progress = round(100 * done / len(step_jobs)) if step_jobs else 0
             else:
-                status, progress = "open", 0.0
-            edited = total if status == "finished" else 0
+                status, progress = "open", 0
+            edited = task.row["segmentEditableCount"] if status == "finished" else 0
             summary.append(
                 {
                     "workflowStep": step,
                     "status": status,
                     "progress": progress,
-                    "segmentWorkCount": {"edited": edited, "confirmed": edited, "sum": total},
+                    "segmentWorkCount": {"edited": edited, "confirmed": edited, "sum": edited},
                 }
             )
         return summary
@@ -478,7 +571,7 @@ class Store:
         job_id = self._next_job
         self._next_job += 1
         role = catalog.step_role(task.row["workflow"], step) or "translator"
-        state = data.get("state") or ("open" if step == task.row["workflowStepName"] else "waiting")
+        state = data.get("state") or "waiting"
         if task.row["usageMode"] == "competitive" and not data.get("state"):
             state = "unconfirmed"
         job = {
@@ -500,7 +593,7 @@ class Store:
             "finishedDate": None,
             "trackchangesShow": int(data.get("trackchangesShow", 1)),
             "trackchangesShowAll": int(data.get("trackchangesShowAll", 1)),
-            "trackchangesAcceptReject": int(data.get("trackchangesAcceptReject", 0)),
+            "trackchangesAcceptReject": int(data.get("trackchangesAcceptReject", 1)),
             "type": int(data.get("type", 1)),
             "login": user.login,
             "firstName": user.first_name,
@@ -514,6 +607,12 @@ class Store:
         task.row["userCount"] = len(self.task_jobs(task))
         self.touch(task)
         return job
+
+    def delete_job(self, task: Task, job: dict[str, Any]) -> str | None:
+        del self.jobs[job["id"]]
+        task.row["userCount"] = len(self.task_jobs(task))
+        self.touch(task)
+        return self.recalculate_step(task)
 
     # ----- deletion and cleanup -----------------------------------------------------------------------
     def delete_task(self, task: Task) -> None:

@@ -1,50 +1,114 @@
-"""How a task row looks in each answer: raw DB row (create, callback), list row, single-task view."""
+"""How a task row looks in each answer (create, list, single task, PUT) - with the real server's JSON types.
+
+Rows are kept with Python ints; ``shapes.typed`` turns DB columns into the strings the real server sends.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_translate5.testing import catalog
-from airflow_provider_translate5.testing.state import Store, Task, User
+from airflow_provider_translate5.testing import catalog, shapes
+from airflow_provider_translate5.testing.state import SYSTEM_GUID, SYSTEM_USER_NAME, Store, Task, User
 
 
 def raw_row(task: Task) -> dict[str, Any]:
+    """The internal DB row (ints), for the Python test API (``sim.task``)."""
     return dict(task.row)
 
 
+def task_out(store: Store, row: dict[str, Any]) -> dict[str, Any]:
+    return shapes.typed(row, shapes.TASK_STRING_COLUMNS, store.config.numbers_as_strings)
+
+
+def job_out(store: Store, job: dict[str, Any]) -> dict[str, Any]:
+    """A job row: id and counters as strings, ``sourceLang``/``targetLang``/``type`` numbers (section 45)."""
+    return shapes.typed(job, shapes.JOB_STRING_COLUMNS, store.config.numbers_as_strings)
+
+
+def user_out(store: Store, user: User) -> dict[str, Any]:
+    """A GET /editor/user row (section 43)."""
+    row = user.list_row(store.roles(user))
+    return shapes.typed(row, shapes.USER_STRING_COLUMNS, store.config.numbers_as_strings)
+
+
+def _db_row(task: Task) -> dict[str, Any]:
+    return {k: v for k, v in task.row.items() if k != "qmSubsegmentFlags"}
+
+
+def _locking_name(store: Store, task: Task) -> str | None:
+    locker = task.row["lockingUser"]
+    if locker == SYSTEM_GUID:
+        return SYSTEM_USER_NAME
+    user = store.users.get(locker or "")
+    return user.long_name if user else None
+
+
+def _segment_fields(store: Store, task: Task) -> list[dict[str, Any]]:
+    if task.import_finished is None or task.is_project:
+        return []
+    fields = []
+    for offset, (name, label, rankable, editable) in enumerate(
+        (("source", "Source text", 0, 0), ("target", "Target text", 1, 1))
+    ):
+        row = {
+            "id": task.id * 2 + offset,
+            "taskGuid": task.guid,
+            "name": name,
+            "type": name,
+            "label": label,
+            "rankable": rankable,
+            "editable": editable,
+            "width": 250,
+        }
+        fields.append(shapes.typed(row, shapes.SEGMENT_FIELD_STRING_COLUMNS, store.config.numbers_as_strings))
+    return fields
+
+
+def _user_prefs(task: Task) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": None,
+            "taskGuid": None,
+            "workflow": None,
+            "workflowStep": None,
+            "anonymousCols": False,
+            "visibility": "show",
+            "userGuid": None,
+            "fields": "source,target" if task.import_finished is not None else "",
+            "notEditContent": False,
+            "taskUserAssocId": None,
+        }
+    ]
+
+
+def _progress(done: int, total: int) -> float | int:
+    if not total:
+        return 0
+    value = round(done / total, 2)
+    return int(value) if value in (0, 1) else value
+
+
+def _my_job(store: Store, task: Task, user: User | None) -> dict[str, Any] | None:
+    return next((j for j in store.task_jobs(task) if user is not None and j["userGuid"] == user.guid), None)
+
+
 def _job_extras(store: Store, task: Task, user: User | None) -> dict[str, Any]:
-    jobs = store.task_jobs(task)
     extras: dict[str, Any] = {
-        "users": [dict(job) for job in jobs],
-        "isUsed": bool(task.row["locked"]),
+        "users": [job_out(store, job) for job in store.task_jobs(task)],
+        "isUsed": False,
         "lockingUsername": _locking_name(store, task),
         "userTracking": [],
-        "taskProgress": _progress(task.row["segmentFinishCount"], task.row["segmentEditableCount"]),
-        "userProgress": False,
     }
-    mine = next((job for job in jobs if user is not None and job["userGuid"] == user.guid), None)
+    mine = _my_job(store, task, user)
     if mine is not None:
         extras.update(
             {
                 "userRole": mine["role"],
                 "userState": mine["state"],
                 "userStep": mine["workflowStepName"],
-                "userTrackchangesShow": mine["trackchangesShow"],
-                "userTrackchangesShowAll": mine["trackchangesShowAll"],
-                "userTrackchangesAcceptReject": mine["trackchangesAcceptReject"],
-                "userProgress": _progress(mine["segmentFinishCount"], task.row["segmentEditableCount"]),
             }
         )
     return extras
-
-
-def _progress(done: int, total: int) -> float:
-    return round(done / total, 2) if total else 0.0
-
-
-def _locking_name(store: Store, task: Task) -> str | None:
-    locker = store.users.get(task.row["lockingUser"] or "")
-    return locker.long_name if locker else None
 
 
 def _customer_name(task: Task) -> str:
@@ -52,36 +116,60 @@ def _customer_name(task: Task) -> str:
     return customer.name if customer else ""
 
 
-def list_row(store: Store, task: Task, user: User | None, *, heavy: bool) -> dict[str, Any]:
-    """A ``GET /editor/task`` row; heavy extras only when the caller paged or filtered (TRANSLATE-3484)."""
-    row = {k: v for k, v in task.row.items() if k != "qmSubsegmentFlags"}
-    row.update(_job_extras(store, task, user))
-    if heavy:
+def list_row(store: Store, task: Task, user: User | None) -> dict[str, Any]:
+    """A ``GET /editor/task`` row (section 30): DB row + jobs + list extras."""
+    if task.is_project:
+        row = _db_row(task)
         row.update(
             {
-                "hasCriticalErrors": False,
-                "lastErrors": [dict(e) for e in task.last_errors] if task.row["state"] == "error" else [],
                 "customerName": _customer_name(task),
-                "fileCount": sum(1 for f in task.files if f.kind == "workfiles"),
                 "isTransfer": False,
-                "taskassocs": [],
-                "pmMail": f"{store.manager.login}@example.org",
-                "qualityErrorCount": 0,
-                "qualityHasFaults": False,
-                "qualityHasMqm": False,
-                "missingsegmentranges": [],
-                "notEditContent": False,
+                "logInfo": [],
+                "taskProgress": 0,
+                "userProgress": False,
             }
         )
-    return row
+        return task_out(store, row)
+    row = _db_row(task)
+    row.update(_job_extras(store, task, user))
+    mine = _my_job(store, task, user)
+    row.update(
+        {
+            "hasCriticalErrors": False,
+            "lastErrors": [dict(e) for e in task.last_errors] if task.row["state"] == "error" else [],
+            "customerName": _customer_name(task),
+            "segmentFields": _segment_fields(store, task),
+            "userPrefs": _user_prefs(task),
+            "notEditContent": False,
+            "defaultSegmentLayout": True,
+            "fileCount": sum(1 for f in task.files if f.kind == "workfiles"),
+            "isTransfer": False,
+            "qualityErrorCount": 0,
+            "qualityHasFaults": False,
+            "qualityHasMqm": False,
+            "missingsegmentranges": [],
+            "logInfo": [],
+            "taskProgress": _progress(task.row["segmentFinishCount"], task.row["segmentEditableCount"]),
+            "userProgress": (
+                _progress(mine["segmentFinishCount"], task.row["segmentEditableCount"]) if mine else False
+            ),
+            "presetId": 1,
+            "presetUnitType": "word",
+        }
+    )
+    return task_out(store, row)
 
 
 def single_view(store: Store, task: Task, user: User | None) -> dict[str, Any]:
-    """``GET /editor/task/ID`` (and PUT/import answers): row + job info + statistics."""
-    row = {k: v for k, v in task.row.items() if k != "qmSubsegmentFlags"}
+    """``GET /editor/task/ID`` (and the import/PUT answers): row + jobs + statistics (sections 11, 15)."""
+    row = _db_row(task)
     row.update(_job_extras(store, task, user))
     row.update(
         {
+            "segmentFields": _segment_fields(store, task),
+            "userPrefs": _user_prefs(task),
+            "notEditContent": False,
+            "defaultSegmentLayout": True,
             "missingsegmentranges": [],
             "taskassocs": [],
             "pixelMapping": [],
@@ -89,14 +177,42 @@ def single_view(store: Store, task: Task, user: User | None) -> dict[str, Any]:
             "workflowProgressSummary": store.progress_summary(task),
         }
     )
-    return row
+    return task_out(store, row)
+
+
+def put_answer(store: Store, task: Task, user: User | None) -> dict[str, Any]:
+    """PUT /editor/task/ID (sections 42, 53, 67): progress counters on top level, then ``rows``."""
+    editable, finished = task.row["segmentEditableCount"], task.row["segmentFinishCount"]
+    answer: dict[str, Any] = {
+        "taskEditable": editable,
+        "taskFinished": finished,
+        "taskProgress": _progress(finished, editable),
+    }
+    mine = _my_job(store, task, user)
+    if mine is not None:
+        answer.update(
+            {
+                "userEditable": mine["segmentEditableCount"],
+                "userFinished": mine["segmentFinishCount"],
+                "userProgress": _progress(mine["segmentFinishCount"], mine["segmentEditableCount"]),
+            }
+        )
+    else:
+        answer["userProgress"] = False
+    answer["rows"] = single_view(store, task, user)
+    return answer
 
 
 def create_row(store: Store, task: Task) -> dict[str, Any]:
-    """POST /editor/task answer: raw rows; projectTasks is an OBJECT for one target, a LIST for several."""
-    row = raw_row(task)
+    """POST /editor/task answer (sections 10, 21): the DB row; ``projectTasks`` is an OBJECT for one target
+    (a copy whose ``projectId`` is null) and a LIST of the project tasks for several."""
+    row = task_out(store, dict(task.row))
     if task.is_project:
-        row["projectTasks"] = [raw_row(store.tasks[child]) for child in task.children if child in store.tasks]
+        row["projectTasks"] = [
+            task_out(store, dict(store.tasks[child].row)) for child in task.children if child in store.tasks
+        ]
     else:
-        row["projectTasks"] = raw_row(task)
+        inner = task_out(store, dict(task.row))
+        inner["projectId"] = None
+        row["projectTasks"] = inner
     return row

@@ -1,11 +1,14 @@
 """Shared helpers for the simulator tests: plain ``requests`` against a fresh simulator per test.
 
-The project's own client is deliberately not used here: these tests pin the simulator to translate5-api.md.
+The project's own client is deliberately not used here: these tests pin the simulator to what a real
+translate5 answered (the recorded transcripts; "section NN" in a test names the recorded call).
 """
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,6 +25,18 @@ XLIFF = (
     b'<trans-unit id="2"><source>Good <g id="1">morning</g></source><target state="new"/></trans-unit>\n'
     b"</body></file></xliff>\n"
 )
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+PACKAGE = {"importUpload": ("package.zip", zipped({"workfiles/hello.xlf": XLIFF}), "application/zip")}
+"""An import package: the only upload that works with several target languages (section 21)."""
 
 
 @pytest.fixture

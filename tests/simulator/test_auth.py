@@ -72,7 +72,8 @@ def test_token_without_cookie_opens_a_new_session_each_time(sim: Translate5Simul
     assert ids[0] != ids[1]
     reused = requests.get(url(sim, "/editor/language"), headers={**headers, "Cookie": f"zfExtended={ids[0]}"})
     assert reused.status_code == 200
-    assert "Set-Cookie" not in reused.headers
+    assert reused.cookies["zfExtended"] == ids[0]  # every answer sets the cookie, here the same session
+    assert "Max-Age=864000; path=/; SameSite=Lax" in reused.headers["Set-Cookie"]
 
 
 def test_cookie_alone_is_enough_after_token_request(sim: Translate5Simulator, api: requests.Session) -> None:
@@ -82,7 +83,7 @@ def test_cookie_alone_is_enough_after_token_request(sim: Translate5Simulator, ap
         url(sim, "/editor/task"), headers={"Accept": "application/json", "Cookie": f"zfExtended={cookie}"}
     )
     assert response.status_code == 200
-    assert response.json() == {"total": 0, "rows": []}
+    assert response.json() == {"total": "0", "rows": []}
 
 
 def test_token_as_post_field(sim: Translate5Simulator) -> None:
@@ -162,12 +163,33 @@ def test_password_session_is_csrf_blocked_except_whitelist(sim: Translate5Simula
     assert export.status_code == 404  # reached the (CSRF-exempt) export action
 
 
-def test_logout_deletes_the_session(sim: Translate5Simulator) -> None:
+def test_logout_needs_the_api_role(sim: Translate5Simulator, api: requests.Session) -> None:
+    """Section 86: the recorded manager lacks the ``api`` role: 403, envelope printed as text/html."""
+    api.get(url(sim, "/editor/session/current"))
+    session_id = api.cookies["zfExtended"]
+    refused = api.delete(url(sim, f"/editor/session/{session_id}"))
+    assert refused.status_code == 403
+    assert refused.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert refused.headers["X-Translate5-Version"] == "development"
+    assert refused.json() == {
+        "message": "Forbidden",
+        "errorMessage": "",
+        "httpStatus": 403,
+        "errorCode": None,
+        "success": False,
+    }
+    assert api.get(url(sim, "/editor/task")).status_code == 200  # nothing was ended
+
+
+def test_logout_deletes_the_session_with_the_api_role(sim: Translate5Simulator) -> None:
+    sim.set(api_role=True)
     accept = {"Accept": "application/json"}
     session_id = requests.post(
         url(sim, "/editor/session"), data={"login": "manager", "passwd": sim.token}, headers=accept
     ).json()["sessionId"]
     cookie = {**accept, "Cookie": f"zfExtended={session_id}"}
+    roles = requests.get(url(sim, "/editor/session/current"), headers=cookie).json()["user"]["roles"]
+    assert "api" in roles
     deleted = requests.delete(url(sim, f"/editor/session/{session_id}"), headers=cookie)
     assert deleted.status_code == 200
     assert deleted.content == b""

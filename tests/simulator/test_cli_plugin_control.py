@@ -50,6 +50,30 @@ def test_cli_starts_fast_answers_and_stops_on_sigterm() -> None:
         assert process.wait(timeout=5) == 0
 
 
+def test_cli_json_hands_out_a_translator_token() -> None:
+    """The contract suite needs an editor's app token without the control API: ``--json`` prints one."""
+    fixed = "7:" + "T" * 36
+    process = subprocess.Popen(
+        [sys.executable, "-m", "airflow_provider_translate5.testing", "--json", "--user-token", fixed],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        info = json.loads(process.stdout.readline())
+        assert info["user_token"] == fixed
+        as_user = {"Accept": "application/json", "Translate5AuthToken": info["user_token"]}
+        me = requests.get(info["base_url"] + "/editor/session/current", headers=as_user).json()
+        assert (me["user"]["login"], me["user"]["roles"]) == (
+            "translator1",
+            ["editor", "taskOverview", "basic", "noRights"],
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=5) == 0
+
+
 def test_connection_fixture_sets_airflow_env(
     translate5_connection: str, translate5_simulator: Translate5Simulator
 ) -> None:
@@ -91,7 +115,9 @@ def test_control_api(sim: Translate5Simulator, api: requests.Session) -> None:
     second = create_task(sim, api)
     wait_for(lambda: sim.task(second["id"])["state"] == "open")
     step = requests.post(url(sim, f"/_simulator/tasks/{second['id']}/finish_step")).json()
-    assert step["rows"]["workflowStepName"] == "reviewing"
+    assert step["rows"]["workflowStepName"] == "workflowEnded"  # only jobs end a workflow: one was added
+    jobs = api.get(url(sim, f"/editor/task/{second['id']}/job")).json()["rows"]
+    assert [(j["login"], j["state"]) for j in jobs] == [("translator1", "finished")]
     ended = requests.post(url(sim, f"/_simulator/tasks/{second['id']}/finish_workflow")).json()
     assert ended["rows"]["workflowStepName"] == "workflowEnded"
     log = requests.get(url(sim, "/_simulator/requests")).json()
@@ -105,7 +131,7 @@ def test_control_api(sim: Translate5Simulator, api: requests.Session) -> None:
     assert sim.store.sessions == {}
     assert requests.delete(url(sim, "/_simulator/requests")).json()["requests"] == []
     assert requests.post(url(sim, "/_simulator/reset")).json() == {"success": True}
-    assert api.get(url(sim, "/editor/task")).json()["total"] == 0
+    assert api.get(url(sim, "/editor/task")).json()["total"] == "0"
 
 
 def test_stop_removes_temp_files() -> None:

@@ -1,4 +1,4 @@
-"""Jobs, workflow steps and the workflow trigger (translate5-api.md §5.2, §7)."""
+"""Jobs, workflow steps and the workflow trigger, as recorded (sections 43-55, 70-76)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import requests
 
 from airflow_provider_translate5.testing import Translate5Simulator
 
-from .conftest import create_task, url, wait_for, wait_state
+from .conftest import PACKAGE, create_task, url, wait_for, wait_state
 
 TRANSLATOR = "{00000000-0000-4000-8000-000000000002}"
 REVIEWER = "{00000000-0000-4000-8000-000000000003}"
@@ -57,18 +57,29 @@ def test_job_errors(sim: Translate5Simulator, api: requests.Session) -> None:
     assert unknown.json()["errorCode"] == "E1012"
     first = _job(api, sim, task_id, {"userGuid": REVIEWER, "workflowStepName": "reviewing"})
     assert first.status_code == 200
-    assert first.json()["rows"]["state"] == "waiting"
+    assert first.json()["rows"]["state"] == "open"  # the task moved to this step: its only one with jobs
     duplicate = _job(api, sim, task_id, {"userGuid": REVIEWER, "workflowStepName": "reviewing"})
     assert (duplicate.status_code, duplicate.json()["errorCode"]) == (422, "E1012")
-    stale = _job(
+    ignored = _job(
         api,
         sim,
         task_id,
         {"userGuid": TRANSLATOR, "workflowStepName": "translation"},
         headers={"Mqi-Entity-Version": "1"},
     )
-    assert stale.status_code == 409
-    assert stale.json()["errorCode"] is None
+    assert ignored.status_code == 200  # job POST ignores Mqi-Entity-Version
+    job_url = url(sim, f"/editor/task/{task_id}/job/{ignored.json()['rows']['id']}")
+    stale = api.delete(job_url, headers={"Mqi-Entity-Version": "999"})
+    assert stale.status_code == 409  # section 74
+    assert stale.json() == {
+        "errorCode": None,
+        "httpStatus": 409,
+        "errorMessage": (
+            "The displayed data was changed in the meantime on the server. Please refresh your view!"
+        ),
+        "message": "Conflict",
+        "success": False,
+    }
 
 
 def test_legacy_taskuserassoc(sim: Translate5Simulator, api: requests.Session) -> None:
@@ -87,31 +98,37 @@ def test_finish_step_moves_the_default_workflow(sim: Translate5Simulator, api: r
     _job(api, sim, row["id"], {"userGuid": TRANSLATOR, "workflowStepName": "translation"})
     _job(api, sim, row["id"], {"userGuid": REVIEWER, "workflowStepName": "reviewing"})
     steps = []
-    for _ in range(3):
+    for _ in range(2):
         steps.append(sim.finish_step(row["id"])["workflowStepName"])
-    assert steps == ["reviewing", "translatorCheck", "workflowEnded"]
+    assert steps == ["reviewing", "workflowEnded"]  # a step without jobs is skipped
     task = api.get(url(sim, f"/editor/task/{row['id']}")).json()["rows"]
-    assert {s["status"] for s in task["workflowProgressSummary"]} == {"finished"}
+    summary = {s["workflowStep"]: s["status"] for s in task["workflowProgressSummary"]}
+    assert (summary["translation"], summary["reviewing"]) == ("finished", "finished")
     assert {u["state"] for u in task["users"]} == {"finished"}
+    assert (task["state"], task["workflowStep"]) == ("open", "3")
 
 
 def test_user_state_finished_finishes_the_step(sim: Translate5Simulator, api: requests.Session) -> None:
     row = create_task(sim, api)
     wait_state(sim, api, row["id"])
     _job(api, sim, row["id"], {"userGuid": MANAGER, "workflowStepName": "translation"})
+    _job(api, sim, row["id"], {"userGuid": REVIEWER, "workflowStepName": "reviewing"})
     answer = api.put(url(sim, f"/editor/task/{row['id']}"), data={"data": '{"userState":"finished"}'})
     assert answer.json()["rows"]["workflowStepName"] == "reviewing"
+    assert answer.json()["userFinished"] == answer.json()["userEditable"] == 2
 
 
 def test_complex_workflow_and_finish_workflow(sim: Translate5Simulator, api: requests.Session) -> None:
-    row = create_task(sim, api, workflow="complex", targetLang="de,fr")
+    row = create_task(sim, api, workflow="complex", targetLang="de,fr", files=PACKAGE)
     for task in row["projectTasks"]:
-        assert wait_state(sim, api, task["id"])["workflowStepName"] == "firsttranslation"
+        assert wait_state(sim, api, task["id"])["workflowStepName"] == "no workflow"
     sim.finish_workflow(row["id"])  # a project id finishes all its tasks
     for task in row["projectTasks"]:
         fetched = api.get(url(sim, f"/editor/task/{task['id']}")).json()["rows"]
         assert fetched["workflowStepName"] == "workflowEnded"
-        assert len(fetched["workflowProgressSummary"]) == 8
+        assert (
+            len(fetched["workflowProgressSummary"]) == 12
+        )  # 8 steps + no workflow, ended, pmCheck, visiting
 
 
 def test_workflow_auto_finish(sim: Translate5Simulator, api: requests.Session) -> None:

@@ -76,7 +76,7 @@ def test_64_mib_upload_streams_to_disk(sim: Translate5Simulator) -> None:
     assert response.status_code == 200, response.text
     assert peak < SIZE // 4  # loose bound: far below the upload size
     task_id = response.json()["rows"]["id"]
-    stored = next(f for f in sim.store.tasks[task_id].files if f.kind == "workfiles")
+    stored = next(f for f in sim.store.tasks[int(task_id)].files if f.kind == "workfiles")
     assert stored.path.stat().st_size == SIZE
     with requests.Session() as api:
         api.headers.update({"Accept": "application/json", "Translate5AuthToken": sim.token})
