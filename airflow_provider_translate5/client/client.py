@@ -15,6 +15,7 @@ from contextlib import ExitStack, contextmanager
 from functools import partial
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 
@@ -277,7 +278,14 @@ class Translate5Client(FeaturesMixin):
             limit = transport.limits.max_json_bytes
             body = download.peek(limit + 1 if limit is not None else 1 << 62)
             if not download.complete:
-                raise transport.unexpected("a JSON answer larger than the JSON limit", "GET", url)
+                raise Translate5LimitError(
+                    f"translate5 answered GET {transport.redact(urlsplit(url).path)} with more than {limit} "
+                    "bytes of JSON; refused to read it into memory (raise Limits(max_json_bytes=...))",
+                    method="GET",
+                    url=transport.redact(url),
+                    status=response.status_code,
+                    content_type=download.content_type,
+                )
             response._content = body
             transport.json_of(response, "GET", url)  # a ``success: false`` envelope raises here
             if export:

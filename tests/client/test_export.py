@@ -301,3 +301,24 @@ def test_a_gzip_bomb_stops_at_the_download_limit_and_leaves_nothing(make_client,
         client.export_task(7, tmp_path)
     assert caught.value.terminal
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_json_download_over_the_json_limit_is_refused(make_client, requests_mock):
+    client = make_client(limits=Limits(max_json_bytes=100))
+    requests_mock.get(
+        BASE + "/editor/x",
+        content=b'{"a": "' + b"x" * 500 + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
+    with (
+        pytest.raises(Translate5LimitError, match="more than 100 bytes of JSON"),
+        client.open_download("/editor/x"),
+    ):
+        pass
+
+
+def test_a_json_file_that_is_no_envelope_is_delivered_by_a_plain_download(client, requests_mock):
+    body = b'{"greeting": "Hallo", "success": true}'
+    requests_mock.get(BASE + "/editor/x", content=body, headers={"Content-Type": "application/json"})
+    with client.open_download("/editor/x") as download:
+        assert b"".join(download.iter_bytes()) == body
