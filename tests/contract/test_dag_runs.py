@@ -1,0 +1,177 @@
+"""Whole DAG runs with ``dag.test()`` against the server under test: the README's DAG and the CMS round trip.
+
+Nobody translates on a test server, so a background thread plays the project manager: every task of this
+run that has imported gets a job (if it has none) and its jobs are finished, which ends the workflow the
+DAGs wait for. It touches only tasks whose name carries this run's tag.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import runpy
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+from contract_support import Cleanup, T5Http, finish_workflow_as_pm, unique, xliff
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE_DAGS = REPO / "example_dags"
+
+#: Seconds a whole DAG run may take (a real import takes ~10 s per task, an export ~3 s).
+DAG_DEADLINE = 480
+
+pytestmark = [pytest.mark.dagrun, pytest.mark.timeout(DAG_DEADLINE + 120)]
+
+
+class WorkflowFinisher:
+    """Finishes, as PM, the workflow of every imported task whose name contains ``marker``."""
+
+    def __init__(self, http: T5Http, user_guid: str, marker: str, cleanup: Cleanup) -> None:
+        self.http, self.user_guid, self.marker, self.cleanup = http, user_guid, marker, cleanup
+        self.tried: set[str] = set()
+        self.finished: set[str] = set()
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="t5-contract-finisher", daemon=True)
+
+    def __enter__(self) -> WorkflowFinisher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=150)
+
+    def _run(self) -> None:
+        sort = json.dumps([{"property": "id", "direction": "DESC"}])
+        while not self._stop.wait(1.0):
+            try:
+                rows = self.http.list_tasks(sort=sort, start=0, limit=100)["rows"]
+                for row in rows:
+                    if self.marker not in row["taskName"]:
+                        continue
+                    task_id = str(row["id"])
+                    self.cleanup.task(task_id)
+                    if row["taskType"] == "project" or task_id in self.tried or row["state"] != "open":
+                        continue
+                    self.tried.add(task_id)  # once: a failure is reported, not repeated
+                    finish_workflow_as_pm(self.http, task_id, self.user_guid)
+                    self.finished.add(task_id)
+            except Exception as error:  # reported by the test; the DAG's own wait then times out
+                self.errors.append(repr(error))
+                if len(self.errors) > 20:
+                    return
+
+
+@pytest.fixture
+def dags_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``dag.test()`` syncs the bundle of ``[core] dags_folder``; point it (and airflow.settings) here."""
+    import airflow.settings as settings
+
+    folder = tmp_path / "dags"
+    folder.mkdir()
+    monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", str(folder))
+    monkeypatch.setattr(settings, "DAGS_FOLDER", str(folder))
+    return folder
+
+
+def readme_dag_source() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## A DAG in a nutshell", 1)[1]
+    match = re.search(r"```python\n(.*?)```", section, re.S)
+    assert match, "README.md lost its example DAG"
+    return match.group(1)
+
+
+def test_readme_dag_against_the_server(
+    airflow_db: Path,
+    airflow_connection: str,
+    dags_folder: Path,
+    tmp_path: Path,
+    t5_http: T5Http,
+    job_user_guid: str,
+    cleanup: Cleanup,
+) -> None:
+    name = unique("readme")
+    cleanup.task_name(name)
+    page = tmp_path / "product-page.xliff"
+    page.write_bytes(xliff(["Trail Runner X", "Light and fast."], original="product-page"))
+    out = tmp_path / "content-import" / "product-page"
+    source = readme_dag_source()
+    replacements = {
+        "s3://cms@content-drop/product-page.html": str(page),
+        "s3://cms@content-import/product-page/": f"{out}/",
+        'task_name="Product page"': f"task_name={name!r}",
+        # the sensors give up (and the DAG fails) well before the test's own time limit
+        "deferrable=True": "deferrable=True, poke_interval=1, timeout=DAG_DEADLINE",
+        "\ntranslate_product_page()\n": "\ndag = translate_product_page()\n",
+    }
+    for old, new in replacements.items():
+        assert old in source, f"the README's DAG changed ({old!r}); update this test"
+        source = source.replace(old, new)
+    path = dags_folder / "translate_product_page.py"
+    path.write_text(f"DAG_DEADLINE = {DAG_DEADLINE}\n" + textwrap.dedent(source), encoding="utf-8")
+    dag = runpy.run_path(str(path), run_name="t5_contract_readme")["dag"]
+
+    with WorkflowFinisher(t5_http, job_user_guid, name, cleanup) as finisher:
+        run = dag.test()
+    assert not finisher.errors, finisher.errors
+
+    states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    assert str(run.state) == "success", states
+    assert sorted(p.name for p in out.iterdir()) == ["product-page_de.xliff", "product-page_fr.xliff"]
+    for target in ("de", "fr"):
+        text = (out / f"product-page_{target}.xliff").read_text(encoding="utf-8")
+        assert "Light and fast." in text
+    assert len(finisher.finished) == 2  # one task per target language went through the workflow
+
+
+def test_cms_roundtrip_example_against_the_server(
+    airflow_db: Path,
+    airflow_connection: str,
+    tmp_path: Path,
+    t5_http: T5Http,
+    job_user_guid: str,
+    cleanup: Cleanup,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import airflow.settings as settings
+    from airflow.dag_processing.dagbag import BundleDagBag
+
+    monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", str(EXAMPLE_DAGS))
+    monkeypatch.setattr(settings, "DAGS_FOLDER", str(EXAMPLE_DAGS))
+    bag = BundleDagBag(dag_folder=str(EXAMPLE_DAGS), bundle_path=EXAMPLE_DAGS, bundle_name="dags-folder")
+    assert not bag.import_errors, bag.import_errors
+    dag = bag.dags["translate5_cms_roundtrip"]
+
+    marker = unique("cms")
+    drop = tmp_path / "content-drop"
+    (drop / "pages").mkdir(parents=True)
+    item = f"pages/{marker}-about.xliff"
+    # the run tag in the text makes the content (and so the DAG's foreignId) new on every run
+    (drop / item).write_bytes(xliff(["About us", "We translate websites.", marker], original="about"))
+    cleanup.task_name(item)
+    cms_import = tmp_path / "cms-import"
+
+    conf = {
+        "content_drop": drop.as_uri(),
+        "cms_import": cms_import.as_uri(),
+        "import_check_interval": 1,
+        "translation_check_interval": 1,
+    }
+    with WorkflowFinisher(t5_http, job_user_guid, marker, cleanup) as finisher:
+        run = dag.test(run_conf=conf)
+    assert not finisher.errors, finisher.errors
+
+    states = {(ti.task_id, ti.map_index): str(ti.state) for ti in run.get_task_instances()}
+    assert str(run.state) == "success", states
+    for target in ("de", "fr"):
+        delivered = cms_import / target / item
+        assert delivered.is_file(), sorted(str(p) for p in cms_import.rglob("*"))
+        assert "We translate websites." in delivered.read_text(encoding="utf-8")
+    manifest = json.loads((cms_import / ".translate5-manifest.json").read_text(encoding="utf-8"))["items"]
+    assert list(manifest) == [item]
+    assert len(finisher.finished) == 2
