@@ -516,8 +516,9 @@ class Translate5Client(FeaturesMixin):
 
         Several target languages: translate5 fails on plain files (HTTP 500), so unless the upload already is
         one ZIP import package, or per-file languages are given, the files are sent inside a temporary import
-        package (``workfiles/<name>``). ``file_types`` without ``file_languages`` are sent the same way, each
-        file in its type's package folder (translate5 ignores per-file types without per-file languages).
+        package (``workfiles/<name>``). translate5 ignores per-file ``file_types`` unless ``file_languages``
+        come too: with one target the client sends that target as every file's language; with several, each
+        file goes into its type's package folder (``workfiles/``, ``relais/``, ``referenceFiles/``).
         """
         _non_empty(task_name, "task_name")
         if len(task_name) > MAX_TASK_NAME:
@@ -585,15 +586,18 @@ class Translate5Client(FeaturesMixin):
             **(extra_fields or {}),
         }
         fields += [(name, form_value(value)) for name, value in optional.items() if value is not None]
-        project_upload = file_languages is not None
+        # translate5 honours per-file types only together with per-file languages ("project upload"). With
+        # one target, every file's language is that target; with several, the types become package folders.
+        languages = list(file_languages) if file_languages is not None else None
+        if languages is None and file_types is not None and len(codes) == 1:
+            languages = [codes[0]] * len(prepared)
+        project_upload = languages is not None
         single_package = len(prepared) == 1 and is_zip_package(prepared[0])
         wrap = not project_upload and not single_package and (len(codes) > 1 or file_types is not None)
         if project_upload:
-            # translate5's "project upload": both lists, parallel to importUpload[] (types default to work).
+            # Both lists, parallel to importUpload[] (types default to work files).
             fields += [("importUpload_type[]", kind) for kind in file_types or ["workfiles"] * len(prepared)]
-            fields += [
-                ("importUpload_language[]", self._language_code(lang)) for lang in file_languages or ()
-            ]
+            fields += [("importUpload_language[]", self._language_code(lang)) for lang in languages or ()]
         with ExitStack() as stack:
             if wrap:
                 prepared = [stack.enter_context(import_package(prepared, file_types))]

@@ -180,7 +180,7 @@ def test_get_tasks_asks_for_many_ids_in_few_requests(client, answer, sent):
         ({"foreign_id": "x" * 121}, "at most 120"),
         ({"task_name": "n" * 256}, "at most 255"),
         ({"file_types": ["pivot"]}, "need relais_lang"),
-        ({"file_types": ["reference"]}, "at least one work file"),
+        ({"file_types": ["reference"], "target_lang": ["de", "fr"]}, "at least one work file"),
     ],
 )
 def test_create_task_refuses_what_translate5_would_refuse_before_sending_anything(
@@ -233,13 +233,13 @@ def test_one_plain_file_with_two_targets_goes_as_an_import_package(
 
 
 @pytest.mark.usefixtures("languages")
-def test_file_types_without_languages_become_package_folders(client, answer, sent):
+def test_file_types_with_several_targets_become_package_folders(client, answer, sent):
     answer("POST", "/editor/task", PROJECT)
     client.create_task(
         [("a.xlf", io.BytesIO(b"a")), ("a_en.xlf", io.BytesIO(b"p")), ("brief.pdf", io.BytesIO(b"r"))],
         task_name="typed",
         source_lang="de",
-        target_lang="fr",
+        target_lang=["fr", "en-GB"],
         relais_lang="en",
         file_types=["workfiles", "pivot", "reference"],
     )
@@ -248,7 +248,28 @@ def test_file_types_without_languages_become_package_folders(client, answer, sen
         "relais/a_en.xlf": b"p",
         "referenceFiles/brief.pdf": b"r",
     }
+    assert sent[-1].values("importUpload_type[]") == []
     assert sent[-1].value("relaisLang") == "en"
+
+
+@pytest.mark.usefixtures("languages")
+def test_file_types_with_one_target_are_sent_with_that_target_as_every_files_language(client, answer, sent):
+    # translate5 ignores importUpload_type[] unless importUpload_language[] comes too.
+    answer("POST", "/editor/task", {"success": True, "rows": task_row(64, id="64")})
+    client.create_task(
+        [("about.xlf", io.BytesIO(b"a")), ("styleguide.xlf", io.BytesIO(b"s"))],
+        task_name="with reference",
+        source_lang="en",
+        target_lang="de",
+        file_types=["workfiles", "reference"],
+    )
+    create = sent[-1]
+    assert create.values("importUpload_type[]") == ["workfiles", "reference"]
+    assert create.values("importUpload_language[]") == ["de", "de"]
+    assert [(f[0], f[1]) for f in create.files] == [
+        ("importUpload[]", "about.xlf"),
+        ("importUpload[]", "styleguide.xlf"),
+    ]
 
 
 @pytest.mark.usefixtures("languages")
