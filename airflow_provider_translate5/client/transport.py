@@ -470,6 +470,7 @@ class Transport:
         attempts = self.retry.max_attempts if retry else 1
         attempt, reauthenticated = 0, False
         deadline = Deadline(self.limits.deadline)
+        handed_over = False
         try:
             while True:
                 attempt += 1
@@ -503,7 +504,7 @@ class Transport:
                 if 200 <= response.status_code < 300:
                     if stream:
                         response.t5_deadline = deadline  # type: ignore[attr-defined]
-                        deadline = None  # type: ignore[assignment]  # the reader owns it now
+                        handed_over = True  # the reader of the body cancels it
                         return response
                     self.read_body(response, self.limits.max_json_bytes, deadline, method, url)
                     return response
@@ -534,7 +535,7 @@ class Transport:
                     continue
                 raise error
         finally:
-            if deadline is not None:
+            if not handed_over:
                 deadline.cancel()
 
     def read_body(
