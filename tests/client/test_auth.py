@@ -398,6 +398,7 @@ def test_nonsense_timeouts_are_refused(timeout):
         Translate5Client(BASE, TOKEN, timeout=timeout)
 
 
+@pytest.mark.integration
 def test_urllib3s_request_line_of_a_logout_never_shows_the_session_id(caplog):
     """Through a real HTTP stack: urllib3 logs 'DELETE /editor/session/<id>'; the id must not reach a log."""
     from airflow_provider_translate5.testing import Translate5Simulator

@@ -193,6 +193,7 @@ def test_a_filetranslation_export_keeps_its_raw_utf8_name_and_needs_no_content_l
     assert path.read_bytes() == XLIFF
 
 
+@pytest.mark.integration
 def test_a_raw_utf8_name_through_a_real_http_connection(tmp_path):
     """http.client hands the raw header bytes over as latin-1; the name still comes out right."""
     import socket

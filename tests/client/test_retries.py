@@ -306,6 +306,7 @@ class _Trickle:
 BODY = b'{"rows": {"id": "5", "taskGuid": "{x}", "taskName": "t", "state": "open"}}' * 10
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     "answer_bytes",
     [
@@ -339,6 +340,7 @@ def test_a_trickling_server_cannot_keep_a_call_alive_past_its_deadline(answer_by
     assert caught.value.retryable
 
 
+@pytest.mark.integration
 def test_a_trickling_download_is_cut_at_the_deadline_and_leaves_nothing(tmp_path):
     from airflow_provider_translate5.client import Translate5TimeoutError
     from airflow_provider_translate5.client.limits import Limits
