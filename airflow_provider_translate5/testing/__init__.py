@@ -1,25 +1,33 @@
-"""A translate5 simulator: a real HTTP server on 127.0.0.1 that behaves like translate5 for tests and demos.
+"""A translate5 simulator: a real HTTP server on 127.0.0.1 that answers like translate5 for tests and demos.
 
-``Translate5Simulator`` answers the same URLs, form fields, envelopes, status codes and error bodies as a
-translate5 server as described in the project's translate5 API notes: app-token and session auth
-(``zfExtended`` cookie, CSRF blocking of password sessions), languages, the task list with ExtJS filters,
-multipart task creation (single files, several files, ZIP packages, multi-target projects), timed import
-workers with progress and import callbacks, jobs and workflow steps, PUT/DELETE state rules, synchronous
-exports (ZIP, diff, filetranslation, XLIFF 2, Excel round trip) with pseudo-translated content, and
-InstantTranslate (translate, filepretranslate, filelist, writetm).
+``Translate5Simulator`` is calibrated to answers recorded from a real translate5 (develop snapshot of
+2026-04-15, about 7.35.6) and passes the same contract suite (``tests/contract``, ``make contract``) as a real
+server: ids and DB numbers as JSON strings, ``Content-Type: application/json`` twice, XML without
+``Accept: application/json``, ``Set-Cookie`` on every answer, errors outside the REST view (401, 403, unknown
+export format) as JSON in ``text/html``, downloads without Content-Length (``Connection: close``), ZIP names
+transliterated and percent-encoded, filetranslation names as raw UTF-8. It covers app-token and session auth
+(``zfExtended`` cookie, CSRF blocking of password sessions, session DELETE only with the ``api`` role),
+languages, the task list with ExtJS filters, multipart task creation (single files, several files, ZIP
+packages, multi-target projects; one plain file with several targets fails with HTTP 500; a create without
+a file leaves a stub), timed import workers with progress and import callbacks, jobs that drive the workflow
+("no workflow" until a job exists, ``workflowEnded`` when all are finished; job URLs answer editors 302 to
+/login), PUT/DELETE state rules, synchronous exports (ZIP, diff, filetranslation, XLIFF 2, import archive,
+Excel round trip with its lock) with pseudo-translated content, and InstantTranslate.
 
 Usage::
 
     from airflow_provider_translate5.testing import Translate5Simulator
 
     with Translate5Simulator(import_duration=0.1, workflow_auto_finish=0.5) as sim:
-        sim.base_url, sim.token            # point a client at it
+        sim.base_url, sim.token            # point a client at it (the manager, a PM)
+        sim.user_token                     # app token of translator1, an editor
         sim.faults.maintenance(2)          # next 2 API calls get the 503 HTML maintenance page
-        sim.finish_workflow(task_id)       # act as translator and reviewer
+        sim.finish_workflow(task_id)       # finish every job (assigns translator1 if there is none)
         sim.requests.count("GET", "/editor/task")
 
-From a shell: ``python -m airflow_provider_translate5.testing --port 8085``; in pytest: the fixtures
-``translate5_simulator`` and ``translate5_connection`` (plugin loaded automatically).
+From a shell: ``python -m airflow_provider_translate5.testing --port 8085`` (``--json`` prints the URL and
+both tokens); in pytest: the fixtures ``translate5_simulator`` and ``translate5_connection`` (plugin loaded
+automatically).
 
 Knobs (constructor kwargs, ``sim.set(...)``, ``POST /_simulator/knobs``): see ``SimulatorConfig``.
 Faults (``sim.faults``, ``POST /_simulator/faults``): see ``faults.py``. Control API: ``GET /_simulator``.
@@ -30,18 +38,17 @@ Test hooks (file names):
   * an InstantTranslate file whose name contains ``not-pretranslated`` gets
     ``downloadUrl: isNotPretranslated``.
 
-Users: ``manager`` (owner of the app token, PM/admin/api, password knob ``password``), plus
-``translator1``, ``reviewer1``, ``translator2`` to assign jobs to (``GET /editor/user``). Customers: id 1
-(default) and id 2 / number ``1000``.
+Users: ``manager`` (owner of the app token: systemadmin/admin/pm/editor, the ``api`` role only with the knob
+``api_role``, password knob ``password``), plus the editors ``translator1``, ``reviewer1``, ``translator2``.
+Customers: id 1 (default) and id 2 / number ``1000``.
 
 Not simulated (limits): segments and the segment editor API, visual review, real machine translation or
-TMs (InstantTranslate returns ``[de] <text>``), match analysis, quality checks, terminology, batch/queued
-export, translator packages, ``importArchive``/``excelhistory`` exports, user/customer/token administration,
-ACL differences between roles (every authenticated user acts as the PM), session lifetimes beyond token
-sessions (1200 s) and password sessions (10 days), PHP upload limits, workflow webhooks, the
-``filepretranslateproject``/``filepretranslatenow`` variants, and the unconfirmed behaviour without an
-``Accept`` header (knob ``require_accept_json`` answers 415). Exports of projects answer 409 E1046. State
-is in memory; files live in a temp dir removed by ``stop()``.
+TMs (InstantTranslate returns ``[de] <text>``), quality checks, terminology, batch/queued export, translator
+packages, user/customer/token administration, ACL rules other than PM-only job endpoints, session
+lifetimes beyond token sessions (1200 s) and password sessions (10 days), PHP upload limits, workflow
+webhooks, the ``filepretranslateproject``/``filepretranslatenow`` variants. Every deliberate difference to
+the recorded server is listed in ``docs/testing.md``. State is in memory; files live in a temp dir removed
+by ``stop()``.
 """
 
 from __future__ import annotations

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_translate5.testing.protocol import ApiError
+from airflow_provider_translate5.testing.shapes import TASK_STRING_COLUMNS
 
+NUMERIC_COLUMNS = TASK_STRING_COLUMNS  # DB integer columns: sorted by value although sent as strings
 OPERATORS = frozenset({"like", "in", "notInList", "eq", "gt", "gteq", "lt", "lteq", "=", "=="})
 
 # Advanced job filters (TaskQueryFilterAndSort): filter property -> job row key.
@@ -161,13 +163,15 @@ def apply_sort(rows: list[dict[str, Any]], text: str | None, fields: Iterable[st
 
 
 def _key_for(prop: str) -> Callable[[dict[str, Any]], tuple[int, Any]]:
-    return lambda row: _sort_key(row.get(prop))
+    numeric = prop in NUMERIC_COLUMNS
+    return lambda row: _sort_key(row.get(prop), numeric)
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
+def _sort_key(value: Any, numeric: bool) -> tuple[int, Any]:
+    """MySQL order: NULL first, numeric columns by value (they arrive as strings: "10" after "9")."""
     if value is None:
         return (0, 0)
     number = _as_number(value)
-    if number is not None and not isinstance(value, str):
+    if number is not None and (numeric or not isinstance(value, str)):
         return (1, number)
     return (2, str(value).lower())

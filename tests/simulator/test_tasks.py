@@ -390,6 +390,15 @@ def test_sort(sim: Translate5Simulator, api: requests.Session) -> None:
     assert names == ["b", "a"]
 
 
+def test_sort_by_id_is_numeric(sim: Translate5Simulator, api: requests.Session) -> None:
+    """Section 33: ids arrive as strings but sort like the DB integers they are ("10" after "9")."""
+    ids = [create_task(sim, api, taskName=str(n))["id"] for n in range(10)]
+    sort = json.dumps([{"property": "id", "direction": "DESC"}])
+    page = api.get(url(sim, "/editor/task"), params={"sort": sort, "start": "0", "limit": "2"}).json()
+    assert [r["id"] for r in page["rows"]] == [ids[9], ids[8]]
+    assert page["total"] == "10"
+
+
 def test_get_missing_task_is_404(sim: Translate5Simulator, api: requests.Session) -> None:
     response = api.get(url(sim, "/editor/task/99999999"))
     assert response.status_code == 404
