@@ -143,3 +143,14 @@ def test_stop_removes_temp_files() -> None:
     assert any(root.rglob("hello.xlf"))
     sim.stop()
     assert not root.exists()
+
+
+def test_cli_help_explains_every_flag() -> None:
+    from airflow_provider_translate5.testing.__main__ import _parser
+
+    parser = _parser()
+    unexplained = [a.dest for a in parser._actions if not a.help]
+    assert unexplained == []
+    text = parser.format_help()
+    assert "``" not in text  # plain text, no raw reStructuredText
+    assert "/_simulator" in text
