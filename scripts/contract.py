@@ -27,8 +27,8 @@ def run_suite(env: dict[str, str], args: Sequence[str]) -> int:
     return subprocess.call(command, cwd=REPO, env=env)
 
 
-def start_simulator() -> tuple[subprocess.Popen[str], str, str]:
-    """Start ``python -m airflow_provider_translate5.testing --json``; returns it, its URL and its token."""
+def start_simulator() -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """Start ``python -m airflow_provider_translate5.testing --json``; returns it and the suite's settings."""
     process = subprocess.Popen(
         [sys.executable, "-m", "airflow_provider_translate5.testing", "--json", "--host", "127.0.0.1"],
         cwd=REPO,
@@ -43,7 +43,13 @@ def start_simulator() -> tuple[subprocess.Popen[str], str, str]:
         stop(process)
         raise SystemExit(f"the simulator did not start within {START_TIMEOUT:.0f} s")
     info = json.loads(line[0])
-    return process, str(info["base_url"]), str(info["token"])
+    settings = {
+        "TRANSLATE5_CONTRACT_URL": str(info["base_url"]),
+        "TRANSLATE5_CONTRACT_TOKEN": str(info["token"]),
+    }
+    if info.get("user_token"):  # an editor (translator1): the suite also runs the assigned user's steps
+        settings["TRANSLATE5_CONTRACT_USER_TOKEN"] = str(info["user_token"])
+    return process, settings
 
 
 def stop(process: subprocess.Popen[str]) -> None:
@@ -61,11 +67,12 @@ def main(args: Sequence[str]) -> int:
     if env.get("TRANSLATE5_CONTRACT_URL", "").strip():
         print(f"contract suite against {env['TRANSLATE5_CONTRACT_URL']}", flush=True)
         return run_suite(env, args)
-    process, url, token = start_simulator()
+    process, settings = start_simulator()
+    url = settings["TRANSLATE5_CONTRACT_URL"]
     print(f"contract suite against the bundled simulator at {url} (pid {process.pid})", flush=True)
     try:
-        env.update(TRANSLATE5_CONTRACT_URL=url, TRANSLATE5_CONTRACT_TOKEN=token)
         env.pop("TRANSLATE5_CONTRACT_USER_TOKEN", None)  # a token of another server means nothing here
+        env.update(settings)
         return run_suite(env, args)
     finally:
         stop(process)
