@@ -98,6 +98,8 @@ def collect(
     dest.mkdir(parents=True, exist_ok=True)
     if len(uploads) == 1 and catalog.extension(uploads[0].filename) == "zip":
         return _from_package(uploads[0], dest)
+    if not any(languages):
+        types = []  # translate5 reads importUpload_type[] only together with importUpload_language[]
     result = ImportFiles()
     for index, upload in enumerate(uploads):
         kind = {"pivot": "pivot", "reference": "reference"}.get(

@@ -254,6 +254,26 @@ def test_several_files_with_types_and_languages(sim: Translate5Simulator, api: r
     assert (conflict.status_code, conflict.json()["errorCode"]) == (409, "E1369")
 
 
+def test_file_types_count_only_with_file_languages(sim: Translate5Simulator, api: requests.Session) -> None:
+    """Without ``importUpload_language[]`` translate5 ignores ``importUpload_type[]``: all are work files."""
+    files = [("importUpload[]", ("a.xlf", XLIFF)), ("importUpload[]", ("guide.xlf", XLIFF))]
+    data = {"taskName": "types", "sourceLang": "en", "targetLang": "de"}
+    ignored = create_task(
+        sim, api, files=files, **data, **{"importUpload_type[]": ["workfiles", "reference"]}
+    )
+    assert ignored["referenceFiles"] == "0"
+    assert wait_state(sim, api, ignored["id"])["segmentCount"] == "4"
+    typed = create_task(
+        sim,
+        api,
+        files=files,
+        **data,
+        **{"importUpload_type[]": ["workfiles", "reference"], "importUpload_language[]": ["de", "de"]},
+    )
+    assert typed["referenceFiles"] == "1"
+    assert wait_state(sim, api, typed["id"])["segmentCount"] == "2"
+
+
 def test_import_progress_then_open(sim: Translate5Simulator, api: requests.Session) -> None:
     """Sections 14-16: numbers in progress, 100 and all workers done afterwards; the task is open, unlocked
     and stays at "no workflow" without jobs."""
