@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -69,8 +70,10 @@ MAINTENANCE_TEXT = "maintenance is scheduled"
 _Model = TypeVar("_Model")
 
 # Languages practically never change on a server: one ``GET /editor/language`` per process and server.
-_LANGUAGES: dict[str, list[Language]] = {}
+_LANGUAGES: dict[str, tuple[float, list[Language]]] = {}
 _LANGUAGES_LOCK = threading.Lock()
+#: A code missing from a list older than this is looked up once more (a language added on the server).
+LANGUAGES_RECHECK_AFTER = 300.0
 
 
 def _positive_id(value: int | str, what: str = "task id") -> int:
@@ -377,15 +380,24 @@ class Translate5Client(FeaturesMixin):
         with _LANGUAGES_LOCK:
             cached = None if refresh else _LANGUAGES.get(key)
         if cached is None:
-            cached, _payload = self._many(Language.from_api, "GET", "/editor/language")
+            languages, _payload = self._many(Language.from_api, "GET", "/editor/language")
+            cached = (time.monotonic(), languages)
             with _LANGUAGES_LOCK:
                 _LANGUAGES[key] = cached
-        return list(cached)
+        return list(cached[1])
 
     def resolve_language(self, code: str | int) -> Language:
         """``"de"``, ``"en-GB"``, ``4``, ``"4"`` or ``"lcid-1031"`` to the server's language, or an error."""
         parse_language_code(code)  # refuse malformed input without a request
-        return find_language(self.list_languages(), code)
+        try:
+            return find_language(self.list_languages(), code)
+        except Translate5ValueError:
+            with _LANGUAGES_LOCK:
+                fetched_at = _LANGUAGES[self.base_url][0]
+            if time.monotonic() - fetched_at < LANGUAGES_RECHECK_AFTER:
+                raise
+        # Added on the server since this process cached its languages? One fresh look before failing.
+        return find_language(self.list_languages(refresh=True), code)
 
     # -- tasks ----------------------------------------------------------------------------------------------
 

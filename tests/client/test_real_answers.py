@@ -316,3 +316,26 @@ def test_limits_refuse_values_that_bound_nothing(kwargs):
     name = next(iter(kwargs))
     with pytest.raises(Translate5ValueError, match=name):
         Limits(**kwargs)
+
+
+def test_a_language_missing_from_an_old_cached_list_is_looked_up_once_more(
+    make_client, answer, sent, monkeypatch
+):
+    from airflow_provider_translate5.client import client as module
+
+    added = {"id": 7, "langName": "Italian", "lcid": 1040, "rfc5646": "it"}
+    answer(
+        "GET",
+        "/editor/language",
+        responses=[{"json": {"rows": LANGUAGES}}, {"json": {"rows": [*LANGUAGES, added]}}],
+    )
+    with make_client() as client:
+        assert client.resolve_language("de").id == 4
+        with pytest.raises(Translate5ValueError, match="unknown language 'it'"):
+            client.resolve_language("it")  # the list is fresh: no second request
+    monkeypatch.setattr(module, "LANGUAGES_RECHECK_AFTER", 0.0)  # the cached list is now "old"
+    with make_client() as client:
+        assert client.resolve_language("it").id == 7  # added on the server after the first lookup
+        with pytest.raises(Translate5ValueError, match="unknown language 'xx'"):
+            client.resolve_language("xx")
+    assert [s.path for s in sent] == ["/editor/language"] * 3
