@@ -90,9 +90,11 @@ def test_test_connection_succeeds_against_a_translate5_server(translate5_connect
 
 
 @pytest.mark.integration
-def test_test_connection_ends_the_session_it_opened(translate5_simulator, translate5_connection: str) -> None:
-    Translate5Hook(translate5_connection).test_connection()
-    assert translate5_simulator.requests.count("DELETE", prefix="/editor/session/") == 1
+def test_test_connection_sends_no_logout_request(translate5_simulator, translate5_connection: str) -> None:
+    # A token session expires on the server by itself; ending it needs the `api` role (403 otherwise).
+    ok, _message = Translate5Hook(translate5_connection).test_connection()
+    assert ok
+    assert translate5_simulator.requests.count("DELETE", prefix="/editor/session/") == 0
 
 
 @pytest.mark.integration

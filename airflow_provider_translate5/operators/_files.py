@@ -1,22 +1,25 @@
 """Files in and out of translate5: local paths, URIs and ObjectStoragePath, always streamed.
 
 The same DAG must run on one machine (local paths, ``file://``) and on Celery/Kubernetes workers
-(``s3://``, ``gs://`` ...). Downloads land atomically: bytes go to a hidden temporary name beside the target,
-which is renamed only when complete, so a reader (or a downstream DAG triggered by an Asset) never sees half a
-file. ZIP archives from the server are extracted only after every member has been checked.
+(``s3://``, ``gs://`` ...). Every byte is written by the client's one atomic writer
+(``client.files.write_atomically``). What an operator delivers in one go (a project's exports, an unzipped
+archive) goes through a :class:`Delivery`: everything is first written into a hidden staging folder, then
+moved into place together, each replaced file kept until all moves succeeded: the destination ends up with
+all the new files or exactly as it was. ZIP archives are extracted only after every member was checked.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import stat
 import tempfile
-import uuid
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path, PurePosixPath
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, Union, cast
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Union
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
@@ -96,6 +99,22 @@ def upload_sources(
         yield prepared
 
 
+@contextmanager
+def open_upload(source: PathLike) -> Iterator[tuple[str, BinaryIO]]:
+    """``(file name, open binary file)`` of one source, local or object storage; closed after the block."""
+    path = to_path(source)
+    if isinstance(path, Path):
+        if not path.is_file():
+            from airflow_provider_translate5.client import Translate5ValueError
+
+            raise Translate5ValueError(f"file {str(path)!r} does not exist or is not a regular file")
+        with path.open("rb") as handle:
+            yield path.name, handle
+        return
+    with open_for_upload(path) as handle:
+        yield path.name, handle
+
+
 def open_for_upload(path: Any) -> BinaryIO:
     """Open an object storage file for streaming, reporting it to Airflow's lineage once.
 
@@ -113,36 +132,9 @@ def ensure_dir(path: AnyPath) -> AnyPath:
     return path
 
 
-def atomic_write(target: AnyPath, chunks: Iterable[bytes]) -> str:
-    """Stream ``chunks`` to ``target`` under a temporary name, then rename; returns the target's URI.
-
-    On any failure the temporary file is removed and the target is left as it was.
-    """
-    temp = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.part"
-    try:
-        with temp.open("wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-        if isinstance(target, Path):
-            os.replace(cast("Path", temp), target)  # atomic on one file system
-        else:
-            temp.rename(target)  # type: ignore[arg-type]
-    except BaseException:
-        with suppress(OSError):
-            temp.unlink()
-        raise
-    return uri(target)
-
-
 def iter_file(fileobj: IO[bytes], chunk_size: int = _CHUNK) -> Iterator[bytes]:
     while chunk := fileobj.read(chunk_size):
         yield chunk
-
-
-def remove_quietly(paths: Iterable[AnyPath]) -> None:
-    for path in paths:
-        with suppress(OSError):
-            path.unlink()
 
 
 @contextmanager
@@ -224,36 +216,180 @@ def safe_member_path(name: str) -> PurePosixPath:
 def extract_archive(
     archive_path: Path,
     destination: AnyPath,
+    delivery: Delivery,
     *,
     max_total_size: int = DEFAULT_MAX_UNZIPPED_SIZE,
     max_ratio: float = DEFAULT_MAX_COMPRESSION_RATIO,
     max_members: int = DEFAULT_MAX_ZIP_MEMBERS,
-) -> list[str]:
-    """Extract a checked archive into ``destination``, each file atomically; all-or-nothing.
+) -> None:
+    """Stage every member of a checked archive for ``destination`` in ``delivery`` (moved in on commit).
 
     Sizes are also counted while decompressing: a member that lies about its size cannot pass the limit.
     """
-    written: list[AnyPath] = []
     try:
         with zipfile.ZipFile(archive_path) as archive:
             members = check_archive(
                 archive, max_total_size=max_total_size, max_ratio=max_ratio, max_members=max_members
             )
             budget = [max_total_size]
-            uris = []
             for info, relative in members:
-                target = destination.joinpath(*relative.parts)
-                ensure_dir(target.parent)
                 with archive.open(info) as member:
-                    uris.append(atomic_write(target, _bounded(member, budget, info.filename)))
-                written.append(target)
-            return uris
+                    delivery.write(
+                        destination.joinpath(*relative.parts), _bounded(member, budget, info.filename)
+                    )
     except zipfile.BadZipFile as exc:
-        remove_quietly(written)
         raise UnsafeArchiveError(f"the export is not a valid ZIP archive: {exc}") from exc
-    except BaseException:
-        remove_quietly(written)
-        raise
+
+
+def extract_all(archive_path: Path, destination: AnyPath, **limits: Any) -> list[str]:
+    """Extract a checked archive into ``destination``, all or nothing; returns the written URIs."""
+    with Delivery(destination, f"extract:{destination}") as delivery:
+        extract_archive(archive_path, destination, delivery, **limits)
+        return delivery.commit()
+
+
+def check_writable(folder: AnyPath) -> None:
+    """Create ``folder`` and write a probe file into it: a read-only place is refused before any download.
+
+    A real write, not ``os.access``: that says yes to root and knows nothing of read-only mounts.
+    """
+    if not isinstance(folder, Path):
+        return  # object stores report missing permissions only on the write itself
+    probe = folder / f".translate5-probe-{os.getpid()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise DestinationError(f"the destination {folder} is not writable: {exc}") from exc
+
+
+class DestinationError(ValueError):
+    """The destination cannot take the files (read-only, or it would overwrite a source)."""
+
+
+class Delivery:
+    """All-or-nothing delivery of several files under ``root``: stage everything, then swap it in.
+
+    Files are written (by the client's atomic writer) into ``<root>/.translate5-staging-<tag>/``; nothing at
+    their targets changes until :meth:`commit`, which moves them in. A replaced file is first kept (a hard
+    link, or a copy on object storage) and put back if a later move fails; folders created for the new files
+    are removed again. ``tag`` is the same for every try of a task instance, so a try that was killed leaves
+    a staging folder the next try removes before it starts.
+    """
+
+    def __init__(self, root: AnyPath, tag: str) -> None:
+        self.root = root
+        digest = hashlib.sha256(tag.encode("utf-8")).hexdigest()[:12]
+        self.staging = root / f".translate5-staging-{digest}"
+        self._files: list[tuple[AnyPath, AnyPath]] = []  # (staged, target)
+        self._created_root = False
+
+    def __enter__(self) -> Delivery:
+        """Create the root (refused clearly if read-only) and clear what a killed earlier try left."""
+        self._created_root = not is_dir(self.root)
+        try:
+            ensure_dir(self.root)
+            _remove_tree(self.staging)
+            ensure_dir(self.staging)
+        except PermissionError as exc:
+            raise DestinationError(f"the destination {uri(self.root)} is not writable: {exc}") from exc
+        except OSError as exc:
+            raise DestinationError(f"cannot write into the destination {uri(self.root)}: {exc}") from exc
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: Any) -> None:
+        _remove_tree(self.staging)
+        if exc_type is not None and self._created_root:
+            with suppress(OSError):
+                self.root.rmdir()  # only if still empty: the destination is left as it was
+
+    def write(self, target: AnyPath, chunks: Iterable[bytes]) -> None:
+        """Stage the bytes of ``target`` (a path under ``root``)."""
+        from airflow_provider_translate5.client.files import remove_stale_partials, write_atomically
+
+        relative = _relative(target, self.root)
+        staged = self.staging.joinpath(*relative.parts)
+        remove_stale_partials(target)  # the random-suffixed temp files of older provider versions
+        ensure_dir(staged.parent)
+        write_atomically(chunks, staged)
+        self._files.append((staged, target))
+
+    def commit(self) -> list[str]:
+        """Move every staged file to its target; on any failure put everything back. Returns the URIs."""
+        moved: list[tuple[AnyPath, AnyPath | None]] = []
+        created: list[AnyPath] = []
+        try:
+            for staged, target in self._files:
+                created += _make_parents(target.parent, self.root)
+                backup = None
+                if target.exists():
+                    backup = target.parent / f".{target.name[:50]}.{self.staging.name}.backup"
+                    _keep(target, backup)
+                _move(staged, target)
+                moved.append((target, backup))
+        except BaseException:
+            for target, backup in reversed(moved):
+                with suppress(OSError):
+                    if backup is not None:
+                        _move(backup, target)
+                    else:
+                        target.unlink()
+            for folder in reversed(created):
+                with suppress(OSError):
+                    folder.rmdir()
+            raise
+        for _target, backup in moved:
+            if backup is not None:
+                with suppress(OSError):
+                    backup.unlink()
+        return [uri(target) for _staged, target in self._files]
+
+
+def _relative(target: AnyPath, root: AnyPath) -> PurePosixPath:
+    text, base = str(target), str(root).rstrip("/")
+    if not text.startswith(base + "/"):
+        raise ValueError(f"{text} is not inside {base}")
+    return PurePosixPath(text[len(base) + 1 :])
+
+
+def _make_parents(folder: AnyPath, root: AnyPath) -> list[AnyPath]:
+    """Create ``folder`` (inside ``root``); returns the folders that did not exist before, outermost first."""
+    missing: list[AnyPath] = []
+    current = folder
+    while str(current) != str(root) and not is_dir(current):
+        missing.append(current)
+        current = current.parent
+    for path in reversed(missing):
+        path.mkdir(parents=False, exist_ok=True)
+    return list(reversed(missing))
+
+
+def _keep(target: AnyPath, backup: AnyPath) -> None:
+    """Keep the current bytes of ``target`` under ``backup`` while ``target`` is replaced."""
+    with suppress(OSError):
+        backup.unlink()
+    if isinstance(target, Path):
+        os.link(target, str(backup))  # no copy: the old inode stays reachable after the replace
+        return
+    with target.open("rb") as src, backup.open("wb") as dst:  # type: ignore[no-untyped-call]
+        shutil.copyfileobj(src, dst, _CHUNK)
+
+
+def _move(source: AnyPath, target: AnyPath) -> None:
+    if isinstance(source, Path):
+        os.replace(source, str(target))  # atomic on one file system: the staging folder is beside the target
+    else:
+        source.rename(target)  # type: ignore[arg-type]
+
+
+def _remove_tree(path: AnyPath) -> None:
+    if isinstance(path, Path):
+        shutil.rmtree(path, ignore_errors=True)
+        return
+    with suppress(OSError, FileNotFoundError):
+        if path.exists():
+            path.fs.rm(path.path, recursive=True)
 
 
 def _bounded(member: IO[bytes], budget: list[int], name: str) -> Iterator[bytes]:

@@ -14,14 +14,16 @@ Conventions shared by all of them:
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
+from airflow_provider_translate5.links import TASK_ID_XCOM_KEY, TASK_URL_XCOM_KEY
 from airflow_provider_translate5.operators._base import (
     DEFAULT_CONN_ID,
     Translate5Mixin,
@@ -35,15 +37,15 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_translate5.client import Job, Task
-    from airflow_provider_translate5.operators._files import AnyPath, PathLike
+    from airflow_provider_translate5.operators._files import AnyPath, Delivery, PathLike
     from airflow_provider_translate5.operators._once import Outcome
 
 #: translate5's documented limit for ``foreignId`` (the database allows more, the docs promise 120).
 FOREIGN_ID_MAX_LENGTH = 120
-#: translate5's ``taskName`` column (``varchar(255)``).
-TASK_NAME_MAX_LENGTH = 255
 #: How long translate5 may still be saving a create whose answer never arrived (see docs/reliability.md).
 DEFAULT_CREATE_GRACE = timedelta(minutes=5)
+#: The shortest time between two looks of a waiting operator (``[translate5] min_poll_interval``).
+MIN_POLL_INTERVAL = 1.0
 
 
 def _is_template(value: Any) -> bool:
@@ -55,36 +57,22 @@ def _is_template(value: Any) -> bool:
     return not isinstance(value, (int, type(None)))
 
 
-def check_upload_input(*, task_name: Any, target_lang: Any, foreign_id: Any) -> list[str | int]:
-    """Refuse what translate5 would refuse (or mangle) before anything is uploaded; returns the targets.
+def check_targets(target_lang: Any) -> list[Any]:
+    """Refuse an empty or repeated target language when the DAG is parsed (a plain ``ValueError``).
 
-    ``Translate5ValueError`` is a ``ValueError`` at DAG parse time and fails a running task without retries.
+    Only what is visible in the text: the client checks the resolved codes, name and ``foreign_id`` lengths
+    again before the first request (the operator must not load the client at parse time).
     """
-    from airflow_provider_translate5.client import Translate5ValueError
-
-    if not isinstance(task_name, str) or not task_name.strip():
-        raise Translate5ValueError("task_name must be a non-empty string")
-    if len(task_name) > TASK_NAME_MAX_LENGTH:
-        raise Translate5ValueError(
-            f"task_name has {len(task_name)} characters; translate5 stores at most {TASK_NAME_MAX_LENGTH}"
-        )
-    if foreign_id is not None and len(str(foreign_id)) > FOREIGN_ID_MAX_LENGTH:
-        raise Translate5ValueError(
-            f"foreign_id has {len(str(foreign_id))} characters; translate5 allows at most "
-            f"{FOREIGN_ID_MAX_LENGTH}"
-        )
-    targets: list[str | int] = (
-        [target_lang] if isinstance(target_lang, (str, int)) else list(target_lang or [])
-    )
+    targets = [target_lang] if isinstance(target_lang, (str, int)) else list(target_lang or [])
     if not targets:
-        raise Translate5ValueError("target_lang needs at least one language")
+        raise ValueError("target_lang needs at least one language")
     seen: set[str] = set()
     for target in targets:
         text = str(target).strip().lower()
         if not text:
-            raise Translate5ValueError(f"target_lang contains an empty language: {targets!r}")
+            raise ValueError(f"target_lang contains an empty language: {targets!r}")
         if text in seen:
-            raise Translate5ValueError(f"target_lang names {target!r} twice: {targets!r}")
+            raise ValueError(f"target_lang names {target!r} twice: {targets!r}")
         seen.add(text)
     return targets
 
@@ -102,13 +90,11 @@ def retry_pre_wait(context: Context, operator: BaseOperator, grace: float) -> fl
 
 def as_timedelta(value: timedelta | float | int, name: str) -> timedelta:
     """Durations are ``timedelta`` (numbers are seconds); zero and negative ones are refused at once."""
-    from airflow_provider_translate5.client import Translate5ValueError
-
     if isinstance(value, bool) or not isinstance(value, (timedelta, int, float)):
-        raise Translate5ValueError(f"{name} must be a timedelta or a number of seconds, got {value!r}")
+        raise ValueError(f"{name} must be a timedelta or a number of seconds, got {value!r}")
     delta = value if isinstance(value, timedelta) else timedelta(seconds=value)
-    if delta.total_seconds() <= 0:
-        raise Translate5ValueError(f"{name} must be positive, got {value!r}")
+    if not delta.total_seconds() > 0:  # also refuses NaN
+        raise ValueError(f"{name} must be positive, got {value!r}")
     return delta
 
 
@@ -213,8 +199,8 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
     ) -> None:
         kwargs.setdefault("multiple_outputs", True)
         super().__init__(**kwargs)
-        if not any(_is_template(v) for v in (task_name, target_lang, foreign_id)):
-            check_upload_input(task_name=task_name, target_lang=target_lang, foreign_id=foreign_id)
+        if not _is_template(target_lang):
+            check_targets(target_lang)
         self.create_grace = as_timedelta(create_grace, "create_grace")
         self.source = source
         self.task_name = task_name
@@ -231,9 +217,6 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         key = self.foreign_id or idempotency_key(context)
         with fail_fast_on_bad_input():
-            targets = check_upload_input(
-                task_name=self.task_name, target_lang=self.target_lang, foreign_id=self.foreign_id
-            )
             outcome = self._create_once(key, context)
             task = outcome.unit
             kind = "project" if task.is_project else "task"
@@ -251,7 +234,7 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
                     "Created translate5 %s %s (%r), foreignId %r", kind, task.id, task.task_name, key
                 )
             url = self.push_task_link(context, task)
-            task_ids = self._task_ids(task, len(targets))
+            task_ids = self._task_ids(task, len(check_targets(self.target_lang)))
         result = {
             "id": task.id,
             "task_guid": task.task_guid,
@@ -605,16 +588,22 @@ class Translate5WriteTmOperator(Translate5BaseOperator):
 
 
 class Translate5ExportOperator(Translate5BaseOperator):
-    """Export a task (or every task of a project) into a folder, streamed and atomically.
+    """Export a task (or every task of a project) into a folder: all files arrive, or nothing changes.
 
-    Each export lands under a temporary name and is renamed when complete: on failure nothing partial is left.
-    File names come from translate5, sanitized, and made unique across the project's tasks.
+    Every file (or unzipped member) is first written into a hidden staging folder inside the destination;
+    only when all tasks exported completely are the files moved into place together. A failure anywhere
+    (network, full disk, unsafe archive) leaves the destination exactly as it was, earlier files of the same
+    names included; a try killed midway leaves a staging folder that the next try removes. A destination that
+    cannot be written is refused before anything is downloaded. File names come from translate5, sanitized,
+    and made unique across the project's tasks.
 
     :param translate5_task_id: task or project id (templated).
+    :param translate5_task_ids: the task ids behind it, when an earlier step already knows them (templated;
+        e.g. the upload's ``task_ids``): saves looking the project up again.
     :param destination: the folder: a local path, a URI (``s3://bucket/out/``) or an ``ObjectStoragePath``
         (templated). Created if missing.
     :param format: ``None`` (translated files as ZIP), ``"filetranslation"`` (the translated file itself, for
-        single-file tasks), ``"xliff2"``, ... as translate5 supports.
+        single-file tasks), ``"xliff2"``, ``"importArchive"``, ``"excelhistory"`` (templated).
     :param diff: add track-changes markup (ZIP export).
     :param taskguiddirectory: whether the ZIP has the legacy ``{taskGuid}/`` root folder (None: server's).
     :param unzip: extract ZIP exports into ``<destination>/<zip name without .zip>/``. Members with ``..``,
@@ -626,7 +615,13 @@ class Translate5ExportOperator(Translate5BaseOperator):
     Returns the list of written file URIs. Asset outlets get these URIs in their event's ``extra`` (``uris``).
     """
 
-    template_fields = ("translate5_task_id", "destination", "format", "translate5_conn_id")
+    template_fields = (
+        "translate5_task_id",
+        "translate5_task_ids",
+        "destination",
+        "format",
+        "translate5_conn_id",
+    )
     ui_color = "#c7f4d9"
 
     def __init__(
@@ -634,6 +629,7 @@ class Translate5ExportOperator(Translate5BaseOperator):
         *,
         translate5_task_id: int | str,
         destination: PathLike,
+        translate5_task_ids: Sequence[int | str] | str | None = None,
         format: str | None = None,
         diff: bool = False,
         taskguiddirectory: bool | None = None,
@@ -644,7 +640,15 @@ class Translate5ExportOperator(Translate5BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        for name, limit in (
+            ("max_unzipped_size", max_unzipped_size),
+            ("max_compression_ratio", max_compression_ratio),
+            ("max_zip_members", max_zip_members),
+        ):
+            if limit is not None and (isinstance(limit, bool) or limit <= 0):
+                raise ValueError(f"{name} must be positive, got {limit!r}")
         self.translate5_task_id = translate5_task_id
+        self.translate5_task_ids = translate5_task_ids
         self.destination = destination
         self.format = format
         self.diff = diff
@@ -655,48 +659,73 @@ class Translate5ExportOperator(Translate5BaseOperator):
         self.max_zip_members = max_zip_members
 
     def execute(self, context: Context) -> list[str]:
-        from airflow_provider_translate5.operators._files import atomic_write, ensure_dir, to_path
+        from airflow_provider_translate5.operators._files import (
+            Delivery,
+            DestinationError,
+            UnsafeArchiveError,
+            to_path,
+        )
 
-        tasks = self.resolve_tasks(context, self.translate5_task_id)
-        folder = ensure_dir(to_path(self.destination))
+        ids = self._task_ids(context)
+        folder = to_path(self.destination)
         used: set[str] = set()
-        written: list[str] = []
-        for task in tasks:
-            with (
-                fail_fast_on_bad_input(),
-                self.client.open_export(
-                    task.id, format=self.format, diff=self.diff, taskguiddirectory=self.taskguiddirectory
-                ) as download,
-            ):
-                name = _unique_name(download.filename, task.id, used)
-                if self.unzip and name.lower().endswith(".zip"):
-                    uris = self._extract(
-                        download.iter_bytes(), folder / _unique_name(name[:-4], task.id, used)
-                    )
-                else:
-                    uris = [atomic_write(folder / name, download.iter_bytes())]
-            self.log.info("Exported translate5 task %s (%s): %s", task.id, task.task_name, ", ".join(uris))
-            written.extend(uris)
+        try:
+            with Delivery(folder, idempotency_key(context) + "/export") as delivery:
+                for task_id in ids:
+                    with (
+                        fail_fast_on_bad_input(),
+                        self.client.open_export(
+                            task_id,
+                            format=self.format,
+                            diff=self.diff,
+                            taskguiddirectory=self.taskguiddirectory,
+                        ) as download,
+                    ):
+                        name = _unique_name(download.filename, task_id, used)
+                        if self.unzip and name.lower().endswith(".zip"):
+                            target = folder / _unique_name(name[:-4], task_id, used)
+                            self._extract(download.iter_bytes(), target, delivery)
+                        else:
+                            delivery.write(folder / name, download.iter_bytes())
+                    self.log.info("Exported translate5 task %s (%s)", task_id, name)
+                written = delivery.commit()
+        except DestinationError as exc:
+            raise AirflowFailException(str(exc)) from exc
+        except UnsafeArchiveError as exc:
+            raise AirflowFailException(f"Refusing to extract the export: {exc}") from exc
+        self.log.info("Delivered %d file(s) into %s", len(written), self.destination)
         self._announce(context, written)
         return written
 
-    def _extract(self, chunks: Any, folder: AnyPath) -> list[str]:
+    def _task_ids(self, context: Context) -> list[int]:
+        """The ids handed over by an earlier step, or the tasks behind the id (one lookup)."""
+        given = self.translate5_task_ids
+        if given is not None and not isinstance(given, str):
+            ids = [int(i) for i in given]
+            if ids:
+                context["ti"].xcom_push(key=TASK_ID_XCOM_KEY, value=int(self.translate5_task_id))
+                context["ti"].xcom_push(
+                    key=TASK_URL_XCOM_KEY,
+                    value=self.hook.task_url(self.translate5_task_id),
+                )
+                return ids
+        return [task.id for task in self.resolve_tasks(context, self.translate5_task_id)]
+
+    def _extract(self, chunks: Any, folder: AnyPath, delivery: Delivery) -> None:
         from airflow_provider_translate5.operators import _files
 
         with _files.local_temp_file(".zip") as archive:
             with archive.open("wb") as out:
                 for chunk in chunks:
                     out.write(chunk)
-            try:
-                return _files.extract_archive(
-                    archive,
-                    folder,
-                    max_total_size=self.max_unzipped_size or _files.DEFAULT_MAX_UNZIPPED_SIZE,
-                    max_ratio=self.max_compression_ratio or _files.DEFAULT_MAX_COMPRESSION_RATIO,
-                    max_members=self.max_zip_members or _files.DEFAULT_MAX_ZIP_MEMBERS,
-                )
-            except _files.UnsafeArchiveError as exc:
-                raise AirflowFailException(f"Refusing to extract the export: {exc}") from exc
+            _files.extract_archive(
+                archive,
+                folder,
+                delivery,
+                max_total_size=self.max_unzipped_size or _files.DEFAULT_MAX_UNZIPPED_SIZE,
+                max_ratio=self.max_compression_ratio or _files.DEFAULT_MAX_COMPRESSION_RATIO,
+                max_members=self.max_zip_members or _files.DEFAULT_MAX_ZIP_MEMBERS,
+            )
 
     def _announce(self, context: Context, uris: list[str]) -> None:
         """Put the written files into the events of Asset outlets, for the DAGs they trigger."""
@@ -721,22 +750,44 @@ def _unique_name(name: str, task_id: int, used: set[str]) -> str:
     return name
 
 
-class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOperator):
-    """Pre-translate a file with InstantTranslate and download the result.
+#: The marker an InstantTranslate upload carries in its file name: the idempotency key of the pre-translation.
+_MARKER_PREFIX = "__af"
 
-    Uploads the file (``filepretranslate``), waits until its file-list entry has a download URL, and downloads
-    the translated file atomically. Fails clearly (without retries) when translate5 marks the file erroneous
-    or not pre-translatable, quoting the entry's errors. Waits like a sensor: ``poke_interval``, ``timeout``
-    and ``deferrable`` (then the wait runs in the triggerer).
+
+def pretranslation_marker(context: Context, source_lang: str, target_lang: str) -> str:
+    """Names this task instance's pre-translation (not the try) inside the uploaded file name."""
+    key = f"{idempotency_key(context)}|{source_lang}|{target_lang}"
+    return _MARKER_PREFIX + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+
+
+def marked_name(name: str, marker: str) -> str:
+    """``page.html`` -> ``page__af1a2b3c4d5e6f.html``: the extension (which translate5 reads) stays last."""
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}{marker}.{suffix}" if dot and stem else f"{name}{marker}"
+
+
+class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOperator):
+    """Pre-translate a file with InstantTranslate and download the result; one paid pre-translation per run.
+
+    Retry-safe: the uploaded file name carries a marker derived from the task instance (dag, run, task, map
+    index, languages). Before uploading, the file list is searched for it: an Airflow retry (or a rerun of
+    the task instance) re-uses the earlier try's pre-translation instead of paying machine translation
+    again. An upload whose answer is lost is looked for like a lost task create (``create_grace``). The
+    marker is removed again from the name the result is saved under.
+
+    Waits like a sensor: ``poke_interval``, ``timeout`` (``timedelta`` or seconds) and ``deferrable`` (then
+    the wait runs in the triggerer). Fails clearly (without retries) when translate5 marks the file erroneous
+    or not pre-translatable, quoting the entry's errors. A ``destination`` that is, or would overwrite, the
+    ``source`` is refused before anything is sent, and so is a destination that cannot be written.
 
     :param source: the file: a local path, a URI or an ``ObjectStoragePath`` (templated).
     :param source_lang: RFC 5646 source language (templated).
     :param target_lang: RFC 5646 target language (templated).
     :param destination: a folder (existing, ending in ``/``, or without a file extension) to put the server's
         file name into, or the file to write (templated).
-    :param customer_id: translate5 customer whose language resources to use.
-    :param poke_interval: seconds between checks (default 10).
-    :param timeout: seconds to wait for the pre-translation (default one hour).
+    :param customer_id: translate5 customer whose language resources to use (templated).
+    :param poke_interval: time between checks (default 10 s; at least ``MIN_POLL_INTERVAL``).
+    :param timeout: how long to wait for the pre-translation (default one hour).
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
 
     Returns the URI of the translated file.
@@ -762,9 +813,10 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
         target_lang: str,
         destination: PathLike,
         customer_id: str | int | None = None,
-        poke_interval: float | None = None,
-        timeout: float = 3600.0,
+        poke_interval: timedelta | float | None = None,
+        timeout: timedelta | float = timedelta(hours=1),
         deferrable: bool | None = None,
+        create_grace: timedelta | float = DEFAULT_CREATE_GRACE,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -773,60 +825,158 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
         self.target_lang = target_lang
         self.destination = destination
         self.customer_id = customer_id
-        self.poke_interval = float(self.poll_interval_default if poke_interval is None else poke_interval)
-        self.timeout = float(timeout)
+        self.poke_interval = poll_interval(
+            self.poll_interval_default if poke_interval is None else poke_interval, self.log
+        )
+        self.timeout = as_timedelta(timeout, "timeout").total_seconds()
         self.deferrable = default_deferrable() if deferrable is None else deferrable
+        self.create_grace = as_timedelta(create_grace, "create_grace")
+        if (
+            not _is_template(source)
+            and not _is_template(destination)
+            and _local_overwrites(source, destination)
+        ):
+            raise ValueError(f"the destination {destination!s} would overwrite the source {source!s}")
 
     def execute(self, context: Context) -> str:
         from airflow_provider_translate5 import status
-        from airflow_provider_translate5.operators._files import is_single, upload_sources
+        from airflow_provider_translate5.operators._files import is_single
+        from airflow_provider_translate5.wait import Wait, block
 
         if not is_single(self.source):
             raise AirflowFailException(
                 "InstantTranslate pre-translates one file per call; pass a single source"
             )
+        with fail_fast_on_bad_input():
+            self._refuse_overwriting(self.destination)
+            self._writable_destination()
         end_time = self.deadline()
-        with fail_fast_on_bad_input(), upload_sources(self.source) as files:
-            file_id = self.client.file_pretranslate(
-                files[0], source=self.source_lang, target=self.target_lang, customer_id=self.customer_id
-            )
+        marker = pretranslation_marker(context, str(self.source_lang), str(self.target_lang))
+        with fail_fast_on_bad_input():
+            file_id = self._pretranslate_once(marker, context)
         context["ti"].xcom_push(key="translate5_pretranslation_id", value=file_id)
-        self.log.info("InstantTranslate accepted the file as %s; waiting for the pre-translation", file_id)
-        last_line = ""
-        while True:
-            with fail_fast_on_bad_input():
-                entry = self.client.list_pretranslated_files().get(file_id)
-            verdict = status.evaluate_pretranslation(file_id, entry)
-            if verdict.status == status.ERROR:
-                raise AirflowFailException(verdict.message)
-            if verdict.status == status.SUCCESS:
-                assert entry is not None
-                assert entry.download_url
-                return self._download(entry.download_url)
-            if entry is not None and (line := status.describe_file(entry)) != last_line:
-                self.log.info("%s", line)
-                last_line = line
-            if self.deferrable:
-                from airflow_provider_translate5.triggers.translate5 import Translate5PretranslationTrigger
+        wait = Wait(condition=status.PRETRANSLATED, ids=[file_id], log=self.log)
 
-                self.defer_until(Translate5PretranslationTrigger, task_ids=[file_id], end_time=end_time)
-            if time.time() + self.poke_interval > end_time:
-                raise AirflowSensorTimeout(
-                    f"Timed out after {self.timeout:.0f} s waiting for InstantTranslate to pre-translate "
-                    f"file {file_id}; last seen: {last_line or 'not in the file list yet'}"
+        def look() -> status.Verdict:
+            from airflow_provider_translate5.client import Translate5Error
+
+            try:
+                entry = self.client.list_pretranslated_files().get(file_id)
+            except Translate5Error as exc:
+                return wait.failed_with(exc)
+            self._entry = entry
+            return wait.look_file(file_id, entry)
+
+        verdict = look()
+        if verdict.status == status.WAITING and self.deferrable:
+            from airflow_provider_translate5.triggers.translate5 import Translate5PretranslationTrigger
+
+            self.defer_until(Translate5PretranslationTrigger, task_ids=[file_id], end_time=end_time)
+        if verdict.status == status.WAITING:
+            verdict = block(wait, look, interval=self.poke_interval, end_time=end_time)
+        if verdict.status == status.ERROR:
+            if verdict.terminal:
+                raise AirflowFailException(verdict.message)
+            raise AirflowException(verdict.message)
+        if verdict.status == status.TIMEOUT:
+            raise AirflowSensorTimeout(verdict.message)
+        assert self._entry is not None
+        assert self._entry.download_url
+        return self._download(self._entry.download_url, marker)
+
+    _entry: Any = None
+
+    def _pretranslate_once(self, marker: str, context: Context) -> int:
+        from airflow_provider_translate5.client import PretranslatedFile, Translate5Error, UploadFile
+        from airflow_provider_translate5.operators._files import open_upload
+        from airflow_provider_translate5.operators._once import CreateOnce
+
+        client = self.client
+
+        def lookup() -> list[PretranslatedFile]:
+            # Erroneous or not pre-translatable entries are not re-used: the new try uploads again.
+            return [
+                entry
+                for entry in client.list_pretranslated_files().files
+                if marker in entry.task_name and entry.status in ("importing", "ready")
+            ]
+
+        def upload() -> PretranslatedFile:
+            with open_upload(self.source) as (name, handle):
+                file_id = client.file_pretranslate(
+                    UploadFile(marked_name(name, marker), handle),
+                    source=self.source_lang,
+                    target=self.target_lang,
+                    customer_id=self.customer_id,
                 )
-            time.sleep(self.poke_interval)
+            self.log.info(
+                "InstantTranslate accepted the file as %s; waiting for the pre-translation", file_id
+            )
+            return PretranslatedFile.from_api({"taskId": file_id, "taskName": marked_name(name, marker)})
+
+        def delete(file_id: int) -> None:
+            try:
+                client.delete_task(file_id)
+            except Translate5Error as exc:  # a duplicate costs money once, but does no harm: say so
+                self.log.warning("Could not delete duplicate InstantTranslate file %s: %s", file_id, exc)
+
+        grace = self.create_grace.total_seconds()
+        outcome = CreateOnce(
+            lookup=lookup,
+            create=upload,
+            root_of=lambda entry: entry.task_id,
+            delete=delete,
+            grace=grace,
+            poll_interval=min(5.0, max(grace / 10, 0.05)),
+            what="InstantTranslate file",
+        ).run(pre_wait=retry_pre_wait(context, self, grace))
+        if outcome.reattached:
+            self.log.warning(
+                "Re-using InstantTranslate file %s (%s) of an earlier try instead of uploading (and paying "
+                "for machine translation) again",
+                outcome.unit.task_id,
+                outcome.unit.task_name,
+            )
+        return outcome.unit.task_id
 
     def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None) -> str:
         event = check_trigger_event(event)
-        return self._download(str(event["download_url"]))
+        marker = pretranslation_marker(context, str(self.source_lang), str(self.target_lang))
+        return self._download(str(event["download_url"]), marker)
 
-    def _download(self, download_url: str) -> str:
-        from airflow_provider_translate5.operators._files import atomic_write
+    def _refuse_overwriting(self, destination: Any) -> None:
+        from airflow_provider_translate5.client import Translate5ValueError
+
+        if overwrites(self.source, destination):
+            raise Translate5ValueError(
+                f"the destination {destination!s} would overwrite the source {self.source!s}; choose another"
+            )
+
+    def _writable_destination(self) -> None:
+        from airflow_provider_translate5.client import Translate5ValueError
+        from airflow_provider_translate5.operators._files import (
+            DestinationError,
+            check_writable,
+            is_dir,
+            to_path,
+        )
+
+        path = to_path(self.destination)
+        into_folder = is_dir(path) or str(self.destination).endswith("/") or not path.suffix
+        try:
+            check_writable(path if into_folder else path.parent)
+        except DestinationError as exc:
+            raise Translate5ValueError(f"{exc} (checked before uploading)") from exc
+
+    def _download(self, download_url: str, marker: str) -> str:
+        from airflow_provider_translate5.client.files import remove_stale_partials, write_atomically
+        from airflow_provider_translate5.operators._files import uri
 
         with fail_fast_on_bad_input(), self.client.open_download(download_url) as download:
-            target = self._target(download.filename)
-            written = atomic_write(target, download.iter_bytes())
+            target = self._target(download.filename.replace(marker, ""))
+            self._refuse_overwriting(target)
+            remove_stale_partials(target)
+            written = uri(write_atomically(download.iter_bytes(), target))
         self.log.info("Downloaded the pre-translated file to %s", written)
         return written
 
@@ -839,3 +989,49 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
             return ensure_dir(path) / safe_filename(server_name)
         ensure_dir(path.parent)
         return path
+
+
+def overwrites(source: Any, destination: Any) -> bool:
+    """Whether ``destination`` is a source, or lies inside one (compared as absolute URIs)."""
+    from airflow_provider_translate5.operators._files import is_single, to_path, uri
+
+    sources = [source] if is_single(source) else list(source)
+    target = uri(to_path(destination)).rstrip("/")
+    for item in sources:
+        name = uri(to_path(item)).rstrip("/")
+        if target == name or target.startswith(name + "/"):
+            return True
+    return False
+
+
+def _local_overwrites(source: Any, destination: Any) -> bool:
+    """:func:`overwrites` for plain local paths, without loading the file helpers (DAG parse time)."""
+    if not all(
+        isinstance(v, (str, os.PathLike)) and "://" not in str(v) and not _is_template(str(v))
+        for v in (source, destination)
+    ):
+        return False
+    name = os.path.abspath(os.path.expanduser(str(source)))
+    target = os.path.abspath(os.path.expanduser(str(destination)))
+    return target == name or target.startswith(name + os.sep)
+
+
+def poll_interval(value: timedelta | float, log: Any) -> float:
+    """Seconds between looks: positive, and at least ``MIN_POLL_INTERVAL`` (raised with a warning)."""
+    seconds = as_timedelta(value, "poke_interval").total_seconds()
+    minimum = min_poll_interval()
+    if seconds < minimum:
+        log.warning(
+            "poke_interval %.3g s is below the minimum ([translate5] min_poll_interval); using %.3g s",
+            seconds,
+            minimum,
+        )
+        return minimum
+    return seconds
+
+
+def min_poll_interval() -> float:
+    """``[translate5] min_poll_interval`` (default 1 s): no DAG makes a waiting step hammer translate5."""
+    from airflow.sdk import conf
+
+    return conf.getfloat("translate5", "min_poll_interval", fallback=MIN_POLL_INTERVAL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import stat
 import zipfile
 from collections.abc import Iterator
@@ -14,26 +15,106 @@ from airflow_provider_translate5.operators import _files
 
 def chunks_then_fail() -> Iterator[bytes]:
     yield b"first half"
-    raise ConnectionError("connection dropped mid-body")
+    raise OSError(errno.ENOSPC, "No space left on device")
 
 
-def test_atomic_write_leaves_nothing_behind_when_the_stream_breaks(tmp_path: Path) -> None:
-    target = tmp_path / "out.docx"
-    target.write_bytes(b"previous version")
-    with pytest.raises(ConnectionError):
-        _files.atomic_write(target, chunks_then_fail())
-    assert target.read_bytes() == b"previous version"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.docx"]
+def listing(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (hidden ones included) with its content."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
-def test_atomic_write_to_an_object_storage_uri(tmp_path: Path) -> None:
-    target = _files.to_path(f"file://{tmp_path}/sub/out.txt")
-    assert not isinstance(target, Path)
-    _files.ensure_dir(target.parent)
-    written = _files.atomic_write(target, iter([b"hello ", b"world"]))
-    assert written.endswith("/sub/out.txt")
-    assert (tmp_path / "sub" / "out.txt").read_bytes() == b"hello world"
-    assert [p.name for p in (tmp_path / "sub").iterdir()] == ["out.txt"]
+def deliver(out: Path, files: list[tuple[str, Iterator[bytes]]]) -> list[str]:
+    with _files.Delivery(out, "task-1") as delivery:
+        for name, chunks in files:
+            delivery.write(out / name, chunks)
+        return delivery.commit()
+
+
+def test_a_failing_file_leaves_the_destination_exactly_as_it_was(tmp_path: Path) -> None:
+    # The re-export into a folder holding the previous export fails on its second file (disk full).
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.html").write_bytes(b"old a")
+    before = listing(out)
+
+    with pytest.raises(OSError, match="No space"):
+        deliver(out, [("a.html", iter([b"new a"])), ("sub/b.html", chunks_then_fail())])
+
+    assert listing(out) == before  # old a.html kept, no b.html, no folder, no staging or partial files
+    assert sorted(p.name for p in out.iterdir()) == ["a.html"]
+
+
+def test_a_failing_move_puts_back_every_replaced_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.html").write_bytes(b"old a")
+    before = listing(out)
+    moves = []
+    real_move = _files._move
+
+    def move_then_fail(source: Path, target: Path) -> None:
+        moves.append(target)
+        if len(moves) == 2:
+            raise OSError(errno.EIO, "I/O error")
+        real_move(source, target)
+
+    monkeypatch.setattr(_files, "_move", move_then_fail)
+    with pytest.raises(OSError, match="I/O error"):
+        deliver(out, [("a.html", iter([b"new a"])), ("new/b.html", iter([b"new b"]))])
+
+    assert listing(out) == before  # a.html is the old one again, the new folder is gone
+    assert sorted(p.name for p in out.iterdir()) == ["a.html"]
+
+
+def test_a_complete_delivery_replaces_and_adds_files(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.html").write_bytes(b"old a")
+    (out / "keep.txt").write_bytes(b"not exported")
+    with _files.Delivery(out, "task-1") as delivery:
+        delivery.write(out / "a.html", iter([b"new ", b"a"]))
+        delivery.write(out / "sub" / "b.html", iter([b"new b"]))
+        uris = delivery.commit()
+
+    assert listing(out) == {"a.html": b"new a", "keep.txt": b"not exported", "sub/b.html": b"new b"}
+    assert uris == [(out / "a.html").as_uri(), (out / "sub" / "b.html").as_uri()]
+
+
+def test_a_killed_try_leaves_staging_that_the_next_try_removes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    killed = _files.Delivery(out, "dag/run/export")
+    killed.__enter__()  # the worker dies mid-download: no __exit__, the staging folder stays
+    killed.write(out / "big.zip", iter([b"324 MB of a 1.5 GB export"]))
+    assert [p.name for p in out.iterdir()] == [killed.staging.name]
+
+    with _files.Delivery(out, "dag/run/export") as retry:  # the same task instance's next try
+        retry.write(out / "big.zip", iter([b"complete"]))
+        retry.commit()
+
+    assert listing(out) == {"big.zip": b"complete"}
+
+
+def test_a_destination_that_cannot_be_written_is_refused_before_any_write(tmp_path: Path) -> None:
+    blocker = tmp_path / "exports"
+    blocker.write_bytes(b"a file where the folder should be")
+    with pytest.raises(_files.DestinationError, match="destination"), _files.Delivery(blocker / "out", "t"):
+        pytest.fail("nothing may run in a delivery into an unwritable place")
+    with pytest.raises(_files.DestinationError, match="not writable"):
+        _files.check_writable(blocker / "out")
+
+
+def test_a_delivery_to_an_object_storage_uri(tmp_path: Path) -> None:
+    out = _files.to_path(f"file://{tmp_path}/sub")
+    assert not isinstance(out, Path)
+    with _files.Delivery(out, "task-1") as delivery:
+        delivery.write(out / "out.txt", iter([b"hello ", b"world"]))
+        written = delivery.commit()
+    assert written == [f"file://{tmp_path}/sub/out.txt"]
+    assert listing(tmp_path / "sub") == {"out.txt": b"hello world"}
 
 
 def test_local_paths_and_uris_are_told_apart(tmp_path: Path) -> None:
@@ -55,7 +136,7 @@ def make_zip(path: Path, members: dict[str, bytes], *, symlink: str | None = Non
 
 def test_safe_archive_is_extracted_with_its_folders(tmp_path: Path) -> None:
     archive = make_zip(tmp_path / "a.zip", {"workfiles/de/page.html": b"<p>Hallo</p>", "readme.txt": b"x"})
-    uris = _files.extract_archive(archive, tmp_path / "out")
+    uris = _files.extract_all(archive, tmp_path / "out")
     assert sorted(Path(u.removeprefix("file://")).relative_to(tmp_path / "out").as_posix() for u in uris) == [
         "readme.txt",
         "workfiles/de/page.html",
@@ -79,7 +160,7 @@ def test_dangerous_members_are_refused_before_anything_is_written(
 ) -> None:
     archive = make_zip(tmp_path / "a.zip", members, symlink=symlink)
     with pytest.raises(_files.UnsafeArchiveError, match=reason):
-        _files.extract_archive(archive, tmp_path / "out")
+        _files.extract_all(archive, tmp_path / "out")
     assert not (tmp_path / "out").exists()
     assert not (tmp_path / "evil.txt").exists()
 
@@ -87,10 +168,10 @@ def test_dangerous_members_are_refused_before_anything_is_written(
 def test_zip_bombs_are_refused_by_ratio_and_total_size(tmp_path: Path) -> None:
     bomb = make_zip(tmp_path / "bomb.zip", {"zeros.bin": b"\0" * (8 * 1024 * 1024)})
     with pytest.raises(_files.UnsafeArchiveError, match="ZIP bomb"):
-        _files.extract_archive(bomb, tmp_path / "out")
+        _files.extract_all(bomb, tmp_path / "out")
     big = make_zip(tmp_path / "big.zip", {"a.txt": b"a" * 1000, "b.txt": b"b" * 1000})
     with pytest.raises(_files.UnsafeArchiveError, match="more than 1500 bytes"):
-        _files.extract_archive(big, tmp_path / "out2", max_total_size=1500)
+        _files.extract_all(big, tmp_path / "out2", max_total_size=1500)
     assert not (tmp_path / "out").exists()
     assert not (tmp_path / "out2").exists()
 
@@ -98,11 +179,11 @@ def test_zip_bombs_are_refused_by_ratio_and_total_size(tmp_path: Path) -> None:
 def test_too_many_members_are_refused(tmp_path: Path) -> None:
     archive = make_zip(tmp_path / "many.zip", {f"f{i}.txt": b"x" for i in range(5)})
     with pytest.raises(_files.UnsafeArchiveError, match="5 entries"):
-        _files.extract_archive(archive, tmp_path / "out", max_members=4)
+        _files.extract_all(archive, tmp_path / "out", max_members=4)
 
 
 def test_a_broken_archive_is_reported_as_unsafe(tmp_path: Path) -> None:
     broken = tmp_path / "broken.zip"
     broken.write_bytes(b"PK\x03\x04 definitely not a zip")
     with pytest.raises(_files.UnsafeArchiveError, match="not a valid ZIP"):
-        _files.extract_archive(broken, tmp_path / "out")
+        _files.extract_all(broken, tmp_path / "out")

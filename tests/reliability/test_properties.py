@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from airflow_provider_translate5.client import Task, Translate5Client, Translate5ResponseError, safe_filename
 from airflow_provider_translate5.client.files import filename_from_content_disposition
-from airflow_provider_translate5.operators._files import UnsafeArchiveError, extract_archive
+from airflow_provider_translate5.operators._files import UnsafeArchiveError, extract_all
 from airflow_provider_translate5.testing import Translate5Simulator
 
 from .conftest import FAST_RETRY, wait_imported
@@ -62,7 +62,7 @@ def test_random_zip_member_names_never_escape_the_destination(names: list[str]) 
         archive.write_bytes(build_zip(names))
         destination = root / "jail" / "out"
         try:
-            uris = extract_archive(archive, destination)
+            uris = extract_all(archive, destination)
         except (UnsafeArchiveError, OSError):
             uris = None
         written = files_in(root) - {archive}

@@ -139,9 +139,12 @@ def test_connection_reset_mid_download_leaves_no_partial_file(
 
     written = client.export_task(task.id, out)  # the retry starts from scratch
     assert _files(out) == [reference.name]
-    assert written.read_bytes() == reference.read_bytes()
-    with zipfile.ZipFile(written) as archive:
+    with zipfile.ZipFile(written) as archive, zipfile.ZipFile(reference) as expected:
         assert archive.testzip() is None
+        # the same members with the same bytes (the archive's timestamps may differ by a second)
+        assert {i.filename: archive.read(i) for i in archive.infolist()} == {
+            i.filename: expected.read(i) for i in expected.infolist()
+        }
 
 
 def test_export_operator_reset_mid_download_into_object_storage(
@@ -158,7 +161,7 @@ def test_export_operator_reset_mid_download_into_object_storage(
     with pytest.raises(Translate5ConnectionError) as caught:
         operator.execute(context_for())
     assert not isinstance(caught.value, AirflowFailException)  # network trouble: left to Airflow's retries
-    assert sorted(p.name for p in folder.iterdir()) == ["page_de.html"]  # complete, or not there at all
+    assert not folder.exists()  # as it was: all files or none, not even the complete first one
 
     written = operator.execute(context_for())
     names = sorted(p.name for p in folder.iterdir())
