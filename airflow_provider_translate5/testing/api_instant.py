@@ -1,4 +1,6 @@
-"""InstantTranslate (§8): text translation, file pre-translation, the file list and writetm.
+"""InstantTranslate: text translation, file pre-translation, the file list and writetm.
+
+See docs/compatibility.md#instanttranslate.
 
 The real plugin is private; shapes follow the Confluence docs, old public API tests and Blackbird. The
 "machine translation" is the simulator's pseudo translation (``[de] text``) from a resource named ZDemoMT,

@@ -159,7 +159,7 @@ VALID_TRIGGERS = (
     *(f"nextPdfReviewIteration{i}" for i in range(2, 5)),
 )
 
-# Core parsers + the default Okapi bconf mapping (translate5-api.md §3.2).
+# Core parsers + the default Okapi bconf mapping (docs/compatibility.md#creating-tasks).
 SUPPORTED_EXTENSIONS = frozenset(
     [
         "xlf",

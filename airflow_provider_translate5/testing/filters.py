@@ -1,4 +1,4 @@
-"""ExtJS-5 ``filter``/``sort`` parameters as ZfExtended evaluates them (translate5-api.md §10).
+"""ExtJS-5 ``filter``/``sort`` parameters as ZfExtended evaluates them (docs/compatibility.md, filters).
 
 Errors are ErrorCodeExceptions with translate5's default HTTP 500 (E1220 bad JSON, E1223 unknown field,
 E1224 unknown operator) - deliberately not 400, because that is what a real server answers.

@@ -1,4 +1,6 @@
-"""Request/response value types and the error bodies translate5 sends (translate5-api.md §0, §1.1, §11).
+"""Request/response value types and the error bodies translate5 sends.
+
+See docs/compatibility.md#conventions-of-every-answer.
 
 Handlers raise :class:`ApiError` and return :class:`Response`; only the HTTP layer in ``server.py`` turns
 them into bytes, so every error shape is produced in exactly one place here.

@@ -204,7 +204,7 @@ def unlock(row: dict[str, Any]) -> None:
 class Session:
     id: str
     user_guid: str
-    token_auth: bool  # CSRF is off only for app-token sessions (translate5-api.md §1.2)
+    token_auth: bool  # CSRF is off only for app-token sessions (docs/compatibility.md#sessions)
     expires: float
     session_token: str = field(default_factory=lambda: secrets.token_hex(16))
 

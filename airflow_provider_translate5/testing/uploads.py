@@ -1,4 +1,6 @@
-"""Turning task-creation uploads into task files (§3.1/§3.2): single files, several files, ZIP packages.
+"""Turning task-creation uploads into task files: single files, several files, ZIP packages.
+
+See docs/compatibility.md#creating-tasks.
 
 Validation errors carry the exact codes translate5 uses (E1026 unsupported/missing upload, E1039/E1040
 missing/empty ``workfiles/``, E1034 pivot language without pivot files, E1369 a target without work files).

@@ -1,4 +1,4 @@
-"""Authentication and sessions (translate5-api.md §1)."""
+"""Authentication and sessions (docs/compatibility.md#sessions)."""
 
 from __future__ import annotations
 

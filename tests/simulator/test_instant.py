@@ -1,4 +1,4 @@
-"""InstantTranslate (translate5-api.md §8)."""
+"""InstantTranslate (docs/compatibility.md#instanttranslate)."""
 
 from __future__ import annotations
 
