@@ -43,7 +43,11 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": integration,
-                "python-modules": ["airflow_provider_translate5.operators.translate5"],
+                "python-modules": [
+                    "airflow_provider_translate5.operators.translate5",
+                    "airflow_provider_translate5.operators.analysis",
+                    "airflow_provider_translate5.operators.people",
+                ],
             }
         ],
         "sensors": [

@@ -55,17 +55,9 @@ Fetch = Callable[["Translate5Client", Sequence[int], int], tuple[Mapping[int, An
 
 
 def fetch_tasks(client: Translate5Client, ids: Sequence[int], page_size: int) -> tuple[dict[int, Any], int]:
-    """All requested tasks that still exist: one list request per ``page_size`` ids."""
-    from airflow_provider_translate5.client import Filter
-
-    found: dict[int, Any] = {}
-    requests = 0
-    for start in range(0, len(ids), page_size):
-        chunk = list(ids[start : start + page_size])
-        requests += 1
-        page = client.list_tasks(filters=[Filter.in_("id", chunk)], limit=page_size)
-        found.update((task.id, task) for task in page.rows)
-    return found, requests
+    """All requested tasks that still exist (the client's lookup: one request per ``page_size`` ids)."""
+    distinct = len(set(ids))
+    return dict(client.get_tasks(ids, page_size=page_size)), -(-distinct // page_size)
 
 
 def fetch_pretranslated_files(
