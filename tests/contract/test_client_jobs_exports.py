@@ -147,6 +147,10 @@ def test_client_excel_export_reimport_and_history(
     with pytest.raises(Translate5ConflictError) as refused:
         t5_client.delete_task(task.id)
     assert refused.value.error_code == "E1046"
+    # translate5 ignores a state change of a locked task (or refuses it): never reported as done
+    with pytest.raises(Translate5ConflictError):
+        t5_client.end_task(task.id)
+    assert t5_client.get_task(task.id).state == "ExcelExported"
 
     t5_client.excel_reimport(task.id, workbook)
     wait_for_state(t5_http, task.id, lambda row: row["state"] == "open", "Excel re-import")
@@ -155,3 +159,17 @@ def test_client_excel_export_reimport_and_history(
     history = t5_client.export_task(task.id, tmp_path / "history", format="excelhistory")
     assert zipfile.is_zipfile(history)  # an xlsx
     t5_client.delete_task(task.id)
+
+
+def test_client_with_an_editor_token_gets_no_job_endpoints(
+    t5_url: str, t5_user_token: str, t5_user_http: T5Http, imported_task: dict[str, Any]
+) -> None:
+    """A plain editor is redirected to /login; the client reports a permission error, never follows."""
+    from airflow_provider_translate5.client import Translate5Client, Translate5PermissionError
+
+    if {"pm", "admin", "systemadmin"} & set(t5_user_http.current_user()["roles"]):
+        pytest.skip("TRANSLATE5_CONTRACT_USER_TOKEN belongs to a PM/admin: it may use the job endpoints")
+    with Translate5Client(t5_url, t5_user_token) as editor:
+        with pytest.raises(Translate5PermissionError) as denied:
+            editor.list_jobs(imported_task["id"])
+    assert denied.value.terminal

@@ -97,13 +97,16 @@ def test_client_uploads_several_files_into_one_task(
     assert t5_client.get_task(task.id).segment_count == 5
 
 
+@pytest.mark.parametrize("languages", [[TARGET, TARGET], None], ids=["with-languages", "types-only"])
 def test_client_sends_file_types_with_their_languages(
     t5_client: Any,
     t5_http: T5Http,
     cleanup: Cleanup,
     unique_name: Callable[[str], str],
     files: Callable[[str, bytes], Path],
+    languages: list[str] | None,
 ) -> None:
+    """translate5 ignores file types sent without file languages: the client must send both."""
     name = unique_name("client reference")
     cleanup.foreign_id(name)
     task = t5_client.create_task(
@@ -113,7 +116,7 @@ def test_client_sends_file_types_with_their_languages(
         target_lang=TARGET,
         foreign_id=name,
         file_types=["workfiles", "reference"],
-        file_languages=[TARGET, TARGET],
+        file_languages=languages,
     )
     cleanup.task(task.id)
     row = wait_for_import(t5_http, task.id)
