@@ -310,7 +310,9 @@ class Translate5Client(FeaturesMixin):
             return
         text = head.decode("utf-8", "replace")
         maintenance = response.headers.get(MAINTENANCE_HEADER)
-        if maintenance or MAINTENANCE_TEXT in text.lower():
+        # The whole answer is that one sentence; a longer text that mentions maintenance is a file.
+        notice = download.complete and len(head) < 4096 and text.strip().lower().startswith(MAINTENANCE_TEXT)
+        if maintenance or notice:
             raise Translate5MaintenanceError(
                 status=response.status_code,
                 error_message="translate5 refused the download because of a (scheduled) maintenance: "

@@ -323,3 +323,10 @@ def test_a_json_file_that_is_no_envelope_is_delivered_by_a_plain_download(client
     requests_mock.get(BASE + "/editor/x", content=body, headers={"Content-Type": "application/json"})
     with client.open_download("/editor/x") as download:
         assert b"".join(download.iter_bytes()) == body
+
+
+def test_a_downloaded_text_that_merely_mentions_maintenance_is_a_file(client, requests_mock):
+    page = b"<p>Maintenance is scheduled for Sunday; the shop stays open.</p>" + b"<p>more</p>" * 500
+    requests_mock.get(BASE + "/editor/x", content=page, headers={"Content-Type": "text/html"})
+    with client.open_download("/editor/x") as download:
+        assert b"".join(download.iter_bytes()) == page
