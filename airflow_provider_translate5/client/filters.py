@@ -1,4 +1,6 @@
-"""Typed builders for translate5's ExtJS filter and sort parameters (translate5-api.md §10).
+"""Typed builders for translate5's ExtJS filter and sort parameters.
+
+What translate5 accepts is summarised in docs/compatibility.md#filters-and-sorting.
 
 translate5 answers an unknown operator with a generic HTTP 500 (E1224) and silently *skips* a rule whose value
 is empty, which turns ``id in []`` into "every task". Both are refused here, before any request is sent.
