@@ -58,8 +58,14 @@ class Deadline:
 
     def attach_response(self, response: Any) -> None:
         """Find the socket behind a requests response (a caller's session, headers already received)."""
-        connection = getattr(getattr(response, "raw", None), "_connection", None)
-        self.attach(getattr(connection, "sock", None))
+        raw = getattr(response, "raw", None)
+        sock = getattr(getattr(raw, "_connection", None), "sock", None)
+        if sock is None:
+            # http.client lets go of the connection's socket when the answer ends by closing it; the
+            # response's file still reads from it.
+            file = getattr(getattr(raw, "_fp", None), "fp", None)
+            sock = getattr(getattr(file, "raw", None), "_sock", None)
+        self.attach(sock)
 
     def _expire(self) -> None:
         with self._lock:

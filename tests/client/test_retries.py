@@ -341,7 +341,10 @@ def test_a_trickling_server_cannot_keep_a_call_alive_past_its_deadline(answer_by
 
 
 @pytest.mark.integration
-def test_a_trickling_download_is_cut_at_the_deadline_and_leaves_nothing(tmp_path):
+@pytest.mark.parametrize("own_session", [False, True], ids=["clients-session", "callers-session"])
+def test_a_trickling_download_is_cut_at_the_deadline_and_leaves_nothing(tmp_path, own_session):
+    import time
+
     from airflow_provider_translate5.client import Translate5TimeoutError
     from airflow_provider_translate5.client.limits import Limits
 
@@ -349,11 +352,16 @@ def test_a_trickling_download_is_cut_at_the_deadline_and_leaves_nothing(tmp_path
         b"HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\n"
         b"Content-Disposition: attachment; filename=a.zip\r\n\r\n"
     )
-    server = _Trickle(head + b"PK\x03\x04" + b"z" * 2000, pause=0.002)
-    client = Translate5Client(server.url, TOKEN, timeout=(2.0, 2.0), limits=Limits(deadline=0.8))
+    server = _Trickle(head + b"PK\x03\x04" + b"z" * 4000, pause=0.002)  # ~8 s to send in full
+    session = requests.Session() if own_session else None  # a caller's session: cut once headers are in
+    client = Translate5Client(
+        server.url, TOKEN, timeout=(2.0, 2.0), limits=Limits(deadline=0.8), session=session
+    )
     try:
+        started = time.monotonic()
         with pytest.raises(Translate5TimeoutError, match="overall deadline"):
             client.export_task(5, tmp_path)
+        assert time.monotonic() - started < 0.8 + 2.0  # cut at the deadline, not at the end of the body
     finally:
         client.close()
         server.close()
