@@ -86,8 +86,10 @@ dist-check: dist
 	$(DEPLOY_BIN)/python -m pip install $(PIP_FLAGS) --dry-run --ignore-installed \
 		"apache-airflow==$(AIRFLOW_VERSION)" "$$(ls dist/*.whl)" $(NEIGHBOUR_PROVIDERS)
 
+# The harness runs the example DAGs of the installed wheel, not those of the working tree.
 deployment-test: dist-check
-	$(DEPLOY_BIN)/python -m pip install $(PIP_FLAGS) --no-deps --force-reinstall "$$(ls dist/*.whl)"
+	$(DEPLOY_BIN)/python -m pip uninstall --disable-pip-version-check --yes airflow-provider-translate5
+	$(DEPLOY_BIN)/python -m pip install $(PIP_FLAGS) -c $(DEPLOY_CONSTRAINTS) "$$(ls dist/*.whl)[testing]"
 	$(DEPLOY_BIN)/python tests/deployment/harness.py
 
 clean:
