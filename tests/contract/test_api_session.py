@@ -12,6 +12,7 @@ def test_session_current_authenticates_by_token_alone(t5_http: T5Http) -> None:
     response = t5_http.get("/editor/session/current")
     assert response.status_code == 200, describe(response)
     assert "application/json" in content_types(response)
+    assert response.headers.get("X-Translate5-Version")  # set by translate5 on its REST answers
     body = response.json()
     assert body["state"] == "authenticated"
     user = body["user"]
@@ -39,7 +40,8 @@ def test_wrong_token_is_401_envelope(t5_url: str) -> None:
     finally:
         http.close()
     assert response.status_code == 401, describe(response)
-    body = response.json()  # served as text/html on the real server: parse by body
+    assert "text/html" in content_types(response)  # although the body is JSON: parse by body
+    body = response.json()
     assert body["success"] is False
     assert body["httpStatus"] == 401
     assert body["errorMessage"]
@@ -60,6 +62,7 @@ def test_deleting_the_session_needs_the_api_role(t5_url: str, t5_token: str, pm_
         assert response.status_code == 200, describe(response)
     else:
         assert response.status_code == 403, describe(response)
+        assert "text/html" in content_types(response)
         body = response.json()
         assert body["httpStatus"] == 403
         assert body["success"] is False
@@ -69,6 +72,7 @@ def test_client_whoami_and_close_without_logout(t5_client: Any, pm_user: dict[st
     me = t5_client.whoami()
     assert me["state"] == "authenticated"
     assert me["user"]["userGuid"] == pm_user["userGuid"]
+    assert t5_client.server_version  # read from X-Translate5-Version
     t5_client.close()  # a token client sends no logout: nothing to end, nothing to fail
 
 
@@ -87,3 +91,25 @@ def test_client_explicit_logout_without_api_role_is_reported(
     finally:
         client.close()
     assert any("api" in record.getMessage() for record in caplog.records if record.levelname == "WARNING")
+
+
+def test_client_login_mode_opens_a_session_with_the_token(
+    t5_url: str, t5_token: str, pm_user: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """``login=``: one ``POST /editor/session`` with the app token as password, then the session cookie only.
+
+    Ending that session needs the ``api`` role; without it the login session expires on the server by itself.
+    """
+    from airflow_provider_translate5.client import Translate5Client
+
+    client = Translate5Client(t5_url, t5_token, login=pm_user["login"])
+    try:
+        client.login()
+        me = client.whoami()
+        assert me["user"]["userGuid"] == pm_user["userGuid"]
+        assert client.list_languages()
+    finally:
+        with caplog.at_level("WARNING"):
+            client.close()
+    warned = any("api" in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert warned == ("api" not in pm_user["roles"])

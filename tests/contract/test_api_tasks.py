@@ -119,8 +119,12 @@ def test_create_with_every_documented_field(
         orderdate="2026-12-01 00:00:00",
         deadlineDate="2027-01-15 12:00:00",
         customerId=imported_task["customerId"],
+        wordCount="42",
+        relaisLang="",
         autoStartImport="1",
     )
+    assert rows["wordCount"] == "42"
+    assert rows["relaisLang"] == "0"  # empty: no pivot language
     assert rows["taskNr"] == "T-4711"
     assert rows["workflow"] == "default"
     assert rows["edit100PercentMatch"] == "1"
