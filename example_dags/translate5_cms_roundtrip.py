@@ -29,13 +29,14 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-import translate5_batches
 from airflow.sdk import Param, dag, get_current_context, task, task_group
 from airflow.sdk.exceptions import AirflowException
-from translate5_batches import Translate5BatchWait
+
+from airflow_provider_translate5.sensors import Translate5ImportSensor, Translate5WorkflowEndedSensor
 
 import content_drop
-from content_drop import ContentItem
+import translate5_batches
+from content_drop import ContentItem, poke_interval
 
 log = logging.getLogger("airflow.task")  # the logger Airflow shows in task logs
 
@@ -84,15 +85,6 @@ def _hook() -> Any:
         "concurrency": Param(
             4, type="integer", minimum=1, maximum=32, description="Parallel requests per task to translate5."
         ),
-        "import_check_interval": Param(
-            10, type="number", exclusiveMinimum=0, description="Seconds between checks of the import."
-        ),
-        "translation_check_interval": Param(
-            60,
-            type="number",
-            exclusiveMinimum=0,
-            description="Seconds between checks of the workflow (one request per interval for all waits).",
-        ),
     },
     default_args={"retries": 2, "retry_delay": timedelta(minutes=1)},
     tags=["translate5", "example"],
@@ -120,30 +112,36 @@ def translate5_cms_roundtrip() -> None:
     def translate(batch: list[ContentItem]) -> None:
         """One batch: order, wait for the import and the workflow (deferred), export into staging."""
 
-        @task
-        def upload(batch: list[ContentItem]) -> list[dict[str, Any]]:
+        @task(multiple_outputs=True)
+        def upload(batch: list[ContentItem]) -> dict[str, Any]:
+            """``{"uploads": [one per item], "taskIds": [every translate5 task of the batch]}``."""
             hook = _hook()
             try:
-                return translate5_batches.upload_batch(
+                uploads = translate5_batches.upload_batch(
                     hook, batch, get_current_context()["params"]["concurrency"]
                 )
             finally:
                 hook.close()
+            return {"uploads": uploads, "taskIds": [i for upload in uploads for i in upload["taskIds"]]}
 
-        uploads = upload(batch)
-        imported = Translate5BatchWait(
+        uploaded = upload(batch)
+        # XComArgs of the two keys (multiple_outputs); Airflow's type hints do not declare the indexing.
+        task_ids, uploads = uploaded["taskIds"], uploaded["uploads"]  # type: ignore[index]
+        # Deferrable waits for all tasks of the batch at once: while translate5 works, they hold no worker
+        # slot, and the triggerer asks translate5 about all waits together, one request per interval.
+        imported = Translate5ImportSensor(
             task_id="wait_for_import",
-            uploads=uploads,
-            condition="imported",
-            poll_interval="{{ params.import_check_interval }}",
-            wait_timeout=timedelta(hours=6).total_seconds(),
+            translate5_task_ids=task_ids,
+            deferrable=True,
+            poke_interval=poke_interval(10),
+            timeout=timedelta(hours=6).total_seconds(),
         )
-        translated = Translate5BatchWait(
+        translated = Translate5WorkflowEndedSensor(
             task_id="wait_for_translation",
-            uploads=uploads,
-            condition="workflow_ended",
-            poll_interval="{{ params.translation_check_interval }}",  # humans take days
-            wait_timeout=timedelta(days=30).total_seconds(),
+            translate5_task_ids=task_ids,
+            deferrable=True,
+            poke_interval=poke_interval(60),  # humans take days; one request a minute serves every wait
+            timeout=timedelta(days=30).total_seconds(),
         )
 
         @task
@@ -156,8 +154,7 @@ def translate5_cms_roundtrip() -> None:
             finally:
                 hook.close()
 
-        # mypy sees the XComArg passed here; the task receives the list it resolves to when it runs.
-        imported >> translated >> export(uploads)  # type: ignore[arg-type]
+        imported >> translated >> export(uploads)
 
     batches = find_changed_content()
     translated = translate.expand(batch=batches)

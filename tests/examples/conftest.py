@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto_s3 import CONN_ID, MotoS3, start_moto
 
 from examples_support import (
     EXAMPLE_DAGS,
@@ -23,6 +22,7 @@ from examples_support import (
     ExampleRunner,
     parse_example_dags,
 )
+from moto_s3 import CONN_ID, MotoS3, start_moto
 
 
 @pytest.fixture
@@ -60,7 +60,8 @@ def run_example(
     monkeypatch.setenv("TRANSLATE5_EXAMPLE_POKE_INTERVAL", FAST_POKE_INTERVAL)
 
     def run(dag_id: str, **conf: Any) -> ExampleRun:
-        dag_run = example_dags[dag_id].test(run_conf=conf or None)
+        # A freshly parsed DAG per run: dag.test() leaves a run's conf in the params of the DAG's tasks.
+        dag_run = parse_example_dags().dags[dag_id].test(run_conf=conf or None)
         states = {(ti.task_id, ti.map_index): str(ti.state) for ti in dag_run.get_task_instances()}
         return ExampleRun(dag_id, dag_run.run_id, str(dag_run.state), states)
 

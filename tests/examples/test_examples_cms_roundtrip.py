@@ -15,10 +15,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.dagrun]
 DAG_ID = "translate5_cms_roundtrip"
 
 
-#: The simulator finishes workflows by itself within a second: check often.
-FAST = {"import_check_interval": 0.2, "translation_check_interval": 0.2}
-
-
 def created_tasks(sim: Any) -> int:
     return int(sim.requests.count("POST", "/editor/task"))
 
@@ -32,7 +28,7 @@ def test_translates_every_item_into_every_language_and_delivers_it(
     translate5_simulator: Any, run_example: ExampleRunner, content_drop: Path, tmp_path: Path
 ) -> None:
     cms_import = tmp_path / "cms-import"
-    run = run_example(DAG_ID, content_drop=uri(content_drop), cms_import=uri(cms_import), **FAST)
+    run = run_example(DAG_ID, content_drop=uri(content_drop), cms_import=uri(cms_import))
 
     assert run.state == "success", run.states
     items = sample_items()
@@ -70,7 +66,7 @@ def test_translates_every_item_into_every_language_and_delivers_it(
 def test_runs_again_only_for_new_or_changed_content(
     translate5_simulator: Any, run_example: ExampleRunner, content_drop: Path, tmp_path: Path
 ) -> None:
-    conf = {"content_drop": uri(content_drop), "cms_import": uri(tmp_path / "cms-import"), **FAST}
+    conf = {"content_drop": uri(content_drop), "cms_import": uri(tmp_path / "cms-import")}
     assert run_example(DAG_ID, **conf).state == "success"
     assert created_tasks(translate5_simulator) == 3
 
@@ -94,7 +90,7 @@ def test_a_new_target_language_is_ordered_alone(
     translate5_simulator: Any, run_example: ExampleRunner, content_drop: Path, tmp_path: Path
 ) -> None:
     cms_import = tmp_path / "cms-import"
-    conf = {"content_drop": uri(content_drop), "cms_import": uri(cms_import), **FAST}
+    conf = {"content_drop": uri(content_drop), "cms_import": uri(cms_import)}
     assert run_example(DAG_ID, **conf, target_langs=["de"]).state == "success"
     german = (cms_import / "de/pages/about-us.html").stat().st_mtime_ns
 

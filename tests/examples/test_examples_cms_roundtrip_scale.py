@@ -17,7 +17,6 @@ from examples_support import ExampleRunner, files_below, uri
 pytestmark = [pytest.mark.integration, pytest.mark.dagrun]
 
 DAG_ID = "translate5_cms_roundtrip"
-FAST = {"import_check_interval": 0.2, "translation_check_interval": 0.2}
 
 
 def drop_with(folder: Path, names: list[str]) -> Path:
@@ -46,7 +45,7 @@ def test_a_drop_larger_than_max_map_length_is_worked_off_over_successive_runs(
     monkeypatch.setenv("AIRFLOW__CORE__MAX_MAP_LENGTH", "2")
     names = [f"pages/page-{n}.html" for n in range(7)]
     drop, cms_import = drop_with(tmp_path / "drop", names), tmp_path / "cms-import"
-    conf = {"content_drop": uri(drop), "cms_import": uri(cms_import), "batch_size": 2, **FAST}
+    conf = {"content_drop": uri(drop), "cms_import": uri(cms_import), "batch_size": 2}
 
     first = run_example(DAG_ID, **conf)
 
@@ -77,7 +76,7 @@ def test_a_failed_batch_fails_the_run_after_the_others_are_delivered(
     # The simulator fails the import of a file whose name contains "import-error".
     names = ["a.html", "b-import-error.html", "c.html"]
     drop, cms_import = drop_with(tmp_path / "drop", names), tmp_path / "cms-import"
-    conf = {"content_drop": uri(drop), "cms_import": uri(cms_import), "batch_size": 1, **FAST}
+    conf = {"content_drop": uri(drop), "cms_import": uri(cms_import), "batch_size": 1}
 
     run = run_example(DAG_ID, **conf)
 
@@ -101,7 +100,7 @@ def test_a_missing_content_drop_fails_the_run_naming_the_folder(
     translate5_simulator: Any, run_example: ExampleRunner, tmp_path: Path
 ) -> None:
     missing = tmp_path / "no-such-drop"
-    run = run_example(DAG_ID, content_drop=uri(missing), cms_import=uri(tmp_path / "cms-import"), **FAST)
+    run = run_example(DAG_ID, content_drop=uri(missing), cms_import=uri(tmp_path / "cms-import"))
 
     assert run.state == "failed"
     assert run.states[("find_changed_content", -1)] == "failed"

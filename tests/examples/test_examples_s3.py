@@ -17,8 +17,6 @@ from examples_support import SAMPLE_CONTENT, ExampleRunner, sample_items
 
 pytestmark = [pytest.mark.integration, pytest.mark.dagrun]
 
-FAST = {"import_check_interval": 0.2, "translation_check_interval": 0.2}
-
 
 def upload_folder(s3: Any, bucket: str, prefix: str, folder: Path) -> None:
     client = s3.client()
@@ -33,7 +31,7 @@ def test_roundtrip_with_content_drop_and_cms_import_on_s3(
     uri = s3.bucket("cms")
     bucket = uri.rpartition("@")[2]
     upload_folder(s3, bucket, "export", SAMPLE_CONTENT)
-    conf = {"content_drop": f"{uri}/export/", "cms_import": f"{uri}/import/", **FAST}
+    conf = {"content_drop": f"{uri}/export/", "cms_import": f"{uri}/import/"}
 
     run = run_example("translate5_cms_roundtrip", **conf)
 
