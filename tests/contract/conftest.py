@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from contract_support import (
     PAGE,
+    RUN_TAG,
     SOURCE,
     TARGET,
     Cleanup,
@@ -156,6 +157,30 @@ def cleanup(t5_http: T5Http) -> Iterator[Cleanup]:
 def session_cleanup(t5_http: T5Http) -> Iterator[Cleanup]:
     """Like ``cleanup`` for tasks shared by several tests; deleted at the end of the run."""
     yield from _cleanup(t5_http)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_left_behind() -> Iterator[None]:
+    """After the run, no task carrying this run's tag may remain on the server (found ones are deleted)."""
+    yield
+    url, token = os.environ.get(URL_ENV, "").strip(), os.environ.get(TOKEN_ENV, "").strip()
+    if not url or not token:
+        return
+    http = T5Http(url, token)
+    try:
+        sort = json.dumps([{"property": "id", "direction": "DESC"}])
+        left: dict[str, str] = {}
+        for projects_only in (1, 0):
+            rows = http.list_tasks(sort=sort, start=0, limit=500, projectsOnly=projects_only)["rows"]
+            left.update({str(row["id"]): row["taskName"] for row in rows if RUN_TAG in row["taskName"]})
+        if left:
+            sweep = Cleanup(http)
+            for task_id in left:
+                sweep.task(task_id)
+            problems = sweep.run()
+            pytest.fail(f"the suite left tasks behind (now deleted: {not problems}): {left} {problems}")
+    finally:
+        http.close()
 
 
 @pytest.fixture(scope="session")

@@ -343,12 +343,16 @@ class Cleanup:
         return problems
 
     def _delete(self, task_id: str) -> None:
+        response = self.http.delete(f"/editor/task/{task_id}")
+        if response.status_code in (200, 404):
+            return
+        assert response.status_code == 409, describe(response)
         row = self.http.find_task(task_id)
         if row is None:
             return
         if row.get("state") == "ExcelExported":
             self._reimport_excel(task_id)
-        elif row.get("state") in BUSY and row.get("locked"):
+        elif row.get("state") in BUSY:
             wait_for_state(self.http, task_id, lambda r: r.get("state") not in BUSY, "end of operation")
         response = self.http.delete(f"/editor/task/{task_id}")
         if response.status_code == 409:
