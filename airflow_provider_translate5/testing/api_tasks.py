@@ -29,6 +29,8 @@ EDITABLE_FIELDS = (
     "enableSourceEditing",
     "usageMode",
 )
+FOREIGN_ID_MAX = 120
+TASK_NAME_MAX = 255
 FLAG_FIELDS = ("edit100PercentMatch", "lockLocked", "enableSourceEditing")
 EXPORT_LOCKED_STATES = ("ExcelExported", "PackageExport", "reimport")
 TASK_FIELDS = frozenset(k for k in blank_row(0, DEFAULT_USERS[0]) if k != "qmSubsegmentFlags")
@@ -73,8 +75,9 @@ def _validate_fields(values: dict[str, Any]) -> list[tuple[str, str]]:
     for name in ("orderdate", "deadlineDate"):
         if values.get(name) and not _valid_date(str(values[name])):
             errors.append((name, f"'{values[name]}' does not fit the date format '{DATE_FORMAT}'"))
-    if len(str(values.get("foreignId") or "")) > 1024:
-        errors.append(("foreignId", "The input is more than 1024 characters long"))
+    for name, limit in (("foreignId", FOREIGN_ID_MAX), ("taskName", TASK_NAME_MAX)):
+        if len(str(values.get(name) or "")) > limit:  # editor_Models_Validator_Task: StringLength
+            errors.append((name, f"The input is more than {limit} characters long"))
     return errors
 
 
@@ -207,7 +210,7 @@ def task_create(ctx: Ctx, _: re.Match[str]) -> Response:
         errors.append(("workflow", f'The workflow "{workflow}" does not exist.'))
     values = {name: req.param(name) for name in EDITABLE_FIELDS if req.param(name) is not None}
     values.pop("foreignState", None)
-    errors += _validate_fields({k: v for k, v in values.items() if k != "taskName"})
+    errors += _validate_fields({k: v for k, v in values.items() if k != "taskName" or str(v).strip()})
     if errors:
         raise ApiError.validation(errors, with_status=has_files)
     customer = catalog.find_customer(req.param("customerId") or 1)

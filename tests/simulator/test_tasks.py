@@ -204,6 +204,13 @@ def test_create_validation_errors(sim: Translate5Simulator, api: requests.Sessio
     customer = post(customerId="4711")
     assert (customer.status_code, customer.json()["errorCode"]) == (422, "E1064")
     assert post(customerId="1000").status_code == 200  # customer number works like the id
+    too_long = post(foreignId="x" * 121)
+    assert too_long.status_code == 422
+    assert too_long.json()["errors"] == [
+        {"id": "foreignId", "msg": "The input is more than 120 characters long"}
+    ]
+    assert post(foreignId="x" * 120).status_code == 200
+    assert post(taskName="n" * 256).status_code == 422
     assert post(workflow="nope").status_code == 422
     assert post(workflow="complex").status_code == 200
 
