@@ -302,3 +302,32 @@ def test_client_errors_are_classified(
             tmp_path / "p.xlf", task_name="never created", source_lang=SOURCE, target_lang="xx"
         )
     assert invalid.value.terminal
+
+
+def test_ending_a_task_that_is_still_importing_is_not_reported_as_done(
+    t5_client: Any,
+    t5_http: T5Http,
+    cleanup: Cleanup,
+    unique_name: Callable[[str], str],
+    files: Callable[[str, bytes], Path],
+) -> None:
+    """translate5 ignores a state change during the import (or refuses it); the client must not claim it."""
+    from airflow_provider_translate5.client import Translate5ConflictError
+
+    name = unique_name("client end while importing")
+    cleanup.foreign_id(name)
+    task = t5_client.create_task(
+        files("about.xlf", PAGE),
+        task_name=name,
+        source_lang=SOURCE,
+        target_lang=TARGET,
+        foreign_id=name,
+        auto_start_import=False,  # stays in state import until /import
+    )
+    cleanup.task(task.id)
+    raw = t5_http.put_task(task.id, {"state": "end"})
+    assert raw.status_code in (200, 409), raw.text[:300]
+    assert t5_http.task(task.id)["state"] == "import"
+    with pytest.raises(Translate5ConflictError):
+        t5_client.end_task(task.id)
+    assert t5_client.get_task(task.id).state == "import"
