@@ -27,6 +27,22 @@ if TYPE_CHECKING:
 DEFAULT_CONN_ID = "translate5_default"
 
 
+def renamed(cls: str, new: str, value: Any, old: str, old_value: Any) -> Any:
+    """Accept a parameter's old name for one more release, with a ``DeprecationWarning``."""
+    if old_value is None:
+        return value
+    import warnings
+
+    warnings.warn(
+        f"{cls}({old}=...) is deprecated and will be removed in the next release; use {new}=... instead",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    if value is not None:
+        raise ValueError(f"{cls}: pass {new}, not both {new} and {old}")
+    return old_value
+
+
 def default_deferrable() -> bool:
     """``[operators] default_deferrable``, read when an operator is built (not at module import)."""
     return conf.getboolean("operators", "default_deferrable", fallback=False)

@@ -31,6 +31,7 @@ from airflow_provider_translate5.operators._base import (
     check_trigger_event,
     default_deferrable,
     fail_fast_on_bad_input,
+    renamed,
 )
 
 if TYPE_CHECKING:
@@ -560,28 +561,49 @@ class Translate5DeleteTaskOperator(Translate5BaseOperator):
 class Translate5WriteTmOperator(Translate5BaseOperator):
     """Write one translation pair to the InstantTranslate translation memory.
 
+    :param source_lang: RFC 5646 source language (templated; formerly ``source_language``).
+    :param target_lang: RFC 5646 target language (templated; formerly ``target_language``).
+    :param source_text: the source text (templated; formerly ``source``).
+    :param target_text: its translation (templated; formerly ``target``).
+
     Returns the ids of the language resources written to.
     """
 
     operator_extra_links = ()  # nothing to open in the translate5 UI
-    template_fields = ("source_language", "target_language", "source", "target", "translate5_conn_id")
+    template_fields = ("source_lang", "target_lang", "source_text", "target_text", "translate5_conn_id")
 
     def __init__(
-        self, *, source_language: str, target_language: str, source: str, target: str, **kwargs: Any
+        self,
+        *,
+        source_lang: str | None = None,
+        target_lang: str | None = None,
+        source_text: str | None = None,
+        target_text: str | None = None,
+        source_language: str | None = None,
+        target_language: str | None = None,
+        source: str | None = None,
+        target: str | None = None,
+        **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        self.source_language = source_language
-        self.target_language = target_language
-        self.source = source
-        self.target = target
+        name = type(self).__name__
+        self.source_lang = renamed(name, "source_lang", source_lang, "source_language", source_language)
+        self.target_lang = renamed(name, "target_lang", target_lang, "target_language", target_language)
+        self.source_text = renamed(name, "source_text", source_text, "source", source)
+        self.target_text = renamed(name, "target_text", target_text, "target", target)
+        missing = [
+            n for n in ("source_lang", "target_lang", "source_text", "target_text") if not getattr(self, n)
+        ]
+        if missing:
+            raise ValueError(f"{name} needs {', '.join(missing)}")
 
     def execute(self, context: Context) -> list[int]:
         with fail_fast_on_bad_input():
             created = self.client.write_tm(
-                source_language=self.source_language,
-                target_language=self.target_language,
-                source=self.source,
-                target=self.target,
+                source_language=self.source_lang,
+                target_language=self.target_lang,
+                source=self.source_text,
+                target=self.target_text,
             )
         self.log.info("Wrote the translation to language resource(s) %s", created)
         return list(created)

@@ -54,7 +54,7 @@ with dag:
     end = Translate5EndTaskOperator(task_id="end", translate5_task_id={TASK_ID!r})
     reopen = Translate5ReopenTaskOperator(task_id="reopen", translate5_task_id={TASK_ID!r})
     write_tm = Translate5WriteTmOperator(
-        task_id="write_tm", source_language="en", target_language="de", source="Hello", target="Hallo",
+        task_id="write_tm", source_lang="en", target_lang="de", source_text="Hello", target_text="Hallo",
     )
     delete = Translate5DeleteTaskOperator(task_id="delete", translate5_task_id={TASK_ID!r}, force=True)
     delete_again = Translate5DeleteTaskOperator(task_id="delete_again", translate5_task_id={TASK_ID!r})

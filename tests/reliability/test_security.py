@@ -159,6 +159,64 @@ def test_secrets_never_leak_from_a_dag_run(
             assert secret not in text, f"a secret appears in {place}"  # ... but no secret anywhere
 
 
+DEBUG_DAG = """
+import pendulum
+from airflow.sdk import DAG
+from airflow_provider_translate5.operators import Translate5WriteTmOperator
+with DAG("t5_debug", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+    Translate5WriteTmOperator(
+        task_id="tm", source_lang="en", target_lang="de", source_text="Hello", target_text="Hallo"
+    )
+"""
+DEBUG_RUN = """
+import os, runpy, sys
+import airflow.settings as settings
+settings.DAGS_FOLDER = os.environ["AIRFLOW__CORE__DAGS_FOLDER"]
+runpy.run_path(sys.argv[1])["dag"].test()
+"""
+
+
+def test_dag_test_at_debug_prints_no_session_id(
+    sim: Any, airflow_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `airflow dags test` runs the supervisor in-process and, at DEBUG, prints every message the task sends
+    # it, MaskSecret messages included. The hook masks the session ids it learns in-process only.
+    import os
+    import subprocess
+    import sys
+
+    issued: list[str] = []
+    new_session = sim.store.new_session
+
+    def record(*args: Any, **kwargs: Any) -> Any:
+        session = new_session(*args, **kwargs)
+        issued.extend([session.id, session.session_token])
+        return session
+
+    monkeypatch.setattr(sim.store, "new_session", record)
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "t5_debug.py").write_text(DEBUG_DAG, encoding="utf-8")
+    env = dict(os.environ) | {  # the session's migrated AIRFLOW_HOME (airflow_db)
+        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "DEBUG",
+        "AIRFLOW_CONN_TRANSLATE5_DEFAULT": sim.airflow_connection_json(),
+    }
+    command = [sys.executable, "-c", DEBUG_RUN, str(dags / "t5_debug.py")]
+    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
+    output = run.stdout + run.stderr
+
+    assert sim.requests.count("POST", "/editor/instanttranslateapi/writetm") == 1, output[-3000:]
+    assert "Sending request" in output  # DEBUG really was on
+    assert issued  # the server issued a session the client used
+    assert [secret for secret in issued if secret in output] == []
+    # What remains is Airflow's own doing: it masks the connection password when it loads the connection,
+    # and prints that MaskSecret message once (docs/reliability.md says how to avoid it).
+    token_lines = [line for line in output.splitlines() if sim.token in line]
+    assert len(token_lines) <= 1
+    assert all("MaskSecret(value=" in line for line in token_lines)
+
+
 def test_secrets_are_redacted_from_exception_texts(canned: CannedServer) -> None:
     # A misbehaving server (or proxy) that echoes what it got: the token, the session id in a cookie.
     session_id = "q1w2e3r4t5y6u7i8o9p0a1s2d3"
