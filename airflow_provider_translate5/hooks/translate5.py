@@ -155,11 +155,9 @@ class Translate5Hook(BaseHook):
         self._client: Translate5Client | None = None
 
     def _build(self, conn: Connection, extra: Mapping[str, Any]) -> Translate5Client:
-        from airflow_provider_translate5 import __version__
         from airflow_provider_translate5.client import Translate5Client
 
-        kwargs = client_kwargs_from_connection(conn, extra)
-        kwargs.setdefault("user_agent", f"airflow-provider-translate5/{__version__}")
+        kwargs = client_kwargs_from_connection(conn, extra)  # the user agent is the client's own default
         # Session ids and cookies learned at runtime are as powerful as the token: mask them in task logs.
         kwargs["on_secret"] = _mask
         kwargs.update(self.client_kwargs)

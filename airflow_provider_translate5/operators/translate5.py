@@ -177,6 +177,7 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
         "customer_id",
         "relais_lang",
         "description",
+        "create_task_kwargs",
         "translate5_conn_id",
     )
     ui_color = "#c7e3f4"
@@ -339,7 +340,8 @@ class Translate5AssignJobOperator(Translate5BaseOperator):
     Retry-safe: a job for the same user and step that already exists is kept, not created twice.
 
     :param translate5_task_id: task or project id (templated).
-    :param user_guid: the translate5 user's GUID (templated).
+    :param user_guid: the translate5 user: GUID, login or e-mail address (templated; a login or e-mail is
+        looked up when the task runs).
     :param workflow_step_name: e.g. ``"translation"``, ``"reviewing"`` (templated).
     :param state: initial job state (translate5 default: ``waiting``).
     :param job_type: 1 = editor, 2 = coordinator.
@@ -353,7 +355,9 @@ class Translate5AssignJobOperator(Translate5BaseOperator):
         "translate5_task_id",
         "user_guid",
         "workflow_step_name",
+        "state",
         "deadline_date",
+        "extra",
         "translate5_conn_id",
     )
 
@@ -379,6 +383,10 @@ class Translate5AssignJobOperator(Translate5BaseOperator):
         self.extra = dict(extra or {})
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
+        from airflow_provider_translate5.client.people import user_guid_of
+
+        with fail_fast_on_bad_input():
+            self.user_guid = user_guid_of(str(self.user_guid)) or self.client.user_guid(str(self.user_guid))
         jobs = []
         for task in self.resolve_tasks(context, self.translate5_task_id):
             with fail_fast_on_bad_input():
@@ -722,7 +730,9 @@ class Translate5ExportOperator(Translate5BaseOperator):
     def _task_ids(self, context: Context) -> list[int]:
         """The ids handed over by an earlier step, or the tasks behind the id (one lookup)."""
         given = self.translate5_task_ids
-        if given is not None and not isinstance(given, str):
+        if isinstance(given, str):  # a Jinja template renders a list as its text: "[8, 9]" or "8,9"
+            given = [part for part in given.strip("[] ").replace(",", " ").split() if part]
+        if given is not None:
             ids = [int(i) for i in given]
             if ids:
                 context["ti"].xcom_push(key=TASK_ID_XCOM_KEY, value=int(self.translate5_task_id))

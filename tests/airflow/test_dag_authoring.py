@@ -6,13 +6,16 @@ import json
 import subprocess
 import sys
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from airflow_provider_translate5.operators import (
+    Translate5AssignJobOperator,
     Translate5ExportOperator,
     Translate5InstantTranslatePretranslateOperator,
     Translate5UploadTaskOperator,
+    Translate5WriteTmOperator,
 )
 from airflow_provider_translate5.operators.translate5 import FOREIGN_ID_MAX_LENGTH, idempotency_key
 from airflow_provider_translate5.sensors import Translate5ImportSensor, Translate5WorkflowEndedSensor
@@ -35,21 +38,113 @@ def test_importing_operators_and_sensors_loads_no_client_http_or_trigger_code() 
         assert not [name for name in added if heavy in name], added
 
 
-@pytest.mark.parametrize(
-    ("cls", "fields"),
-    [
-        (
-            Translate5UploadTaskOperator,
-            {"source", "task_name", "target_lang", "foreign_id", "translate5_conn_id"},
+def render(operator: Any, **params: Any) -> Any:
+    """Render the operator's templated fields as Airflow does before ``execute``."""
+    operator.render_template_fields({"params": params, "ds": "2024-01-01"})
+    return operator
+
+
+def test_ids_paths_names_and_kwargs_dicts_are_rendered() -> None:
+    upload = render(
+        Translate5UploadTaskOperator(
+            task_id="u",
+            source="{{ params.dir }}/page.html",
+            task_name="Page {{ params.page }}",
+            source_lang="{{ params.src }}",
+            target_lang=["{{ params.dst }}", "fr"],
+            foreign_id="cms-{{ params.page }}",
+            create_task_kwargs={"task_nr": "{{ params.page }}", "deadline_date": "{{ ds }} 18:00:00"},
         ),
-        (Translate5ImportSensor, {"translate5_task_id", "translate5_conn_id"}),
-        (Translate5WorkflowEndedSensor, {"translate5_task_id", "translate5_conn_id"}),
-        (Translate5ExportOperator, {"translate5_task_id", "destination", "translate5_conn_id"}),
-        (Translate5InstantTranslatePretranslateOperator, {"source", "destination", "translate5_conn_id"}),
-    ],
-)
-def test_ids_paths_and_names_are_templated(cls: type, fields: set[str]) -> None:
-    assert fields <= set(cls.template_fields)
+        dir="/data",
+        page=42,
+        src="en",
+        dst="de",
+    )
+    assert (upload.source, upload.task_name, upload.foreign_id) == ("/data/page.html", "Page 42", "cms-42")
+    assert (upload.source_lang, upload.target_lang) == ("en", ["de", "fr"])
+    assert upload.create_task_kwargs == {"task_nr": "42", "deadline_date": "2024-01-01 18:00:00"}
+
+    export = render(
+        Translate5ExportOperator(
+            task_id="e",
+            translate5_task_id="{{ params.id }}",
+            translate5_task_ids="{{ params.ids }}",
+            destination="s3://bucket/{{ ds }}/",
+            format="{{ params.format }}",
+        ),
+        id=7,
+        ids=[8, 9],
+        format="xliff2",
+    )
+    assert (export.translate5_task_id, export.destination, export.format) == (
+        "7",
+        "s3://bucket/2024-01-01/",
+        "xliff2",
+    )
+
+    assign = render(
+        Translate5AssignJobOperator(
+            task_id="a",
+            translate5_task_id="7",
+            user_guid="{{ params.user }}",
+            workflow_step_name="{{ params.step }}",
+            state="{{ params.state }}",
+            extra={"segmentrange": "{{ params.range }}"},
+        ),
+        user="translator1",
+        step="reviewing",
+        state="open",
+        range="1-10",
+    )
+    assert (assign.user_guid, assign.workflow_step_name, assign.state) == ("translator1", "reviewing", "open")
+    assert assign.extra == {"segmentrange": "1-10"}
+
+    pre = render(
+        Translate5InstantTranslatePretranslateOperator(
+            task_id="p",
+            source="{{ params.file }}",
+            source_lang="en",
+            target_lang="{{ params.dst }}",
+            destination="/out/{{ params.dst }}/",
+        ),
+        file="/data/page.html",
+        dst="de",
+    )
+    assert (pre.source, pre.target_lang, pre.destination) == ("/data/page.html", "de", "/out/de/")
+    for sensor_cls in (Translate5ImportSensor, Translate5WorkflowEndedSensor):
+        sensor = render(sensor_cls(task_id="s", translate5_task_id="{{ params.id }}"), id=7)
+        assert str(sensor.translate5_task_id) == "7"
+
+
+def test_old_parameter_names_work_for_one_release_with_a_warning() -> None:
+    with pytest.warns(DeprecationWarning, match="source_language=...\\) is deprecated"):
+        old = Translate5WriteTmOperator(
+            task_id="tm", source_language="en", target_language="de", source="Hello", target="Hallo"
+        )
+    new = Translate5WriteTmOperator(
+        task_id="tm", source_lang="en", target_lang="de", source_text="Hello", target_text="Hallo"
+    )
+    assert [old.source_lang, old.target_lang, old.source_text, old.target_text] == [
+        "en",
+        "de",
+        "Hello",
+        "Hallo",
+    ]
+    assert [new.source_lang, new.target_lang, new.source_text, new.target_text] == [
+        "en",
+        "de",
+        "Hello",
+        "Hallo",
+    ]
+    with pytest.raises(ValueError, match="not both"), pytest.warns(DeprecationWarning, match="deprecated"):
+        Translate5WriteTmOperator(
+            task_id="tm",
+            source_lang="en",
+            source_language="en",
+            target_lang="de",
+            source_text="a",
+            target_text="b",
+        )
 
 
 def ti(**overrides: object) -> dict[str, SimpleNamespace]:

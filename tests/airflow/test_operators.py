@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -265,3 +266,45 @@ with dag:
     assert result.states == {"export": "failed"}
     assert sim.requests.count("GET", f"/editor/task/export/id/{task.id}") >= 1
     assert list(out.iterdir()) == []  # neither the file nor a temporary part of it
+
+
+def test_ids_flow_from_the_upload_to_the_export_without_lookups(
+    sim: Any, source_file: Callable[..., Path], tmp_path: Path
+) -> None:
+    from types import SimpleNamespace
+
+    from airflow_provider_translate5.operators import Translate5ExportOperator, Translate5UploadTaskOperator
+
+    pushed: dict[str, Any] = {}
+    ti = SimpleNamespace(
+        dag_id="d",
+        run_id="r",
+        task_id="t",
+        map_index=-1,
+        try_number=1,
+        xcom_push=lambda key, value: pushed.__setitem__(key, value),
+    )
+    upload = Translate5UploadTaskOperator(
+        task_id="upload",
+        source=str(source_file()),
+        task_name="Ids",
+        source_lang="en",
+        target_lang=["de", "fr"],
+    ).execute({"ti": ti})  # type: ignore[typeddict-item]
+    client = Translate5Client(sim.base_url, sim.token)
+    while any(t.state == "import" for t in client.project_tasks(upload["id"])):
+        time.sleep(0.02)
+    lookups = sim.requests.count("GET", prefix="/editor/task")
+
+    written = Translate5ExportOperator(
+        task_id="export",
+        translate5_task_id=upload["id"],
+        translate5_task_ids=upload["task_ids"],
+        destination=str(tmp_path / "out"),
+        format="filetranslation",
+    ).execute({"ti": ti})  # type: ignore[typeddict-item]
+
+    assert sorted(Path(u).name for u in written) == ["page_de.html", "page_fr.html"]
+    exports = sim.requests.count("GET", prefix="/editor/task/export")
+    assert sim.requests.count("GET", prefix="/editor/task") - lookups == exports == 2  # no task lookups
+    assert pushed["translate5_task_id"] == upload["id"]  # the link is published all the same
