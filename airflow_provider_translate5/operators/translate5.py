@@ -428,11 +428,15 @@ def _job_summary(job: Job) -> dict[str, Any]:
     # Not job.raw: a job row can carry a staticAuthHash (a login credential), which must not reach XCom.
     return {
         "id": job.id,
+        "task_guid": job.task_guid,
+        "user_guid": job.user_guid,
+        "workflow_step_name": job.workflow_step_name,
+        "state": job.state,
+        "role": job.role,
+        # Deprecated camelCase keys, kept for one release (docs/operators.md).
         "taskGuid": job.task_guid,
         "userGuid": job.user_guid,
         "workflowStepName": job.workflow_step_name,
-        "state": job.state,
-        "role": job.role,
     }
 
 
