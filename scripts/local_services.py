@@ -73,7 +73,7 @@ class Service:
 
     def start(self) -> Service:
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("ab") as out:
+        with self.log.open("wb") as out:  # a fresh log per start: readers must not find an old run's lines
             self.process = subprocess.Popen(
                 self.command,
                 stdout=out,
