@@ -1,4 +1,4 @@
-"""``python -m bench [transfers|parse|coalescing|scale ...] [--quick] [--no-fail] [--quiet-load L]``.
+"""``python -m bench [BENCHMARK ...] [--quick] [--no-fail] [--quiet-load L]`` (see ``bench.report.ORDER``).
 
 Runs the chosen benchmarks (default: all), saves their results under ``.bench/results/`` and rebuilds
 ``docs/performance.md`` from every saved result. Exits 1 when a goal of a benchmark run now was missed (a

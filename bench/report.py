@@ -17,7 +17,7 @@ from bench.common import DOCS, IMG_DIR, RESULTS_DIR
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-ORDER = ("transfers", "parse", "coalescing", "scale")
+ORDER = ("transfers", "parse", "coalescing", "scale", "realserver")
 PAGE = DOCS / "performance.md"
 #: Why figures moved between runs, newest first; kept on the page across partial re-runs.
 HISTORY = (
