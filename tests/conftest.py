@@ -26,6 +26,17 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_HOME / "dags")
 
 REPO = Path(__file__).resolve().parent.parent
 
+#: Fixtures that start a simulator (a real HTTP server): a test using one is an integration test.
+_SERVER_FIXTURES = frozenset({"translate5_simulator", "translate5_connection", "sim", "tagged_server"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that starts the simulator through a fixture ``integration``, so that
+    ``-m "not integration"`` starts no server even where a module forgot its marker."""
+    for item in items:
+        if _SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
 
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:

@@ -17,19 +17,6 @@ import pytest
 
 from t5dags import DagResult, DagRunner
 
-_HERE = Path(__file__).parent
-#: Fixtures that start a server: a test using one is an integration test, whether it says so or not.
-_SERVERS = frozenset({"translate5_simulator", "sim", "translate5_connection"})
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test of this folder that starts the simulator ``integration``, so ``-m "not integration"``
-    starts no server even where a module forgot its marker."""
-    for item in items:
-        if _HERE in item.path.parents and _SERVERS.intersection(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.integration)
-
-
 #: Fast simulator timings: imports take 0.1 s, workflows finish by themselves 0.5 s after the import.
 FAST = {"import_duration": 0.1, "workflow_auto_finish": 0.5}
 
