@@ -33,7 +33,7 @@ UPLOAD_NAME = "About us ÄÖ.xlf"
 @pytest.fixture(scope="module")
 def task(t5_http: T5Http, session_cleanup: Cleanup) -> dict[str, Any]:
     """An imported task of the file ``About us ÄÖ.xlf`` (en -> de), exported by the tests below."""
-    name = unique("export")
+    name = unique("export ÄÖ")
     session_cleanup.foreign_id(name)
     response = t5_http.create_task(
         [("importUpload", (UPLOAD_NAME, PAGE, "application/xliff+xml"))],
@@ -61,7 +61,8 @@ def test_default_export_is_a_zip_of_the_original_files(t5_http: T5Http, task: di
     disposition = raw_disposition(response)
     assert disposition.startswith("attachment;")
     assert "filename*=UTF-8''" in disposition
-    assert ".zip" in disposition
+    # the task name, umlauts transliterated, percent-encoded
+    assert f"{task['taskName'][:-2].replace(' ', '%20')}AO.zip" in disposition
     assert response.content.startswith(b"PK\x03\x04")
     assert zip_names(response.content) == [UPLOAD_NAME]
 

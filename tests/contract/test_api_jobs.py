@@ -57,7 +57,9 @@ def test_pm_assigns_notifies_and_finishes_until_workflow_ended(
         "POST", f"/editor/task/{task_id}/workflow", data={"trigger": "notifyAllUsersAboutTaskAssociation"}
     )
     assert trigger == {"trigger": "notifyAllUsersAboutTaskAssociation", "success": True}
-    assert t5_http.task(task_id)["workflowStepName"] == "translation"
+    row = t5_http.task(task_id)
+    assert row["workflowStepName"] == "translation"
+    assert [user["id"] for user in row["users"]] == [job["id"]]  # the full row lists the jobs
 
     finished = t5_http.put(
         f"/editor/task/{task_id}/job/{job['id']}", data={"data": json.dumps({"state": "finished"})}

@@ -44,7 +44,7 @@ def exported(
 
     with Translate5Client(t5_url, t5_token) as client:
         return new_task(
-            client, t5_http, session_cleanup, unique("client export"), tmp_path_factory.mktemp("in")
+            client, t5_http, session_cleanup, unique("client export ÄÖ"), tmp_path_factory.mktemp("in")
         )
 
 
@@ -88,7 +88,7 @@ def test_client_jobs_trigger_and_workflow_end(
 def test_client_default_export_is_saved_as_zip(t5_client: Any, exported: Any, tmp_path: Path) -> None:
     path = t5_client.export_task(exported.id, tmp_path)
     assert path.parent == tmp_path
-    assert path.suffix == ".zip"
+    assert path.name == f"{exported.task_name[:-2]}AO.zip"  # the server's (percent-encoded) name, decoded
     assert zip_names(path.read_bytes()) == [UPLOAD_NAME]
 
 
