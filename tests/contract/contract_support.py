@@ -85,13 +85,13 @@ SECOND_PAGE = xliff(["Our products", "Fast and reliable."], original="products")
 
 
 def import_package(files: Mapping[str, bytes], *, reference: Mapping[str, bytes] | None = None) -> bytes:
-    """A translate5 import package: work files in ``workfiles/``, reference files in ``referencefiles/``."""
+    """A translate5 import package: work files in ``workfiles/``, reference files in ``referenceFiles/``."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
             archive.writestr(f"workfiles/{name}", data)
         for name, data in (reference or {}).items():
-            archive.writestr(f"referencefiles/{name}", data)
+            archive.writestr(f"referenceFiles/{name}", data)
     return buffer.getvalue()
 
 
