@@ -331,3 +331,30 @@ def test_ending_a_task_that_is_still_importing_is_not_reported_as_done(
     with pytest.raises(Translate5ConflictError):
         t5_client.end_task(task.id)
     assert t5_client.get_task(task.id).state == "import"
+
+
+def test_client_reference_file_for_two_targets(
+    t5_client: Any,
+    t5_http: T5Http,
+    cleanup: Cleanup,
+    unique_name: Callable[[str], str],
+    files: Callable[[str, bytes], Path],
+) -> None:
+    """Several targets and a reference file: the package the client builds keeps the file a reference."""
+    name = unique_name("client reference two targets")
+    cleanup.foreign_id(name)
+    task = t5_client.create_task(
+        [files("about.xlf", PAGE), files("styleguide.xlf", SECOND_PAGE)],
+        task_name=name,
+        source_lang=SOURCE,
+        target_lang=[TARGET, SECOND_TARGET],
+        foreign_id=name,
+        file_types=["workfiles", "reference"],
+    )
+    cleanup.task(task.id)
+    wait_for_import(t5_http, task.id)
+    tasks = t5_client.project_tasks(task.id)
+    assert len(tasks) == 2
+    for project_task in tasks:
+        assert project_task.segment_count == 3  # only the work file is translated
+        assert t5_http.task(project_task.id)["referenceFiles"] == "1"
