@@ -133,14 +133,18 @@ class Wait:
             if task is not None:
                 shown = self._progress.get(task_id) if task.state in TaskState.IMPORTING else None
                 self._line(task_id, status.describe_task(task, shown))
-        notices = {
-            text
-            for task_id in self.ids
-            if task_id in found and (text := status.notice(self.condition, found[task_id]))
-        }
-        self._remind(notices, now)
+        verdict = status.evaluate_tasks(
+            self.condition, self.ids, found, accept_end_state=self.accept_end_state
+        )
+        if verdict.status == status.WAITING:  # "still waiting" notices only while the wait goes on
+            notices = {
+                text
+                for task_id in self.ids
+                if task_id in found and (text := status.notice(self.condition, found[task_id]))
+            }
+            self._remind(notices, now)
         self._last_look = now
-        return status.evaluate_tasks(self.condition, self.ids, found, accept_end_state=self.accept_end_state)
+        return verdict
 
     def look_file(self, file_id: int, entry: PretranslatedFile | None) -> status.Verdict:
         """Judge an InstantTranslate file-list entry; log it when it changed."""

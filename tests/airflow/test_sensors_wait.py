@@ -169,3 +169,12 @@ def test_import_progress_is_looked_up_at_most_once_a_minute_per_task_and_shown_u
     # the percent shown changes only when it was looked up again: one line per lookup, not per look
     assert messages(caplog, "translate5 task 1 (Page 1): state import") == 2
     assert messages(caplog, "import 60% (1/6 workers done)") == 3  # tasks 1-3 looked up at second 60
+
+
+def test_nothing_is_said_about_a_task_that_counts_as_done(
+    clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=log.name)
+    wait = workflow_wait(clock, accept_end_state=True)
+    assert wait.look_tasks({64: row(64, state="end")}).status == status.SUCCESS  # a PM ended it unassigned
+    assert messages(caplog, "has no users assigned") == 0
