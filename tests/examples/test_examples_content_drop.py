@@ -22,7 +22,7 @@ sys.path.insert(0, str(EXAMPLE_DAGS))  # Airflow puts the DAG folder on sys.path
 content_drop: Any = importlib.import_module("content_drop")
 
 
-@pytest.fixture(params=["file", "s3"])
+@pytest.fixture(params=["file", pytest.param("s3", marks=pytest.mark.integration)])  # s3: a moto server
 def root(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     """An empty folder on a local disk or in an S3 bucket (where an empty "folder" does not exist)."""
     from airflow.sdk import ObjectStoragePath
@@ -184,6 +184,7 @@ def test_a_missing_local_drop_is_refused_and_an_empty_one_is_reported(
     assert str(empty) in caplog.text
 
 
+@pytest.mark.integration
 def test_an_empty_or_absent_s3_prefix_is_reported_and_a_missing_bucket_fails(
     s3: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
