@@ -183,6 +183,32 @@ def test_file_types_count_only_with_file_languages(
     assert final["referenceFiles"] == "1"
 
 
+def test_file_types_without_file_languages_are_ignored(
+    t5_http: T5Http, cleanup: Cleanup, unique_name: Callable[[str], str]
+) -> None:
+    """Why the client always sends file languages: without them the reference file is translated too."""
+    name = unique_name("types only")
+    cleanup.foreign_id(name)
+    response = t5_http.create_task(
+        [
+            ("importUpload[]", ("about.xlf", PAGE, XLIFF_TYPE)),
+            ("importUpload[]", ("styleguide.xlf", SECOND_PAGE, XLIFF_TYPE)),
+        ],
+        [
+            ("taskName", name),
+            ("foreignId", name),
+            ("sourceLang", SOURCE),
+            ("targetLang", TARGET),
+            ("importUpload_type[]", "workfiles"),
+            ("importUpload_type[]", "reference"),
+        ],
+    )
+    assert response.status_code == 200, describe(response)
+    final = wait_for_import(t5_http, response.json()["rows"]["id"])
+    assert final["segmentCount"] == "5"
+    assert final["referenceFiles"] == "0"
+
+
 def test_one_plain_file_with_two_targets_is_a_500_and_leaves_nothing(
     t5_http: T5Http, cleanup: Cleanup, unique_name: Callable[[str], str]
 ) -> None:

@@ -55,12 +55,18 @@ def test_file_pretranslation_until_download(
         files = t5_client.list_pretranslated_files().files
         return next((f for f in files if f.task_id == task_id), None)
 
-    ready = poll(
-        entry,
-        lambda current: current is not None and current.status != "importing",
-        deadline=PRETRANSLATE_DEADLINE,
-        what=f"InstantTranslate pre-translation {task_id}",
-    )
+    try:
+        ready = poll(
+            entry,
+            lambda current: current is not None and current.status in ("ready", "erroneous"),
+            deadline=PRETRANSLATE_DEADLINE,
+            what=f"InstantTranslate pre-translation {task_id}",
+        )
+    except AssertionError:
+        last = entry()
+        if last is not None and last.status == "not_pretranslated":
+            pytest.skip(f"no language resource pre-translated {SOURCE} -> {TARGET} on this server")
+        raise
     assert ready.status == "ready", ready
     assert ready.download_url
     with t5_client.open_download(ready.download_url) as download:
