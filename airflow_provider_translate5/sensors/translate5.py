@@ -66,6 +66,14 @@ def parse_task_ids(value: Any) -> list[int] | None:
     return ids
 
 
+def _subject(tasks: Sequence[tuple[int, int | None]]) -> int | None:
+    """What ``(task id, project id)`` pairs stand for: their common project, else the first task."""
+    projects = {project for _task, project in tasks}
+    if len(tasks) > 1 and len(projects) == 1 and None not in projects:
+        return projects.pop()
+    return tasks[0][0] if tasks else None
+
+
 class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
     """Wait for translate5 tasks: the ones given, or every task behind an id (a task, or a project)."""
 
@@ -137,13 +145,12 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
 
         wait = self._watch(context)
         try:
-            found = self._look_up()
+            found = self._look_up(wait)
         except Translate5Error as exc:
             verdict = wait.failed_with(exc)
             if verdict.status == status.WAITING:
                 return PokeReturnValue(False)
             raise (AirflowFailException if verdict.terminal else AirflowException)(verdict.message) from exc
-        wait.ids = list(self._task_ids or [])
         self._push_link(context, found)
         progress = (
             import_progress(self.client, wait.progress_due(found))
@@ -163,15 +170,15 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
         self.log.info("%s", event["message"])
         return self._result(list(event.get("tasks") or []))
 
-    def _look_up(self) -> dict[int, Task]:
+    def _look_up(self, wait: Wait) -> dict[int, Task]:
         """One look: the tasks by id (paged list request), or at a try's first look without ids, by lookup."""
         if self._task_ids is None:
             given = parse_task_ids(self.translate5_task_ids)
             if given is None:
                 tasks = self.client.project_tasks(str(self.translate5_task_id))
-                self._task_ids = [task.id for task in tasks]
+                self._task_ids = wait.ids = [task.id for task in tasks]
                 return {task.id: task for task in tasks}
-            self._task_ids = given
+            self._task_ids = wait.ids = given
         return self.client.get_tasks(self._task_ids)
 
     def _watch(self, context: Context) -> Wait:
@@ -201,9 +208,7 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
             return
         tasks = list(found.values())
         if self.translate5_task_id is None:  # ids given: link (and return) their project when they share one
-            projects = {task.project_id for task in tasks}
-            only = projects.pop() if len(projects) == 1 else None
-            self.translate5_task_id = only if only is not None and len(tasks) > 1 else tasks[0].id
+            self.translate5_task_id = _subject([(task.id, task.project_id) for task in tasks])
         self.push_task_link(context, tasks[0])
         self._link_pushed = True
 
@@ -211,10 +216,7 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
         """What the sensor returns (XCom): the id it was given (or their project) and the tasks behind it."""
         subject = self.translate5_task_id
         if subject is None:
-            projects = {t.get("projectId") for t in tasks}
-            subject = (
-                projects.pop() if len(projects) == 1 and len(tasks) > 1 else tasks[0]["id"] if tasks else None
-            )
+            subject = _subject([(t["id"], t.get("projectId")) for t in tasks])
         return {
             "id": None if subject is None else int(subject),
             "taskIds": [t["id"] for t in tasks],

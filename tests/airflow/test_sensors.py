@@ -359,3 +359,12 @@ def test_an_outage_is_ridden_out_in_poke_mode_and_said_once(
     assert log.count("translate5 is not answering") == 1
     assert log.count("translate5 answers again") == 1
     assert maintenance.call_count >= 2
+
+
+def test_a_refused_look_fails_at_once_naming_what_was_waited_for(server: Server) -> None:
+    server.mock.get(f"{URL}/editor/task", status_code=403, json={"errorMessage": "No access"})
+    sensor = wired(Translate5ImportSensor(task_id="imported", translate5_task_ids=[69, 70]))
+    with pytest.raises(
+        AirflowFailException, match=r"^Could not read translate5 tasks 69, 70: .*403.*No access"
+    ):
+        sensor.poke({"ti": TaskInstance()})
