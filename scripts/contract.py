@@ -3,18 +3,21 @@
 With ``TRANSLATE5_CONTRACT_URL`` and ``TRANSLATE5_CONTRACT_TOKEN`` set, the suite runs against that server
 (e.g. your staging translate5). Without a URL, the bundled simulator is started on a free 127.0.0.1 port, the
 suite runs against it, and the simulator is stopped again by its PID, whatever the outcome. Arguments are
-passed on to pytest (``make contract ARGS="-k export -x"``).
+passed on to pytest (``make contract ARGS="-k export -x"``, or a file of the suite to run only that one).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 SUITE = REPO / "tests" / "contract"
@@ -23,8 +26,15 @@ STOP_TIMEOUT = 10.0
 
 
 def run_suite(env: dict[str, str], args: Sequence[str]) -> int:
-    command = [sys.executable, "-m", "pytest", str(SUITE.relative_to(REPO)), "-p", "no:cacheprovider", *args]
-    return subprocess.call(command, cwd=REPO, env=env)
+    """pytest on the whole suite, or on the files/tests of it named in ``args``."""
+    named = any(not arg.startswith("-") and (REPO / arg.split("::", 1)[0]).exists() for arg in args)
+    paths = [] if named else [str(SUITE.relative_to(REPO))]
+    command = [sys.executable, "-m", "pytest", *paths, "-p", "no:cacheprovider", *args]
+    suite = subprocess.Popen(command, cwd=REPO, env=env)
+    try:
+        return suite.wait()
+    finally:
+        stop(suite)  # only still running when this script is being stopped
 
 
 def start_simulator() -> tuple[subprocess.Popen[str], dict[str, str]]:
@@ -52,7 +62,7 @@ def start_simulator() -> tuple[subprocess.Popen[str], dict[str, str]]:
     return process, settings
 
 
-def stop(process: subprocess.Popen[str]) -> None:
+def stop(process: subprocess.Popen[Any]) -> None:
     if process.poll() is None:
         process.terminate()
         try:
@@ -62,7 +72,12 @@ def stop(process: subprocess.Popen[str]) -> None:
             process.wait()
 
 
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)  # runs the ``finally`` that stops the simulator
+
+
 def main(args: Sequence[str]) -> int:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     env = dict(os.environ)
     if env.get("TRANSLATE5_CONTRACT_URL", "").strip():
         print(f"contract suite against {env['TRANSLATE5_CONTRACT_URL']}", flush=True)
