@@ -186,18 +186,44 @@ def load_results() -> dict[str, Result]:
     return found
 
 
+def _previous_page() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Sections and "at a glance" rows of the page as it is, by benchmark name.
+
+    A benchmark without a saved result here (results live in ``.bench/``, not in git) keeps what the page
+    said about it, with its own date and command, instead of losing published figures to a partial re-run.
+    """
+    if not PAGE.exists():
+        return {}, {}
+    text = PAGE.read_text().splitlines()
+    sections: dict[str, list[str]] = {}
+    rows: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in text:
+        if line.startswith("## "):
+            number = line[3:].split(".", 1)[0]
+            current = ORDER[int(number) - 1] if number.isdigit() and 0 < int(number) <= len(ORDER) else None
+        elif line.startswith("| ") and " (" in line and line[2:].split(" (", 1)[0] in ORDER:
+            rows.setdefault(line[2:].split(" (", 1)[0], []).append(line)
+        if current is not None:
+            sections.setdefault(current, []).append(line)
+    return sections, rows
+
+
 def write_page(results: dict[str, Result]) -> Path:
-    """Rebuild ``docs/performance.md`` from every saved result."""
+    """Rebuild ``docs/performance.md`` from every saved result (and the page's sections of the others)."""
     latest = max(results.values(), key=lambda r: r.date) if results else None
+    kept_sections, kept_rows = _previous_page()
     lines = [
         "# Performance",
         "",
-        "Benchmarks of the provider against the bundled translate5 simulator on loopback (issue 6). The",
-        "simulator always runs as a separate process, so its CPU and memory never count against the measured",
-        "process. Figures are medians of several runs; ratios compare runs made side by side in the same",
-        "benchmark run. Regenerate everything with `make bench` (`python -m bench`); one benchmark with",
-        "`python -m bench transfers|parse|coalescing|scale`; `--quick` is a fast smoke variant and",
-        "`--no-fail` keeps the exit code 0 when a goal is missed. The code is in `bench/`.",
+        "Benchmarks of the provider against the bundled translate5 simulator on loopback (issues 6 and",
+        "15), and against a real translate5 where one is given. The simulator always runs as a separate",
+        "process, so its CPU and memory never count against the measured process. Figures are medians of",
+        "several runs; ratios compare runs made side by side in the same benchmark run. Regenerate all with",
+        "`make bench` (`python -m bench`); one benchmark with `python -m bench <name>` (names: "
+        + ", ".join(ORDER)
+        + "); `--quick` is a fast smoke variant and `--no-fail` keeps the exit code 0 when a goal is missed.",
+        "Each section names the exact command that produced it. The code is in `bench/`.",
         "",
     ]
     if latest is not None:
@@ -214,7 +240,11 @@ def write_page(results: dict[str, Result]) -> Path:
             "| benchmark (run) | goal | measured | verdict |",
             "| --- | --- | --- | --- |",
         ]
-        for result in results.values():
+        for name in ORDER:
+            if name not in results:
+                lines += kept_rows.get(name, [])
+                continue
+            result = results[name]
             lines += [
                 f"| {result.name} ({result.date}) | {g.name} ({g.target}) | {g.measured} | {_verdict(g)} |"
                 for g in result.goals
@@ -225,6 +255,8 @@ def write_page(results: dict[str, Result]) -> Path:
     for name in ORDER:
         if name in results:
             lines += _section(results[name])
+        elif name in kept_sections:
+            lines += [*kept_sections[name], ""]
         else:
             lines += [f"## {name}", "", f"Not run yet: `python -m bench {name}`.", ""]
     PAGE.write_text("\n".join(lines).rstrip() + "\n")
