@@ -57,7 +57,7 @@ def test_client_jobs_trigger_and_workflow_end(
     job_user_guid: str,
     finish_workflow: Callable[[int | str], dict[str, Any]],
 ) -> None:
-    from airflow_provider_translate5.client import Translate5ConflictError
+    from airflow_provider_translate5.client import Translate5ConflictError, Translate5NotFoundError
 
     task = new_task(t5_client, t5_http, cleanup, unique_name("client jobs"), tmp_path)
     assert t5_client.list_jobs(task.id) == []
@@ -83,6 +83,11 @@ def test_client_jobs_trigger_and_workflow_end(
     ended = t5_client.get_task(task.id)
     assert ended.workflow_step_name == "workflowEnded"
     assert ended.state == "open"
+
+    # force=1 needs a right a PM may lack; for an open task the delete works either way
+    t5_client.delete_task(task.id, force=True)
+    with pytest.raises(Translate5NotFoundError):
+        t5_client.get_task(task.id)
 
 
 def test_client_default_export_is_saved_as_zip(t5_client: Any, exported: Any, tmp_path: Path) -> None:
