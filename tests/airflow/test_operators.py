@@ -265,7 +265,7 @@ with dag:
 
     assert result.states == {"export": "failed"}
     assert sim.requests.count("GET", f"/editor/task/export/id/{task.id}") >= 1
-    assert list(out.iterdir()) == []  # neither the file nor a temporary part of it
+    assert not out.exists()  # as before the export: neither the file, nor a partial one, nor the folder
 
 
 def test_ids_flow_from_the_upload_to_the_export_without_lookups(
