@@ -21,7 +21,7 @@ from airflow_provider_translate5.operators import (
 from airflow_provider_translate5.operators._files import Delivery
 from airflow_provider_translate5.operators.translate5 import idempotency_key
 
-from .conftest import FakeTI, context_for, wait_imported
+from .conftest import FakeTI, context_for, run_like_airflow, wait_imported
 
 pytestmark = pytest.mark.integration
 
@@ -183,12 +183,15 @@ def test_a_retried_pretranslation_reuses_the_earlier_upload(sim: Any, page: Path
     assert "[de]" in Path(written.removeprefix("file://")).read_text()
 
 
+@pytest.mark.parametrize("deferrable", [False, True], ids=["poke", "deferrable"])
 def test_a_lost_pretranslation_answer_is_found_not_uploaded_again(
-    sim: Any, page: Path, tmp_path: Path
+    sim: Any, page: Path, tmp_path: Path, deferrable: bool
 ) -> None:
     sim.faults.lose_response(1, method="POST", path=PRETRANSLATE)
+    operator = pretranslate(page, tmp_path / "out")
+    operator.deferrable = deferrable
 
-    written = pretranslate(page, tmp_path / "out").execute(context_for())
+    written = run_like_airflow(operator)
 
     assert sim.requests.count("POST", PRETRANSLATE) == 1
     assert "[de]" in Path(written.removeprefix("file://")).read_text()
