@@ -339,3 +339,20 @@ def test_a_language_missing_from_an_old_cached_list_is_looked_up_once_more(
         with pytest.raises(Translate5ValueError, match="unknown language 'xx'"):
             client.resolve_language("xx")
     assert [s.path for s in sent] == ["/editor/language"] * 3
+
+
+def test_a_job_delete_answering_only_a_workflow_notice_succeeds_without_a_version_header(
+    client, answer, sent
+):
+    # Section 75: 200 with an "errors" list holding a German notice, no rows; section 74: a wrong
+    # Mqi-Entity-Version is a 409, so the client sends none unless asked to.
+    notice = {
+        "origin": "core",
+        "msg": 'Der Workflow Schritt der Aufgabe wurde zu "{0}" geändert!',
+        "id": -1,
+        "data": "No workflow",
+        "type": "notice",
+    }
+    answer("DELETE", "/editor/task/70/job/3", {"errors": [notice]}, headers=JSON_TWICE)
+    assert client.delete_job(70, 3) is None
+    assert "Mqi-Entity-Version" not in sent[0].headers
