@@ -38,7 +38,6 @@ BUSY = IMPORTING | {
     "tagterms",
     "visualexchange",
     "reimport",
-    "excelReimport",
 }
 
 SOURCE = "en"
@@ -84,14 +83,12 @@ PAGE = xliff(["About us", "We translate websites.", "Contact us today."], origin
 SECOND_PAGE = xliff(["Our products", "Fast and reliable."], original="products")
 
 
-def import_package(files: Mapping[str, bytes], *, reference: Mapping[str, bytes] | None = None) -> bytes:
-    """A translate5 import package: work files in ``workfiles/``, reference files in ``referenceFiles/``."""
+def import_package(files: Mapping[str, bytes]) -> bytes:
+    """A translate5 import package: the files below ``workfiles/`` (a ZIP upload is always a package)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
             archive.writestr(f"workfiles/{name}", data)
-        for name, data in (reference or {}).items():
-            archive.writestr(f"referenceFiles/{name}", data)
     return buffer.getvalue()
 
 
@@ -238,7 +235,7 @@ def _summary(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def wait_for_import(http: T5Http, task_id: int | str, *, deadline: float = IMPORT_DEADLINE) -> dict[str, Any]:
-    """Wait until a task (or every task of a project) has left the import states; returns the final row.
+    """Wait until a task (or every task of a project) has imported and no operation runs; returns the row.
 
     The import must have been started (``autoStartImport`` default, or ``POST .../import``); a task created
     with ``autoStartImport=0`` stays in state ``import`` until then. ``error`` fails at once.
@@ -250,7 +247,7 @@ def wait_for_import(http: T5Http, task_id: int | str, *, deadline: float = IMPOR
         return http.task(task_id)
     final = poll(
         lambda: http.task(task_id),
-        lambda current: current.get("state") not in IMPORTING,
+        lambda current: current.get("state") not in BUSY,  # imported, and no follow-up operation running
         deadline=deadline,
         what=f"import of task {task_id}",
     )
