@@ -368,13 +368,6 @@ def deliver_file(uri: str, cms_import: ObjectStoragePath, relative: str | None =
     return lang, str(target)
 
 
-def is_delivered(manifest: Mapping[str, Mapping[str, Any]], item: ContentItem) -> bool:
-    """Whether this content was delivered in all the item's target languages already."""
-    previous = manifest.get(item["path"], {})
-    same_content = previous.get("sha256") == item["sha256"]
-    return same_content and set(item["target_langs"]) <= set(previous.get("languages", []))
-
-
 def record_delivery(
     manifest: dict[str, dict[str, Any]], item: ContentItem, translate5_task_id: int | None = None
 ) -> None:
