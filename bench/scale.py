@@ -166,7 +166,8 @@ class _Gates:
                 self.sim.knobs(**{knob: RELEASE_SECONDS})
                 self.released[sensor] = moment
                 self.deferred_at_release[sensor] = deferred
-                self.holding_at_release[sensor] = sum(1 for s in states if s not in SETTLED)
+                # Not started yet (no state) holds nothing; started and neither deferred nor ended does.
+                self.holding_at_release[sensor] = sum(1 for s in states if s is not None and s not in SETTLED)
                 print(
                     f"  {moment:5.0f} s: released {sensor} ({deferred} of {self.items} deferred)", flush=True
                 )
@@ -264,7 +265,8 @@ def _one_run(sim: SimulatorProcess, env: dict[str, str], home: Path, airflow: _A
         raise RuntimeError(f"airflow dags trigger failed: {trigger.stderr[-3000:]}")
     t0 = time.monotonic()
     print(f"  {items} items ({batches} batches): triggered; sampling every second", flush=True)
-    gates = _Gates(sim, batches, stage_timeout=max(600.0, 0.1 * items))
+    # A stage may take as long as all uploads (or exports) of the run; only then is the gate a safety net.
+    gates = _Gates(sim, batches, stage_timeout=max(600.0, 0.3 * items))
     last_print = 0.0
     db = home / "airflow.db"
     while time.monotonic() - t0 < timeout:
