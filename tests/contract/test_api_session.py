@@ -68,12 +68,13 @@ def test_deleting_the_session_needs_the_api_role(t5_url: str, t5_token: str, pm_
         assert body["success"] is False
 
 
-def test_client_whoami_and_close_without_logout(t5_client: Any, pm_user: dict[str, Any]) -> None:
+def test_client_whoami_reports_the_user_and_the_server_version(
+    t5_client: Any, pm_user: dict[str, Any]
+) -> None:
     me = t5_client.whoami()
     assert me["state"] == "authenticated"
     assert me["user"]["userGuid"] == pm_user["userGuid"]
     assert t5_client.server_version  # read from X-Translate5-Version
-    t5_client.close()  # a token client sends no logout: nothing to end, nothing to fail
 
 
 def test_client_explicit_logout_without_api_role_is_reported(
