@@ -21,6 +21,12 @@ from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, Union
 
+from airflow_provider_translate5.client.limits import (
+    DEFAULT_MAX_COMPRESSION_RATIO as DEFAULT_MAX_COMPRESSION_RATIO,
+)
+from airflow_provider_translate5.client.limits import DEFAULT_MAX_DOWNLOAD_BYTES
+from airflow_provider_translate5.client.limits import DEFAULT_MAX_ZIP_MEMBERS as DEFAULT_MAX_ZIP_MEMBERS
+
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
 
@@ -31,9 +37,8 @@ PathLike = Union[str, "os.PathLike[str]", "ObjectStoragePath"]
 #: Either a local file system path or an object storage path; both offer the pathlib API used here.
 AnyPath = Union[Path, "ObjectStoragePath"]
 
-DEFAULT_MAX_UNZIPPED_SIZE = 2 * 1024**3  # 2 GiB in total
-DEFAULT_MAX_COMPRESSION_RATIO = 200.0  # per member; text compresses ~10x, bombs 1000x+
-DEFAULT_MAX_ZIP_MEMBERS = 10_000
+# The client's limits: one export may not cost more as archive members than as an HTTP body.
+DEFAULT_MAX_UNZIPPED_SIZE = DEFAULT_MAX_DOWNLOAD_BYTES
 _RATIO_CHECK_MIN_SIZE = 1024**2  # tiny members may compress absurdly well without harm
 
 _CHUNK = 1 << 20
