@@ -217,13 +217,21 @@ def _failure(task: Task) -> str:
 
 
 def task_summary(task: Task) -> dict[str, Any]:
-    """The JSON-serializable facts about a task that sensors return and trigger events carry."""
+    """The JSON-serializable facts about a task that sensors return and trigger events carry.
+
+    Keys are snake_case like every XCom of the provider; the camelCase ones (translate5's own spelling) stay
+    for one release.
+    """
     return {
         "id": task.id,
+        "task_guid": task.task_guid,
+        "task_name": task.task_name,
+        "project_id": task.project_id,
+        "state": task.state,
+        "workflow_step_name": task.workflow_step_name,
         "taskGuid": task.task_guid,
         "taskName": task.task_name,
         "projectId": task.project_id,
-        "state": task.state,
         "workflowStepName": task.workflow_step_name,
     }
 

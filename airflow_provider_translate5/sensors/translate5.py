@@ -216,10 +216,12 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
         """What the sensor returns (XCom): the id it was given (or their project) and the tasks behind it."""
         subject = self.translate5_task_id
         if subject is None:
-            subject = _subject([(t["id"], t.get("projectId")) for t in tasks])
+            subject = _subject([(t["id"], t.get("project_id", t.get("projectId"))) for t in tasks])
+        ids = [t["id"] for t in tasks]
         return {
             "id": None if subject is None else int(subject),
-            "taskIds": [t["id"] for t in tasks],
+            "task_ids": ids,
+            "taskIds": ids,
             "tasks": tasks,
         }
 
@@ -241,7 +243,8 @@ class Translate5ImportSensor(_Translate5TaskSensor):
     :param poke_interval: seconds between checks (default 10).
     :param timeout: seconds until the wait fails (the translate5 task is left untouched).
 
-    Returns ``{"id", "taskIds", "tasks": [{id, taskGuid, taskName, projectId, state, workflowStepName}]}``.
+    Returns ``{"id", "task_ids", "tasks": [{id, task_guid, task_name, project_id, state,
+    workflow_step_name}]}`` (the camelCase keys ``taskIds``, ``taskGuid``, ... stay for one release).
     """
 
     condition = "imported"

@@ -12,7 +12,7 @@ Every trigger yields exactly one event::
      "translate5_task_ids": [int, ...],  # what was waited for
      "condition": "imported" | "workflow_ended" | "idle" | "pretranslated",
      "terminal": bool,                   # error only: True = retrying cannot help (fail without retry)
-     "tasks": [{id, taskGuid, taskName, projectId, state, workflowStepName}, ...],  # task waits
+     "tasks": [{id, task_guid, task_name, project_id, state, workflow_step_name, ...}, ...],  # task waits
      "download_url": str}                # pretranslation success only
 """
 

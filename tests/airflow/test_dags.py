@@ -15,7 +15,7 @@ from t5dags import DagRunner, dag_header, once_a_trigger_polls
 pytestmark = [pytest.mark.integration, pytest.mark.dagrun]
 
 PROJECT_ID = "{{ ti.xcom_pull(task_ids='upload')['id'] }}"
-TASK_IDS = "{{ ti.xcom_pull(task_ids='upload')['taskIds'] }}"  # rendered as text "[2, 3]"
+TASK_IDS = "{{ ti.xcom_pull(task_ids='upload')['task_ids'] }}"  # rendered as text "[2, 3]"
 
 
 def e2e_dag(dag_id: str, source: Path, out: Path, *, deferrable: bool) -> str:
@@ -31,7 +31,7 @@ with dag:
         task_id="imported", translate5_task_id={PROJECT_ID!r}, poke_interval=0.2, deferrable={deferrable},
     )
     ended = Translate5WorkflowEndedSensor(
-        task_id="ended", translate5_task_ids=upload.output["taskIds"], poke_interval=0.2,
+        task_id="ended", translate5_task_ids=upload.output["task_ids"], poke_interval=0.2,
         deferrable={deferrable},
     )
     export = Translate5ExportOperator(
@@ -74,14 +74,14 @@ def test_cms_to_translate5_and_back(
     assert "[de] Hello world." in instant.read_text(encoding="utf-8")
 
     upload = result.xcom("upload")
-    assert upload["taskIds"] == [upload["id"] + 1, upload["id"] + 2]  # one task per target language
+    assert upload["task_ids"] == [upload["id"] + 1, upload["id"] + 2]  # one task per target language
     assert upload["foreignId"] == f"airflow:{dag_id}/{result.run_id}/upload"
     assert not upload["reattached"]
     link = f"{sim.base_url}/editor/#project/{upload['id']}/focus"
     for task_id in ("upload", "imported", "ended", "export"):
         assert result.xcom(task_id, "translate5_task_url") == link
         assert result.xcom(task_id, "_link_Translate5TaskLink") == link
-    assert result.xcom("ended")["taskIds"] == upload["taskIds"]
+    assert result.xcom("ended")["task_ids"] == upload["task_ids"]
     if deferrable:  # the workflow wait ran in the triggerer, which logged the progress
         reviewers.join(timeout=5)
         assert "Deferring: waiting for translate5 task(s)" in result.output
@@ -181,13 +181,13 @@ with dag:
     translators.join(timeout=5)
 
     assert result.states == {"upload": "success", "ended": "success"}, result.output[-3000:]
-    task_id = result.xcom("upload")["taskIds"][0]
+    task_id = result.xcom("upload")["task_ids"][0]
     assert (
         f"translate5 task {task_id} (Nobody) has no users assigned (workflow step 'no workflow')"
         in result.output
     )
     assert "Still waiting." in result.output
-    assert result.xcom("ended")["tasks"][0]["workflowStepName"] == "workflowEnded"
+    assert result.xcom("ended")["tasks"][0]["workflow_step_name"] == "workflowEnded"
 
 
 def test_a_test_session_leaves_no_airflow_home_behind(tmp_path: Path) -> None:

@@ -138,7 +138,9 @@ def test_ids_from_the_upload_cost_one_batched_request_per_look(
     server.rows[69]["state"] = server.rows[70]["state"] = "open"
     done = sensor.poke({"ti": ti})
 
-    assert done.xcom_value["taskIds"] == [69, 70]
+    assert (
+        done.xcom_value["task_ids"] == done.xcom_value["taskIds"] == [69, 70]
+    )  # camelCase: one more release
     assert done.xcom_value["id"] == 68  # the tasks' project, as if the project id had been given
     polls = [r for r in server.requests() if "importprogress" not in r]
     assert polls == ["GET /editor/task id in [69, 70]"] * 3
@@ -222,9 +224,10 @@ def test_a_finished_import_does_not_defer_at_all(server: Server) -> None:
 
 def test_resumed_sensor_returns_what_the_trigger_found_and_fails_on_its_errors() -> None:
     sensor = Translate5ImportSensor(task_id="imported", translate5_task_ids=[69, 70])
-    tasks = [{"id": 69, "projectId": 68, "state": "open"}, {"id": 70, "projectId": 68, "state": "open"}]
+    tasks = [{"id": 69, "project_id": 68, "state": "open"}, {"id": 70, "project_id": 68, "state": "open"}]
     event = {"status": "success", "message": "done", "tasks": tasks, "translate5_task_ids": [69, 70]}
-    assert sensor.execute_complete({}, event) == {"id": 68, "taskIds": [69, 70], "tasks": tasks}
+    result = sensor.execute_complete({}, event)
+    assert (result["id"], result["task_ids"], result["tasks"]) == (68, [69, 70], tasks)
     with pytest.raises(AirflowFailException, match="deleted"):
         sensor.execute_complete({}, {"status": "error", "message": "deleted", "terminal": True})
 
