@@ -94,6 +94,7 @@ class Figures:
 
     def phase(self, name: str, since: float) -> None:
         self.phases[name] = time.monotonic() - since
+        print(f"[{time.monotonic() - self.started:5.0f} s] {name}: {self.phases[name]:.0f} s", flush=True)
 
 
 # ----- environment --------------------------------------------------------------------------------
@@ -143,6 +144,10 @@ def airflow_env(
         AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
         AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
         AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC="2",
+        # A task's first call to the execution API ("I am running") must not time out while two cores are
+        # saturated: the default of 5 s then retries a call the server already applied, which answers 400
+        # and fails the try (seen with the API server starved for 40 s on a loaded CI machine).
+        AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT="60",
         AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="10",
         AWS_EC2_METADATA_DISABLED="true",
         AIRFLOW_CONN_TRANSLATE5_DEFAULT=sim["connection"],
@@ -585,6 +590,11 @@ def main() -> int:
         print("\ninterrupted; all servers stopped", file=sys.stderr)
     finally:
         report(figures, ok)
+        # The task logs live on the workers' disks (their homes): keep them next to the servers' logs.
+        for name in ("main", *WORKERS):
+            logs = root / "homes" / name / "logs"
+            if logs.is_dir():
+                shutil.copytree(logs, LOGS / f"task-logs-{name}", dirs_exist_ok=True)
         shutil.rmtree(root, ignore_errors=True)
     return 0 if ok else 1
 
