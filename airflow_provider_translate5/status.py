@@ -167,7 +167,7 @@ def evaluate_tasks(
         return Verdict(
             ERROR,
             f"translate5 id {named} names a project, not a task: wait for the project's tasks (the "
-            "upload's taskIds), or give the project id as translate5_task_id",
+            "upload's task_ids), or give the project id as translate5_task_id",
         )
     failed = [task for task in tasks if task.state in TaskState.FAILED]
     if failed:

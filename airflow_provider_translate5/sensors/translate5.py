@@ -4,7 +4,7 @@ They run in poke, reschedule or deferrable mode. Every look at translate5 is jud
 :class:`airflow_provider_translate5.wait.Wait`, the same wait loop the trigger runs, so a wait tells the user
 the same things in every mode and a deployment can switch ``[operators] default_deferrable`` freely.
 
-Requests: the task ids come from the upload (``translate5_task_ids=upload.output["taskIds"]``), or are looked
+Requests: the task ids come from the upload (``translate5_task_ids=upload.output["task_ids"]``), or are looked
 up once per try from ``translate5_task_id``; every later look is one ``filter id in [...]`` list request per
 500 tasks, however many tasks the wait covers.
 """
@@ -57,7 +57,7 @@ def parse_task_ids(value: Any) -> list[int] | None:
         text = str(item).strip()
         if isinstance(item, bool) or not text.isdigit() or int(text) < 1:
             raise AirflowFailException(
-                f"translate5_task_ids must be positive task ids (the upload's taskIds); got {item!r} "
+                f"translate5_task_ids must be positive task ids (the upload's task_ids); got {item!r} "
                 f"in {value!r}"
             )
         ids.append(int(text))
@@ -93,7 +93,7 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
     ) -> None:
         if translate5_task_id is None and translate5_task_ids is None:
             raise ValueError(
-                "give translate5_task_ids (e.g. upload.output['taskIds']) or translate5_task_id (a task or "
+                "give translate5_task_ids (e.g. upload.output['task_ids']) or translate5_task_id (a task or "
                 "project id)"
             )
         interval = self.poll_interval_default if poke_interval is None else poke_interval
@@ -235,7 +235,7 @@ class Translate5ImportSensor(_Translate5TaskSensor):
     ``lastErrors``. While waiting it logs each task's state when it changes, with the import progress
     (percent, workers done/total, running worker).
 
-    :param translate5_task_ids: the tasks to wait for: ``upload.output["taskIds"]`` (templated). Saves a
+    :param translate5_task_ids: the tasks to wait for: ``upload.output["task_ids"]`` (templated). Saves a
         lookup per try, and lets the wait notice a task deleted from a project in every mode.
     :param translate5_task_id: instead of the ids: a translate5 task id or project id (templated).
     :param translate5_conn_id: Airflow connection to translate5.
@@ -259,7 +259,7 @@ class Translate5WorkflowEndedSensor(_Translate5TaskSensor):
     half hour after (users can still be assigned, so it does not fail). Fails without retries if a task is
     in state ``error`` or was deleted.
 
-    :param translate5_task_ids: the tasks to wait for: ``upload.output["taskIds"]`` (templated).
+    :param translate5_task_ids: the tasks to wait for: ``upload.output["task_ids"]`` (templated).
     :param translate5_task_id: instead of the ids: a translate5 task id or project id (templated).
     :param accept_end_state: also accept a task a project manager ended (state ``end``) before its workflow
         reached ``workflowEnded``.

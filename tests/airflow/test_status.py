@@ -96,7 +96,7 @@ def test_a_project_row_is_refused_with_the_way_out() -> None:
     result = verdict(status.IMPORTED, project)
     assert result.status == status.ERROR
     assert "68 names a project" in result.message
-    assert "taskIds" in result.message
+    assert "task_ids" in result.message
 
 
 def test_workflow_ended_needs_every_task_and_accepts_end_state_only_when_asked() -> None:
