@@ -219,6 +219,7 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         key = self.foreign_id or idempotency_key(context)
         with fail_fast_on_bad_input():
+            self._check_name()
             outcome = self._create_once(key, context)
             task = outcome.unit
             kind = "project" if task.is_project else "task"
@@ -257,6 +258,18 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
             taskName=task.task_name,
         )
         return result
+
+    def _check_name(self) -> None:
+        """The client's task name rule, applied before the idempotency lookup (the first request)."""
+        from airflow_provider_translate5.client import Translate5ValueError
+        from airflow_provider_translate5.client.client import MAX_TASK_NAME
+
+        if not isinstance(self.task_name, str) or not self.task_name.strip():
+            raise Translate5ValueError("task_name must be a non-empty string")
+        if len(self.task_name) > MAX_TASK_NAME:
+            raise Translate5ValueError(
+                f"task_name has {len(self.task_name)} characters; translate5 stores at most {MAX_TASK_NAME}"
+            )
 
     def _create_once(self, key: str, context: Context) -> Outcome[Task]:
         from airflow_provider_translate5.operators._once import CreateOnce

@@ -193,3 +193,37 @@ def test_a_malformed_token_fails_for_good_before_any_request(canned: CannedServe
     assert caught.value.terminal  # no Airflow retry can fix a malformed token
     assert "not a token" not in str(caught.value)
     assert canned.seen == []
+
+
+def test_a_huge_json_answer_is_refused_at_the_size_limit(canned: CannedServer) -> None:
+    rows = [{"id": i, "taskGuid": "{g}", "taskName": "x" * 200} for i in range(5000)]  # ~1.2 MB
+    canned.json("/editor/task", json.dumps({"success": True, "total": 5000, "rows": rows}))
+    client = Translate5Client(canned.url, TOKEN, retry=FAST_RETRY, limits=Limits(max_json_bytes=256 * 1024))
+
+    with pytest.raises(Translate5Error, match=r"(?i)limit") as caught:
+        client.list_tasks()
+
+    assert caught.value.terminal  # raise the limit (or page the list): the same answer would come again
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("foreign_id", "x" * 121, "foreign_id"), ("task_name", "n" * 10_000, "task_name")],
+)
+def test_overlong_names_fail_before_any_request(
+    canned_connection: CannedServer, tmp_path: Path, field: str, value: str, message: str
+) -> None:
+    from airflow_provider_translate5.operators import Translate5UploadTaskOperator
+
+    page = tmp_path / "page.html"
+    page.write_text("<p>Hi</p>", encoding="utf-8")
+    kwargs = {"task_name": "Page", "foreign_id": "cms-1", field: value}
+    upload = Translate5UploadTaskOperator(
+        task_id="u", source=str(page), source_lang="en", target_lang="de", **kwargs
+    )
+    seen = len(canned_connection.seen)
+
+    with pytest.raises(AirflowFailException, match=message):
+        upload.execute(context_for())
+
+    assert canned_connection.seen[seen:] == []  # nothing sent: no lookup, no upload

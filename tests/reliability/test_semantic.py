@@ -200,3 +200,21 @@ def test_workflow_that_never_ends_times_out_leaving_the_task(
     assert (after.state, after.workflow_step_name) == ("open", before.workflow_step_name)
     assert sim.requests.count("DELETE", prefix="/editor/task") == 0
     assert sim.requests.count("PUT", prefix="/editor/task") == 0
+
+
+def test_sessions_token_clients_send_no_logout_and_a_refused_logout_is_named(
+    sim: Any, make_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    token_client = make_client()
+    token_client.whoami()
+    token_client.close()
+    assert sim.requests.count("DELETE", prefix="/editor/session/") == 0  # token sessions expire by themselves
+
+    login_client = make_client(login="manager")
+    login_client.whoami()
+    with caplog.at_level(logging.WARNING):
+        login_client.close()  # the simulator, like translate5, answers 403 without the `api` role
+
+    assert sim.requests.count("DELETE", prefix="/editor/session/") == 1
+    assert "api" in caplog.text  # the warning names the role the user lacks, nothing is swallowed
+    assert sim.token not in caplog.text
