@@ -128,11 +128,13 @@ class Wait:
         now = self.clock()
         self._back()
         self._progress.update(progress or {})
+        lines = {}
         for task_id in self.ids:
             task = found.get(task_id)
             if task is not None:
                 shown = self._progress.get(task_id) if task.state in TaskState.IMPORTING else None
-                self._line(task_id, status.describe_task(task, shown))
+                lines[task_id] = status.describe_task(task, shown)
+        self._changed(lines)
         verdict = status.evaluate_tasks(
             self.condition, self.ids, found, accept_end_state=self.accept_end_state
         )
@@ -150,7 +152,7 @@ class Wait:
         """Judge an InstantTranslate file-list entry; log it when it changed."""
         self._back()
         if entry is not None:
-            self._line(file_id, status.describe_file(entry))
+            self._changed({file_id: status.describe_file(entry)})
         self._last_look = self.clock()
         return status.evaluate_pretranslation(file_id, entry)
 
@@ -192,19 +194,24 @@ class Wait:
             self.log.info("translate5 answers again; waiting goes on")
             self._outage = None
 
-    def _line(self, key: int, line: str) -> None:
-        """Log a task's line only when it changed, so a week-long wait does not flood the task log."""
-        if self._lines.get(key) != line:
-            self._lines[key] = line
-            self.log.info("%s", line)
+    def _changed(self, lines: Mapping[int, str]) -> None:
+        """Log the lines that changed since the previous look, so a week-long wait does not flood its log.
+
+        One log record per look, however many tasks changed: a triggerer runs hundreds of waits on one event
+        loop, and each record costs formatting and secret masking there.
+        """
+        changed = [line for key, line in lines.items() if self._lines.get(key) != line]
+        self._lines.update(lines)
+        if changed:
+            self.log.info("%s", "\n".join(changed))
 
     def _remind(self, notices: set[str], now: float) -> None:
         """Log each notice when it first shows up, then whenever a reminder falls due."""
         due = self._reminder_due(now)
-        for text in sorted(notices):
-            new = text not in self._notices and not (self._resumed and not self._notices)
-            if new or due:
-                self.log.warning("%s", text)
+        said_before = self._notices if not self._resumed else notices  # a resumed wait said them already
+        shown = [text for text in sorted(notices) if due or text not in said_before]
+        if shown:
+            self.log.warning("%s", "\n".join(shown))
         self._notices = notices
         self._resumed = False
 

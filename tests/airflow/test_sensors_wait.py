@@ -41,7 +41,7 @@ def row(task_id: int, state: str = "open", step: str = "no workflow", **extra: A
 
 
 def messages(caplog: pytest.LogCaptureFixture, text: str) -> int:
-    return sum(text in record.getMessage() for record in caplog.records)
+    return sum(record.getMessage().count(text) for record in caplog.records)
 
 
 @pytest.fixture
@@ -178,3 +178,16 @@ def test_nothing_is_said_about_a_task_that_counts_as_done(
     wait = workflow_wait(clock, accept_end_state=True)
     assert wait.look_tasks({64: row(64, state="end")}).status == status.SUCCESS  # a PM ended it unassigned
     assert messages(caplog, "has no users assigned") == 0
+
+
+def test_the_lines_of_one_look_are_one_log_record(clock: Clock, caplog: pytest.LogCaptureFixture) -> None:
+    """A triggerer runs hundreds of waits on one event loop: a look of 100 tasks is one record, not 100."""
+    caplog.set_level(logging.INFO, logger=log.name)
+    ids = list(range(1, 101))
+    wait = Wait(condition=status.WORKFLOW_ENDED, ids=ids, log=log, clock=clock, remind_every=0)
+    wait.look_tasks({i: row(i, step="translation") for i in ids})
+    assert len(caplog.records) == 1
+    assert messages(caplog, "workflow step translation") == 100
+    wait.look_tasks({i: row(i, step="translation" if i > 1 else "reviewing") for i in ids})
+    assert len(caplog.records) == 2
+    assert caplog.records[1].getMessage() == "translate5 task 1 (Page 1): state open, workflow step reviewing"
