@@ -65,10 +65,10 @@ def client_kwargs_from_connection(conn: Connection, extra: Mapping[str, Any]) ->
             f"connection {conn_id!r} has no host: set it to the translate5 base URL, e.g. https://translate5.example.org"
         )
     parts = urlsplit(host)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if "://" not in host:  # the client checks URLs; this names the usual cause (the URI form of a connection)
         raise Translate5ConnectionConfigError(
             f"connection {conn_id!r}: host {host!r} is not a base URL with scheme; use e.g. "
-            f"https://{host.split('://')[-1].strip('/') or 'translate5.example.org'} (in an AIRFLOW_CONN_ "
+            f"https://{host.strip('/') or 'translate5.example.org'} (in an AIRFLOW_CONN_ "
             "environment variable use the JSON form, which can hold a scheme in the host)"
         )
     if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
@@ -155,13 +155,16 @@ class Translate5Hook(BaseHook):
         self._client: Translate5Client | None = None
 
     def _build(self, conn: Connection, extra: Mapping[str, Any]) -> Translate5Client:
-        from airflow_provider_translate5.client import Translate5Client
+        from airflow_provider_translate5.client import Translate5Client, Translate5ValueError
 
         kwargs = client_kwargs_from_connection(conn, extra)  # the user agent is the client's own default
         # Session ids and cookies learned at runtime are as powerful as the token: mask them in task logs.
         kwargs["on_secret"] = _mask
         kwargs.update(self.client_kwargs)
-        return Translate5Client(**kwargs)
+        try:
+            return Translate5Client(**kwargs)
+        except Translate5ValueError as exc:  # e.g. the client's base URL rule: name the connection
+            raise Translate5ConnectionConfigError(f"connection {conn.conn_id!r}: {exc}") from exc
 
     def get_conn(self) -> Translate5Client:
         """The client for this connection, built once per hook instance."""
