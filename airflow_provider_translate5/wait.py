@@ -91,6 +91,7 @@ class Wait:
         self._lines: dict[int, str] = {}
         self._progress: dict[int, ImportProgress] = {}
         self._progress_at: dict[int, float] = {}
+        self._no_workers_since: dict[int, float] = {}
         self._notices: set[str] = set()
         self._outage: str | None = None
 
@@ -116,18 +117,23 @@ class Wait:
         return due
 
     def look_tasks(
-        self, found: Mapping[int, Task], progress: Mapping[int, ImportProgress] | None = None
+        self, found: Mapping[int, Task], progress: Mapping[int, ImportProgress | None] | None = None
     ) -> status.Verdict:
         """Judge task rows (``found``: the rows of ``ids`` that still exist); log what changed.
 
-        ``progress``: import progress just looked up (for :meth:`progress_due` tasks); the last one known is
-        shown until the next lookup.
+        ``progress``: what the import progress lookups of this look answered (for :meth:`progress_due` tasks;
+        None: no import worker queued or running). The last progress known is shown until the next lookup.
         """
         from airflow_provider_translate5.client import TaskState
 
         now = self.clock()
         self._back()
-        self._progress.update(progress or {})
+        for task_id, answer in (progress or {}).items():
+            if answer is not None:
+                self._progress[task_id] = answer
+                self._no_workers_since.pop(task_id, None)
+            else:
+                self._no_workers_since.setdefault(task_id, now)
         lines = {}
         for task_id in self.ids:
             task = found.get(task_id)
@@ -144,9 +150,32 @@ class Wait:
                 for task_id in self.ids
                 if task_id in found and (text := status.notice(self.condition, found[task_id]))
             }
+            notices.update(self._unstarted(found, now))
             self._remind(notices, now)
         self._last_look = now
         return verdict
+
+    def _unstarted(self, found: Mapping[int, Task], now: float) -> list[str]:
+        """Tasks in state ``import`` without any import worker for a minute: probably never started.
+
+        translate5 shows a task created with ``autoStartImport=0`` in state ``import`` (locked) until its
+        import is started, exactly like a running import; only the missing workers tell them apart.
+        """
+        from airflow_provider_translate5.client import TaskState
+
+        texts = []
+        for task_id, since in self._no_workers_since.items():
+            task = found.get(task_id)
+            if task is None or task.state != TaskState.IMPORT:
+                continue
+            if now - since >= PROGRESS_EVERY:
+                texts.append(
+                    f"translate5 task {task.id} ({task.task_name}) is in state import but no import worker "
+                    "has been queued or running for a minute: a task created with auto_start_import=False "
+                    "waits until its import is started (Translate5StartImportOperator, or in translate5). "
+                    "Still waiting."
+                )
+        return texts
 
     def look_file(self, file_id: int, entry: PretranslatedFile | None) -> status.Verdict:
         """Judge an InstantTranslate file-list entry; log it when it changed."""
@@ -224,21 +253,20 @@ class Wait:
         ) // self.remind_every
 
 
-def import_progress(client: Translate5Client, tasks: Sequence[Task]) -> dict[int, ImportProgress]:
+def import_progress(client: Translate5Client, tasks: Sequence[Task]) -> dict[int, ImportProgress | None]:
     """Import progress of ``tasks`` (one request each; pick them with :meth:`Wait.progress_due`).
 
-    Progress is nice to log, never a reason to fail a wait: a failed lookup is skipped.
+    None for a task means translate5 has no import worker for it (queued or running). Progress is nice to
+    log, never a reason to fail a wait: a failed lookup is left out.
     """
     from airflow_provider_translate5.client import Translate5Error
 
-    found: dict[int, ImportProgress] = {}
+    found: dict[int, ImportProgress | None] = {}
     for task in tasks:
         try:
-            progress = client.get_import_progress(task.task_guid)
+            found[task.id] = client.get_import_progress(task.task_guid)
         except Translate5Error:
             continue
-        if progress is not None:
-            found[task.id] = progress
     return found
 
 

@@ -196,7 +196,9 @@ class Translate5TaskStateTrigger(_Translate5WaitTrigger):
     async def look(self, wait: Wait, items: Mapping[int, Any]) -> status.Verdict:
         return wait.look_tasks(items, await self._import_progress(wait, items))
 
-    async def _import_progress(self, wait: Wait, items: Mapping[int, Task]) -> Mapping[int, ImportProgress]:
+    async def _import_progress(
+        self, wait: Wait, items: Mapping[int, Task]
+    ) -> Mapping[int, ImportProgress | None]:
         """The import percent for the log, as the import sensor logs it in poke mode."""
         due = wait.progress_due(items) if self._condition == status.IMPORTED else []
         if not due:

@@ -191,3 +191,22 @@ def test_the_lines_of_one_look_are_one_log_record(clock: Clock, caplog: pytest.L
     wait.look_tasks({i: row(i, step="translation" if i > 1 else "reviewing") for i in ids})
     assert len(caplog.records) == 2
     assert caplog.records[1].getMessage() == "translate5 task 1 (Page 1): state open, workflow step reviewing"
+
+
+def test_an_import_nobody_started_is_said_after_a_minute_without_workers(
+    clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Transcript section 11: a task created with autoStartImport=0 looks exactly like a running import."""
+    caplog.set_level(logging.INFO, logger=log.name)
+    wait = Wait(condition=status.IMPORTED, ids=[64, 65], log=log, clock=clock)
+    running = ImportProgress.from_api({"progress": 40, "workersDone": 2, "workersTotal": 6})
+    tasks = {64: row(64, "import"), 65: row(65, "import")}
+    for _ in range(13):  # two minutes, a look every 10 s
+        due = wait.progress_due(tasks)
+        wait.look_tasks(tasks, {t.id: (running if t.id == 65 else None) for t in due})
+        clock.sleep(10)
+    said = "translate5 task 64 (Page 64) is in state import but no import worker has been queued or running"
+    assert messages(caplog, said) == 1  # after the second lookup without workers, a minute after the first
+    assert messages(caplog, "translate5 task 65 (Page 65) is in state import but") == 0
+    wait.look_tasks({64: row(64, "open"), 65: row(65, "open")}, {})
+    assert messages(caplog, said) == 1
