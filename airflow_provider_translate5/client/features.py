@@ -9,7 +9,8 @@ from __future__ import annotations
 from airflow_provider_translate5.client.analysis import AnalysisMixin
 from airflow_provider_translate5.client.langres import LanguageResourceMixin
 from airflow_provider_translate5.client.people import PeopleMixin
+from airflow_provider_translate5.client.reimport import ReimportMixin
 
 
-class FeaturesMixin(PeopleMixin, LanguageResourceMixin, AnalysisMixin):
-    """Users, customers, job updates, language resources, match analysis, pre-translation."""
+class FeaturesMixin(PeopleMixin, LanguageResourceMixin, AnalysisMixin, ReimportMixin):
+    """Users, customers, job updates, language resources, match analysis, pre-translation, reimport."""

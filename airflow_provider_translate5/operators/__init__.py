@@ -8,6 +8,7 @@ from airflow_provider_translate5.operators.analysis import (
     Translate5PretranslateOperator,
 )
 from airflow_provider_translate5.operators.people import Translate5UpdateJobOperator
+from airflow_provider_translate5.operators.reimport import Translate5ReimportFileOperator
 from airflow_provider_translate5.operators.translate5 import (
     Translate5AssignJobOperator,
     Translate5DeleteTaskOperator,
@@ -31,6 +32,7 @@ __all__ = [
     "Translate5InstantTranslatePretranslateOperator",
     "Translate5MatchAnalysisOperator",
     "Translate5PretranslateOperator",
+    "Translate5ReimportFileOperator",
     "Translate5RenameTaskOperator",
     "Translate5ReopenTaskOperator",
     "Translate5StartImportOperator",

@@ -19,6 +19,7 @@ from airflow_provider_translate5.operators._base import (
     default_deferrable,
     fail_fast_on_bad_input,
 )
+from airflow_provider_translate5.operators._idle import block_until_idle, defer_until_idle
 from airflow_provider_translate5.operators.translate5 import Translate5BaseOperator
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class Translate5AssignLanguageResourcesOperator(Translate5BaseOperator):
         if isinstance(language_resources, (str, int)) or not language_resources:
             raise ValueError("language_resources must be a non-empty list of language resource names or ids")
         self.translate5_task_id = translate5_task_id
-        self.language_resources = list(language_resources)
+        self.language_resources = language_resources  # a list, or an XComArg / template resolving to one
         self.segments_updateable = segments_updateable
 
     def execute(self, context: Context) -> dict[str, list[dict[str, Any]]]:
@@ -68,7 +69,9 @@ class Translate5AssignLanguageResourcesOperator(Translate5BaseOperator):
         for task in self.resolve_tasks(context, self.translate5_task_id):
             with fail_fast_on_bad_input():
                 resources = self.client.assign_language_resources(
-                    task.task_guid, self.language_resources, segments_updateable=self.segments_updateable
+                    task.task_guid,
+                    list(self.language_resources),
+                    segments_updateable=self.segments_updateable,
                 )
             self.log.info("Task %s uses %s", task.id, ", ".join(r.name for r in resources))
             assigned[str(task.id)] = [
@@ -165,14 +168,9 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
                 self.log.info("Started the %s of translate5 task %s", self.operation, task.id)
         ids = [task.id for task in tasks]
         if self.deferrable:
-            from airflow_provider_translate5 import status
-            from airflow_provider_translate5.triggers.translate5 import Translate5TaskStateTrigger
-
-            self.defer_until(
-                Translate5TaskStateTrigger, task_ids=ids, end_time=end_time, condition=status.IDLE
-            )
+            defer_until_idle(self, ids, end_time)
             return None
-        check_trigger_event(self._block(ids, end_time))
+        check_trigger_event(block_until_idle(self, ids, interval=self.poke_interval, end_time=end_time))
         return self._results(context, before)
 
     def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -180,25 +178,6 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
         ti = context["ti"]
         before = ti.xcom_pull(task_ids=ti.task_id, key=BEFORE_XCOM_KEY, map_indexes=ti.map_index) or {}
         return self._results(context, dict(before))
-
-    def _block(self, ids: list[int], end_time: float) -> dict[str, Any]:
-        """Wait in this worker with the shared wait loop; the verdict as a trigger event."""
-        from airflow_provider_translate5 import status
-        from airflow_provider_translate5.client import Translate5Error
-        from airflow_provider_translate5.triggers.poller import DEFAULT_PAGE_SIZE, fetch_tasks
-        from airflow_provider_translate5.wait import Wait, block
-
-        wait = Wait(condition=status.IDLE, log=self.log, ids=ids)
-
-        def look() -> status.Verdict:
-            try:
-                found, _requests = fetch_tasks(self.client, ids, DEFAULT_PAGE_SIZE)
-            except Translate5Error as exc:
-                return wait.failed_with(exc)
-            return wait.look_tasks(found)
-
-        verdict = block(wait, look, interval=self.poke_interval, end_time=end_time)
-        return {"status": verdict.status, "message": verdict.message, "terminal": verdict.terminal}
 
     def _results(self, context: Context, before: Mapping[str, Any]) -> dict[str, Any]:
         from airflow_provider_translate5.client.analysis import NO_MATCH

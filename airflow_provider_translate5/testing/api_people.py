@@ -10,30 +10,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from airflow_provider_translate5.testing import catalog, filters
+from airflow_provider_translate5.testing import catalog, filters, views
 from airflow_provider_translate5.testing.protocol import Response
 from airflow_provider_translate5.testing.routing import Ctx, Route, route
-from airflow_provider_translate5.testing.state import User
+from airflow_provider_translate5.testing.state import Store, User
 
 USER_FIELDS = ("id", "userGuid", "firstName", "surName", "gender", "login", "email", "roles", "locale")
 CUSTOMER_FIELDS = ("id", "name", "number")
 
 
-def user_row(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "userGuid": user.guid,
-        "firstName": user.first_name,
-        "surName": user.sur_name,
-        "gender": "n",
-        "login": user.login,
-        "email": f"{user.login}@example.org",
-        "roles": ",".join(user.roles),
-        "editable": 1,
-        "locale": "en",
-        "customers": ",1,2,",
-        "coordinatorGroup": None,
-    }
+def user_row(store: Store, user: User) -> dict[str, Any]:
+    """The recorded row shape (section 43), from the simulator's own view of a user."""
+    return views.user_out(store, user)
 
 
 def _listed(ctx: Ctx, rows: list[dict[str, Any]], fields: tuple[str, ...]) -> Response:
@@ -44,12 +32,15 @@ def _listed(ctx: Ctx, rows: list[dict[str, Any]], fields: tuple[str, ...]) -> Re
 
 def users(ctx: Ctx, _: re.Match[str]) -> Response:
     with ctx.store.lock:
-        rows = [user_row(user) for user in ctx.store.users.values()]
+        rows = [user_row(ctx.store, user) for user in ctx.store.users.values()]
     return _listed(ctx, rows, USER_FIELDS)
 
 
 def customers(ctx: Ctx, _: re.Match[str]) -> Response:
-    rows = [{"id": c.id, "name": c.name, "number": c.number} for c in catalog.CUSTOMERS]
+    as_text = ctx.config.numbers_as_strings  # ids arrive as JSON strings from translate5's DB layer
+    rows = [
+        {"id": str(c.id) if as_text else c.id, "name": c.name, "number": c.number} for c in catalog.CUSTOMERS
+    ]
     return _listed(ctx, rows, CUSTOMER_FIELDS)
 
 

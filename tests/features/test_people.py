@@ -54,8 +54,8 @@ def test_shared_e_mail_address_is_refused_not_guessed(
     sim.store.users[twin.guid] = twin
     original = api_people.user_row
 
-    def same_address(user: User) -> dict[str, Any]:  # translate5 does not require unique addresses
-        return {**original(user), "email": email} if user is twin else original(user)
+    def same_address(store: Any, user: User) -> dict[str, Any]:  # translate5 allows shared addresses
+        return {**original(store, user), "email": email} if user is twin else original(store, user)
 
     monkeypatch.setattr(api_people, "user_row", same_address)
     with pytest.raises(Translate5ValueError, match=r"2 translate5 users .*\(translator1, translator1b\)"):

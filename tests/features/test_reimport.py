@@ -1,0 +1,108 @@
+"""Reimport of an updated file into the task that is already in translation (client and operator)."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider_translate5.client import Translate5Client, Translate5ConflictError, Translate5ValueError
+
+from t5dags import DagRunner, dag_header
+
+pytestmark = pytest.mark.integration
+
+XLIFF = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
+<file original="page.html" source-language="en" target-language="de" datatype="html"><body>
+<trans-unit id="1"><source>{text}</source><target state="new"/></trans-unit>
+</body></file></xliff>
+"""
+
+
+@pytest.fixture
+def client(sim: Any) -> Iterator[Translate5Client]:
+    with Translate5Client(sim.base_url, sim.token) as t5:
+        yield t5
+
+
+def _imported(client: Translate5Client, name: str = "page.xlf", foreign_id: str = "cms-7") -> Any:
+    body = io.BytesIO(XLIFF.format(text="Hello").encode())
+    task = client.create_task(
+        (name, body), task_name="P", source_lang="en", target_lang="de", foreign_id=foreign_id
+    )
+    deadline = time.monotonic() + 10
+    while client.get_task(task.id).state == "import":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return task
+
+
+def test_reimport_replaces_the_file_and_runs_as_an_operation(sim: Any, client: Translate5Client) -> None:
+    task = _imported(client)
+    [listed] = client.list_task_files(task.id)
+    assert client.find_task_file(task.id, "page.xlf") == listed
+    sim.set(import_duration=3.0)  # operations last as long as imports: long enough to see this one run
+    client.reimport_file(
+        task.id, listed.id, ("page.xlf", io.BytesIO(XLIFF.format(text="Hello again").encode()))
+    )
+    assert client.get_task(task.id).state == "reimport"
+    with pytest.raises(Translate5ConflictError):  # one operation at a time
+        client.reimport_file(task.id, listed.id, ("page.xlf", io.BytesIO(b"<xliff/>")))
+    deadline = time.monotonic() + 10
+    while client.get_task(task.id).state == "reimport":
+        assert time.monotonic() < deadline, "the reimport did not end"
+        time.sleep(0.1)
+    with client.open_export(task.id, format="filetranslation") as download:
+        exported = b"".join(download.iter_bytes())
+    assert b"Hello again" in exported
+
+
+def test_reimport_input_is_checked_before_the_upload(sim: Any, client: Translate5Client) -> None:
+    task = _imported(client)
+    before = len(sim.requests)
+    with pytest.raises(Translate5ValueError, match="bilingual files"):
+        client.reimport_file(task.id, 1, ("page.html", io.BytesIO(b"<p>Hi</p>")))
+    assert len(sim.requests) == before
+    with pytest.raises(Translate5ValueError, match=r"no file named 'other\.xlf' \(its files: page\.xlf\)"):
+        client.find_task_file(task.id, "other.xlf")
+
+
+@pytest.mark.dagrun
+def test_reimport_operator_finds_the_task_by_foreign_id(
+    sim: Any, client: Translate5Client, run_dag: DagRunner, tmp_path: Path, source_file: Callable[..., Path]
+) -> None:
+    task = _imported(client, foreign_id="cms-page-42")
+    updated = tmp_path / "page.xlf"
+    updated.write_text(XLIFF.format(text="Changed wording"), encoding="utf-8")
+    source = (
+        dag_header("t5_reimport")
+        + f"""
+from airflow_provider_translate5.operators.reimport import Translate5ReimportFileOperator
+
+with dag:
+    Translate5ReimportFileOperator(
+        task_id="reimport", foreign_id="cms-page-42", source={str(updated)!r}, poke_interval=0.05,
+        deferrable=True,
+    )
+    Translate5ReimportFileOperator(
+        task_id="unknown", foreign_id="cms-page-43", source={str(updated)!r}, poke_interval=0.05,
+    )
+"""
+    )
+    result = run_dag(source, "t5_reimport")
+
+    assert result.states["reimport"] == "success", result.output[-3000:]
+    assert result.xcom("reimport") == {
+        "id": task.id,
+        "taskGuid": task.task_guid,
+        "fileId": client.list_task_files(task.id)[0].id,
+        "fileName": "page.xlf",
+        "state": "open",
+    }
+    assert result.states["unknown"] == "failed"
+    assert "expected one translate5 task with foreignId 'cms-page-43', found none" in result.output
