@@ -214,3 +214,85 @@ def test_a_create_saved_during_the_retry_is_reused_by_the_retry(
     assert result["reattached"] is True
     assert units(t5_http, key) == [str(result["id"])]
     await_import(result["id"])
+
+
+class _DyingTI(SimpleNamespace):
+    """An Airflow try whose worker dies right after InstantTranslate accepted the file."""
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        if key == "translate5_pretranslation_id":
+            raise SystemExit("worker killed")
+
+
+def test_a_retried_pretranslation_is_not_uploaded_again(
+    t5_http: T5Http,
+    t5_url: str,
+    t5_token: str,
+    cleanup: Cleanup,
+    unique_name: Callable[[str], str],
+    page_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The operator marks the uploaded file name; translate5 must show that name in the file list."""
+    import json
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from airflow_provider_translate5.client import Translate5Client
+    from airflow_provider_translate5.operators import Translate5InstantTranslatePretranslateOperator
+    from airflow_provider_translate5.operators.translate5 import pretranslation_marker
+
+    probe = t5_http.post(
+        "/editor/instanttranslateapi/translate", data={"text": "Hello", "source": SOURCE, "target": TARGET}
+    )
+    if probe.status_code in (302, 401, 403, 404):
+        pytest.skip(f"InstantTranslate is not available for this token (HTTP {probe.status_code})")
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_TRANSLATE5_DEFAULT",
+        json.dumps({"conn_type": "translate5", "host": t5_url, "password": t5_token}),
+    )
+    run_id = unique_name("pretranslate")
+
+    def one_try(ti: SimpleNamespace) -> str:
+        operator = Translate5InstantTranslatePretranslateOperator(
+            task_id="pre",
+            source=str(page_file),
+            source_lang=SOURCE,
+            target_lang=TARGET,
+            destination=str(tmp_path / "out") + "/",
+            timeout=timedelta(minutes=5),
+            retry_delay=timedelta(minutes=10),
+        )
+        try:
+            return operator.execute({"ti": ti})  # type: ignore[typeddict-item]
+        finally:
+            operator.hook.close()
+
+    identity = {"dag_id": "contract", "run_id": run_id, "task_id": "pre", "map_index": -1}
+    marker = pretranslation_marker({"ti": SimpleNamespace(**identity)}, SOURCE, TARGET)  # type: ignore[typeddict-item]
+    client = Translate5Client(t5_url, t5_token)
+
+    def ours() -> set[int]:
+        found = {f.task_id for f in client.list_pretranslated_files().files if marker in f.task_name}
+        for task_id in found:
+            cleanup.task(task_id)
+        return found
+
+    try:
+        with pytest.raises(SystemExit):
+            one_try(_DyingTI(**identity, try_number=1))
+        before = ours()
+        assert len(before) == 1, "the uploaded file is not in the file list under its (marked) name"
+        try:
+            written = one_try(SimpleNamespace(**identity, try_number=2, xcom_push=lambda key, value: None))
+        except AirflowFailException as exc:
+            if "could not be pre-translated" in str(exc):
+                pytest.skip(f"no language resource pre-translates {SOURCE} -> {TARGET} on this server")
+            raise
+        after = ours()
+    finally:
+        client.close()
+    assert after == before  # the retry found the earlier upload: nothing uploaded (or paid) twice
+    assert Path(written.removeprefix("file://")).is_file()
+    assert marker not in Path(written).name
