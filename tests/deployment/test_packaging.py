@@ -136,3 +136,18 @@ def test_pytest_still_works_where_the_testing_extra_is_missing(tmp_path: Path) -
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+def test_provider_info_lists_every_public_module_of_each_component_kind() -> None:
+    """`airflow providers operators` (and hooks, sensors, triggers) show what get_provider_info lists."""
+    from airflow_provider_translate5 import get_provider_info
+
+    info = get_provider_info()
+    for kind in ("hooks", "operators", "sensors", "triggers"):
+        listed = {module for entry in info[kind] for module in entry["python-modules"]}
+        public = {
+            f"airflow_provider_translate5.{kind}.{path.stem}"
+            for path in (PACKAGE / kind).glob("*.py")
+            if not path.name.startswith("_") and path.stem not in ("poller",)
+        }
+        assert public == listed, f"{kind}: listed {sorted(listed)}, modules {sorted(public)}"
