@@ -10,6 +10,9 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+#: The default Airflow connection id of the hook, operators, sensors and triggers.
+DEFAULT_CONN_ID = "translate5_default"
+
 _CONN_TYPE = "translate5"
 
 
