@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
+from airflow_provider_translate5 import DEFAULT_CONN_ID
 from airflow_provider_translate5.operators._base import (
-    DEFAULT_CONN_ID,
     Translate5Mixin,
     WaitMixin,
     check_trigger_event,

@@ -25,14 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_translate5 import status
+from airflow_provider_translate5 import DEFAULT_CONN_ID, status
 from airflow_provider_translate5.triggers import poller
 from airflow_provider_translate5.wait import Wait, import_progress
 
 if TYPE_CHECKING:
     from airflow_provider_translate5.client import ImportProgress, Task, Translate5Client
-
-DEFAULT_CONN_ID = "translate5_default"
 
 
 class _Translate5WaitTrigger(BaseTrigger):
