@@ -79,8 +79,9 @@ def translate5_analyse_approve() -> None:
 
         params: dict[str, Any] = dict(get_current_context()["params"])
         with Translate5Hook().get_conn() as client:
-            guids = {role: client.user_guid(params[role]) for role in ("translator", "reviewer")}
-        return {**params, "guids": guids, "name": str(params["source"]).rstrip("/").rsplit("/", 1)[-1]}
+            for role in ("translator", "reviewer"):
+                client.resolve_user(params[role])  # the assignments resolve them again, after the approval
+        return {**params, "name": str(params["source"]).rstrip("/").rsplit("/", 1)[-1]}
 
     wanted: Any = order()  # an XComArg: wanted["key"] is the value of that key at run time
     upload = Translate5UploadTaskOperator(
@@ -114,13 +115,13 @@ def translate5_analyse_approve() -> None:
     translator = Translate5AssignJobOperator(
         task_id="assign_translator",
         translate5_task_id=PROJECT,
-        user_guid="{{ ti.xcom_pull(task_ids='order')['guids']['translator'] }}",
+        user_guid="{{ params.translator }}",  # a login or e-mail address is resolved when the task runs
         workflow_step_name="translation",
     )
     reviewer = Translate5AssignJobOperator(
         task_id="assign_reviewer",
         translate5_task_id=PROJECT,
-        user_guid="{{ ti.xcom_pull(task_ids='order')['guids']['reviewer'] }}",
+        user_guid="{{ params.reviewer }}",
         workflow_step_name="reviewing",
     )
     translated = Translate5WorkflowEndedSensor(
