@@ -105,8 +105,13 @@ def _int_param(ctx: Ctx, name: str) -> int:
     return int(value) if value.lstrip("-").isdigit() else 0
 
 
-def task_list(ctx: Ctx, _: re.Match[str]) -> Response:
+def task_list(ctx: Ctx, match: re.Match[str]) -> Response:
     """GET /editor/task (sections 30-35): ``total`` is a STRING here; project rows only with projectsOnly."""
+    with ctx.store.lock:  # a consistent snapshot while other requests create or delete tasks
+        return _task_list(ctx)
+
+
+def _task_list(ctx: Ctx) -> Response:
     store, req = ctx.store, ctx.req
     limit = _int_param(ctx, "limit")
     projects_only = req.param("projectsOnly") in ("1", "true")
@@ -127,8 +132,9 @@ def task_list(ctx: Ctx, _: re.Match[str]) -> Response:
 
 
 def task_get(ctx: Ctx, match: re.Match[str]) -> Response:
-    task = ctx.task_or_404(match.group(1))
-    return ctx.json({"rows": views.single_view(ctx.store, task, ctx.user)})
+    with ctx.store.lock:
+        task = ctx.task_or_404(match.group(1))
+        return ctx.json({"rows": views.single_view(ctx.store, task, ctx.user)})
 
 
 # ----- create --------------------------------------------------------------------------------------------

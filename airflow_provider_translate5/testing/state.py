@@ -310,7 +310,7 @@ class Store:
         text = str(task_id)
         if text.isdigit():
             return self.tasks.get(int(text))
-        return next((t for t in self.tasks.values() if t.guid.lower() == text.lower()), None)
+        return next((t for t in list(self.tasks.values()) if t.guid.lower() == text.lower()), None)
 
     def task_dir(self, task_id: int) -> Path:
         path = self.root / "tasks" / str(task_id)
@@ -450,7 +450,7 @@ class Store:
         return [name for name, _ in flow.steps]
 
     def task_jobs(self, task: Task) -> list[dict[str, Any]]:
-        return [job for job in self.jobs.values() if job["taskGuid"] == task.guid]
+        return [job for job in list(self.jobs.values()) if job["taskGuid"] == task.guid]
 
     def _open_jobs_of_current_step(self, task: Task) -> None:
         for job in self.task_jobs(task):
@@ -627,7 +627,7 @@ class Store:
         shutil.rmtree(self.root / "tasks" / str(task.id), ignore_errors=True)
 
     def visible_tasks(self) -> Iterable[Task]:
-        return (t for t in self.tasks.values() if t.row["taskType"] not in HIDDEN_TASK_TYPES)
+        return [t for t in list(self.tasks.values()) if t.row["taskType"] not in HIDDEN_TASK_TYPES]
 
     def reset(self) -> None:
         with self.lock:

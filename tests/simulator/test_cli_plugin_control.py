@@ -17,6 +17,7 @@ from airflow_provider_translate5.testing import Translate5Simulator
 from .conftest import create_task, url, wait_for
 
 
+@pytest.mark.integration
 def test_cli_starts_fast_answers_and_stops_on_sigterm() -> None:
     started = time.monotonic()
     process = subprocess.Popen(
@@ -50,6 +51,7 @@ def test_cli_starts_fast_answers_and_stops_on_sigterm() -> None:
         assert process.wait(timeout=5) == 0
 
 
+@pytest.mark.integration
 def test_cli_json_hands_out_a_translator_token() -> None:
     """The contract suite needs an editor's app token without the control API: ``--json`` prints one."""
     fixed = "7:" + "T" * 36
@@ -134,6 +136,7 @@ def test_control_api(sim: Translate5Simulator, api: requests.Session) -> None:
     assert api.get(url(sim, "/editor/task")).json()["total"] == "0"
 
 
+@pytest.mark.integration
 def test_stop_removes_temp_files() -> None:
     sim = Translate5Simulator(import_duration=0.01).start()
     root = sim.store.root

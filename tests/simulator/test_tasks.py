@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from typing import Any
 
@@ -538,3 +539,30 @@ def test_callback_after_each_task_import(sim: Translate5Simulator, api: requests
     assert hits == 2
     assert {str(c["taskId"]) for c in received} == {t["id"] for t in row["projectTasks"]}
     assert {c["state"] for c in received} == {"open"}
+
+
+def test_listing_while_other_requests_create_tasks(sim: Translate5Simulator, api: requests.Session) -> None:
+    """Concurrent creates never make a list request fail (the store is read under its lock)."""
+    headers = {"Accept": "application/json", "Translate5AuthToken": sim.token}
+    created: list[int] = []
+
+    def create_some() -> None:
+        data = {"taskName": "busy", "sourceLang": "en", "targetLang": "de"}
+        upload = {"importUpload": ("a.xlf", XLIFF)}
+        with requests.Session() as own:
+            own.headers.update(headers)
+            for _ in range(8):
+                answer = own.post(url(sim, "/editor/task"), data=data, files=upload)
+                created.append(answer.status_code)
+
+    workers = [threading.Thread(target=create_some) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    listed = []
+    while any(worker.is_alive() for worker in workers):
+        listed.append(api.get(url(sim, "/editor/task")).status_code)
+    for worker in workers:
+        worker.join()
+    assert set(listed) == {200}
+    assert created == [200] * 32
+    assert api.get(url(sim, "/editor/task")).json()["total"] == "32"
