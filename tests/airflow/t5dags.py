@@ -114,3 +114,13 @@ def once_a_trigger_polls(
     thread = threading.Thread(target=watch, name="t5-remote-change", daemon=True)
     thread.start()
     return thread
+
+
+async def first_event(trigger: Any) -> dict[str, Any]:
+    """Run a trigger like the triggerer (and dag.test): take its first event, then close the generator."""
+    events = trigger.run()
+    try:
+        event = await anext(events)
+    finally:
+        await events.aclose()
+    return dict(event.payload)

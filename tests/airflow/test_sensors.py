@@ -31,6 +31,8 @@ from airflow_provider_translate5.sensors import Translate5ImportSensor, Translat
 from airflow_provider_translate5.sensors.translate5 import parse_task_ids
 from airflow_provider_translate5.triggers import Translate5TaskStateTrigger
 
+from t5dags import first_event
+
 URL = "http://translate5.invalid"
 
 
@@ -260,19 +262,6 @@ def test_a_sensor_without_ids_is_refused_when_the_dag_is_parsed() -> None:
         Translate5ImportSensor(task_id="imported")
 
 
-def trigger_event(trigger: Translate5TaskStateTrigger) -> dict[str, Any]:
-    """Run a trigger like the triggerer does: take its first event."""
-
-    async def first() -> dict[str, Any]:
-        events: Any = trigger.run()
-        try:
-            return dict((await anext(events)).payload)
-        finally:
-            await events.aclose()
-
-    return asyncio.run(first())
-
-
 @pytest.mark.parametrize("mode", ["poke", "reschedule", "deferrable"])
 def test_a_task_nobody_is_assigned_to_is_said_in_the_log_and_the_wait_goes_on(
     server: Server, mode: str, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
@@ -309,7 +298,7 @@ def test_a_task_nobody_is_assigned_to_is_said_in_the_log_and_the_wait_goes_on(
             "AIRFLOW_CONN_TRANSLATE5_DEFAULT",
             json.dumps({"conn_type": "translate5", "host": URL, "password": "7:" + "a" * 36}),
         )
-        event = trigger_event(deferred.value.trigger)
+        event = asyncio.run(first_event(deferred.value.trigger))
         assert event["status"] == "timeout"
         assert event["message"] == expected  # the same words as in poke mode
     log = capfd.readouterr().out
@@ -338,7 +327,7 @@ def test_poke_and_deferrable_mode_fail_with_the_same_words(
     trigger = Translate5TaskStateTrigger(
         translate5_task_ids=ids, condition="imported", poll_interval=0.05, end_time=time.time() + 30
     )
-    event = trigger_event(trigger)
+    event = asyncio.run(first_event(trigger))
     assert event["status"] == "error"
     assert event["terminal"] is True
     assert event["message"] == str(poked.value)

@@ -15,7 +15,7 @@ from airflow_provider_translate5.client import Translate5Client
 from airflow_provider_translate5.triggers import Translate5PretranslationTrigger, Translate5TaskStateTrigger
 from airflow_provider_translate5.triggers.poller import active_pollers
 
-from t5dags import polled_ids
+from t5dags import first_event, polled_ids
 
 integration = pytest.mark.integration
 
@@ -38,16 +38,6 @@ def page(tmp_path: Path) -> Path:
     path = tmp_path / "page.html"
     path.write_text("<p>Hello world.</p>", encoding="utf-8")
     return path
-
-
-async def first_event(trigger: Any) -> dict[str, Any]:
-    """Like the triggerer (and dag.test): take the first event, then close the generator."""
-    events = trigger.run()
-    try:
-        event = await anext(events)
-    finally:
-        await events.aclose()
-    return dict(event.payload)
 
 
 @pytest.mark.parametrize(
