@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 TASK_URL_XCOM_KEY = "translate5_task_url"
 #: XCom key of the translate5 task (or project) id, pushed as early as the URL.
 TASK_ID_XCOM_KEY = "translate5_task_id"
+#: XCom key of an InstantTranslate pre-translation id (its file-list ``taskId``), pushed once it is known.
+PRETRANSLATION_ID_XCOM_KEY = "translate5_pretranslation_id"
 
 
 class Translate5TaskLink(BaseOperatorLink):

@@ -23,7 +23,11 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
-from airflow_provider_translate5.links import TASK_ID_XCOM_KEY, TASK_URL_XCOM_KEY
+from airflow_provider_translate5.links import (
+    PRETRANSLATION_ID_XCOM_KEY,
+    TASK_ID_XCOM_KEY,
+    TASK_URL_XCOM_KEY,
+)
 from airflow_provider_translate5.operators._base import (
     DEFAULT_CONN_ID,
     Translate5Mixin,
@@ -903,7 +907,7 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
         marker = pretranslation_marker(context, str(self.source_lang), str(self.target_lang))
         with fail_fast_on_bad_input():
             file_id = self._pretranslate_once(marker, context)
-        context["ti"].xcom_push(key="translate5_pretranslation_id", value=file_id)
+        context["ti"].xcom_push(key=PRETRANSLATION_ID_XCOM_KEY, value=file_id)
         wait = Wait(condition=status.PRETRANSLATED, ids=[file_id], log=self.log)
 
         def look() -> status.Verdict:
