@@ -296,3 +296,67 @@ def test_a_retried_pretranslation_is_not_uploaded_again(
     assert after == before  # the retry found the earlier upload: nothing uploaded (or paid) twice
     assert Path(written.removeprefix("file://")).is_file()
     assert marker not in Path(written).name
+
+
+def test_concurrent_tries_of_one_upload_end_with_one_task(
+    t5_http: T5Http,
+    t5_url: str,
+    t5_token: str,
+    cleanup: Cleanup,
+    unique_name: Callable[[str], str],
+    page_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    await_import: Callable[[int | str], dict[str, Any]],
+) -> None:
+    """Four tries create at the same moment; each keeps the lowest id and deletes the others."""
+    import json
+
+    from airflow_provider_translate5.operators import Translate5UploadTaskOperator
+
+    key = unique_name("concurrent")
+    cleanup.foreign_id(key)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_TRANSLATE5_DEFAULT",
+        json.dumps({"conn_type": "translate5", "host": t5_url, "password": t5_token}),
+    )
+    start = threading.Barrier(4)
+    results: list[dict[str, Any]] = []
+    errors: list[BaseException] = []
+
+    def one_try() -> None:
+        operator = Translate5UploadTaskOperator(
+            task_id="upload",
+            source=str(page_file),
+            task_name=key,
+            source_lang=SOURCE,
+            target_lang=TARGET,
+            foreign_id=key,
+            create_grace=timedelta(seconds=90),
+        )
+        ti = SimpleNamespace(
+            dag_id="contract",
+            run_id="concurrent",
+            task_id="upload",
+            map_index=-1,
+            try_number=1,
+            xcom_push=lambda key, value: None,
+        )
+        start.wait()
+        try:
+            results.append(operator.execute({"ti": ti}))  # type: ignore[typeddict-item]
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            operator.hook.close()
+
+    threads = [threading.Thread(target=one_try) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+
+    assert errors == []
+    survivors = units(t5_http, key)
+    assert len(survivors) == 1
+    assert {str(result["id"]) for result in results} == set(survivors)  # every try reports the survivor
+    await_import(survivors[0])
