@@ -25,8 +25,11 @@ def test_provider_is_discovered_with_its_connection_type(providers_manager) -> N
     assert info.version == airflow_provider_translate5.__version__
     from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
 
+    from airflow_provider_translate5.hooks import Translate5Hook
+
     hook = ProvidersManagerTaskRuntime().hooks["translate5"]
-    assert hook.hook_class_name == "airflow_provider_translate5.hooks.translate5.Translate5Hook"
+    module, _, name = hook.hook_class_name.rpartition(".")
+    assert getattr(importlib.import_module(module), name) is Translate5Hook  # the class users get
     assert hook.connection_testable
 
 
