@@ -43,7 +43,7 @@ PROJECT = "{{ ti.xcom_pull(task_ids='upload')['id'] }}"
 APPROVAL_BODY = """\
 {% set analysis = ti.xcom_pull(task_ids='analyse') -%}
 {% set name = ti.xcom_pull(task_ids='order')['name'] -%}
-**{{ analysis['total'] | int }} {{ analysis['unitType'] }}s** to translate:
+**{{ analysis['total'] | int }} {{ analysis['unit_type'] }}s** to translate:
 {{ name }} into {{ params.target_langs | join(', ') }}.
 
 | Match band | Words |

@@ -104,8 +104,8 @@ class MatchAnalysis:
     def as_dict(self) -> dict[str, Any]:
         """JSON-able summary (what operators push to XCom)."""
         return {
-            "taskGuid": self.task_guid,
-            "unitType": self.unit_type,
+            "task_guid": self.task_guid,
+            "unit_type": self.unit_type,
             "analysed": self.analysed,
             "total": self.total,
             "bands": dict(self.bands),

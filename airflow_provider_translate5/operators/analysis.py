@@ -44,7 +44,7 @@ class Translate5AssignLanguageResourcesOperator(Translate5BaseOperator):
     :param language_resources: names or ids of language resources (templated).
     :param segments_updateable: let translators' confirmed segments update writable TMs.
 
-    Returns ``{"<task id>": [{"id", "name", "resourceType", "assocId"}, ...]}`` (the task's assignments).
+    Returns ``{"<task id>": [{"id", "name", "resource_type", "assoc_id"}, ...]}`` (the task's assignments).
     """
 
     template_fields = ("translate5_task_id", "language_resources")
@@ -75,7 +75,7 @@ class Translate5AssignLanguageResourcesOperator(Translate5BaseOperator):
                 )
             self.log.info("Task %s uses %s", task.id, ", ".join(r.name for r in resources))
             assigned[str(task.id)] = [
-                {"id": r.id, "name": r.name, "resourceType": r.resource_type, "assocId": r.assoc_id}
+                {"id": r.id, "name": r.name, "resource_type": r.resource_type, "assoc_id": r.assoc_id}
                 for r in resources
             ]
         return assigned
@@ -98,8 +98,8 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
     :param poke_interval: seconds between two looks at the tasks (default 10).
     :param timeout: seconds the analysis may take before the task fails (translate5 is left as it is).
 
-    Returns ``{"taskIds", "unitType", "total", "bands": {"100": n, "90-99": n, ..., "noMatch": n},
-    "tasks": [{"taskId", "taskGuid", "total", "bands", "resources", "amount", "currency", "created"}],
+    Returns ``{"task_ids", "unit_type", "total", "bands": {"100": n, "90-99": n, ..., "noMatch": n},
+    "tasks": [{"task_id", "task_guid", "total", "bands", "resources", "amount", "currency", "created"}],
     "reports": [<URI>, ...]}``; ``total`` and ``bands`` are summed over the tasks.
     """
 
@@ -192,7 +192,7 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
                 analysis = self.client.get_analysis(task.task_guid, unit_type=self.unit_type)
                 self._check_new(task, analysis, before.get(str(task.id)))
                 self.log.info("Task %s: %s", task.id, _describe(analysis))
-                entries.append({"taskId": task.id, **analysis.as_dict()})
+                entries.append({"task_id": task.id, **analysis.as_dict()})
                 total += analysis.total
                 for band, count in analysis.bands.items():
                     bands[band] = bands.get(band, 0.0) + count
@@ -201,8 +201,8 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
         if NO_MATCH in bands:  # keep "noMatch" last, after the bands, as translate5 lists them
             bands[NO_MATCH] = bands.pop(NO_MATCH)
         return {
-            "taskIds": [task.id for task in tasks],
-            "unitType": self.unit_type,
+            "task_ids": [task.id for task in tasks],
+            "unit_type": self.unit_type,
             "total": total,
             "bands": bands,
             "tasks": entries,

@@ -32,7 +32,7 @@ class Translate5UpdateJobOperator(Translate5BaseOperator):
     :param state: new job state (``open``, ``waiting``, ``finished``, ``unconfirmed``, ``auto-finish``).
     :param extra: further job fields (``segmentrange`` ...).
 
-    Returns one ``{"id", "taskGuid", "userGuid", "workflowStepName", "state", "deadlineDate"}`` per job.
+    Returns one ``{"id", "task_guid", "user_guid", "workflow_step_name", "state", "deadline_date"}`` per job.
     """
 
     template_fields = ("translate5_task_id", "user", "workflow_step_name", "deadline_date", "state")
@@ -102,9 +102,9 @@ def _summary(job: Job) -> dict[str, Any]:
     # Not job.raw: a job row can carry a staticAuthHash (a login credential), which must not reach XCom.
     return {
         "id": job.id,
-        "taskGuid": job.task_guid,
-        "userGuid": job.user_guid,
-        "workflowStepName": job.workflow_step_name,
+        "task_guid": job.task_guid,
+        "user_guid": job.user_guid,
+        "workflow_step_name": job.workflow_step_name,
         "state": job.state,
-        "deadlineDate": job.raw.get("deadlineDate"),
+        "deadline_date": job.raw.get("deadlineDate"),
     }

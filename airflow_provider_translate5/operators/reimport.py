@@ -40,7 +40,7 @@ class Translate5ReimportFileOperator(WaitMixin, Translate5BaseOperator):
     :param poke_interval: seconds between two looks (default 10).
     :param timeout: seconds the reimport may take.
 
-    Returns ``{"id", "taskGuid", "fileId", "fileName", "state"}`` of the updated task.
+    Returns ``{"id", "task_guid", "file_id", "file_name", "state"}`` of the updated task.
     """
 
     template_fields = ("foreign_id", "source", "file_name", "target_lang")
@@ -114,8 +114,8 @@ class Translate5ReimportFileOperator(WaitMixin, Translate5BaseOperator):
         task = self.client.get_task(task_id)
         return {
             "id": task.id,
-            "taskGuid": task.task_guid,
-            "fileId": file_id,
-            "fileName": name,
+            "task_guid": task.task_guid,
+            "file_id": file_id,
+            "file_name": name,
             "state": task.state,
         }

@@ -56,8 +56,8 @@ def test_no_analysis_yet() -> None:
 def test_the_approval_form_shows_the_counts_that_matter() -> None:
     body = runpy.run_path(str(EXAMPLE), run_name="approval_body")["APPROVAL_BODY"]
     analysis = {
-        "taskIds": [69],
-        "unitType": "word",
+        "task_ids": [69],
+        "unit_type": "word",
         "total": 34.0,
         "bands": {"102": 18.0, "100": 4.0, "90-99": 0.0},
     }

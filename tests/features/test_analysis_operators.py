@@ -59,22 +59,22 @@ def test_analyse_and_pretranslate_a_project(
     assert result.state == "success", result.output[-3000:]
     upload = result.xcom("upload")
     assigned = result.xcom("resources")
-    assert sorted(assigned) == sorted(str(i) for i in upload["taskIds"])
+    assert sorted(assigned) == sorted(str(i) for i in upload["task_ids"])
     assert {r["name"] for rows in assigned.values() for r in rows} == {"Demo TM", "ZDemoMT"}
     analysis = result.xcom("analyse")
-    assert analysis["taskIds"] == upload["taskIds"]
-    words = sum(int(sim.task(task_id)["wordCount"]) for task_id in upload["taskIds"])
+    assert analysis["task_ids"] == upload["task_ids"]
+    words = sum(int(sim.task(task_id)["wordCount"]) for task_id in upload["task_ids"])
     assert analysis["total"] == words > 0
     assert sum(analysis["bands"].values()) == words
     assert list(analysis["bands"])[-1] == "noMatch"
-    assert [t["taskId"] for t in analysis["tasks"]] == upload["taskIds"]
+    assert [t["task_id"] for t in analysis["tasks"]] == upload["task_ids"]
     assert sorted(p.name for p in reports.iterdir()) == sorted(
-        f"match-analysis-{i}.xml" for i in upload["taskIds"]
+        f"match-analysis-{i}.xml" for i in upload["task_ids"]
     )
     assert all(p.read_bytes().startswith(b"<?xml") for p in reports.iterdir())
-    assert analysis["reports"] == [(reports / f"match-analysis-{i}.xml").as_uri() for i in upload["taskIds"]]
+    assert analysis["reports"] == [(reports / f"match-analysis-{i}.xml").as_uri() for i in upload["task_ids"]]
     assert result.xcom("pretranslate")["total"] == words
-    assert all(sim.task(task_id)["state"] == "open" for task_id in upload["taskIds"])
+    assert all(sim.task(task_id)["state"] == "open" for task_id in upload["task_ids"])
 
 
 def test_analysis_without_language_resources_fails_at_once(

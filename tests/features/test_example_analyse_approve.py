@@ -68,8 +68,8 @@ def test_approved_order_is_translated_and_delivered(
     assert analysis["total"] > 0
     upload = result.xcom("upload")
     reports = sorted(p.name for p in (delivery / "reports").iterdir())
-    assert reports == sorted(f"match-analysis-{i}.xml" for i in upload["taskIds"])
-    jobs = [j for task_id in upload["taskIds"] for j in sim.store.task_jobs(sim.store.task(task_id))]
+    assert reports == sorted(f"match-analysis-{i}.xml" for i in upload["task_ids"])
+    jobs = [j for task_id in upload["task_ids"] for j in sim.store.task_jobs(sim.store.task(task_id))]
     assert sorted(j["workflowStepName"] for j in jobs) == [
         "reviewing",
         "reviewing",

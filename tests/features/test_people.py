@@ -142,8 +142,8 @@ with dag:
 
     assert result.states["deadline"] == "success", result.output[-3000:]
     [job] = result.xcom("deadline")
-    assert job["deadlineDate"] == "2030-01-31 17:00:00"
-    assert job["workflowStepName"] == "translation"
+    assert job["deadline_date"] == "2030-01-31 17:00:00"
+    assert job["workflow_step_name"] == "translation"
     assert result.states["nobody"] == "failed"
     assert "reviewer1 has no job on translate5 task/project" in result.output
 

@@ -99,9 +99,9 @@ with dag:
     assert result.states["reimport"] == "success", result.output[-3000:]
     assert result.xcom("reimport") == {
         "id": task.id,
-        "taskGuid": task.task_guid,
-        "fileId": client.list_task_files(task.id)[0].id,
-        "fileName": "page.xlf",
+        "task_guid": task.task_guid,
+        "file_id": client.list_task_files(task.id)[0].id,
+        "file_name": "page.xlf",
         "state": "open",
     }
     assert result.states["unknown"] == "failed"
