@@ -4,12 +4,16 @@ With ``TRANSLATE5_CONTRACT_URL`` and ``TRANSLATE5_CONTRACT_TOKEN`` set, the suit
 (e.g. your staging translate5). Without a URL, the bundled simulator is started on a free 127.0.0.1 port, the
 suite runs against it, and the simulator is stopped again by its PID, whatever the outcome. Arguments are
 passed on to pytest (``make contract ARGS="-k export -x"``, or a file of the suite to run only that one).
+
+``TRANSLATE5_CONTRACT_SIMULATOR_ARGS`` adds flags to the simulator, e.g. real-server timing
+(``"--import-duration 10 --export-duration 3"``) to check that no test depends on a fast import.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -39,8 +43,10 @@ def run_suite(env: dict[str, str], args: Sequence[str]) -> int:
 
 def start_simulator() -> tuple[subprocess.Popen[str], dict[str, str]]:
     """Start ``python -m airflow_provider_translate5.testing --json``; returns it and the suite's settings."""
+    command = [sys.executable, "-m", "airflow_provider_translate5.testing", "--json", "--host", "127.0.0.1"]
+    command += shlex.split(os.environ.get("TRANSLATE5_CONTRACT_SIMULATOR_ARGS", ""))
     process = subprocess.Popen(
-        [sys.executable, "-m", "airflow_provider_translate5.testing", "--json", "--host", "127.0.0.1"],
+        command,
         cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,

@@ -55,6 +55,18 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None if _named_on_command_line(config) else True
 
 
+#: Seconds one contract test may take in all (pytest-timeout). The project's default (300 s) equals one
+#: import deadline; a test on a real server may wait for several imports, an export and a workflow, and a
+#: hit deadline of the suite's own waits says more (what it waited for, the last row seen) than a kill.
+TEST_TIMEOUT = float(os.environ.get("TRANSLATE5_CONTRACT_TEST_TIMEOUT", "900"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _HERE in Path(str(item.fspath)).resolve().parents and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(TEST_TIMEOUT))
+
+
 # -- configuration -------------------------------------------------------------------------------------------
 
 

@@ -11,7 +11,17 @@ import json
 from collections.abc import Callable
 
 import pytest
-from contract_support import PAGE, SOURCE, TARGET, Cleanup, T5Http, describe, wait_for_import, wait_for_state
+from contract_support import (
+    PAGE,
+    SOURCE,
+    TARGET,
+    Cleanup,
+    T5Http,
+    describe,
+    recorded_type,
+    wait_for_import,
+    wait_for_state,
+)
 
 
 @pytest.fixture
@@ -34,14 +44,15 @@ def test_pm_assigns_notifies_and_finishes_until_workflow_ended(
     t5_http: T5Http, task_id: str, job_user_guid: str
 ) -> None:
     empty = t5_http.ok("GET", f"/editor/task/{task_id}/job")
-    assert empty == {"rows": [], "total": 0}  # total is a number in job lists
+    assert isinstance(empty["total"], int), recorded_type(empty["total"], int, "total of a job list")
+    assert empty == {"rows": [], "total": 0}
     assert t5_http.task(task_id)["workflowStepName"] == "no workflow"
 
     response = t5_http.create_job(task_id, job_user_guid)
     assert response.status_code == 200, describe(response)
     body = response.json()
     job = body["rows"]
-    assert isinstance(job["id"], str)
+    assert isinstance(job["id"], str), recorded_type(job["id"], str, "rows.id of POST .../job")
     assert job["userGuid"] == job_user_guid
     assert job["workflowStepName"] == "translation"
     assert job["role"] == "translator"

@@ -21,6 +21,7 @@ from contract_support import (
     T5Http,
     describe,
     import_package,
+    recorded_type,
     wait_for_import,
 )
 
@@ -32,7 +33,8 @@ def language_ids(t5_http: T5Http) -> dict[str, str]:
     """rfc5646 code -> language id (as the string task rows report it)."""
     payload = t5_http.ok("GET", "/editor/language")
     assert isinstance(payload["rows"], list)
-    assert isinstance(payload["total"], int)  # a number in the language list, unlike task lists
+    total = payload["total"]
+    assert isinstance(total, int), recorded_type(total, int, "total of GET /editor/language")
     return {row["rfc5646"]: str(row["id"]) for row in payload["rows"]}
 
 
@@ -50,7 +52,8 @@ def create(http: T5Http, cleanup: Cleanup, name: str, **fields: Any) -> dict[str
 
 
 def test_language_list_gives_codes_and_string_ids(language_ids: dict[str, str]) -> None:
-    assert {SOURCE, TARGET, SECOND_TARGET} <= set(language_ids)
+    missing = {SOURCE, TARGET, SECOND_TARGET} - set(language_ids)
+    assert not missing, f"the suite needs the languages {SOURCE}, {TARGET}, {SECOND_TARGET}, not: {missing}"
     assert all(value.isdigit() for value in language_ids.values())
 
 
@@ -63,9 +66,10 @@ def test_create_single_file_task_then_start_its_import(
         autoStartImport="0",
     )  # fmt: skip
     # ids and numbers are JSON strings; the one-target answer is a task whose projectTasks is ONE object
-    assert isinstance(rows["id"], str)
+    assert isinstance(rows["id"], str), recorded_type(rows["id"], str, "rows.id of the create answer")
     assert rows["id"].isdigit()
-    assert isinstance(rows["entityVersion"], str)
+    version = rows["entityVersion"]
+    assert isinstance(version, str), recorded_type(version, str, "rows.entityVersion")
     assert rows["taskGuid"].startswith("{")
     assert rows["taskName"] == name
     assert rows["foreignId"] == name
@@ -290,14 +294,15 @@ def test_zip_package_with_two_targets_gives_a_project_with_one_task_per_target(
 
 def test_project_tasks_by_project_id_filter(t5_http: T5Http, project: dict[str, Any]) -> None:
     payload = t5_http.list_tasks([{"operator": "eq", "value": int(project["id"]), "property": "projectId"}])
-    assert payload["total"] == "2"  # a string in task lists
+    assert isinstance(payload["total"], str), recorded_type(payload["total"], str, "total of a task list")
+    assert payload["total"] == "2"
     assert sorted(row["id"] for row in payload["rows"]) == sorted(t["id"] for t in project["projectTasks"])
 
 
 def test_find_by_foreign_id_and_projects_only(t5_http: T5Http, project: dict[str, Any]) -> None:
     rule = [{"operator": "eq", "value": project["foreignId"], "property": "foreignId"}]
     tasks = t5_http.list_tasks(rule)
-    assert isinstance(tasks["total"], str)
+    assert isinstance(tasks["total"], str), recorded_type(tasks["total"], str, "total of a task list")
     assert {row["taskType"] for row in tasks["rows"]} == {"projectTask"}
     assert int(tasks["total"]) == 2
 
