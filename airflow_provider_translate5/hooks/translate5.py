@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from airflow.sdk import BaseHook
 
+from airflow_provider_translate5 import DEFAULT_CONN_ID
+
 if TYPE_CHECKING:
     from airflow.sdk import Connection
 
@@ -144,7 +146,7 @@ class Translate5Hook(BaseHook):
     """
 
     conn_name_attr = "translate5_conn_id"
-    default_conn_name = "translate5_default"
+    default_conn_name = DEFAULT_CONN_ID
     conn_type = "translate5"
     hook_name = "translate5"
 

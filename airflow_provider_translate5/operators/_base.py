@@ -23,9 +23,6 @@ if TYPE_CHECKING:
     from airflow_provider_translate5.client import Task, Translate5Client
     from airflow_provider_translate5.hooks.translate5 import Translate5Hook
 
-#: The one default Airflow connection id of the provider (the hook, operators, sensors and triggers use it).
-DEFAULT_CONN_ID = "translate5_default"
-
 
 def renamed(cls: str, new: str, value: Any, old: str, old_value: Any) -> Any:
     """Accept a parameter's old name for one more release, with a ``DeprecationWarning``."""

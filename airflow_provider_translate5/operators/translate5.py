@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
+from airflow_provider_translate5 import DEFAULT_CONN_ID
 from airflow_provider_translate5.links import (
     PRETRANSLATION_ID_XCOM_KEY,
     TASK_ID_XCOM_KEY,
     TASK_URL_XCOM_KEY,
 )
 from airflow_provider_translate5.operators._base import (
-    DEFAULT_CONN_ID,
     Translate5Mixin,
     WaitMixin,
     check_trigger_event,
