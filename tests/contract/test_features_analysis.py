@@ -83,6 +83,8 @@ def test_analysis_without_resources_leaves_the_task_alone(
     t5_client: Translate5Client, fresh_task: dict[str, Any]
 ) -> None:
     _plugin_active(t5_client, fresh_task)
+    if any(r.assoc_id for r in t5_client.task_language_resources(str(fresh_task["taskGuid"]))):
+        pytest.skip("this server assigns its customer's default language resources to every new task")
     t5_client.start_analysis(fresh_task["id"])
     assert _settle(t5_client, int(fresh_task["id"])) == "open"
     assert t5_client.get_analysis(str(fresh_task["taskGuid"])).analysed is False
