@@ -340,6 +340,10 @@ def run(quick: bool, command: str) -> Result:
             )
             for items in sizes:
                 runs.append(_one_run(sim, env, home, airflow, items))
+                # Saved after each size: a later size that hangs or is stopped keeps the earlier figures.
+                partial = _result(runs, quick, command, started)
+                partial.notes.append(f"Saved after the {items}-item run, before the remaining sizes.")
+                partial.save()
     return _result(runs, quick, command, started)
 
 
