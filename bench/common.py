@@ -302,6 +302,8 @@ def code_version() -> str:
             return ""
         return done.stdout.strip() if done.returncode == 0 else ""
 
+    if os.environ.get("BENCH_CODE_VERSION"):  # a snapshot without .git (git archive) names its commit
+        return os.environ["BENCH_CODE_VERSION"]
     code = ("--", "airflow_provider_translate5", "example_dags")
     commit = git("log", "-1", "--format=%h", *code) or "unknown"
     dirty = git("status", "--porcelain", *code)
