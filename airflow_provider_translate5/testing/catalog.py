@@ -46,20 +46,46 @@ _LANGUAGES: list[tuple[int, str, int, str, int]] = [
 ]
 
 
+# Main languages as the recorded server lists them (section 04): German name, default region, ISO 639-2.
+_MAIN: dict[str, tuple[str, str, str]] = {
+    "de": ("Deutsch", "de-DE", "ger"),
+    "en": ("Englisch", "en-GB", "eng"),
+    "es": ("Spanisch", "es-ES", "spa"),
+    "fr": ("Französisch", "fr-FR", "fre"),
+    "it": ("Italienisch", "it-IT", "ita"),
+    "nl": ("Niederländisch", "nl-NL", "dut"),
+    "pl": ("Polnisch", "pl-PL", "pol"),
+    "pt": ("Portugiesisch", "pt-PT", "por"),
+    "ru": ("Russisch", "ru-RU", "rus"),
+    "ja": ("Japanisch", "ja-JP", "jpn"),
+    "zh": ("Chinesisch", "zh-CN", "chi"),
+    "ar": ("Arabisch", "ar-SA", "ara"),
+    "he": ("Hebräisch", "he-IL", "heb"),
+    "cs": ("Tschechisch", "cs-CZ", "cze"),
+    "da": ("Dänisch", "da-DK", "dan"),
+    "sv": ("Schwedisch", "sv-SE", "swe"),
+    "tr": ("Türkisch", "tr-TR", "tur"),
+}
+
+
 def language_rows() -> list[dict[str, Any]]:
+    """LEK_languages rows in the recorded shape (``langName`` German, ``localizedName`` English)."""
     rows = []
     for lang_id, rfc, lcid, name, rtl in _LANGUAGES:
         main, _, region = rfc.partition("-")
+        german, sublanguage, iso6393 = _MAIN.get(main, (name, rfc, main))
+        if region:
+            german, sublanguage = f"{german} ({region})", rfc
         rows.append(
             {
                 "id": lang_id,
-                "langName": name,
+                "langName": german,
                 "lcid": lcid,
                 "rfc5646": rfc,
-                "iso3166Part1alpha2": region.lower() or None,
-                "sublanguage": rfc if region else None,
+                "iso3166Part1alpha2": (region or sublanguage.partition("-")[2]).lower() or None,
+                "sublanguage": sublanguage,
                 "rtl": rtl,
-                "iso6393": main,
+                "iso6393": iso6393,
                 "hidden": 0,
                 "localizedName": name,
             }

@@ -41,6 +41,18 @@ def test_languages(sim: Translate5Simulator, api: requests.Session) -> None:
     assert by_rfc["de-DE"]["lcid"] == "1031"
     assert by_rfc["de"]["id"].isdigit()
     assert (by_rfc["de"]["rtl"], by_rfc["de"]["hidden"]) == ("0", "0")
+    assert by_rfc["en"] == {
+        "id": "5",
+        "langName": "Englisch",
+        "lcid": "9",
+        "rfc5646": "en",
+        "iso3166Part1alpha2": "gb",
+        "sublanguage": "en-GB",
+        "rtl": "0",
+        "iso6393": "eng",
+        "hidden": "0",
+        "localizedName": "English",
+    }
     assert set(by_rfc["de"]) >= {"id", "langName", "lcid", "rfc5646", "rtl", "iso6393", "localizedName"}
 
 
