@@ -807,9 +807,12 @@ def _unique_name(name: str, task_id: int, used: set[str]) -> str:
 _MARKER_PREFIX = "__af"
 
 
-def pretranslation_marker(context: Context, source_lang: str, target_lang: str) -> str:
-    """Names this task instance's pre-translation (not the try) inside the uploaded file name."""
-    key = f"{idempotency_key(context)}|{source_lang}|{target_lang}"
+def pretranslation_marker(context: Context, source_lang: str, target_lang: str, content: str = "") -> str:
+    """Names this task instance's pre-translation of this content (not the try) inside the uploaded name.
+
+    ``content`` (a digest of the file) makes a cleared task whose source file changed upload the new one.
+    """
+    key = f"{idempotency_key(context)}|{source_lang}|{target_lang}|{content}"
     return _MARKER_PREFIX + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
 
 
@@ -904,8 +907,8 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
             self._refuse_overwriting(self.destination)
             self._writable_destination()
         end_time = self.deadline()
-        marker = pretranslation_marker(context, str(self.source_lang), str(self.target_lang))
         with fail_fast_on_bad_input():
+            marker = self._marker(context)
             file_id = self._pretranslate_once(marker, context)
         context["ti"].xcom_push(key=PRETRANSLATION_ID_XCOM_KEY, value=file_id)
         wait = Wait(condition=status.PRETRANSLATED, ids=[file_id], log=self.log)
@@ -994,8 +997,18 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
 
     def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None) -> str:
         event = check_trigger_event(event)
-        marker = pretranslation_marker(context, str(self.source_lang), str(self.target_lang))
-        return self._download(str(event["download_url"]), marker)
+        return self._download(str(event["download_url"]), self._marker(context))
+
+    def _marker(self, context: Context) -> str:
+        from airflow_provider_translate5.operators._files import open_upload
+
+        digest = hashlib.sha256()
+        with open_upload(self.source) as (_name, handle):
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        return pretranslation_marker(
+            context, str(self.source_lang), str(self.target_lang), digest.hexdigest()
+        )
 
     def _refuse_overwriting(self, destination: Any) -> None:
         from airflow_provider_translate5.client import Translate5ValueError

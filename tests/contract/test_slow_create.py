@@ -8,6 +8,7 @@ Everything else passes straight through. Afterwards exactly one project/task may
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -270,7 +271,8 @@ def test_a_retried_pretranslation_is_not_uploaded_again(
             operator.hook.close()
 
     identity = {"dag_id": "contract", "run_id": run_id, "task_id": "pre", "map_index": -1}
-    marker = pretranslation_marker({"ti": SimpleNamespace(**identity)}, SOURCE, TARGET)  # type: ignore[typeddict-item]
+    digest = hashlib.sha256(page_file.read_bytes()).hexdigest()
+    marker = pretranslation_marker({"ti": SimpleNamespace(**identity)}, SOURCE, TARGET, digest)  # type: ignore[typeddict-item]
     client = Translate5Client(t5_url, t5_token)
 
     def ours() -> set[int]:

@@ -183,6 +183,20 @@ def test_a_retried_pretranslation_reuses_the_earlier_upload(sim: Any, page: Path
     assert "[de]" in Path(written.removeprefix("file://")).read_text()
 
 
+def test_a_cleared_pretranslation_with_a_changed_source_uploads_the_new_file(
+    sim: Any, page: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    first = pretranslate(page, out).execute(context_for())
+    page.write_text("<p>Changed text.</p>", encoding="utf-8")  # the author fixed the source, cleared the task
+
+    second = pretranslate(page, out).execute(context_for(FakeTI(try_number=2)))
+
+    assert sim.requests.count("POST", PRETRANSLATE) == 2  # new content: a new pre-translation
+    assert first == second  # delivered under the same name, now with the new translation
+    assert "[de] Changed text." in Path(second.removeprefix("file://")).read_text()
+
+
 @pytest.mark.parametrize("deferrable", [False, True], ids=["poke", "deferrable"])
 def test_a_lost_pretranslation_answer_is_found_not_uploaded_again(
     sim: Any, page: Path, tmp_path: Path, deferrable: bool
