@@ -38,6 +38,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.integration)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_language_cache() -> None:
+    """The client caches languages per process and server (base URL); every test starts as a new process
+    would, so tests that mock the same URL with different language lists cannot see each other's."""
+    module = sys.modules.get("airflow_provider_translate5.client.client")
+    if module is not None:  # not imported yet: nothing cached, and nothing imported for it
+        module._LANGUAGES.clear()
+
+
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
     """Create the SQLite metadata DB once per test session (needed by dag.test())."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from airflow_provider_translate5.client.analysis import MatchAnalysis
 from airflow_provider_translate5.client.client import Translate5Client
 from airflow_provider_translate5.client.errors import (
+    Classification,
     Translate5APIError,
     Translate5AuthError,
     Translate5BadRequestError,
@@ -47,6 +48,7 @@ from airflow_provider_translate5.client.states import TaskState
 
 __all__ = [
     "OPERATORS",
+    "Classification",
     "Customer",
     "Download",
     "Filter",

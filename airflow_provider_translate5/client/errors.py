@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 from urllib.parse import urlsplit
 
 from airflow_provider_translate5.client.coerce import excerpt, plain_text, to_str
@@ -25,6 +25,33 @@ _PASSING = frozenset({408, 429})
 _NOT_TERMINAL = frozenset({408, 409, 423, 429})
 _GATEWAY = frozenset({502, 503, 504})
 
+
+class Classification(NamedTuple):
+    """What a kind of error means for whoever handles it; ``None`` leaves a flag to the answer (status, code).
+
+    - ``retryable``: the same call may succeed if it is repeated soon (the transport's own retries);
+    - ``outage``: translate5 is unreachable or temporarily unable to answer (maintenance, 5xx, timeouts); a
+      wait rides it out until its deadline;
+    - ``terminal``: no retry of the Airflow task can ever succeed (bad input, credentials, permissions, a task
+      that does not exist): fail at once instead of burning retries.
+    """
+
+    retryable: bool | None
+    outage: bool | None
+    terminal: bool | None
+
+
+def _by_answer(status: int | None, error_code: str | None) -> Classification:
+    """The flags an error class leaves open, decided by what translate5 answered (the one status rule)."""
+    return Classification(
+        # A 409 E1538 (an export of the task is still running) passes by itself, like a rate limit.
+        retryable=status in _PASSING or status in _GATEWAY or error_code == EXPORT_RUNNING,
+        outage=status in _PASSING or (status or 0) >= 500,
+        # Other client errors and redirects are the caller's fault (request, URL, permissions).
+        terminal=status is not None and 300 <= status < 500 and status not in _NOT_TERMINAL,
+    )
+
+
 _MAX_FIELD_MESSAGES = 10
 _MAX_MESSAGE = 300
 
@@ -39,33 +66,38 @@ def _rebuild(cls: type[Exception], state: dict[str, Any]) -> Exception:
 class Translate5Error(Exception):
     """Base class of everything the client raises.
 
-    Every error answers three questions, the one place where failures are classified (modelled on httpx's
-    documented hierarchy); callers ask these properties and keep no status-code lists of their own:
-
-    - :attr:`retryable`: the same call may succeed if it is repeated soon (the transport's own retries);
-    - :attr:`outage`: translate5 is unreachable or temporarily unable to answer (maintenance, 5xx, timeouts);
-      a wait rides it out until its deadline;
-    - :attr:`terminal`: no retry of the Airflow task can ever succeed (bad input, credentials, permissions,
-      a task that does not exist): fail at once instead of burning retries.
+    Every error answers three questions (see :class:`Classification`), the one place where failures are
+    classified (modelled on httpx's documented hierarchy); callers ask :attr:`retryable`, :attr:`outage` and
+    :attr:`terminal` and keep no status-code lists of their own. Each class states its kind in one line,
+    ``classification``; a ``None`` flag (only on HTTP errors) is decided by the answer's status.
 
     The three are independent: a 409 conflict is neither an outage nor terminal, a 500 is an outage that is
     not worth an immediate repeat.
     """
 
+    classification: ClassVar[Classification] = Classification(retryable=False, outage=False, terminal=False)
+
+    def _flags(self) -> Classification:
+        flags = self.classification
+        if None in flags:
+            decided = _by_answer(getattr(self, "status", None), getattr(self, "error_code", None))
+            flags = Classification(*(d if f is None else f for f, d in zip(flags, decided, strict=True)))
+        return flags
+
     @property
     def retryable(self) -> bool:
         """The same call may succeed if it is repeated soon."""
-        return False
+        return bool(self._flags().retryable)
 
     @property
     def outage(self) -> bool:
         """translate5 is unreachable or temporarily unable to answer; waiting may ride it out."""
-        return False
+        return bool(self._flags().outage)
 
     @property
     def terminal(self) -> bool:
         """No later retry of the same work can succeed; fail without retrying."""
-        return False
+        return bool(self._flags().terminal)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only constructors do not survive the default pickling of exceptions (Airflow may pickle).
@@ -75,21 +107,13 @@ class Translate5Error(Exception):
 class Translate5ValueError(Translate5Error, ValueError):
     """Bad local input, detected before any HTTP call."""
 
-    @property
-    def terminal(self) -> bool:
-        return True
+    classification = Classification(retryable=False, outage=False, terminal=True)
 
 
 class Translate5ConnectionError(Translate5Error):
     """The server could not be reached or the connection broke (after the client's own retries)."""
 
-    @property
-    def retryable(self) -> bool:
-        return True
-
-    @property
-    def outage(self) -> bool:
-        return True
+    classification = Classification(retryable=True, outage=True, terminal=False)
 
 
 class Translate5TimeoutError(Translate5ConnectionError):
@@ -98,6 +122,9 @@ class Translate5TimeoutError(Translate5ConnectionError):
 
 class Translate5ResponseError(Translate5Error):
     """A successful status, but not the answer translate5 gives (not JSON, or a different envelope)."""
+
+    # Usually a proxy or login page in front of translate5, or an answer cut short: may pass soon.
+    classification = Classification(retryable=True, outage=True, terminal=False)
 
     def __init__(
         self,
@@ -116,15 +143,6 @@ class Translate5ResponseError(Translate5Error):
         self.content_type = content_type
         self.body_excerpt = body_excerpt
 
-    @property
-    def retryable(self) -> bool:
-        # Usually a proxy or login page in front of translate5, or an answer cut short: may pass soon.
-        return True
-
-    @property
-    def outage(self) -> bool:
-        return True
-
 
 class Translate5LimitError(Translate5ResponseError):
     """The answer exceeds a limit of the client (decoded download size, JSON size or nesting).
@@ -132,21 +150,14 @@ class Translate5LimitError(Translate5ResponseError):
     The same request gets the same answer: raise the limit (a client setting) if the answer is legitimate.
     """
 
-    @property
-    def retryable(self) -> bool:
-        return False
-
-    @property
-    def outage(self) -> bool:
-        return False
-
-    @property
-    def terminal(self) -> bool:
-        return True
+    classification = Classification(retryable=False, outage=False, terminal=True)
 
 
 class Translate5APIError(Translate5Error):
     """translate5 answered with an error status (or ``success: false``)."""
+
+    # Decided by the status for the rest: 405, 408, 410, redirects, ``success: false`` on HTTP 200, ...
+    classification = Classification(retryable=None, outage=None, terminal=None)
 
     def __init__(
         self,
@@ -194,29 +205,11 @@ class Translate5APIError(Translate5Error):
             text += f". {self.hint}"
         return text
 
-    # An error class fixes the answer for its whole kind; the base class decides by status for the rest
-    # (405, 408, 410, redirects, ``success: false`` on HTTP 200, ...).
-
-    @property
-    def retryable(self) -> bool:
-        return self.status in _PASSING or self.status in _GATEWAY
-
-    @property
-    def outage(self) -> bool:
-        return self.status in _PASSING or (self.status or 0) >= 500
-
-    @property
-    def terminal(self) -> bool:
-        # Other client errors and redirects are the caller's fault (request, URL, permissions).
-        return self.status is not None and 300 <= self.status < 500 and self.status not in _NOT_TERMINAL
-
 
 class Translate5BadRequestError(Translate5APIError):
     """HTTP 400: malformed request (bad JSON E1560, bad parameters E1559)."""
 
-    @property
-    def terminal(self) -> bool:
-        return True
+    classification = Classification(retryable=False, outage=False, terminal=True)
 
 
 class Translate5AuthError(Translate5APIError):
@@ -226,41 +219,19 @@ class Translate5AuthError(Translate5APIError):
     token that the server does not accept (or that is not shaped like one).
     """
 
-    @property
-    def retryable(self) -> bool:
-        return False
-
-    @property
-    def outage(self) -> bool:
-        return False
-
-    @property
-    def terminal(self) -> bool:
-        return True
+    classification = Classification(retryable=False, outage=False, terminal=True)
 
 
 class Translate5PermissionError(Translate5APIError):
     """HTTP 403, or the redirect to ``/login`` translate5 sends when the user's roles do not allow a call."""
 
-    @property
-    def retryable(self) -> bool:
-        return False
-
-    @property
-    def outage(self) -> bool:
-        return False
-
-    @property
-    def terminal(self) -> bool:
-        return True
+    classification = Classification(retryable=False, outage=False, terminal=True)
 
 
 class Translate5NotFoundError(Translate5APIError):
     """HTTP 404: no such task/job/route."""
 
-    @property
-    def terminal(self) -> bool:
-        return True
+    classification = Classification(retryable=False, outage=False, terminal=True)
 
 
 class Translate5ConflictError(Translate5APIError):
@@ -271,79 +242,41 @@ class Translate5ConflictError(Translate5APIError):
     Retryable soon only while an export of the task is running (E1538).
     """
 
-    @property
-    def retryable(self) -> bool:
-        return self.error_code == EXPORT_RUNNING
-
-    @property
-    def outage(self) -> bool:
-        return False
-
-    @property
-    def terminal(self) -> bool:
-        return False
+    # Retryable: see _by_answer (E1538).
+    classification = Classification(retryable=None, outage=False, terminal=False)
 
 
 class Translate5ValidationError(Translate5APIError):
     """HTTP 422: input or upload rejected; ``errors`` names the fields."""
 
-    @property
-    def terminal(self) -> bool:
-        return True
+    classification = Classification(retryable=False, outage=False, terminal=True)
 
 
 class Translate5LockedError(Translate5APIError):
     """HTTP 423: the job/task is not accessible now (locked or finished); its state may change later."""
 
-    @property
-    def retryable(self) -> bool:
-        return False
-
-    @property
-    def terminal(self) -> bool:
-        return False
+    classification = Classification(retryable=False, outage=False, terminal=False)
 
 
 class Translate5RateLimitError(Translate5APIError):
     """HTTP 429 (from a proxy in front of translate5; translate5 itself has no rate limits)."""
 
-    @property
-    def retryable(self) -> bool:
-        return True
-
-    @property
-    def outage(self) -> bool:
-        return True
-
-    @property
-    def terminal(self) -> bool:
-        return False
+    classification = Classification(retryable=True, outage=True, terminal=False)
 
 
 class Translate5ServerError(Translate5APIError):
     """HTTP 5xx. An outage; repeated at once only for gateway errors and 503 (a 500 is usually a server bug
     that a second try meets again, but a later Airflow retry may pass)."""
 
-    @property
-    def retryable(self) -> bool:
-        return self.status in _GATEWAY
-
-    @property
-    def outage(self) -> bool:
-        return True
-
-    @property
-    def terminal(self) -> bool:
-        return False
+    # Retryable: gateway errors and 503 (see _by_answer).
+    classification = Classification(retryable=None, outage=True, terminal=False)
 
 
 class Translate5MaintenanceError(Translate5ServerError):
     """translate5 is in (or about to enter) maintenance: HTTP 503 with its maintenance page instead of JSON,
     or an export refused with the pre-maintenance text on HTTP 200."""
 
-    @property
-    def retryable(self) -> bool:
-        return True
+    classification = Classification(retryable=True, outage=True, terminal=False)
 
 
 _BY_STATUS: dict[int, type[Translate5APIError]] = {

@@ -69,14 +69,6 @@ def decode(request: Any) -> Sent:
     return sent
 
 
-@pytest.fixture(autouse=True)
-def _fresh_language_cache() -> None:
-    """Languages are cached per process and server; every test starts as a new process would."""
-    from airflow_provider_translate5.client import client as module
-
-    module._LANGUAGES.clear()
-
-
 @pytest.fixture
 def sent() -> list[Sent]:
     return []
