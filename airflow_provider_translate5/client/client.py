@@ -16,7 +16,6 @@ from contextlib import ExitStack, contextmanager
 from functools import partial
 from types import TracebackType
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import requests
 
@@ -82,6 +81,13 @@ def _positive_id(value: int | str, what: str = "task id") -> int:
     if number is None or number < 1 or (isinstance(value, str) and not value.strip().isdigit()):
         raise Translate5ValueError(f"{what} must be a positive integer, got {value!r}")
     return number
+
+
+def _count(value: int, what: str, minimum: int, note: str = "") -> int:
+    """Paging numbers: a real integer (``True`` is not 1) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise Translate5ValueError(f"{what} must be an integer >= {minimum}{note}, got {value!r}")
+    return value
 
 
 def _non_empty(value: str | None, what: str) -> str:
@@ -280,15 +286,8 @@ class Translate5Client(FeaturesMixin):
         if "json" in content_type:
             limit = transport.limits.max_json_bytes
             body = download.peek(limit + 1 if limit is not None else 1 << 62)
-            if not download.complete:
-                raise Translate5LimitError(
-                    f"translate5 answered GET {transport.redact(urlsplit(url).path)} with more than {limit} "
-                    "bytes of JSON; refused to read it into memory (raise Limits(max_json_bytes=...))",
-                    method="GET",
-                    url=transport.redact(url),
-                    status=response.status_code,
-                    content_type=download.content_type,
-                )
+            if not download.complete and limit is not None:
+                raise transport.json_limit_error(response, "GET", url, limit)
             response._content = body
             transport.json_of(response, "GET", url)  # a ``success: false`` envelope raises here
             if export:
@@ -413,13 +412,9 @@ class Translate5Client(FeaturesMixin):
         projects_only: bool = False,
     ) -> TaskPage:
         """One page of ``GET /editor/task`` (``projects_only``: multi-target project rows instead)."""
-        if isinstance(start, bool) or not isinstance(start, int) or start < 0:
-            raise Translate5ValueError(f"start must be an integer >= 0, got {start!r}")
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-            raise Translate5ValueError(f"limit must be an integer >= 1 (or None for all rows), got {limit!r}")
-        params: dict[str, Any] = {"start": start}
+        params: dict[str, Any] = {"start": _count(start, "start", 0)}
         if limit is not None:
-            params["limit"] = limit
+            params["limit"] = _count(limit, "limit", 1, " (or None for all rows)")
         encoded = {"filter": encode_filters(filters), "sort": encode_sort(sort)}
         params.update({key: value for key, value in encoded.items() if value is not None})
         if projects_only:
@@ -437,8 +432,7 @@ class Translate5Client(FeaturesMixin):
         projects_only: bool = False,
     ) -> Iterator[Task]:
         """Every matching task, fetched page by page (each task once, even if pages shift meanwhile)."""
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise Translate5ValueError(f"page_size must be an integer >= 1, got {page_size!r}")
+        _count(page_size, "page_size", 1)
         # Validated here, outside the generator, so bad input fails at the call, not at the first next().
         encode_filters(filters)
         encode_sort(sort)
@@ -469,8 +463,7 @@ class Translate5Client(FeaturesMixin):
 
         Tasks that no longer exist (or that this user may not see) are missing from the result.
         """
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise Translate5ValueError(f"page_size must be an integer >= 1, got {page_size!r}")
+        _count(page_size, "page_size", 1)
         ids = list(dict.fromkeys(_positive_id(task_id) for task_id in task_ids))
         found: dict[int, Task] = {}
         for start in range(0, len(ids), page_size):

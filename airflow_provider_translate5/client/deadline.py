@@ -105,12 +105,8 @@ class _WatchedHTTPConnection(HTTPConnection):
         return super().getresponse(*args, **kwargs)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def getresponse(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        deadline = _current()
-        if deadline is not None:
-            deadline.attach(self.sock)
-        return super().getresponse(*args, **kwargs)
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
+    """The same watch over TLS (the MRO runs the watch first, then HTTPS' own connection)."""
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):

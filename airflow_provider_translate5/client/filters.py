@@ -29,6 +29,11 @@ def _allowed() -> str:
     return ", ".join(sorted(OPERATORS))
 
 
+def _check_property(value: Any, what: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise Translate5ValueError(f"a {what} needs a non-empty property name")
+
+
 @dataclass(frozen=True)
 class Filter:
     """One rule of the ``filter`` parameter; several rules are AND-ed by translate5."""
@@ -42,8 +47,7 @@ class Filter:
             raise Translate5ValueError(
                 f"translate5 does not support the filter operator {self.operator!r}; use one of: {_allowed()}"
             )
-        if not isinstance(self.property, str) or not self.property.strip():
-            raise Translate5ValueError("a filter needs a non-empty property name")
+        _check_property(self.property, "filter")
         value = self.value
         if self.operator in LIST_OPERATORS:
             if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
@@ -129,8 +133,7 @@ class Sort:
     direction: str = "ASC"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.property, str) or not self.property.strip():
-            raise Translate5ValueError("a sort needs a non-empty property name")
+        _check_property(self.property, "sort")
         direction = str(self.direction).upper()
         if direction not in DIRECTIONS:
             raise Translate5ValueError(f"sort direction must be ASC or DESC, got {self.direction!r}")
@@ -148,16 +151,19 @@ class Sort:
         return {"property": self.property, "direction": self.direction}
 
 
+def _encode(items: Sequence[Filter] | Sequence[Sort], kind: type[Filter | Sort], what: str) -> str | None:
+    """The compact JSON translate5 reads (ExtJS style), or None for no entries; anything else is refused."""
+    for item in items:
+        if not isinstance(item, kind):
+            raise Translate5ValueError(f"{what} must be {kind.__name__} objects, got {type(item).__name__}")
+    return json.dumps([item.to_api() for item in items], separators=(",", ":")) if items else None
+
+
 def encode_filters(filters: Sequence[Filter]) -> str | None:
     """The ``filter`` query value, or None when there is nothing to filter."""
-    for item in filters:
-        if not isinstance(item, Filter):
-            raise Translate5ValueError(f"filters must be Filter objects, got {type(item).__name__}")
-    return json.dumps([item.to_api() for item in filters], separators=(",", ":")) if filters else None
+    return _encode(filters, Filter, "filters")
 
 
 def encode_sort(sort: Sequence[Sort]) -> str | None:
-    for item in sort:
-        if not isinstance(item, Sort):
-            raise Translate5ValueError(f"sort entries must be Sort objects, got {type(item).__name__}")
-    return json.dumps([item.to_api() for item in sort], separators=(",", ":")) if sort else None
+    """The ``sort`` query value, or None for the server's own order."""
+    return _encode(sort, Sort, "sort entries")

@@ -392,6 +392,19 @@ class Transport:
             )
         )
 
+    def json_limit_error(
+        self, response: requests.Response, method: str, url: str, limit: int
+    ) -> Translate5LimitError:
+        """A JSON answer larger than ``Limits.max_json_bytes``: refused before it is read into memory."""
+        return Translate5LimitError(
+            f"translate5 answered {method} {self.redact(urlsplit(url).path)} with more than {limit} bytes of "
+            "JSON; refused to read it into memory (page the request, or raise Limits(max_json_bytes=...))",
+            method=method,
+            url=self.redact(url),
+            status=response.status_code,
+            content_type=response.headers.get("Content-Type"),
+        )
+
     def _send(
         self,
         method: str,
@@ -563,14 +576,7 @@ class Transport:
                         parts.append(chunk[: len(chunk) - (size - limit)])
                         break
                     response.close()
-                    raise Translate5LimitError(
-                        f"translate5 answered {method} {shown} with more than {limit} bytes of JSON; refused "
-                        "to read it into memory (page the request, or raise Limits(max_json_bytes=...))",
-                        method=method,
-                        url=self.redact(url),
-                        status=response.status_code,
-                        content_type=response.headers.get("Content-Type"),
-                    )
+                    raise self.json_limit_error(response, method, url, limit)
                 parts.append(chunk)
         except requests.RequestException as exc:
             if deadline.passed():
