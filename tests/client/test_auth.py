@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import re
 
 import pytest
 
@@ -11,6 +12,7 @@ from airflow_provider_translate5 import __version__
 from airflow_provider_translate5.client import (
     Translate5AuthError,
     Translate5Client,
+    Translate5ServerError,
     Translate5ValueError,
 )
 
@@ -49,10 +51,20 @@ def test_a_credential_not_shaped_like_an_app_token_is_refused_before_any_request
     assert requests_mock.call_count == 0
 
 
-@pytest.mark.parametrize("url", ["t5.example.org", "ftp://t5.example.org", "https://user:pw@t5.example.org"])
-def test_a_base_url_without_http_scheme_or_with_credentials_is_refused(url):
-    with pytest.raises(Translate5ValueError):
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("t5.example.org", "base_url must be an http(s) URL such as https://translate5.example.org"),
+        ("ftp://t5.example.org", "base_url must be an http(s) URL"),
+        ("https://user:pw@t5.example.org", "base_url must not contain credentials"),
+        ("https://t5.example.org/?token=x", "base_url must not contain credentials, a query or a fragment"),
+    ],
+)
+def test_a_base_url_without_http_scheme_or_with_credentials_is_refused(requests_mock, url, message):
+    with pytest.raises(Translate5ValueError, match=re.escape(message)) as caught:
         Translate5Client(url, TOKEN)
+    assert "pw" not in str(caught.value)
+    assert requests_mock.call_count == 0
 
 
 def test_every_request_carries_token_accept_and_user_agent(client, answer, sent):
@@ -243,7 +255,7 @@ def test_logout_deletes_the_session_and_the_error_never_shows_the_session_id(
     answer(
         "DELETE", f"/editor/session/{SESSION_ID}", {"message": "Conflict", "errorMessage": "nope"}, status=500
     )
-    with caplog.at_level(logging.DEBUG), pytest.raises(Exception) as caught:
+    with caplog.at_level(logging.DEBUG), pytest.raises(Translate5ServerError) as caught:
         client.logout()
     assert sent[-1].path == f"/editor/session/{SESSION_ID}"
     assert SESSION_ID not in str(caught.value)
@@ -346,7 +358,7 @@ def test_secrets_never_reach_exception_texts_reprs_or_logs(make_client, answer, 
     answer("GET", "/editor/task/1", {"errorMessage": echo, "errors": {"x": [echo]}}, status=503)
     with caplog.at_level(logging.DEBUG):
         client.whoami()
-        with pytest.raises(Exception) as caught:
+        with pytest.raises(Translate5ServerError) as caught:
             client.get_task(1)
     error = caught.value
     assert secrets == [TOKEN, SESSION_ID]
@@ -394,7 +406,8 @@ def test_timeouts_tls_and_proxies_are_passed_on_every_request(
 
 @pytest.mark.parametrize("timeout", [0, -1, (1, 0), (1, 2, 3), "10"])
 def test_nonsense_timeouts_are_refused(timeout):
-    with pytest.raises(Translate5ValueError):
+    message = f"timeout must be positive seconds or (connect, read), got {timeout!r}"
+    with pytest.raises(Translate5ValueError, match=re.escape(message)):
         Translate5Client(BASE, TOKEN, timeout=timeout)
 
 

@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from airflow_provider_translate5.client import (
+    Classification,
     RetryPolicy,
     Translate5APIError,
     Translate5AuthError,
@@ -281,6 +282,18 @@ def test_the_table_covers_every_error_class_of_the_client():
         if isinstance(value, type) and issubclass(value, Translate5Error) and value is not Translate5Error
     }
     assert classes == {type(case[1]) for case in CLASSIFICATION}
+
+
+def test_a_subclass_states_its_own_kind_or_inherits_its_parents():
+    class ExportPaused(Translate5ConflictError):
+        classification = Classification(retryable=True, outage=False, terminal=False)
+
+    class TaskGone(Translate5NotFoundError):
+        pass
+
+    paused, gone = _api(ExportPaused, 409), _api(TaskGone, 404)
+    assert (paused.retryable, paused.outage, paused.terminal) == (True, False, False)
+    assert (gone.retryable, gone.outage, gone.terminal) == (False, False, True)
 
 
 @pytest.mark.parametrize("token", ["admin-password", "12:short", "", None])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -175,9 +176,16 @@ def test_open_download_with_a_path_prefix_is_not_doubled(make_client, requests_m
         assert b"".join(download.iter_bytes()) == b"a"
 
 
-@pytest.mark.parametrize("url", ["https://evil.example.com/steal", "http://t5.example.org/editor/x", ""])
-def test_open_download_never_sends_credentials_elsewhere(client, requests_mock, url):
-    with pytest.raises(Translate5ValueError), client.open_download(url):
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://evil.example.com/steal", "refusing to send translate5 credentials to 'evil.example.com'"),
+        ("http://t5.example.org/editor/x", "refusing to send translate5 credentials to 't5.example.org'"),
+        ("", "url_path must be a non-empty string"),
+    ],
+)
+def test_open_download_never_sends_credentials_elsewhere(client, requests_mock, url, message):
+    with pytest.raises(Translate5ValueError, match=re.escape(message)), client.open_download(url):
         pass
     assert requests_mock.call_count == 0
 

@@ -172,7 +172,7 @@ def test_write_atomically_removes_the_temp_file_on_failure(tmp_path):
         yield b"part"
         raise RuntimeError("boom")
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="boom"):
         write_atomically(chunks(), tmp_path / "out.bin")
     assert list(tmp_path.iterdir()) == []
     assert write_atomically(iter([b"a", b"b"]), tmp_path / "out.bin").read_bytes() == b"ab"

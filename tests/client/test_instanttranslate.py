@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 
@@ -53,9 +54,15 @@ def test_instant_translate_sends_plain_fields(client, answer, sent):
     ]
 
 
-@pytest.mark.parametrize("kwargs", [{"source": "4", "target": "de"}, {"source": "en", "target": "de_DE"}])
-def test_instant_translate_needs_rfc5646_codes(client, requests_mock, kwargs):
-    with pytest.raises(Translate5ValueError):
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"source": "4", "target": "de"}, "source must be an RFC 5646 code such as 'de' or 'en-GB', got '4'"),
+        ({"source": "en", "target": "de_DE"}, 'did you mean "de-DE"?'),
+    ],
+)
+def test_instant_translate_needs_rfc5646_codes(client, requests_mock, kwargs, message):
+    with pytest.raises(Translate5ValueError, match=re.escape(message)):
         client.instant_translate("Hello", **kwargs)
     assert requests_mock.call_count == 0
 

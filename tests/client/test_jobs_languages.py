@@ -127,8 +127,10 @@ def test_unknown_language_names_the_code_and_similar_ones(client):
 
 @pytest.mark.parametrize("code", ["de_DE", "german!", "", "lcid-", 0, -4, 3.5, None, "d"])
 def test_malformed_language_codes_are_refused_without_a_request(client, requests_mock, code):
-    with pytest.raises(Translate5ValueError):
+    with pytest.raises(Translate5ValueError) as caught:
         client.resolve_language(code)
+    assert str(caught.value).startswith('language must be an RFC 5646 code ("de", "en-GB"), a numeric')
+    assert f"got {code!r}" in str(caught.value)
     assert requests_mock.call_count == 0
 
 

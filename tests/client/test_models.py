@@ -109,7 +109,7 @@ def test_project_tasks_as_object_or_list_or_keyed_object():
 
 
 def test_a_non_object_is_a_response_error():
-    with pytest.raises(Translate5ResponseError):
+    with pytest.raises(Translate5ResponseError, match="expected a task object from translate5, got list"):
         Task.from_api(["not", "a", "task"])  # type: ignore[arg-type]
 
 

@@ -18,6 +18,7 @@ from airflow_provider_translate5.client import (
     Translate5ConnectionError,
     Translate5RateLimitError,
     Translate5ServerError,
+    Translate5TimeoutError,
     Translate5ValueError,
 )
 from airflow_provider_translate5.client.retry import parse_retry_after
@@ -135,19 +136,24 @@ def test_idempotent_read_timeout_is_retried(client, answer, sleeps):
 
 @pytest.mark.usefixtures("languages")
 @pytest.mark.parametrize(
-    "first",
+    ("first", "error"),
     [
-        {"exc": requests.exceptions.ReadTimeout("read timed out")},
-        {"exc": requests.exceptions.ConnectionError("Connection aborted: RemoteDisconnected")},
-        status(502),
-        status(504),
-        status(500),
+        ({"exc": requests.exceptions.ReadTimeout("read timed out")}, Translate5TimeoutError),
+        (
+            {"exc": requests.exceptions.ConnectionError("Connection aborted: RemoteDisconnected")},
+            Translate5ConnectionError,
+        ),
+        (status(502), Translate5ServerError),
+        (status(504), Translate5ServerError),
+        (status(500), Translate5ServerError),
     ],
     ids=["read-timeout", "connection-aborted", "502", "504", "500"],
 )
-def test_a_create_that_may_have_been_processed_is_never_retried(client, answer, requests_mock, sleeps, first):
+def test_a_create_that_may_have_been_processed_is_never_retried(
+    client, answer, requests_mock, sleeps, first, error
+):
     answer("POST", "/editor/task", responses=[first, {"json": CREATED}])
-    with pytest.raises((Translate5ConnectionError, Translate5ServerError)):
+    with pytest.raises(error, match="POST /editor/task"):
         client.create_task(
             ("a.html", io.BytesIO(b"<p>x</p>")), task_name="x", source_lang="en", target_lang="de"
         )
@@ -225,9 +231,16 @@ def test_other_conflicts_are_not_retried(client, answer, sleeps):
     assert sleeps == []
 
 
-@pytest.mark.parametrize("kwargs", [{"max_attempts": 0}, {"backoff": -1}, {"max_retry_after": -2}])
-def test_policy_refuses_nonsense(kwargs):
-    with pytest.raises(Translate5ValueError):
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"max_attempts": 0}, "max_attempts must be at least 1, got 0"),
+        ({"backoff": -1}, "backoff must not be negative, got -1"),
+        ({"max_retry_after": -2}, "max_retry_after must not be negative, got -2"),
+    ],
+)
+def test_policy_refuses_nonsense(kwargs, message):
+    with pytest.raises(Translate5ValueError, match=message):
         RetryPolicy(**kwargs)
 
 

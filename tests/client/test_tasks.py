@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 
@@ -48,10 +49,17 @@ def test_list_tasks_without_options_sends_only_start(client, answer, sent):
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"start": -1}, {"limit": 0}, {"limit": -5}, {"start": "3"}, {"limit": True}]
+    ("kwargs", "message"),
+    [
+        ({"start": -1}, "start must be an integer >= 0, got -1"),
+        ({"start": "3"}, "start must be an integer >= 0, got '3'"),
+        ({"limit": 0}, "limit must be an integer >= 1 (or None for all rows), got 0"),
+        ({"limit": -5}, "limit must be an integer >= 1 (or None for all rows), got -5"),
+        ({"limit": True}, "limit must be an integer >= 1 (or None for all rows), got True"),
+    ],
 )
-def test_list_tasks_refuses_bad_paging_before_any_request(client, requests_mock, kwargs):
-    with pytest.raises(Translate5ValueError):
+def test_list_tasks_refuses_bad_paging_before_any_request(client, requests_mock, kwargs, message):
+    with pytest.raises(Translate5ValueError, match=re.escape(message)):
         client.list_tasks(**kwargs)
     assert requests_mock.call_count == 0
 
@@ -93,10 +101,13 @@ def test_iter_tasks_stops_when_total_is_reached(client, answer, sent):
     assert len(sent) == 1
 
 
-@pytest.mark.parametrize("page_size", [0, -1])
-def test_iter_tasks_refuses_bad_page_size_at_the_call(client, requests_mock, page_size):
-    with pytest.raises(Translate5ValueError):
+@pytest.mark.parametrize("page_size", [0, -1, 2.0])
+def test_iter_tasks_and_get_tasks_refuse_a_bad_page_size_at_the_call(client, requests_mock, page_size):
+    message = f"page_size must be an integer >= 1, got {page_size!r}"
+    with pytest.raises(Translate5ValueError, match=re.escape(message)):
         client.iter_tasks(page_size=page_size)  # not only when iterated
+    with pytest.raises(Translate5ValueError, match=re.escape(message)):
+        client.get_tasks([1], page_size=page_size)
     assert requests_mock.call_count == 0
 
 
@@ -109,12 +120,13 @@ def test_get_task_parses_the_rows_object(client, answer, sent):
     task = client.get_task("7")
     assert (task.id, task.entity_version, task.last_errors) == (7, 9, ["boom"])
     assert task.raw["customField1"] == "kept"
-    assert sent[0].method == "GET"
+    assert (sent[0].method, sent[0].path) == ("GET", "/editor/task/7")
 
 
 @pytest.mark.parametrize("bad", ["7/../../x", "", "abc", 0, -3, True, "7.5"])
 def test_ids_in_paths_must_be_positive_integers(client, requests_mock, bad):
-    with pytest.raises(Translate5ValueError):
+    message = f"task id must be a positive integer, got {bad!r}"
+    with pytest.raises(Translate5ValueError, match=re.escape(message)):
         client.get_task(bad)
     assert requests_mock.call_count == 0
 
@@ -316,7 +328,7 @@ def test_create_task_with_an_empty_path_fails_before_any_request(client, request
 def test_start_import(client, answer, sent):
     answer("POST", "/editor/task/9/import", {"rows": task_row(9, state="import")})
     assert client.start_import(9).state == "import"
-    assert sent[0].method == "POST"
+    assert (sent[0].method, sent[0].path) == ("POST", "/editor/task/9/import")
 
 
 def test_import_progress_running_and_finished(client, answer, sent):
