@@ -218,6 +218,11 @@ class Translate5Client(FeaturesMixin):
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._transport.request_json(method, path, **kwargs)
 
+    def _json_object(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """Calls answering a status object: its fields, or {} when the body is empty or not an object."""
+        payload = self._json(method, path, **kwargs)
+        return dict(payload) if isinstance(payload, Mapping) else {}
+
     def _field(self, payload: Any, key: str, method: str, path: str) -> Any:
         if not isinstance(payload, Mapping) or key not in payload:
             got = f"keys {sorted(payload)[:10]}" if isinstance(payload, Mapping) else type(payload).__name__
@@ -734,13 +739,12 @@ class Translate5Client(FeaturesMixin):
 
     def trigger_workflow(self, task_id: int | str, trigger: str) -> dict[str, Any]:
         """Run a configured workflow action (e.g. ``notifyAllUsersAboutTaskAssociation``)."""
-        payload = self._json(
+        return self._json_object(
             "POST",
             f"/editor/task/{_positive_id(task_id)}/workflow",
             fields=[("trigger", _non_empty(trigger, "trigger"))],
             idempotent=False,
         )
-        return dict(payload) if isinstance(payload, Mapping) else {}
 
     # -- export ---------------------------------------------------------------------------------------------
 
@@ -799,13 +803,12 @@ class Translate5Client(FeaturesMixin):
 
     def excel_reimport(self, task_id: int | str, file: UploadSource) -> dict[str, Any]:
         upload = prepare_upload(file, "Excel file")
-        payload = self._json(
+        return self._json_object(
             "POST",
             f"/editor/task/{_positive_id(task_id)}/excelreimport",
             uploads=[("excelreimportUpload", upload)],
             idempotent=False,
         )
-        return dict(payload) if isinstance(payload, Mapping) else {}
 
     @contextmanager
     def open_download(self, url_path: str) -> Iterator[Download]:
@@ -831,8 +834,9 @@ class Translate5Client(FeaturesMixin):
         ]
         optional = {"langresType": langres_type, "langresId": langres_id}
         fields += [(name, form_value(value)) for name, value in optional.items() if value is not None]
-        payload = self._json("POST", "/editor/instanttranslateapi/translate", fields=fields, idempotent=True)
-        return dict(payload) if isinstance(payload, Mapping) else {}
+        return self._json_object(
+            "POST", "/editor/instanttranslateapi/translate", fields=fields, idempotent=True
+        )
 
     def file_pretranslate(
         self, file: UploadSource, *, source: str, target: str, customer_id: str | int | None = None

@@ -30,7 +30,12 @@ _DOWNLOAD_MARKERS = {
 }
 
 
-def _record(data: Any, what: str) -> dict[str, Any]:
+def record(data: Any, what: str) -> dict[str, Any]:
+    """A model's ``raw``: a copy of the server's object, or a response error naming the model it should be.
+
+    The one check every ``from_api`` starts with (feature modules' models too), so a list or text where
+    translate5 sends an object always fails the same readable way.
+    """
     if not isinstance(data, Mapping):
         raise Translate5ResponseError(f"expected a {what} object from translate5, got {type(data).__name__}")
     return dict(data)
@@ -60,7 +65,7 @@ class Language:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Language:
-        raw = _record(data, "language")
+        raw = record(data, "language")
         return cls(
             id=to_int(raw.get("id")) or 0,
             rfc5646=to_str(raw.get("rfc5646")) or "",
@@ -81,7 +86,7 @@ class WorkflowStepProgress:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> WorkflowStepProgress:
-        raw = _record(data, "workflow progress")
+        raw = record(data, "workflow progress")
         return cls(
             workflow_step=to_str(raw.get("workflowStep")) or "",
             status=to_str(raw.get("status")) or "",
@@ -120,7 +125,7 @@ class Task:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Task:
-        raw = _record(data, "task")
+        raw = record(data, "task")
         return cls(
             id=to_int(raw.get("id")) or 0,
             task_guid=to_str(raw.get("taskGuid")) or "",
@@ -190,7 +195,7 @@ class ImportProgress:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> ImportProgress:
-        raw = _record(data, "import progress")
+        raw = record(data, "import progress")
         return cls(
             progress=to_float(raw.get("progress")) or 0.0,
             workers_done=to_int(raw.get("workersDone")) or 0,
@@ -220,7 +225,7 @@ class Job:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Job:
-        raw = _record(data, "job")
+        raw = record(data, "job")
         return cls(
             id=to_int(raw.get("id")) or 0,
             task_guid=to_str(raw.get("taskGuid")),
@@ -248,7 +253,7 @@ class PretranslatedFile:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], key: str | None = None) -> PretranslatedFile:
-        raw = _record(data, "pretranslated file")
+        raw = record(data, "pretranslated file")
         url = to_str(raw.get("downloadUrl")) or None
         errors = _messages(raw.get("errors"))
         if url in _DOWNLOAD_MARKERS:
@@ -279,7 +284,7 @@ class PretranslatedFileList:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> PretranslatedFileList:
-        raw = _record(data, "file list")
+        raw = record(data, "file list")
         return cls(
             files=[
                 PretranslatedFile.from_api(item, key)
