@@ -190,7 +190,11 @@ def assoc_delete(ctx: Ctx, match: re.Match[str]) -> Response:
 # ----- operations -------------------------------------------------------------------------------------
 def _analysis(store: Store, task: Task, internal_fuzzy: bool) -> dict[str, Any]:
     words = int(str(task.row.get("wordCount") or 0))
-    created = time.strftime("%Y-%m-%d %H:%M:%S")
+    now = time.time()
+    previous = features(store).analyses.get(task.guid)
+    if previous is not None:  # analyses take seconds on a real server: never two with the same ``created``
+        now = max(now, time.mktime(time.strptime(previous["created"], "%Y-%m-%d %H:%M:%S")) + 1)
+    created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
     rows = []
     for index, assoc in enumerate(_assigned(store, task)):
         resource = _resource(assoc["languageResourceId"]) or {}
