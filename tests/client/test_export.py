@@ -204,37 +204,21 @@ def test_a_filetranslation_export_keeps_its_raw_utf8_name_and_needs_no_content_l
 @pytest.mark.integration
 def test_a_raw_utf8_name_through_a_real_http_connection(tmp_path):
     """http.client hands the raw header bytes over as latin-1; the name still comes out right."""
-    import socket
-    import threading
-
-    from .conftest import TOKEN
-
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-
-    def serve() -> None:
-        conn, _ = server.accept()
-        with conn:
-            conn.recv(65536)
-            conn.sendall(
-                b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-type: text/html; charset=utf-8\r\n"
-                + b"Content-Disposition: "
-                + FILETRANSLATION_NAME.encode("utf-8")
-                + b"\r\n\r\n"
-                + XLIFF
-            )
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
     from airflow_provider_translate5.client import Translate5Client
 
-    base = f"http://127.0.0.1:{server.getsockname()[1]}"
+    from .conftest import TOKEN, RawServer
+
+    server = RawServer(
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-type: text/html; charset=utf-8\r\n"
+        + b"Content-Disposition: "
+        + FILETRANSLATION_NAME.encode("utf-8")
+        + b"\r\n\r\n"
+        + XLIFF
+    )
     try:
-        with Translate5Client(base, TOKEN) as client:
+        with Translate5Client(server.url, TOKEN) as client:
             path = client.export_task(7, tmp_path, format="filetranslation")
     finally:
-        thread.join(5)
         server.close()
     assert path.name == "About us ÄÖ_de.xlf"
     assert path.read_bytes() == XLIFF

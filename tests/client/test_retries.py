@@ -23,7 +23,7 @@ from airflow_provider_translate5.client import (
 )
 from airflow_provider_translate5.client.retry import parse_retry_after
 
-from .conftest import TOKEN, task_row
+from .conftest import TOKEN, RawServer, task_row
 
 OK_TASK = {"rows": task_row(5)}
 CREATED = {"success": True, "rows": task_row(9, state="import", projectTasks=task_row(9, state="import"))}
@@ -282,40 +282,6 @@ def test_retries_stop_when_the_wait_would_outlast_the_calls_deadline(make_client
     assert sleeps == []
 
 
-class _Trickle:
-    """A local HTTP server that sends its answer one byte at a time, with a pause after each byte."""
-
-    def __init__(self, answer: bytes, pause: float) -> None:
-        import socket
-        import threading
-
-        self.answer, self.pause = answer, pause
-        self.server = socket.socket()
-        self.server.bind(("127.0.0.1", 0))
-        self.server.listen(1)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
-
-    def _serve(self) -> None:
-        conn, _ = self.server.accept()
-        with conn:
-            conn.recv(65536)
-            for byte in self.answer:
-                if self.stop.wait(self.pause):
-                    return
-                try:
-                    conn.sendall(bytes([byte]))
-                except OSError:
-                    return
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(5)
-        self.server.close()
-
-
 BODY = b'{"rows": {"id": "5", "taskGuid": "{x}", "taskName": "t", "state": "open"}}' * 10
 
 
@@ -337,7 +303,7 @@ def test_a_trickling_server_cannot_keep_a_call_alive_past_its_deadline(answer_by
     from airflow_provider_translate5.client import Translate5TimeoutError
     from airflow_provider_translate5.client.limits import Limits
 
-    server = _Trickle(answer_bytes, pause=0.05)  # each read returns well within the read timeout
+    server = RawServer(answer_bytes, pause=0.05)  # each read returns well within the read timeout
     client = Translate5Client(
         server.url, TOKEN, timeout=(2.0, 2.0), limits=Limits(deadline=0.5), retry=RetryPolicy(max_attempts=1)
     )
@@ -365,7 +331,7 @@ def test_a_trickling_download_is_cut_at_the_deadline_and_leaves_nothing(tmp_path
         b"HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\n"
         b"Content-Disposition: attachment; filename=a.zip\r\n\r\n"
     )
-    server = _Trickle(head + b"PK\x03\x04" + b"z" * 4000, pause=0.002)  # ~8 s to send in full
+    server = RawServer(head + b"PK\x03\x04" + b"z" * 4000, pause=0.002)  # ~8 s to send in full
     session = requests.Session() if own_session else None  # a caller's session: cut once headers are in
     client = Translate5Client(
         server.url, TOKEN, timeout=(2.0, 2.0), limits=Limits(deadline=0.8), session=session
