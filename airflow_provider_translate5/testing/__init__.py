@@ -4,7 +4,7 @@
 2026-04-15, about 7.35.6) and passes the same contract suite (``tests/contract``, ``make contract``) as a real
 server: ids and DB numbers as JSON strings, ``Content-Type: application/json`` twice, XML without
 ``Accept: application/json``, ``Set-Cookie`` on every answer, errors outside the REST view (401, 403, unknown
-export format) as JSON in ``text/html``, downloads without Content-Length (``Connection: close``), ZIP names
+export format) as JSON in ``text/html``, answers without Content-Length (``Connection: close``), ZIP names
 transliterated and percent-encoded, filetranslation names as raw UTF-8. It covers app-token and session auth
 (``zfExtended`` cookie, CSRF blocking of password sessions, session DELETE only with the ``api`` role),
 languages, the task list with ExtJS filters, multipart task creation (single files, several files, ZIP

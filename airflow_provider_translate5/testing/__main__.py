@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
         help="send ids and counters as JSON numbers (a robustness variant; real servers send strings)",
     )
     parser.add_argument(
+        "--keep-alive",
+        action="store_true",
+        help="JSON answers with Content-Length on kept-alive connections (default: like the recorded server, "
+        "no Content-Length and Connection: close on every answer)",
+    )
+    parser.add_argument(
         "--api-role",
         action="store_true",
         help="give the manager the api role, which DELETE /editor/session/<id> needs (else 403)",
@@ -129,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         user_token=args.user_token,
         numbers_as_strings=not args.native_numbers,
         api_role=args.api_role,
+        close_connections=not args.keep_alive,
         filelist_as_list=args.filelist_as_list,
         callback_url=args.callback_url,
         latency=args.latency,

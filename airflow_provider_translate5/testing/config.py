@@ -31,6 +31,10 @@ class SimulatorConfig:
     """runtimeOptions.editor.export.taskguiddirectory: default for the ``{taskGuid}/`` ZIP root folder."""
     initial_task_state: str = "open"
     """runtimeOptions.import.initialTaskState: ``open`` or ``unconfirmed`` after a successful import."""
+    close_connections: bool = True
+    """Send every answer like the recorded (PHP built-in) web server: no Content-Length, ``Connection:
+    close``, the body ends with the connection. False gives JSON answers Content-Length and keep-alive, as
+    translate5 behind Apache/nginx may; downloads are always close-delimited."""
     app_version: str = "development"
     """X-Translate5-Version / importAppVersion; a develop snapshot says "development", a release "7.35.6"."""
     api_role: bool = False

@@ -134,6 +134,12 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("translate5 simulator: " + format, *args)
 
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes; without NODELAY, Nagle's algorithm and the client's
+        # delayed ACK hold every keep-alive answer back for ~40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def do_GET(self) -> None:
         self._handle()
 
@@ -229,6 +235,8 @@ class _Handler(BaseHTTPRequestHandler):
         if response.rest or response.version_header:
             response.headers.append(("X-Translate5-Version", sim.config.app_version))
         response.render(req.accepts_json)
+        if sim.config.close_connections:
+            response.close = True
         return response
 
     # ----- response --------------------------------------------------------------------------------------

@@ -186,3 +186,17 @@ def test_workflow_auto_finish_assigns_a_job(sim: Translate5Simulator, api: reque
     task = wait_for(ended)
     assert [u["login"] for u in task["users"]] == ["translator1"]
     assert task["state"] == "open"
+
+
+def test_every_answer_can_be_framed_like_the_recorded_server(sim: Translate5Simulator) -> None:
+    """Knob ``close_connections``: JSON answers too without Content-Length, ``Connection: close``."""
+    headers = {"Accept": "application/json", "Translate5AuthToken": sim.token}
+    sim.set(close_connections=False)
+    kept = requests.get(url(sim, "/editor/task"), headers=headers)
+    assert kept.headers["Content-Length"] == str(len(kept.content))
+    assert "Connection" not in kept.headers
+    sim.set(close_connections=True)
+    closed = requests.get(url(sim, "/editor/task"), headers=headers)
+    assert "Content-Length" not in closed.headers
+    assert closed.headers["Connection"] == "close"
+    assert closed.json() == {"total": "0", "rows": []}
