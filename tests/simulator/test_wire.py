@@ -74,14 +74,14 @@ def test_wrong_token_is_a_401_printed_as_html(sim: Translate5Simulator) -> None:
 
 
 def test_user_list_and_jobs_have_the_real_shapes(sim: Translate5Simulator, api: requests.Session) -> None:
-    """Sections 43-48: user rows with roles as a comma string (ids as strings: FEATURES' api_people.py);
-    job answers with ids as strings, languages
-    and type as numbers, and the workflow notice; the task leaves "no workflow" with its first job."""
+    """Sections 43-48: user rows with roles as a comma string and ids as strings; job answers with ids as
+    strings, languages and type as numbers, and the workflow notice; the first job ends "no workflow"."""
     rule = [{"operator": "eq", "value": "translator1", "property": "login"}]
     users = api.get(url(sim, "/editor/user"), params={"filter": json.dumps(rule)}).json()
     assert users["total"] == 1
     translator = users["rows"][0]
     assert translator["roles"] == "editor,taskOverview"
+    assert (translator["id"], translator["editable"]) == ("2", "1")
     row = create_task(sim, api)
     wait_state(sim, api, row["id"])
     assert api.get(url(sim, f"/editor/task/{row['id']}/job")).json() == {"rows": [], "total": 0}
