@@ -9,9 +9,10 @@
    waits (deferred, no worker slot held) until the workflow ended, and the translated files are exported into
    the delivery folder.
 
-Run it with the bundled simulator (``make demo`` starts one, see docs/examples.md) or your translate5: set the
-run's params (``source``, ``target_langs``, ``translator``, ``reviewer``, ``language_resources``,
-``delivery``). Folders are ``ObjectStoragePath`` URIs, so ``s3://`` works as well as ``file://``.
+Try it with ``make demo-features``: it runs this DAG against the bundled simulator and answers the approval
+for you (``airflow dags test --mark-success-pattern '^approve_cost$'``). With your translate5, set the run's
+params (``source``, ``target_langs``, ``translator``, ``reviewer``, ``language_resources``, ``delivery``).
+Folders are ``ObjectStoragePath`` URIs, so ``s3://`` works as well as ``file://``.
 """
 
 from __future__ import annotations
