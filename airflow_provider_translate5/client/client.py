@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import requests
 
+from airflow_provider_translate5.client.checks import count, non_empty, positive_id
 from airflow_provider_translate5.client.coerce import form_value, keyed_records, to_int
 from airflow_provider_translate5.client.errors import (
     MAINTENANCE_HEADER,
@@ -75,25 +76,9 @@ _LANGUAGES_LOCK = threading.Lock()
 LANGUAGES_RECHECK_AFTER = 300.0
 
 
-def _positive_id(value: int | str, what: str = "task id") -> int:
-    """Ids go into URL paths: accept only positive integers (or their text), never arbitrary strings."""
-    number = None if isinstance(value, bool) else to_int(value)
-    if number is None or number < 1 or (isinstance(value, str) and not value.strip().isdigit()):
-        raise Translate5ValueError(f"{what} must be a positive integer, got {value!r}")
-    return number
-
-
-def _count(value: int, what: str, minimum: int, note: str = "") -> int:
-    """Paging numbers: a real integer (``True`` is not 1) of at least ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise Translate5ValueError(f"{what} must be an integer >= {minimum}{note}, got {value!r}")
-    return value
-
-
-def _non_empty(value: str | None, what: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise Translate5ValueError(f"{what} must be a non-empty string")
-    return value
+# The feature modules (people, analysis, reimport) import these two names from here.
+_positive_id = positive_id
+_non_empty = non_empty
 
 
 def _sources(files: Any) -> list[Any]:
@@ -116,7 +101,7 @@ def _rfc5646(code: str, what: str) -> str:
 
 
 def _checked_foreign_id(value: str) -> str:
-    _non_empty(value, "foreign_id")
+    non_empty(value, "foreign_id")
     if len(value) > MAX_FOREIGN_ID:
         raise Translate5ValueError(
             f"foreign_id is {len(value)} characters long; translate5 stores at most {MAX_FOREIGN_ID}"
@@ -417,9 +402,9 @@ class Translate5Client(FeaturesMixin):
         projects_only: bool = False,
     ) -> TaskPage:
         """One page of ``GET /editor/task`` (``projects_only``: multi-target project rows instead)."""
-        params: dict[str, Any] = {"start": _count(start, "start", 0)}
+        params: dict[str, Any] = {"start": count(start, "start", 0)}
         if limit is not None:
-            params["limit"] = _count(limit, "limit", 1, " (or None for all rows)")
+            params["limit"] = count(limit, "limit", 1, " (or None for all rows)")
         encoded = {"filter": encode_filters(filters), "sort": encode_sort(sort)}
         params.update({key: value for key, value in encoded.items() if value is not None})
         if projects_only:
@@ -437,7 +422,7 @@ class Translate5Client(FeaturesMixin):
         projects_only: bool = False,
     ) -> Iterator[Task]:
         """Every matching task, fetched page by page (each task once, even if pages shift meanwhile)."""
-        _count(page_size, "page_size", 1)
+        count(page_size, "page_size", 1)
         # Validated here, outside the generator, so bad input fails at the call, not at the first next().
         encode_filters(filters)
         encode_sort(sort)
@@ -461,15 +446,15 @@ class Translate5Client(FeaturesMixin):
                 return
 
     def get_task(self, task_id: int | str) -> Task:
-        return self._one(Task.from_api, "GET", f"/editor/task/{_positive_id(task_id)}")
+        return self._one(Task.from_api, "GET", f"/editor/task/{positive_id(task_id)}")
 
     def get_tasks(self, task_ids: Sequence[int | str], *, page_size: int = 500) -> dict[int, Task]:
         """Many tasks in few requests (``filter id in [...]``, ``page_size`` ids per request).
 
         Tasks that no longer exist (or that this user may not see) are missing from the result.
         """
-        _count(page_size, "page_size", 1)
-        ids = list(dict.fromkeys(_positive_id(task_id) for task_id in task_ids))
+        count(page_size, "page_size", 1)
+        ids = list(dict.fromkeys(positive_id(task_id) for task_id in task_ids))
         found: dict[int, Task] = {}
         for start in range(0, len(ids), page_size):
             chunk = ids[start : start + page_size]
@@ -532,7 +517,7 @@ class Translate5Client(FeaturesMixin):
         come too: with one target the client sends that target as every file's language; with several, each
         file goes into its type's package folder (``workfiles/``, ``relais/``, ``referenceFiles/``).
         """
-        _non_empty(task_name, "task_name")
+        non_empty(task_name, "task_name")
         if len(task_name) > MAX_TASK_NAME:
             raise Translate5ValueError(
                 f"task_name is {len(task_name)} characters long; translate5 stores at most {MAX_TASK_NAME}"
@@ -623,13 +608,13 @@ class Translate5Client(FeaturesMixin):
     def start_import(self, task_id: int | str) -> Task:
         """Start the import of a task created with ``auto_start_import=False`` (a project: all its tasks)."""
         return self._one(
-            Task.from_api, "POST", f"/editor/task/{_positive_id(task_id)}/import", idempotent=False
+            Task.from_api, "POST", f"/editor/task/{positive_id(task_id)}/import", idempotent=False
         )
 
     def get_import_progress(self, task_guid: str) -> ImportProgress | None:
         """Import worker progress; None when no import worker is queued or running (e.g. finished)."""
         path = "/editor/task/importprogress"
-        payload = self._json("GET", path, params={"taskGuid": _non_empty(task_guid, "task_guid")})
+        payload = self._json("GET", path, params={"taskGuid": non_empty(task_guid, "task_guid")})
         return ImportProgress.parse(self._field(payload, "progress", "GET", path))
 
     def update_task(
@@ -639,11 +624,11 @@ class Translate5Client(FeaturesMixin):
         body = dict(data)
         if entity_version is not None:
             body["entityVersion"] = entity_version
-        return self._one(Task.from_api, "PUT", f"/editor/task/{_positive_id(task_id)}", data=body)
+        return self._one(Task.from_api, "PUT", f"/editor/task/{positive_id(task_id)}", data=body)
 
     def rename_task(self, task_id: int | str, task_name: str, *, entity_version: int | None = None) -> Task:
         return self.update_task(
-            task_id, {"taskName": _non_empty(task_name, "task_name")}, entity_version=entity_version
+            task_id, {"taskName": non_empty(task_name, "task_name")}, entity_version=entity_version
         )
 
     def _set_state(self, task_id: int | str, state: str) -> Task:
@@ -676,7 +661,7 @@ class Translate5Client(FeaturesMixin):
 
     def delete_task(self, task_id: int | str, *, force: bool = False) -> None:
         """Delete a task (a project: with all its tasks)."""
-        self._json("DELETE", f"/editor/task/{_positive_id(task_id)}", params={"force": 1} if force else None)
+        self._json("DELETE", f"/editor/task/{positive_id(task_id)}", params={"force": 1} if force else None)
 
     # -- jobs / workflow ------------------------------------------------------------------------------------
 
@@ -685,7 +670,7 @@ class Translate5Client(FeaturesMixin):
         return {ENTITY_VERSION_HEADER: str(entity_version)} if entity_version is not None else None
 
     def list_jobs(self, task_id: int | str) -> list[Job]:
-        jobs, _payload = self._many(Job.from_api, "GET", f"/editor/task/{_positive_id(task_id)}/job")
+        jobs, _payload = self._many(Job.from_api, "GET", f"/editor/task/{positive_id(task_id)}/job")
         return jobs
 
     def create_job(
@@ -713,8 +698,8 @@ class Translate5Client(FeaturesMixin):
                 stacklevel=2,
             )
         body: dict[str, Any] = {
-            "userGuid": _non_empty(user_guid, "user_guid"),
-            "workflowStepName": _non_empty(workflow_step_name, "workflow_step_name"),
+            "userGuid": non_empty(user_guid, "user_guid"),
+            "workflowStepName": non_empty(workflow_step_name, "workflow_step_name"),
         }
         optional = {"state": state, "type": type, "deadlineDate": deadline_date}
         body.update({key: value for key, value in optional.items() if value is not None})
@@ -722,7 +707,7 @@ class Translate5Client(FeaturesMixin):
         return self._one(
             Job.from_api,
             "POST",
-            f"/editor/task/{_positive_id(task_id)}/job",
+            f"/editor/task/{positive_id(task_id)}/job",
             data=body,
             idempotent=False,
         )
@@ -732,7 +717,7 @@ class Translate5Client(FeaturesMixin):
     ) -> None:
         self._json(
             "DELETE",
-            f"/editor/task/{_positive_id(task_id)}/job/{_positive_id(job_id, 'job id')}",
+            f"/editor/task/{positive_id(task_id)}/job/{positive_id(job_id, 'job id')}",
             params={"force": 1} if force else None,
             headers=self._version_header(entity_version),
         )
@@ -741,8 +726,8 @@ class Translate5Client(FeaturesMixin):
         """Run a configured workflow action (e.g. ``notifyAllUsersAboutTaskAssociation``)."""
         return self._json_object(
             "POST",
-            f"/editor/task/{_positive_id(task_id)}/workflow",
-            fields=[("trigger", _non_empty(trigger, "trigger"))],
+            f"/editor/task/{positive_id(task_id)}/workflow",
+            fields=[("trigger", non_empty(trigger, "trigger"))],
             idempotent=False,
         )
 
@@ -769,7 +754,7 @@ class Translate5Client(FeaturesMixin):
                 f"{sorted(EXPORT_FORMATS)}"
             )
         format = format or None
-        number = _positive_id(task_id)
+        number = positive_id(task_id)
         params = {"format": format, "diff": "1" if diff else None}
         if taskguiddirectory is not None:
             params["taskguiddirectory"] = form_value(taskguiddirectory)
@@ -796,7 +781,7 @@ class Translate5Client(FeaturesMixin):
     @contextmanager
     def open_excel_export(self, task_id: int | str) -> Iterator[Download]:
         """Stream the Excel export; translate5 locks the task (state ``ExcelExported``) until the reimport."""
-        number = _positive_id(task_id)
+        number = positive_id(task_id)
         path = f"/editor/task/{number}/excelexport"
         with self._download(path, None, f"task-{number}.xlsx", export=True) as download:
             yield download
@@ -805,7 +790,7 @@ class Translate5Client(FeaturesMixin):
         upload = prepare_upload(file, "Excel file")
         return self._json_object(
             "POST",
-            f"/editor/task/{_positive_id(task_id)}/excelreimport",
+            f"/editor/task/{positive_id(task_id)}/excelreimport",
             uploads=[("excelreimportUpload", upload)],
             idempotent=False,
         )
@@ -813,7 +798,7 @@ class Translate5Client(FeaturesMixin):
     @contextmanager
     def open_download(self, url_path: str) -> Iterator[Download]:
         """Stream a server-relative download URL (e.g. an InstantTranslate ``downloadUrl``)."""
-        with self._download(_non_empty(url_path, "url_path"), None, "download") as download:
+        with self._download(non_empty(url_path, "url_path"), None, "download") as download:
             yield download
 
     # -- InstantTranslate -----------------------------------------------------------------------------------
@@ -828,7 +813,7 @@ class Translate5Client(FeaturesMixin):
         langres_id: str | None = None,
     ) -> dict[str, Any]:
         fields = [
-            ("text", _non_empty(text, "text")),
+            ("text", non_empty(text, "text")),
             ("source", _rfc5646(source, "source")),
             ("target", _rfc5646(target, "target")),
         ]
@@ -865,8 +850,8 @@ class Translate5Client(FeaturesMixin):
         body = {
             "sourceLanguage": _rfc5646(source_language, "source_language"),
             "targetLanguage": _rfc5646(target_language, "target_language"),
-            "source": _non_empty(source, "source"),
-            "target": _non_empty(target, "target"),
+            "source": non_empty(source, "source"),
+            "target": non_empty(target, "target"),
         }
         path = "/editor/instanttranslateapi/writetm"
         payload = self._json("POST", path, data=body, idempotent=False)

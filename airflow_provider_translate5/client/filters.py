@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from airflow_provider_translate5.client.checks import non_empty
 from airflow_provider_translate5.client.errors import Translate5ValueError
 
 LIST_OPERATORS = frozenset({"in", "notInList"})
@@ -29,11 +30,6 @@ def _allowed() -> str:
     return ", ".join(sorted(OPERATORS))
 
 
-def _check_property(value: Any, what: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise Translate5ValueError(f"a {what} needs a non-empty property name")
-
-
 @dataclass(frozen=True)
 class Filter:
     """One rule of the ``filter`` parameter; several rules are AND-ed by translate5."""
@@ -47,7 +43,7 @@ class Filter:
             raise Translate5ValueError(
                 f"translate5 does not support the filter operator {self.operator!r}; use one of: {_allowed()}"
             )
-        _check_property(self.property, "filter")
+        non_empty(self.property, "a filter's property")
         value = self.value
         if self.operator in LIST_OPERATORS:
             if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
@@ -133,7 +129,7 @@ class Sort:
     direction: str = "ASC"
 
     def __post_init__(self) -> None:
-        _check_property(self.property, "sort")
+        non_empty(self.property, "a sort's property")
         direction = str(self.direction).upper()
         if direction not in DIRECTIONS:
             raise Translate5ValueError(f"sort direction must be ASC or DESC, got {self.direction!r}")

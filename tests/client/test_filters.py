@@ -99,7 +99,7 @@ def test_each_builder_sends_the_rule_translate5_reads(client, answer, sent, rule
             "'eq' on 'foreignId' needs a non-empty string or number",
         ),
         (lambda: Filter.gt("id", float("nan")), "'gt' on 'id' needs a non-empty string or number"),
-        (lambda: Filter.eq("", "x"), "a filter needs a non-empty property name"),
+        (lambda: Filter.eq("", "x"), "a filter's property must be a non-empty string"),
         (lambda: Filter("eq", "x", {"a": 1}), "'eq' on 'x' needs a non-empty string or number"),
     ],
 )
@@ -127,7 +127,7 @@ def test_sort_is_sent_in_order_with_upper_case_directions(client, answer, sent):
     ("make", "message"),
     [
         (lambda: Sort("x", "up"), "sort direction must be ASC or DESC, got 'up'"),
-        (lambda: Sort(" ", "ASC"), "a sort needs a non-empty property name"),
+        (lambda: Sort(" ", "ASC"), "a sort's property must be a non-empty string"),
         (lambda: encode_sort(["taskName"]), "sort entries must be Sort objects, got str"),
         (lambda: encode_filters([{"operator": "eq"}]), "filters must be Filter objects, got dict"),
     ],
