@@ -1,0 +1,106 @@
+"""The task-changing operators one by one, executed as a worker would (no DAG run): one failure each."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from airflow_provider_translate5.client import Translate5Client
+from airflow_provider_translate5.operators import (
+    Translate5DeleteTaskOperator,
+    Translate5EndTaskOperator,
+    Translate5RenameTaskOperator,
+    Translate5ReopenTaskOperator,
+    Translate5WriteTmOperator,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def run(operator: Any) -> tuple[Any, dict[str, Any]]:
+    """``execute`` with a task instance that records what the operator pushes."""
+    pushed: dict[str, Any] = {}
+    ti = SimpleNamespace(
+        dag_id="d",
+        run_id="r",
+        task_id=operator.task_id,
+        map_index=-1,
+        try_number=1,
+        xcom_push=lambda key, value: pushed.__setitem__(key, value),
+    )
+    try:
+        return operator.execute({"ti": ti}), pushed
+    finally:
+        operator.hook.close()
+
+
+@pytest.fixture
+def client(sim: Any) -> Iterator[Translate5Client]:
+    client = Translate5Client(sim.base_url, sim.token)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def task_id(client: Translate5Client, source_file: Callable[..., Path]) -> int:
+    task = client.create_task(source_file(), task_name="Lifecycle", source_lang="en", target_lang="de")
+    deadline = time.monotonic() + 10
+    while client.get_task(task.id).state == "import":
+        assert time.monotonic() < deadline, "import did not finish"
+        time.sleep(0.02)
+    return task.id
+
+
+def test_rename_rereads_and_retries_once_after_a_concurrent_change(
+    sim: Any, client: Translate5Client, task_id: int
+) -> None:
+    sim.faults.fail_next(
+        1, status=409, message="The displayed data was changed in the meantime on the server.", method="PUT"
+    )
+
+    summary, pushed = run(
+        Translate5RenameTaskOperator(task_id="rename", translate5_task_id=task_id, task_name="Renamed")
+    )
+
+    assert summary["task_name"] == "Renamed"
+    assert client.get_task(task_id).task_name == "Renamed"
+    assert sim.requests.count("PUT", f"/editor/task/{task_id}") == 2
+    assert pushed["translate5_task_id"] == task_id  # the link is published
+
+
+def test_end_then_reopen(client: Translate5Client, task_id: int) -> None:
+    ended, _ = run(Translate5EndTaskOperator(task_id="end", translate5_task_id=task_id))
+    assert [t["state"] for t in ended] == ["end"]
+    assert client.get_task(task_id).state == "end"
+
+    reopened, _ = run(Translate5ReopenTaskOperator(task_id="reopen", translate5_task_id=task_id))
+    assert [t["state"] for t in reopened] == ["open"]
+    assert client.get_task(task_id).state == "open"
+
+
+def test_delete_counts_a_task_already_gone_as_deleted(
+    sim: Any, client: Translate5Client, task_id: int
+) -> None:
+    sim.set(force_delete_right=True)
+    deleted, _ = run(Translate5DeleteTaskOperator(task_id="delete", translate5_task_id=task_id, force=True))
+    again, _ = run(Translate5DeleteTaskOperator(task_id="delete_again", translate5_task_id=task_id))
+
+    assert deleted == again == task_id  # a retry or re-run of the delete succeeds too
+    assert client.list_tasks().rows == []
+
+
+def test_write_tm_writes_to_the_instant_translate_memory(sim: Any) -> None:
+    created, _ = run(
+        Translate5WriteTmOperator(
+            task_id="tm", source_lang="en", target_lang="de", source_text="Hello", target_text="Hallo"
+        )
+    )
+
+    assert created  # the language resource(s) written to
+    assert all(isinstance(resource_id, int) for resource_id in created)
+    assert sim.requests.count("POST", "/editor/instanttranslateapi/writetm") == 1
