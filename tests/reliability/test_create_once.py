@@ -20,11 +20,12 @@ from airflow_provider_translate5.client import (
     Translate5Client,
     Translate5ConnectionError,
     Translate5NotFoundError,
+    Translate5PermissionError,
     Translate5ServerError,
     Translate5ValidationError,
 )
 from airflow_provider_translate5.operators import Translate5UploadTaskOperator
-from airflow_provider_translate5.operators._once import CreateOnce
+from airflow_provider_translate5.operators._once import CreateOnce, DuplicateNotRemovedError
 
 from .conftest import FakeTI, context_for
 
@@ -191,3 +192,36 @@ def test_a_refused_create_removes_the_stub_translate5_saved_before_refusing() ->
     with pytest.raises(Translate5ValidationError):
         once.run()
     assert server == []
+
+
+def test_a_duplicate_that_cannot_be_deleted_fails_the_try_retryably() -> None:
+    # Two units exist for the key (an earlier try's 4 and this try's 9); translate5 refuses to delete 9.
+    @dataclass
+    class Row:
+        id: int
+        project_id: int | None = None
+
+    server: list[Row] = []
+
+    def create() -> Row:
+        server.append(Row(4))  # saved meanwhile by the earlier try
+        server.append(Row(9))
+        return server[-1]
+
+    def delete(root: int) -> None:
+        raise Translate5PermissionError(status=403, error_message="not allowed to delete")
+
+    looks = iter([[]])  # the first look saw nothing (4 was still being saved); later looks see both
+
+    once = CreateOnce(
+        lookup=lambda: next(looks, list(server)),
+        create=create,
+        root_of=lambda row: row.project_id or row.id,
+        delete=delete,
+        sleep=lambda _s: None,
+    )
+    with pytest.raises(DuplicateNotRemovedError, match="delete it in translate5") as caught:
+        once.run()
+
+    assert caught.value.retryable  # the next try converges again on 4
+    assert not caught.value.terminal
