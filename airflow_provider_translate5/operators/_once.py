@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from airflow_provider_translate5.client import Translate5Error, Translate5NotFoundError
+from airflow_provider_translate5.client import Classification, Translate5Error, Translate5NotFoundError
 
 T = TypeVar("T")
 
@@ -34,12 +34,10 @@ log = logging.getLogger(__name__)
 class DuplicateNotRemovedError(Translate5Error):
     """Several units exist for one idempotency key and a surplus one could not be deleted.
 
-    Retryable: the next try converges again (it keeps the same survivor and deletes the rest).
+    Retryable, not terminal: the next try converges again (it keeps the same survivor and deletes the rest).
     """
 
-    @property
-    def retryable(self) -> bool:
-        return True
+    classification = Classification(retryable=True, outage=False, terminal=False)
 
 
 @dataclass(frozen=True)
