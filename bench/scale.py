@@ -256,7 +256,7 @@ def _one_run(
     drop, cms = base / "content-drop", base / "cms-import"
     _content(drop, items)
     batches = -(-items // batch_size)
-    timeout = 300.0 + 0.45 * items
+    timeout = float(os.environ.get("BENCH_SCALE_TIMEOUT") or 300.0 + 0.45 * items)
     result = _Run(items, batch_size)
     sim.reset()  # an empty translate5 (and request log) for every size
     sim.knobs(import_duration=HOLD, workflow_auto_finish=None)

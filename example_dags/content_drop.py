@@ -14,6 +14,7 @@ Layout this module assumes (copy it next to the DAG that uses it and adapt ``del
                                                     and what a run had to leave for the next one
     <cms import>/.translate5-staging/<item key>/    exports waiting to be delivered; ``.item.json`` in it
                                                     says the export is complete
+    <cms import>/.translate5-batches/<run>/         the items of each batch of a running DAG run
 
 This file defines no DAG; ``.airflowignore`` keeps the DAG processor from parsing it.
 """
@@ -35,6 +36,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 MANIFEST_NAME = ".translate5-manifest.json"
 STAGING_NAME = ".translate5-staging"
+BATCHES_NAME = ".translate5-batches"  # the items of each batch of a run, passed by reference
 MARKER_NAME = ".item.json"  # written last into an item's staging folder: its export is complete
 _POKE_INTERVAL_ENV = "TRANSLATE5_EXAMPLE_POKE_INTERVAL"
 #: Executors whose tasks all run on the machine that parsed the DAG: a local fallback folder is shared.
@@ -311,6 +313,36 @@ def batches(items: Sequence[ContentItem], size: int) -> list[list[ContentItem]]:
     if size < 1:
         raise ValueError(f"batch size must be at least 1, got {size}")
     return [list(items[start : start + size]) for start in range(0, len(items), size)]
+
+
+def save_batches(
+    cms_import: ObjectStoragePath, run_id: str, batches: Sequence[Sequence[ContentItem]]
+) -> list[str]:
+    """Write each batch's items to a file and return their URIs, to pass through XCom instead of the items.
+
+    Every mapped task instance reads its argument from the XCom of the task that made the list, through
+    Airflow's API server; with 10,000 items (about 5 MB of JSON) many instances starting together made those
+    reads time out. A URI per batch keeps the XCom small, whatever the size of the drop.
+    """
+    folder = cms_import / BATCHES_NAME / re.sub(r"[^A-Za-z0-9._-]+", "_", run_id)
+    uris = []
+    for number, batch in enumerate(batches):
+        target = folder / f"batch-{number:05d}.json"
+        write_json(target, list(batch))
+        uris.append(str(target))
+    return uris
+
+
+def load_batch(uri: str) -> list[ContentItem]:
+    return list(json.loads(ObjectStoragePath(uri).read_text(encoding="utf-8")))
+
+
+def remove_batches(cms_import: ObjectStoragePath, run_id: str) -> None:
+    """Remove a run's batch files (once ``deliver`` ran; the items are in the manifest or ordered again)."""
+    folder = cms_import / BATCHES_NAME / re.sub(r"[^A-Za-z0-9._-]+", "_", run_id)
+    if folder.exists():
+        folder.rmdir(recursive=True)
+    _remove_if_empty(cms_import / BATCHES_NAME)
 
 
 def upload_kwargs(item: ContentItem) -> dict[str, Any]:

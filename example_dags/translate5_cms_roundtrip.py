@@ -36,7 +36,7 @@ from airflow_provider_translate5.sensors import Translate5ImportSensor, Translat
 
 import content_drop
 import translate5_batches
-from content_drop import ContentItem, poke_interval
+from content_drop import poke_interval
 
 log = logging.getLogger("airflow.task")  # the logger Airflow shows in task logs
 
@@ -92,11 +92,12 @@ def _hook() -> Any:
 )
 def translate5_cms_roundtrip() -> None:
     @task
-    def find_changed_content() -> list[list[ContentItem]]:
-        """Batches of the content that needs translating, at most what one run may take."""
+    def find_changed_content() -> list[str]:
+        """Batches of the content that needs translating, at most what one run may take (one file each)."""
         from airflow.sdk import conf
 
-        params = get_current_context()["params"]
+        context = get_current_context()
+        params = context["params"]
         drop, cms_import = _folders(params)
         items = content_drop.changed_items(
             drop, cms_import, params["source_lang"], params["target_langs"], params["concurrency"]
@@ -106,19 +107,20 @@ def translate5_cms_roundtrip() -> None:
         limit = min(most, int(params["max_items_per_run"] or most))
         batches = content_drop.batches(content_drop.take(cms_import, items, limit), size)
         log.info("%d new or changed item(s) in %s, %d batch(es) this run", len(items), drop, len(batches))
-        return batches
+        return content_drop.save_batches(cms_import, context["run_id"], batches)
 
     @task_group
-    def translate(batch: list[ContentItem]) -> None:
+    def translate(batch: str) -> None:
         """One batch: order, wait for the import and the workflow (deferred), export into staging."""
 
         @task(multiple_outputs=True)
-        def upload(batch: list[ContentItem]) -> dict[str, Any]:
+        def upload(batch: str) -> dict[str, Any]:
             """``{"uploads": [one per item], "taskIds": [every translate5 task of the batch]}``."""
+            items = content_drop.load_batch(batch)
             hook = _hook()
             try:
                 uploads = translate5_batches.upload_batch(
-                    hook, batch, get_current_context()["params"]["concurrency"]
+                    hook, items, get_current_context()["params"]["concurrency"]
                 )
             finally:
                 hook.close()
@@ -165,9 +167,11 @@ def translate5_cms_roundtrip() -> None:
 
         Returns one summary per item: translate5 link, and per language the delivered file and segment counts.
         """
-        params = get_current_context()["params"]
+        context = get_current_context()
+        params = context["params"]
         _, cms_import = _folders(params)
         summaries = content_drop.deliver_pending(cms_import, concurrency=2 * int(params["concurrency"]))
+        content_drop.remove_batches(cms_import, context["run_id"])
         for summary in summaries[:50]:
             langs = ", ".join(f"{lang}: {info['file']}" for lang, info in summary["languages"].items())
             log.info("%s (%s): %s", summary["item"], summary["translate5_url"], langs)

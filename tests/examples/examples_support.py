@@ -53,6 +53,20 @@ class ExampleRun:
     def task_states(self, task_id: str) -> list[str]:
         return [state for (tid, _), state in sorted(self.states.items()) if tid == task_id]
 
+    def taken(self) -> list[list[str]]:
+        """The items the roundtrip took, by batch (what each batch's upload ordered or re-attached)."""
+        batches = self.xcom("find_changed_content") or []
+        return [
+            [upload["item"]["path"] for upload in self.xcom("translate.upload", index, key="uploads")]
+            for index in range(len(batches))
+        ]
+
+    def taken_items(self) -> list[dict[str, Any]]:
+        batches = self.xcom("find_changed_content") or []
+        return [
+            u["item"] for i in range(len(batches)) for u in self.xcom("translate.upload", i, key="uploads")
+        ]
+
 
 ExampleRunner = Callable[..., ExampleRun]
 

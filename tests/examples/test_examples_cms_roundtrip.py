@@ -20,8 +20,8 @@ def created_tasks(sim: Any) -> int:
 
 
 def ordered(run: Any) -> list[Any]:
-    """The items a run took, in order (``find_changed_content`` returns them in batches)."""
-    return [item for batch in run.xcom("find_changed_content") for item in batch]
+    """The items a run took, in order."""
+    return list(run.taken_items())
 
 
 def test_translates_every_item_into_every_language_and_delivers_it(

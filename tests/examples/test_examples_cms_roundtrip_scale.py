@@ -32,7 +32,7 @@ def manifest(cms_import: Path) -> dict[str, Any]:
 
 
 def taken(run: Any) -> list[list[str]]:
-    return [[item["path"] for item in batch] for batch in run.xcom("find_changed_content") or []]
+    return list(run.taken())
 
 
 def foreign_id_lookups(sim: Any) -> int:
