@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from airflow_provider_translate5.client.files import Download
-    from airflow_provider_translate5.client.models import Task
+    from airflow_provider_translate5.client.models import Job, Task
+    from airflow_provider_translate5.client.people import Customer
     from airflow_provider_translate5.client.transport import Transport
 
 _Model = TypeVar("_Model")
@@ -41,3 +42,16 @@ class ClientCalls:
         def get_task(self, task_id: int | str) -> Task: ...
 
         def project_tasks(self, task_or_project_id: int | str) -> list[Task]: ...
+
+        def list_jobs(self, task_id: int | str) -> list[Job]: ...
+
+        def create_job(
+            self,
+            task_id: int | str,
+            *,
+            user_guid: str,
+            workflow_step_name: str,
+            extra: Mapping[str, Any] | None = None,
+        ) -> Job: ...
+
+        def resolve_customer(self, reference: str | int) -> Customer: ...

@@ -7,7 +7,10 @@ from airflow_provider_translate5.operators.analysis import (
     Translate5MatchAnalysisOperator,
     Translate5PretranslateOperator,
 )
-from airflow_provider_translate5.operators.people import Translate5UpdateJobOperator
+from airflow_provider_translate5.operators.people import (
+    Translate5AssignDefaultJobsOperator,
+    Translate5UpdateJobOperator,
+)
 from airflow_provider_translate5.operators.reimport import Translate5ReimportFileOperator
 from airflow_provider_translate5.operators.translate5 import (
     Translate5AssignJobOperator,
@@ -24,6 +27,7 @@ from airflow_provider_translate5.operators.translate5 import (
 )
 
 __all__ = [
+    "Translate5AssignDefaultJobsOperator",
     "Translate5AssignJobOperator",
     "Translate5AssignLanguageResourcesOperator",
     "Translate5DeleteTaskOperator",

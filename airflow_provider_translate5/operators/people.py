@@ -108,3 +108,58 @@ def _summary(job: Job) -> dict[str, Any]:
         "state": job.state,
         "deadline_date": job.raw.get("deadlineDate"),
     }
+
+
+class Translate5AssignDefaultJobsOperator(Translate5BaseOperator):
+    """Give a task (or every task of a project) the default jobs of its customer, as translate5's import does.
+
+    translate5 assigns a customer's default jobs (set up per customer, workflow and language pair) when a task
+    of that customer is imported. Use this step when that did not happen - the task was imported for another
+    customer, or its jobs were removed, e.g. until a cost was approved. A person who already has a job in that
+    step of the task keeps it, so retries and reruns assign nobody twice.
+
+    :param translate5_task_id: task or project id (templated).
+    :param require_jobs: fail (without retries) when a task ends up with no default job at all, because a
+        task nobody is assigned to never finishes its workflow (default True).
+
+    Returns one ``{"task_id", "default_job_id", "id", "user_guid", "workflow_step_name", "state", "created"}``
+    per default job and task.
+    """
+
+    template_fields = ("translate5_task_id",)
+
+    def __init__(self, *, translate5_task_id: int | str, require_jobs: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.translate5_task_id = translate5_task_id
+        self.require_jobs = require_jobs
+
+    def execute(self, context: Context) -> list[dict[str, Any]]:
+        applied: list[dict[str, Any]] = []
+        for task in self.resolve_tasks(context, self.translate5_task_id):
+            with fail_fast_on_bad_input():
+                jobs = self.client.apply_default_jobs(task.id)
+            if not jobs and self.require_jobs:
+                raise AirflowFailException(
+                    f"translate5 task {task.id} ({task.task_name}): its customer "
+                    f"{task.raw.get('customerId')} has no default jobs for workflow {task.workflow!r} and "
+                    "this language pair; set them up in translate5 (Clients > Default job assignment)"
+                )
+            for entry in jobs:
+                self.log.info(
+                    "%s job %s (step %s, user %s) on task %s from default job %s",
+                    "Created" if entry.created else "Kept existing",
+                    entry.job.id,
+                    entry.job.workflow_step_name,
+                    entry.job.user_guid,
+                    task.id,
+                    entry.default_job_id,
+                )
+                applied.append(
+                    {
+                        "task_id": entry.task_id,
+                        "default_job_id": entry.default_job_id,
+                        **{k: v for k, v in _summary(entry.job).items() if k != "deadline_date"},
+                        "created": entry.created,
+                    }
+                )
+        return applied

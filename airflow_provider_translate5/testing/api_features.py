@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from airflow_provider_translate5.testing import api_analysis, api_people, api_reimport
+from airflow_provider_translate5.testing import api_analysis, api_defaultjobs, api_people, api_reimport
 from airflow_provider_translate5.testing.routing import Route
 
 ROUTES: list[Route] = [
     *api_people.ROUTES,
+    *api_defaultjobs.ROUTES,
     *api_analysis.ROUTES,
     *api_reimport.ROUTES,
 ]
