@@ -7,12 +7,14 @@ test module imports Airflow; nothing a test does may touch the developer's own ~
 from __future__ import annotations
 
 import atexit
+import datetime
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,7 +29,10 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_HOME / "dags")
 REPO = Path(__file__).resolve().parent.parent
 
 #: Fixtures that start a simulator (a real HTTP server): a test using one is an integration test.
-_SERVER_FIXTURES = frozenset({"translate5_simulator", "translate5_connection", "sim", "tagged_server"})
+#: (``canned`` and ``trickling``: the local HTTP servers of tests/reliability.)
+_SERVER_FIXTURES = frozenset(
+    {"translate5_simulator", "translate5_connection", "sim", "tagged_server", "canned", "trickling"}
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -57,3 +62,25 @@ def airflow_db() -> Path:
         env=os.environ.copy(),
     )
     return _HOME
+
+
+class RecordingTaskInstance:
+    """The part of Airflow's task instance that operators and sensors touch outside a DAG run: XCom pushes
+    (kept in ``xcom``) and the first reschedule date. Airflow ships no stand-in for its runtime task instance,
+    so every unit test uses this one (fixture ``task_instance``) instead of its own."""
+
+    def __init__(self, first_reschedule: datetime.datetime | None = None) -> None:
+        self.xcom: dict[str, Any] = {}
+        self.first_reschedule = first_reschedule
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.xcom[key] = value
+
+    def get_first_reschedule_date(self, context: Any) -> datetime.datetime | None:
+        return self.first_reschedule
+
+
+@pytest.fixture
+def task_instance() -> type[RecordingTaskInstance]:
+    """``task_instance(first_reschedule=None)`` builds a task instance that records XCom pushes."""
+    return RecordingTaskInstance

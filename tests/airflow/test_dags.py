@@ -38,10 +38,6 @@ with dag:
         task_id="export", translate5_task_id={PROJECT_ID!r}, destination={str(out / "export")!r},
         format="filetranslation", outlets=[Asset("translate5://exports/homepage")],
     )
-    pretranslate = Translate5InstantTranslatePretranslateOperator(
-        task_id="pretranslate", source={str(source)!r}, source_lang="en", target_lang="de",
-        destination={str(out / "instant") + "/"!r}, poke_interval=0.2, deferrable={deferrable},
-    )
     upload >> imported >> ended >> export
 """
     )
@@ -62,16 +58,13 @@ def test_cms_to_translate5_and_back(
     dag_id = f"t5_e2e_{'deferrable' if deferrable else 'poke'}"
     result = run_dag(e2e_dag(dag_id, source, tmp_path / "out", deferrable=deferrable), dag_id)
 
-    assert result.state == "success", result.output[-3000:]
-    assert set(result.states.values()) == {"success"}
+    chain = ("upload", "imported", "ended", "export")
+    assert result.states == dict.fromkeys(chain, "success"), result.output[-3000:]
     exported = sorted((tmp_path / "out" / "export").iterdir())
     assert [p.name for p in exported] == ["homepage_de.html", "homepage_fr.html"]
     assert "[de] Hello world." in exported[0].read_text(encoding="utf-8")
     assert "[fr] Hello world." in exported[1].read_text(encoding="utf-8")
     assert result.xcom("export") == [p.as_uri() for p in exported]
-    instant = tmp_path / "out" / "instant" / "homepage_de.html"
-    assert result.xcom("pretranslate") == instant.as_uri()
-    assert "[de] Hello world." in instant.read_text(encoding="utf-8")
 
     upload = result.xcom("upload")
     assert upload["task_ids"] == [upload["id"] + 1, upload["id"] + 2]  # one task per target language
@@ -95,6 +88,31 @@ def test_cms_to_translate5_and_back(
     assert sim.token not in result.output
     assert sim.token not in result.all_xcom_text()
     assert sim.token.split(":", 1)[1] not in result.output
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["poke", "deferrable"])
+def test_instant_translate_pretranslation_delivers_the_translated_file(
+    sim: Any, run_dag: DagRunner, source_file: Callable[..., Path], tmp_path: Path, deferrable: bool
+) -> None:
+    dag_id = f"t5_instant_{'deferrable' if deferrable else 'poke'}"
+    out = tmp_path / "instant"
+    source = (
+        dag_header(dag_id)
+        + f"""
+with dag:
+    Translate5InstantTranslatePretranslateOperator(
+        task_id="pretranslate", source={str(source_file("homepage.html"))!r}, source_lang="en",
+        target_lang="de", destination={str(out) + "/"!r}, poke_interval=0.2, deferrable={deferrable},
+    )
+"""
+    )
+    result = run_dag(source, dag_id)
+
+    assert result.states == {"pretranslate": "success"}, result.output[-3000:]
+    delivered = out / "homepage_de.html"
+    assert result.xcom("pretranslate") == delivered.as_uri()
+    assert "[de] Hello world." in delivered.read_text(encoding="utf-8")
+    assert sim.token not in result.output
 
 
 def test_lost_create_answer_creates_exactly_one_project(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import importlib
 import json
 import re
 import time
@@ -92,23 +93,18 @@ class Server:
 
 
 @pytest.fixture
+def connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Airflow's default translate5 connection pointing at the mocked server (what a trigger reads)."""
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_TRANSLATE5_DEFAULT",
+        json.dumps({"conn_type": "translate5", "host": URL, "password": "7:" + "a" * 36}),
+    )
+
+
+@pytest.fixture
 def server() -> Iterator[Server]:
     with requests_mock.Mocker() as mock:
         yield Server(mock)
-
-
-class TaskInstance:
-    """The part of Airflow's task instance a sensor uses: XCom pushes and the first reschedule date."""
-
-    def __init__(self, first_reschedule: datetime.datetime | None = None) -> None:
-        self.xcom: dict[str, Any] = {}
-        self.first_reschedule = first_reschedule
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcom[key] = value
-
-    def get_first_reschedule_date(self, context: Any) -> datetime.datetime | None:
-        return self.first_reschedule
 
 
 def wired(sensor: Any) -> Any:
@@ -130,11 +126,11 @@ def project(server: Server, *states: str, step: str = "no workflow") -> list[int
 
 @pytest.mark.parametrize("given", [[69, 70], "[69, 70]", "69,70"], ids=["list", "rendered-list", "text"])
 def test_ids_from_the_upload_cost_one_batched_request_per_look(
-    server: Server, given: Any, capfd: pytest.CaptureFixture[str]
+    task_instance: Any, server: Server, given: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
     project(server, "import", "import")
     sensor = wired(Translate5ImportSensor(task_id="imported", translate5_task_ids=given))
-    ti = TaskInstance()
+    ti = task_instance()
     assert not sensor.poke({"ti": ti})
     assert not sensor.poke({"ti": ti})
     server.rows[69]["state"] = server.rows[70]["state"] = "open"
@@ -154,10 +150,10 @@ def test_ids_from_the_upload_cost_one_batched_request_per_look(
     )  # progress while waiting
 
 
-def test_a_project_id_is_looked_up_once_per_try_then_polled_by_id(server: Server) -> None:
+def test_a_project_id_is_looked_up_once_per_try_then_polled_by_id(task_instance: Any, server: Server) -> None:
     project(server, "open", "open", step="translation")
     sensor = wired(Translate5WorkflowEndedSensor(task_id="ended", translate5_task_id=68))
-    ti = TaskInstance()
+    ti = task_instance()
     for _ in range(3):
         assert not sensor.poke({"ti": ti})
     assert server.requests() == [
@@ -168,24 +164,33 @@ def test_a_project_id_is_looked_up_once_per_try_then_polled_by_id(server: Server
     ]
 
 
-def test_a_thousand_tasks_are_one_request_per_page_of_500(server: Server) -> None:
+def test_a_thousand_tasks_are_one_request_per_page_of_500(task_instance: Any, server: Server) -> None:
     server.rows.update({i: row(i, i, "open", step="translation") for i in range(1, 1201)})
     sensor = wired(Translate5WorkflowEndedSensor(task_id="ended", translate5_task_ids=list(range(1, 1201))))
-    assert not sensor.poke({"ti": TaskInstance()})
-    assert len(server.requests()) == 3
+    assert not sensor.poke({"ti": task_instance()})
+    polled = [
+        json.loads(parse_qs(urlsplit(r.url).query)["filter"][0])[0]["value"]
+        for r in server.mock.request_history
+    ]
+    assert [len(ids) for ids in polled] == [500, 500, 200]  # one look: three requests, not 1,200
+    assert sorted(i for ids in polled for i in ids) == list(range(1, 1201))  # every task, once
 
 
-def test_a_task_deleted_from_the_given_ids_fails_the_wait_without_retry(server: Server) -> None:
+def test_a_task_deleted_from_the_given_ids_fails_the_wait_without_retry(
+    task_instance: Any, server: Server
+) -> None:
     project(server, "open", "open", step="translation")
     sensor = wired(Translate5WorkflowEndedSensor(task_id="ended", translate5_task_ids=[69, 70]))
-    ti = TaskInstance()
+    ti = task_instance()
     assert not sensor.poke({"ti": ti})
     del server.rows[70]
     with pytest.raises(AirflowFailException, match="translate5 task 70 no longer exist"):
         sensor.poke({"ti": ti})
 
 
-def test_deferrable_sensor_hands_the_ids_and_the_deadline_to_the_trigger(server: Server) -> None:
+def test_deferrable_sensor_hands_the_ids_and_the_deadline_to_the_trigger(
+    task_instance: Any, server: Server
+) -> None:
     ids = project(server, "import", "open")
     sensor = wired(
         Translate5ImportSensor(
@@ -199,13 +204,14 @@ def test_deferrable_sensor_hands_the_ids_and_the_deadline_to_the_trigger(server:
     )
     before = time.time()
     with pytest.raises(TaskDeferred) as deferred:
-        sensor.execute({"ti": TaskInstance()})
+        sensor.execute({"ti": task_instance()})
 
     trigger = deferred.value.trigger
     assert isinstance(trigger, Translate5TaskStateTrigger)
     assert deferred.value.method_name == "execute_complete"
     classpath, kwargs = trigger.serialize()
-    assert classpath == "airflow_provider_translate5.triggers.translate5.Translate5TaskStateTrigger"
+    module, _, name = classpath.rpartition(".")  # the triggerer imports the class by this path
+    assert getattr(importlib.import_module(module), name) is Translate5TaskStateTrigger
     assert json.loads(json.dumps(kwargs)) == kwargs  # what the triggerer stores is plain JSON
     assert kwargs["translate5_task_ids"] == ids
     assert kwargs["condition"] == "imported"
@@ -217,10 +223,10 @@ def test_deferrable_sensor_hands_the_ids_and_the_deadline_to_the_trigger(server:
     assert deferred.value.timeout.total_seconds() > 600
 
 
-def test_a_finished_import_does_not_defer_at_all(server: Server) -> None:
+def test_a_finished_import_does_not_defer_at_all(task_instance: Any, server: Server) -> None:
     project(server, "open", "open")
     sensor = wired(Translate5ImportSensor(task_id="imported", translate5_task_ids=[69, 70], deferrable=True))
-    result = sensor.execute({"ti": TaskInstance()})
+    result = sensor.execute({"ti": task_instance()})
     assert [t["state"] for t in result["tasks"]] == ["open", "open"]
 
 
@@ -234,11 +240,11 @@ def test_resumed_sensor_returns_what_the_trigger_found_and_fails_on_its_errors()
         sensor.execute_complete({}, {"status": "error", "message": "deleted", "terminal": True})
 
 
-def test_each_reschedule_poke_publishes_the_link_and_polls_by_id(server: Server) -> None:
+def test_each_reschedule_poke_publishes_the_link_and_polls_by_id(task_instance: Any, server: Server) -> None:
     """Airflow clears a task's XComs at every reschedule poke: each poke pushes the link again."""
     project(server, "open", "open", step="translation")
     first = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5)
-    for ti in (TaskInstance(), TaskInstance(first_reschedule=first)):
+    for ti in (task_instance(), task_instance(first_reschedule=first)):
         sensor = wired(
             Translate5WorkflowEndedSensor(task_id="ended", translate5_task_ids=[69, 70], mode="reschedule")
         )
@@ -264,7 +270,7 @@ def test_a_sensor_without_ids_is_refused_when_the_dag_is_parsed() -> None:
 
 @pytest.mark.parametrize("mode", ["poke", "reschedule", "deferrable"])
 def test_a_task_nobody_is_assigned_to_is_said_in_the_log_and_the_wait_goes_on(
-    server: Server, mode: str, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+    task_instance: Any, server: Server, mode: str, connection: None, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """Issue 10: a task without users sits at workflow step "no workflow" (transcript section 15)."""
     server.rows[64] = row(64, 64, "open", step="no workflow")
@@ -285,19 +291,15 @@ def test_a_task_nobody_is_assigned_to_is_said_in_the_log_and_the_wait_goes_on(
     )
     if mode == "poke":
         with pytest.raises(AirflowSensorTimeout) as timed_out:
-            sensor.execute({"ti": TaskInstance()})
+            sensor.execute({"ti": task_instance()})
         assert str(timed_out.value) == expected
         assert len(server.requests()) > 3  # it looked again and again, and said it only once
     elif mode == "reschedule":
         with pytest.raises(AirflowRescheduleException):
-            sensor.execute({"ti": TaskInstance()})
+            sensor.execute({"ti": task_instance()})
     else:
         with pytest.raises(TaskDeferred) as deferred:
-            sensor.execute({"ti": TaskInstance()})
-        monkeypatch.setenv(
-            "AIRFLOW_CONN_TRANSLATE5_DEFAULT",
-            json.dumps({"conn_type": "translate5", "host": URL, "password": "7:" + "a" * 36}),
-        )
+            sensor.execute({"ti": task_instance()})
         event = asyncio.run(first_event(deferred.value.trigger))
         assert event["status"] == "timeout"
         assert event["message"] == expected  # the same words as in poke mode
@@ -309,7 +311,7 @@ def test_a_task_nobody_is_assigned_to_is_said_in_the_log_and_the_wait_goes_on(
 
 @pytest.mark.parametrize("change", ["deleted", "import error"])
 def test_poke_and_deferrable_mode_fail_with_the_same_words(
-    server: Server, change: str, monkeypatch: pytest.MonkeyPatch
+    task_instance: Any, server: Server, change: str, connection: None
 ) -> None:
     ids = project(server, "import", "import")
     if change == "deleted":
@@ -318,12 +320,8 @@ def test_poke_and_deferrable_mode_fail_with_the_same_words(
         server.rows[70].update(state="error", lastErrors=[{"message": "E1166: the file is not XML"}])
     sensor = wired(Translate5ImportSensor(task_id="imported", translate5_task_ids=ids))
     with pytest.raises(AirflowFailException) as poked:
-        sensor.poke({"ti": TaskInstance()})
+        sensor.poke({"ti": task_instance()})
 
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_TRANSLATE5_DEFAULT",
-        json.dumps({"conn_type": "translate5", "host": URL, "password": "7:" + "a" * 36}),
-    )
     trigger = Translate5TaskStateTrigger(
         translate5_task_ids=ids, condition="imported", poll_interval=0.05, end_time=time.time() + 30
     )
@@ -336,11 +334,11 @@ def test_poke_and_deferrable_mode_fail_with_the_same_words(
 
 
 def test_an_outage_is_ridden_out_in_poke_mode_and_said_once(
-    server: Server, capfd: pytest.CaptureFixture[str]
+    task_instance: Any, server: Server, capfd: pytest.CaptureFixture[str]
 ) -> None:
     ids = project(server, "import", "import")
     sensor = wired(Translate5ImportSensor(task_id="imported", translate5_task_ids=ids))
-    ti = TaskInstance()
+    ti = task_instance()
     maintenance = server.mock.get(f"{URL}/editor/task", status_code=503, text="<html>Maintenance</html>")
     assert not sensor.poke({"ti": ti})
     assert not sensor.poke({"ti": ti})
@@ -353,10 +351,10 @@ def test_an_outage_is_ridden_out_in_poke_mode_and_said_once(
     assert maintenance.call_count >= 2
 
 
-def test_a_refused_look_fails_at_once_naming_what_was_waited_for(server: Server) -> None:
+def test_a_refused_look_fails_at_once_naming_what_was_waited_for(task_instance: Any, server: Server) -> None:
     server.mock.get(f"{URL}/editor/task", status_code=403, json={"errorMessage": "No access"})
     sensor = wired(Translate5ImportSensor(task_id="imported", translate5_task_ids=[69, 70]))
     with pytest.raises(
         AirflowFailException, match=r"^Could not read translate5 tasks 69, 70: .*403.*No access"
     ):
-        sensor.poke({"ti": TaskInstance()})
+        sensor.poke({"ti": task_instance()})

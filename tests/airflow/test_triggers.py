@@ -28,6 +28,13 @@ async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
         await asyncio.sleep(0.01)
 
 
+def waiting_for(ids: list[int], condition: str, *, seconds: float = 30.0) -> Translate5TaskStateTrigger:
+    """A trigger as a deferred sensor builds it, looking every 50 ms, giving up after ``seconds``."""
+    return Translate5TaskStateTrigger(
+        translate5_task_ids=ids, condition=condition, poll_interval=0.05, end_time=time.time() + seconds
+    )
+
+
 @pytest.fixture
 def client(sim: Any) -> Translate5Client:
     return Translate5Client(sim.base_url, sim.token)
@@ -71,12 +78,7 @@ def test_unknown_condition_is_refused_when_deferring_not_later() -> None:
 @integration
 async def test_import_success_carries_task_summaries(client: Translate5Client, page: Path) -> None:
     project = client.create_task(page, task_name="Page", source_lang="en", target_lang=["de", "fr"])
-    trigger = Translate5TaskStateTrigger(
-        translate5_task_ids=project.task_ids,
-        condition="imported",
-        poll_interval=0.05,
-        end_time=time.time() + 30,
-    )
+    trigger = waiting_for(project.task_ids, "imported")
     event = await first_event(trigger)
     assert event["status"] == "success"
     assert event["translate5_task_ids"] == project.task_ids
@@ -92,9 +94,7 @@ async def test_import_error_is_terminal_and_quotes_the_server(
     bad = tmp_path / "import-error.html"
     bad.write_text("<p>x</p>", encoding="utf-8")
     task = client.create_task(bad, task_name="Broken", source_lang="en", target_lang="de")
-    trigger = Translate5TaskStateTrigger(
-        translate5_task_ids=task.task_ids, condition="imported", poll_interval=0.05, end_time=time.time() + 30
-    )
+    trigger = waiting_for(task.task_ids, "imported")
     event = await first_event(trigger)
     assert event["status"] == "error"
     assert event["terminal"] is True
@@ -107,12 +107,7 @@ async def test_task_deleted_while_waiting_is_a_terminal_error(
 ) -> None:
     sim.set(workflow_auto_finish=None)
     task = client.create_task(page, task_name="Doomed", source_lang="en", target_lang="de")
-    trigger = Translate5TaskStateTrigger(
-        translate5_task_ids=[task.id],
-        condition="workflow_ended",
-        poll_interval=0.05,
-        end_time=time.time() + 30,
-    )
+    trigger = waiting_for([task.id], "workflow_ended")
 
     async def delete_soon() -> None:
         await until(lambda: [task.id] in polled_ids(sim))  # the trigger saw the task at least once
@@ -132,12 +127,7 @@ async def test_timeout_says_what_it_waited_for_and_leaves_the_task(
 ) -> None:
     sim.set(workflow_auto_finish=None)
     task = client.create_task(page, task_name="Slow", source_lang="en", target_lang="de")
-    trigger = Translate5TaskStateTrigger(
-        translate5_task_ids=[task.id],
-        condition="workflow_ended",
-        poll_interval=0.05,
-        end_time=time.time() + 1.5,
-    )
+    trigger = waiting_for([task.id], "workflow_ended", seconds=1.5)
     event = await first_event(trigger)
     assert event["status"] == "timeout"
     assert f"translate5 task {task.id} to reach the end of their workflow" in event["message"]
@@ -152,9 +142,7 @@ async def test_failed_poll_is_ridden_out_until_translate5_answers(
 ) -> None:
     task = client.create_task(page, task_name="Page", source_lang="en", target_lang="de")
     sim.faults.fail_next(1, status=500, method="GET", path="/editor/task")
-    trigger = Translate5TaskStateTrigger(
-        translate5_task_ids=[task.id], condition="imported", poll_interval=0.05, end_time=time.time() + 30
-    )
+    trigger = waiting_for([task.id], "imported")
     event = await first_event(trigger)
     assert event["status"] == "success"
     assert sim.faults.pending() == []  # the failed poll happened, and the wait went on
@@ -166,9 +154,7 @@ async def test_poll_refused_by_translate5_is_a_terminal_error(
 ) -> None:
     task = client.create_task(page, task_name="Page", source_lang="en", target_lang="de")
     sim.faults.fail_next(1, status=403, method="GET", path="/editor/task")
-    trigger = Translate5TaskStateTrigger(
-        translate5_task_ids=[task.id], condition="imported", poll_interval=0.05, end_time=time.time() + 30
-    )
+    trigger = waiting_for([task.id], "imported")
     event = await first_event(trigger)
     assert event["status"] == "error"
     assert event["terminal"] is True  # no access: neither waiting nor retrying helps
@@ -264,18 +250,14 @@ async def test_a_wait_that_joins_during_a_slow_poll_is_not_told_its_task_is_gone
     second = client.create_task(page, task_name="Second", source_lang="en", target_lang="de")
     sim.requests.clear()
     sim.faults.latency(0.5, 1, method="GET", path="/editor/task")  # the first poll is slow ...
-    deadline = time.time() + 30
-
-    def wait(task_id: int) -> Translate5TaskStateTrigger:
-        return Translate5TaskStateTrigger(
-            translate5_task_ids=[task_id], condition="imported", poll_interval=0.05, end_time=deadline
-        )
 
     async def join_late() -> dict[str, Any]:
         await until(lambda: sim.requests.count("GET", "/editor/task") >= 1)  # ... the second wait joins
-        return await first_event(wait(second.id))  # while the first poll's answer is still delayed
+        return await first_event(
+            waiting_for([second.id], "imported")
+        )  # while the first poll's answer is still delayed
 
-    events = await asyncio.gather(first_event(wait(first.id)), join_late())
+    events = await asyncio.gather(first_event(waiting_for([first.id], "imported")), join_late())
 
     assert [e["status"] for e in events] == ["success", "success"], events
 
@@ -286,9 +268,7 @@ async def test_a_deferred_import_wait_logs_the_import_progress_like_poke_mode(
     client: Translate5Client, page: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     task = client.create_task(page, task_name="Progress", source_lang="en", target_lang="de")
-    trigger = Translate5TaskStateTrigger(
-        translate5_task_ids=task.task_ids, condition="imported", poll_interval=0.05, end_time=time.time() + 30
-    )
+    trigger = waiting_for(task.task_ids, "imported")
     event = await first_event(trigger)
     assert event["status"] == "success"
     log = capfd.readouterr().out

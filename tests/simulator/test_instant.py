@@ -111,9 +111,12 @@ def test_write_tm(sim: Translate5Simulator, api: requests.Session) -> None:
     first = api.post(url(sim, "/editor/instanttranslateapi/writetm"), data={"data": json.dumps(data)})
     assert first.status_code == 200
     created = first.json()["created"]
-    assert isinstance(created, list)
-    assert created
+    assert len(created) == 1  # the one TM of the language pair the segment went into
     again = api.post(url(sim, "/editor/instanttranslateapi/writetm"), data={"data": json.dumps(data)})
     assert again.json()["created"] == created
+    other_pair = {**data, "targetLanguage": "fr", "target": "Bonjour"}
+    other = api.post(url(sim, "/editor/instanttranslateapi/writetm"), data={"data": json.dumps(other_pair)})
+    assert len(other.json()["created"]) == 1
+    assert other.json()["created"] != created  # another language pair, another TM
     missing = api.post(url(sim, "/editor/instanttranslateapi/writetm"), data={"data": "{}"})
     assert missing.status_code == 422
