@@ -35,6 +35,13 @@ def waiting_for(ids: list[int], condition: str, *, seconds: float = 30.0) -> Tra
     )
 
 
+def assert_terminal_error(event: dict[str, Any], says: str) -> None:
+    """The wait failed for good (no Airflow retry would help) and its message says why."""
+    assert event["status"] == "error", event
+    assert event["terminal"] is True
+    assert says in event["message"]
+
+
 @pytest.fixture
 def client(sim: Any) -> Translate5Client:
     return Translate5Client(sim.base_url, sim.token)
@@ -96,9 +103,7 @@ async def test_import_error_is_terminal_and_quotes_the_server(
     task = client.create_task(bad, task_name="Broken", source_lang="en", target_lang="de")
     trigger = waiting_for(task.task_ids, "imported")
     event = await first_event(trigger)
-    assert event["status"] == "error"
-    assert event["terminal"] is True
-    assert "The import of the task failed" in event["message"]
+    assert_terminal_error(event, "The import of the task failed")
 
 
 @integration
@@ -116,9 +121,7 @@ async def test_task_deleted_while_waiting_is_a_terminal_error(
     deleter = asyncio.create_task(delete_soon())
     event = await first_event(trigger)
     await deleter
-    assert event["status"] == "error"
-    assert event["terminal"] is True
-    assert f"{task.id} no longer exist" in event["message"]
+    assert_terminal_error(event, f"{task.id} no longer exist")
 
 
 @integration
@@ -156,9 +159,8 @@ async def test_poll_refused_by_translate5_is_a_terminal_error(
     sim.faults.fail_next(1, status=403, method="GET", path="/editor/task")
     trigger = waiting_for([task.id], "imported")
     event = await first_event(trigger)
-    assert event["status"] == "error"
-    assert event["terminal"] is True  # no access: neither waiting nor retrying helps
-    assert "Could not read translate5 task" in event["message"]
+    # no access: neither waiting nor retrying helps
+    assert_terminal_error(event, f"Could not read translate5 task {task.id}")
 
 
 @integration
@@ -184,9 +186,7 @@ async def test_pretranslation_trigger_reports_the_download_url_or_the_failure(
     )
     assert good_event["status"] == "success"
     assert good_event["download_url"].startswith("/editor/task/export/id/")
-    assert bad_event["status"] == "error"
-    assert bad_event["terminal"] is True
-    assert "could not be pre-translated" in bad_event["message"]
+    assert_terminal_error(bad_event, "could not be pre-translated")
 
 
 @integration

@@ -38,6 +38,15 @@ def zipped(members: dict[str, bytes]) -> bytes:
 PACKAGE = {"importUpload": ("package.zip", zipped({"workfiles/hello.xlf": XLIFF}), "application/zip")}
 """An import package: the only upload that works with several target languages (section 21)."""
 
+STALE_ENTITY_VERSION = {
+    "errorCode": None,
+    "httpStatus": 409,
+    "errorMessage": "The displayed data was changed in the meantime on the server. Please refresh your view!",
+    "message": "Conflict",
+    "success": False,
+}
+"""The answer to a change carrying an outdated entity version (sections 41, 74)."""
+
 
 @pytest.fixture
 def sim() -> Iterator[Translate5Simulator]:

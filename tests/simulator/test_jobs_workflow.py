@@ -9,7 +9,7 @@ import requests
 
 from airflow_provider_translate5.testing import Translate5Simulator
 
-from .conftest import PACKAGE, create_task, url, wait_for, wait_state
+from .conftest import PACKAGE, STALE_ENTITY_VERSION, create_task, url, wait_for, wait_state
 
 TRANSLATOR = "{00000000-0000-4000-8000-000000000002}"
 REVIEWER = "{00000000-0000-4000-8000-000000000003}"
@@ -71,15 +71,7 @@ def test_job_errors(sim: Translate5Simulator, api: requests.Session) -> None:
     job_url = url(sim, f"/editor/task/{task_id}/job/{ignored.json()['rows']['id']}")
     stale = api.delete(job_url, headers={"Mqi-Entity-Version": "999"})
     assert stale.status_code == 409  # section 74
-    assert stale.json() == {
-        "errorCode": None,
-        "httpStatus": 409,
-        "errorMessage": (
-            "The displayed data was changed in the meantime on the server. Please refresh your view!"
-        ),
-        "message": "Conflict",
-        "success": False,
-    }
+    assert stale.json() == STALE_ENTITY_VERSION
 
 
 def test_legacy_taskuserassoc(sim: Translate5Simulator, api: requests.Session) -> None:

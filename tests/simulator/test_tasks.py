@@ -13,7 +13,7 @@ import requests
 
 from airflow_provider_translate5.testing import Translate5Simulator
 
-from .conftest import PACKAGE, XLIFF, create_task, url, wait_for, wait_state, zipped
+from .conftest import PACKAGE, STALE_ENTITY_VERSION, XLIFF, create_task, url, wait_for, wait_state, zipped
 
 TASK_COLUMNS = {
     "id", "entityVersion", "modified", "created", "taskGuid", "taskNr", "foreignId", "foreignName",
@@ -466,15 +466,7 @@ def test_put_rename_version_conflict_and_state_rules(sim: Translate5Simulator, a
     assert int(renamed.json()["rows"]["entityVersion"]) > int(version)
     stale = put({"taskName": "Again", "entityVersion": int(version)})
     assert stale.status_code == 409
-    assert stale.json() == {  # section 41
-        "errorCode": None,
-        "httpStatus": 409,
-        "errorMessage": (
-            "The displayed data was changed in the meantime on the server. Please refresh your view!"
-        ),
-        "message": "Conflict",
-        "success": False,
-    }
+    assert stale.json() == STALE_ENTITY_VERSION  # section 41
     ended = put({"state": "end", "entityVersion": int(version)})  # entityVersion ignored with state
     assert ended.status_code == 200
     assert ended.json()["rows"]["state"] == "end"
