@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -18,8 +17,7 @@ from .conftest import create_task, url, wait_for
 
 
 @pytest.mark.integration
-def test_cli_starts_fast_answers_and_stops_on_sigterm() -> None:
-    started = time.monotonic()
+def test_cli_prints_how_to_connect_answers_and_stops_on_sigterm() -> None:
     process = subprocess.Popen(
         [
             sys.executable,
@@ -45,7 +43,6 @@ def test_cli_starts_fast_answers_and_stops_on_sigterm() -> None:
             headers={"Accept": "application/json", "Translate5AuthToken": token},
         )
         assert response.status_code == 200
-        assert time.monotonic() - started < 2.0
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=5) == 0
