@@ -7,11 +7,14 @@ joins them, so ``client.py`` needs one base class however many features there ar
 from __future__ import annotations
 
 from airflow_provider_translate5.client.analysis import AnalysisMixin
+from airflow_provider_translate5.client.batchexport import BatchExportMixin
 from airflow_provider_translate5.client.defaultjobs import DefaultJobsMixin
 from airflow_provider_translate5.client.langres import LanguageResourceMixin
 from airflow_provider_translate5.client.people import PeopleMixin
 from airflow_provider_translate5.client.reimport import ReimportMixin
 
 
-class FeaturesMixin(PeopleMixin, DefaultJobsMixin, LanguageResourceMixin, AnalysisMixin, ReimportMixin):
-    """People, default jobs, job updates, language resources, match analysis, pre-translation, reimport."""
+class FeaturesMixin(
+    PeopleMixin, DefaultJobsMixin, LanguageResourceMixin, AnalysisMixin, ReimportMixin, BatchExportMixin
+):
+    """People, default jobs, job updates, resources, analysis, pre-translation, reimport, batch export."""

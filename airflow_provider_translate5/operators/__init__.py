@@ -7,6 +7,7 @@ from airflow_provider_translate5.operators.analysis import (
     Translate5MatchAnalysisOperator,
     Translate5PretranslateOperator,
 )
+from airflow_provider_translate5.operators.batchexport import Translate5BatchExportOperator
 from airflow_provider_translate5.operators.people import (
     Translate5AssignDefaultJobsOperator,
     Translate5UpdateJobOperator,
@@ -30,6 +31,7 @@ __all__ = [
     "Translate5AssignDefaultJobsOperator",
     "Translate5AssignJobOperator",
     "Translate5AssignLanguageResourcesOperator",
+    "Translate5BatchExportOperator",
     "Translate5DeleteTaskOperator",
     "Translate5EndTaskOperator",
     "Translate5ExportOperator",

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from airflow_provider_translate5.testing import api_analysis, api_defaultjobs, api_people, api_reimport
+from airflow_provider_translate5.testing import (
+    api_analysis,
+    api_batchexport,
+    api_defaultjobs,
+    api_people,
+    api_reimport,
+)
 from airflow_provider_translate5.testing.routing import Route
 
 ROUTES: list[Route] = [
@@ -10,4 +16,5 @@ ROUTES: list[Route] = [
     *api_defaultjobs.ROUTES,
     *api_analysis.ROUTES,
     *api_reimport.ROUTES,
+    *api_batchexport.ROUTES,
 ]

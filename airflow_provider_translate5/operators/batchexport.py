@@ -1,0 +1,160 @@
+"""Export several tasks at once through translate5's queued batch export, or task by task where it is absent.
+
+The queued export lets translate5's workers build the ZIPs while nobody holds a request open; this step only
+looks at the export's status now and then (the provider's one wait loop, :func:`wait.block`) and downloads
+the result once. Servers that do not offer it (404, or a 302 to the login page) get one synchronous export
+per task instead. Either way the destination receives the same files: one export ZIP per task, named
+``<task id>-<task name>.zip``, all or nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+from airflow_provider_translate5.operators._base import WaitMixin, fail_fast_on_bad_input
+from airflow_provider_translate5.operators.translate5 import Translate5BaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_translate5.client import Task
+    from airflow_provider_translate5.operators._files import AnyPath, PathLike
+
+QUEUED = "queued"
+SYNCHRONOUS = "synchronous"
+
+
+class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
+    """Export tasks (or every task of projects) into ``destination``, one export ZIP per task.
+
+    Uses translate5's queued batch export (``/editor/taskuserassoc/batchset`` with ``batchType=export``,
+    then ``/editor/queuedexport/<token>/status`` and ``/download``; at most 30 tasks per batch, as in
+    translate5's UI) and waits for it in this worker; where the server has no such route it exports task by
+    task (``GET /editor/task/export/id/{id}``). A retry starts a new export: translate5 deletes a batch
+    export once it was downloaded, and an export changes nothing in the tasks.
+
+    :param translate5_task_ids: task or project ids (templated; a list, an XComArg, or rendered "[1, 2]").
+    :param destination: folder (local path, URI or ``ObjectStoragePath``; templated).
+    :param poke_interval: seconds between two looks at a queued export's status (default 10).
+    :param timeout: seconds translate5 may take to build one batch.
+
+    Returns ``{"mode": "queued" | "synchronous", "task_ids": [...], "files": [<URI>, ...]}``.
+    """
+
+    template_fields = ("translate5_task_ids", "destination")
+    poll_interval_default: ClassVar[float] = 10.0
+
+    def __init__(
+        self,
+        *,
+        translate5_task_ids: Sequence[int | str] | str,
+        destination: PathLike,
+        poke_interval: float | None = None,
+        timeout: float = 3600.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, got {timeout!r}")
+        self.translate5_task_ids = translate5_task_ids
+        self.destination = destination
+        self.poke_interval = self.poll_interval_default if poke_interval is None else poke_interval
+        self.timeout = timeout
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_translate5.client import Translate5NotFoundError, Translate5PermissionError
+        from airflow_provider_translate5.client.batchexport import MAX_BATCH_TASKS
+        from airflow_provider_translate5.operators._files import check_writable, to_path
+
+        tasks = self._tasks(context)
+        folder = to_path(self.destination)
+        with fail_fast_on_bad_input():
+            check_writable(folder)
+        batches = [tasks[i : i + MAX_BATCH_TASKS] for i in range(0, len(tasks), MAX_BATCH_TASKS)]
+        files: list[str] = []
+        mode = QUEUED
+        for number, batch in enumerate(batches):
+            with fail_fast_on_bad_input():
+                try:
+                    token = self.client.start_batch_export([task.id for task in batch])
+                except (Translate5NotFoundError, Translate5PermissionError) as exc:
+                    if number:  # the route worked for an earlier batch: this is no missing route
+                        raise
+                    self.log.warning(
+                        "translate5 offers no queued batch export here (%s); exporting task by task", exc
+                    )
+                    mode = SYNCHRONOUS
+                    break
+            self.log.info("translate5 queued the export of tasks %s (token %s)", [t.id for t in batch], token)
+            files += self._fetch(token, folder)
+        if mode == SYNCHRONOUS:
+            files = self._one_by_one(tasks, folder)
+        self.log.info("Delivered %d export(s) into %s (%s export)", len(files), folder, mode)
+        return {"mode": mode, "task_ids": [task.id for task in tasks], "files": files}
+
+    def _tasks(self, context: Context) -> list[Task]:
+        given = self.translate5_task_ids
+        if isinstance(given, str):  # a Jinja template renders a list as its text: "[8, 9]" or "8,9"
+            given = [part for part in re.split(r"[\s,]+", given.strip("[] ")) if part]
+        if isinstance(given, (int, str)) or not given:
+            raise AirflowFailException(
+                f"translate5_task_ids must be a non-empty list of task or project ids, got {given!r}"
+            )
+        tasks: dict[int, Task] = {}
+        for value in given:
+            for task in self.resolve_tasks(context, value):
+                tasks.setdefault(task.id, task)
+        return list(tasks.values())
+
+    def _fetch(self, token: str, folder: AnyPath) -> list[str]:
+        """Wait for the queued export, download it once, unpack its per-task ZIPs into ``folder``."""
+        from airflow_provider_translate5 import status
+        from airflow_provider_translate5.client import Translate5Error
+        from airflow_provider_translate5.operators import _files
+        from airflow_provider_translate5.wait import Wait, block
+
+        wait = Wait(condition=status.IDLE, log=self.log, subject=f"translate5 batch export {token}")
+
+        def look() -> status.Verdict:
+            try:
+                ready = self.client.batch_export_ready(token)
+            except Translate5Error as exc:
+                return wait.failed_with(exc)
+            return status.Verdict(status.SUCCESS if ready else status.WAITING, "")
+
+        verdict = block(wait, look, interval=self.poke_interval, end_time=self.deadline())
+        if verdict.status == status.TIMEOUT:
+            raise AirflowException(
+                f"translate5 did not finish batch export {token} within {self.timeout:.0f} s; nothing was "
+                "written (the next try queues a new export)"
+            )
+        if verdict.status != status.SUCCESS:
+            raise (AirflowFailException if verdict.terminal else AirflowException)(verdict.message)
+        with _files.local_temp_file(".zip") as archive:
+            with self.client.open_batch_export(token) as download, archive.open("wb") as out:
+                for chunk in download.iter_bytes():
+                    out.write(chunk)
+            try:
+                return _files.extract_all(archive, folder)
+            except _files.UnsafeArchiveError as exc:
+                raise AirflowFailException(f"Refusing to extract batch export {token}: {exc}") from exc
+
+    def _one_by_one(self, tasks: Sequence[Task], folder: AnyPath) -> list[str]:
+        """The fallback: one synchronous export per task, staged and moved in together."""
+        from airflow_provider_translate5.operators._files import Delivery
+
+        with Delivery(folder, f"batch-export:{folder}") as delivery:
+            for task in tasks:
+                with fail_fast_on_bad_input(), self.client.open_export(task.id) as download:
+                    delivery.write(folder / member_name(task), download.iter_bytes())
+            return delivery.commit()
+
+
+def member_name(task: Task) -> str:
+    """The name translate5's batch ZIP gives a task's export (``BatchExportWorker::getFileName``)."""
+    safe = re.sub(r"-+", "-", re.sub(r"[^a-zA-Z0-9_-]+", "-", f"{task.id}-{task.task_name}").strip("-"))
+    return f"{safe[:200]}.zip"
