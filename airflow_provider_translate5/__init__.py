@@ -51,6 +51,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_translate5.operators.analysis",
                     "airflow_provider_translate5.operators.people",
                     "airflow_provider_translate5.operators.reimport",
+                    "airflow_provider_translate5.operators.batchexport",
                 ],
             }
         ],
