@@ -7,7 +7,6 @@ test module imports Airflow; nothing a test does may touch the developer's own ~
 from __future__ import annotations
 
 import atexit
-import datetime
 import os
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from t5support import RecordingTaskInstance
 
 _HOME = Path(tempfile.mkdtemp(prefix="t5-airflow-home-"))
 atexit.register(shutil.rmtree, _HOME, ignore_errors=True)  # the home (and its metadata DB) dies with the run
@@ -64,23 +64,14 @@ def airflow_db() -> Path:
     return _HOME
 
 
-class RecordingTaskInstance:
-    """The part of Airflow's task instance that operators and sensors touch outside a DAG run: XCom pushes
-    (kept in ``xcom``) and the first reschedule date. Airflow ships no stand-in for its runtime task instance,
-    so every unit test uses this one (fixture ``task_instance``) instead of its own."""
-
-    def __init__(self, first_reschedule: datetime.datetime | None = None) -> None:
-        self.xcom: dict[str, Any] = {}
-        self.first_reschedule = first_reschedule
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcom[key] = value
-
-    def get_first_reschedule_date(self, context: Any) -> datetime.datetime | None:
-        return self.first_reschedule
+@pytest.fixture
+def task_instance() -> type[RecordingTaskInstance]:
+    """``task_instance(first_reschedule=None, try_number=1, ...)`` builds a task instance that records XCom
+    pushes (t5support.RecordingTaskInstance)."""
+    return RecordingTaskInstance
 
 
 @pytest.fixture
-def task_instance() -> type[RecordingTaskInstance]:
-    """``task_instance(first_reschedule=None)`` builds a task instance that records XCom pushes."""
-    return RecordingTaskInstance
+def sim(translate5_simulator: Any, translate5_connection: str) -> Any:
+    """The simulator, with Airflow's ``translate5_default`` connection (env var) pointing at it."""
+    return translate5_simulator

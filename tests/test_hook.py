@@ -119,7 +119,10 @@ def test_test_connection_reports_a_wrong_token_without_leaking_it(
     monkeypatch.setenv("AIRFLOW_CONN_TRANSLATE5_DEFAULT", json.dumps(conn))
     ok, message = Translate5Hook().test_connection()
     assert not ok
-    assert "401" in message or "token" in message.lower()
+    # the server's refusal, then what it means and what to do about it
+    assert message.startswith("HTTP 401 on GET /editor/session/current")
+    assert "translate5 did not accept the app token: it is invalid, expired or deleted" in message
+    assert "auth:apptoken:add" in message
     assert wrong not in message
 
 

@@ -28,12 +28,6 @@ def translate5_simulator_options() -> dict[str, Any]:
 
 
 @pytest.fixture
-def sim(translate5_simulator: Any, translate5_connection: str) -> Any:
-    """The simulator, with Airflow's ``translate5_default`` connection pointing at it."""
-    return translate5_simulator
-
-
-@pytest.fixture
 def run_dag(
     airflow_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> DagRunner:

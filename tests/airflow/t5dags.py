@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from t5support import first_event as first_event  # one copy for every test folder (re-exported)
+
 
 @dataclass
 class DagResult:
@@ -114,13 +116,3 @@ def once_a_trigger_polls(
     thread = threading.Thread(target=watch, name="t5-remote-change", daemon=True)
     thread.start()
     return thread
-
-
-async def first_event(trigger: Any) -> dict[str, Any]:
-    """Run a trigger like the triggerer (and dag.test): take its first event, then close the generator."""
-    events = trigger.run()
-    try:
-        event = await anext(events)
-    finally:
-        await events.aclose()
-    return dict(event.payload)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from t5support import RecordingTaskInstance
 
 from airflow_provider_translate5.operators import (
     Translate5AssignJobOperator,
@@ -147,9 +147,9 @@ def test_old_parameter_names_work_for_one_release_with_a_warning() -> None:
         )
 
 
-def ti(**overrides: object) -> dict[str, SimpleNamespace]:
-    values = {"dag_id": "cms_sync", "run_id": "manual__2024-01-01", "task_id": "upload", "map_index": -1}
-    return {"ti": SimpleNamespace(**{**values, **overrides})}
+def ti(**overrides: Any) -> dict[str, RecordingTaskInstance]:
+    identity: dict[str, Any] = {"dag_id": "cms_sync", "run_id": "manual__2024-01-01", "task_id": "upload"}
+    return {"ti": RecordingTaskInstance(**{**identity, **overrides})}
 
 
 def test_idempotency_key_names_the_task_instance_not_the_try() -> None:

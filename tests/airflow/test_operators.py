@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from t5support import wait_imported
 
 from airflow_provider_translate5.client import Translate5Client
 
@@ -250,21 +250,11 @@ with dag:
 
 
 def test_ids_flow_from_the_upload_to_the_export_without_lookups(
-    sim: Any, source_file: Callable[..., Path], tmp_path: Path
+    sim: Any, source_file: Callable[..., Path], tmp_path: Path, task_instance: Any
 ) -> None:
-    from types import SimpleNamespace
-
     from airflow_provider_translate5.operators import Translate5ExportOperator, Translate5UploadTaskOperator
 
-    pushed: dict[str, Any] = {}
-    ti = SimpleNamespace(
-        dag_id="d",
-        run_id="r",
-        task_id="t",
-        map_index=-1,
-        try_number=1,
-        xcom_push=lambda key, value: pushed.__setitem__(key, value),
-    )
+    ti = task_instance()
     upload = Translate5UploadTaskOperator(
         task_id="upload",
         source=str(source_file()),
@@ -273,8 +263,7 @@ def test_ids_flow_from_the_upload_to_the_export_without_lookups(
         target_lang=["de", "fr"],
     ).execute({"ti": ti})  # type: ignore[typeddict-item]
     client = Translate5Client(sim.base_url, sim.token)
-    while any(t.state == "import" for t in client.project_tasks(upload["id"])):
-        time.sleep(0.02)
+    wait_imported(client, upload["task_ids"])
     lookups = sim.requests.count("GET", prefix="/editor/task")
 
     written = Translate5ExportOperator(
@@ -288,4 +277,4 @@ def test_ids_flow_from_the_upload_to_the_export_without_lookups(
     assert sorted(Path(u).name for u in written) == ["page_de.html", "page_fr.html"]
     exports = sim.requests.count("GET", prefix="/editor/task/export")
     assert sim.requests.count("GET", prefix="/editor/task") - lookups == exports == 2  # no task lookups
-    assert pushed["translate5_task_id"] == upload["id"]  # the link is published all the same
+    assert ti.xcom["translate5_task_id"] == upload["id"]  # the link is published all the same

@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -26,15 +25,10 @@ def translate5_simulator_options() -> dict[str, Any]:
     return {"import_duration": 30.0}  # the pre-translation is still running at the first look
 
 
-def task_instance(pushed: dict[str, Any], **identity: Any) -> SimpleNamespace:
-    values = {"dag_id": "d", "run_id": "r", "task_id": "pre", "map_index": -1, "try_number": 1, **identity}
-    return SimpleNamespace(**values, xcom_push=lambda key, value: pushed.__setitem__(key, value))
-
-
 def test_the_pretranslation_defers_with_an_absolute_deadline_after_publishing_its_id(
-    sim: Any, source_file: Callable[..., Path], tmp_path: Path
+    sim: Any, source_file: Callable[..., Path], tmp_path: Path, task_instance: Any
 ) -> None:
-    pushed: dict[str, Any] = {}
+    ti = task_instance(task_id="pre")
     operator = Translate5InstantTranslatePretranslateOperator(
         task_id="pre",
         source=str(source_file()),
@@ -48,9 +42,9 @@ def test_the_pretranslation_defers_with_an_absolute_deadline_after_publishing_it
     started = time.time()
 
     with pytest.raises(TaskDeferred) as deferred:
-        operator.execute({"ti": task_instance(pushed)})  # type: ignore[typeddict-item]
+        operator.execute({"ti": ti})  # type: ignore[typeddict-item]
 
-    file_id = pushed["translate5_pretranslation_id"]  # published before the wait: a retry finds it
+    file_id = ti.xcom["translate5_pretranslation_id"]  # published before the wait: a retry finds it
     classpath, kwargs = deferred.value.trigger.serialize()
     assert classpath.endswith("Translate5PretranslationTrigger")
     assert kwargs["translate5_task_ids"] == [file_id]
@@ -62,9 +56,9 @@ def test_the_pretranslation_defers_with_an_absolute_deadline_after_publishing_it
 
 
 def test_resuming_with_the_triggers_event_downloads_without_uploading_again(
-    sim: Any, source_file: Callable[..., Path], tmp_path: Path
+    sim: Any, source_file: Callable[..., Path], tmp_path: Path, task_instance: Any
 ) -> None:
-    pushed: dict[str, Any] = {}
+    ti = task_instance(task_id="pre")
     operator = Translate5InstantTranslatePretranslateOperator(
         task_id="pre",
         source=str(source_file()),
@@ -73,10 +67,10 @@ def test_resuming_with_the_triggers_event_downloads_without_uploading_again(
         destination=str(tmp_path / "out") + "/",
         deferrable=True,
     )
-    context = {"ti": task_instance(pushed)}
+    context = {"ti": ti}
     with pytest.raises(TaskDeferred):
         operator.execute(context)  # type: ignore[arg-type]
-    file_id = pushed["translate5_pretranslation_id"]
+    file_id = ti.xcom["translate5_pretranslation_id"]
     sim.set(import_duration=0.0)
     deadline = time.monotonic() + 30
     while (entry := _ready(operator, file_id)) is None:
@@ -92,7 +86,7 @@ def test_resuming_with_the_triggers_event_downloads_without_uploading_again(
 
 @pytest.mark.parametrize("event", [None, {"status": "error", "message": "erroneous", "terminal": True}])
 def test_resuming_with_a_failure_event_never_writes_a_file(
-    sim: Any, source_file: Callable[..., Path], tmp_path: Path, event: Any
+    sim: Any, source_file: Callable[..., Path], tmp_path: Path, event: Any, task_instance: Any
 ) -> None:
     operator = Translate5InstantTranslatePretranslateOperator(
         task_id="pre",
@@ -102,7 +96,7 @@ def test_resuming_with_a_failure_event_never_writes_a_file(
         destination=str(tmp_path),
     )
     with pytest.raises(Exception) as caught:
-        operator.execute_complete({"ti": task_instance({})}, event)  # type: ignore[arg-type]
+        operator.execute_complete({"ti": task_instance(task_id="pre")}, event)  # type: ignore[arg-type]
 
     if event is not None:
         assert isinstance(caught.value, AirflowFailException)  # terminal: no Airflow retries

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from t5support import RecordingTaskInstance, wait_imported
 
 from airflow_provider_translate5.client import Translate5Client
 from airflow_provider_translate5.operators import (
@@ -24,17 +23,9 @@ pytestmark = pytest.mark.integration
 
 def run(operator: Any) -> tuple[Any, dict[str, Any]]:
     """``execute`` with a task instance that records what the operator pushes."""
-    pushed: dict[str, Any] = {}
-    ti = SimpleNamespace(
-        dag_id="d",
-        run_id="r",
-        task_id=operator.task_id,
-        map_index=-1,
-        try_number=1,
-        xcom_push=lambda key, value: pushed.__setitem__(key, value),
-    )
+    ti = RecordingTaskInstance(task_id=operator.task_id)
     try:
-        return operator.execute({"ti": ti}), pushed
+        return operator.execute({"ti": ti}), ti.xcom
     finally:
         operator.hook.close()
 
@@ -49,10 +40,7 @@ def client(sim: Any) -> Iterator[Translate5Client]:
 @pytest.fixture
 def task_id(client: Translate5Client, source_file: Callable[..., Path]) -> int:
     task = client.create_task(source_file(), task_name="Lifecycle", source_lang="en", target_lang="de")
-    deadline = time.monotonic() + 10
-    while client.get_task(task.id).state == "import":
-        assert time.monotonic() < deadline, "import did not finish"
-        time.sleep(0.02)
+    wait_imported(client, task.task_ids)
     return task.id
 
 
@@ -94,13 +82,25 @@ def test_delete_counts_a_task_already_gone_as_deleted(
     assert client.list_tasks().rows == []
 
 
-def test_write_tm_writes_to_the_instant_translate_memory(sim: Any) -> None:
-    created, _ = run(
-        Translate5WriteTmOperator(
-            task_id="tm", source_lang="en", target_lang="de", source_text="Hello", target_text="Hallo"
+def test_write_tm_returns_the_memory_translate5_keeps_for_that_language_pair(sim: Any) -> None:
+    def write(target_lang: str, target_text: str) -> Any:
+        created, _ = run(
+            Translate5WriteTmOperator(
+                task_id="tm",
+                source_lang="en",
+                target_lang=target_lang,
+                source_text="Hello",
+                target_text=target_text,
+            )
         )
-    )
+        return created
 
-    assert created  # the language resource(s) written to
-    assert all(isinstance(resource_id, int) for resource_id in created)
-    assert sim.requests.count("POST", "/editor/instanttranslateapi/writetm") == 1
+    german = write("de", "Hallo")
+    german_again = write("de", "Guten Tag")
+    french = write("fr", "Bonjour")
+
+    # the ids are the memories translate5 created for each pair: the same one for every en->de write
+    assert german == german_again == [sim.store.tm_ids[("en", "de")]]
+    assert french == [sim.store.tm_ids[("en", "fr")]]
+    assert german != french
+    assert sim.requests.count("POST", "/editor/instanttranslateapi/writetm") == 3

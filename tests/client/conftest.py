@@ -69,47 +69,6 @@ def decode(request: Any) -> Sent:
     return sent
 
 
-class RawServer:
-    """A one-request HTTP server on 127.0.0.1 that answers with exactly the given bytes (headers as sent on
-    the wire, e.g. raw UTF-8), optionally one byte at a time with a pause after each (a trickling server).
-
-    Only for integration tests: stop it with :meth:`close`.
-    """
-
-    def __init__(self, answer: bytes, pause: float = 0.0) -> None:
-        import socket
-        import threading
-
-        self.answer, self.pause = answer, pause
-        self.server = socket.socket()
-        self.server.bind(("127.0.0.1", 0))
-        self.server.listen(1)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
-
-    def _serve(self) -> None:
-        conn, _ = self.server.accept()
-        with conn:
-            conn.recv(65536)
-            try:
-                if not self.pause:
-                    conn.sendall(self.answer)
-                    return
-                for byte in self.answer:
-                    if self.stop.wait(self.pause):
-                        return
-                    conn.sendall(bytes([byte]))
-            except OSError:
-                return
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(5)
-        self.server.close()
-
-
 @pytest.fixture
 def sent() -> list[Sent]:
     return []

@@ -204,9 +204,11 @@ def test_a_filetranslation_export_keeps_its_raw_utf8_name_and_needs_no_content_l
 @pytest.mark.integration
 def test_a_raw_utf8_name_through_a_real_http_connection(tmp_path):
     """http.client hands the raw header bytes over as latin-1; the name still comes out right."""
+    from t5support import RawServer
+
     from airflow_provider_translate5.client import Translate5Client
 
-    from .conftest import TOKEN, RawServer
+    from .conftest import TOKEN
 
     server = RawServer(
         b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-type: text/html; charset=utf-8\r\n"

@@ -10,6 +10,7 @@ from email.utils import format_datetime
 import pytest
 import requests
 import urllib3
+from t5support import RawServer
 
 from airflow_provider_translate5.client import (
     RetryPolicy,
@@ -23,7 +24,7 @@ from airflow_provider_translate5.client import (
 )
 from airflow_provider_translate5.client.retry import parse_retry_after
 
-from .conftest import TOKEN, RawServer, task_row
+from .conftest import TOKEN, task_row
 
 OK_TASK = {"rows": task_row(5)}
 CREATED = {"success": True, "rows": task_row(9, state="import", projectTasks=task_row(9, state="import"))}

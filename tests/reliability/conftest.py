@@ -11,12 +11,12 @@ import asyncio
 import ssl
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from t5support import RecordingTaskInstance, first_event
 
 from airflow_provider_translate5.client import RetryPolicy, Translate5Client
 
@@ -39,12 +39,6 @@ def fast_default_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     from airflow_provider_translate5.client import transport
 
     monkeypatch.setattr(transport, "RetryPolicy", lambda: FAST_RETRY)
-
-
-@pytest.fixture
-def sim(translate5_simulator: Any, translate5_connection: str) -> Any:
-    """The simulator, with Airflow's ``translate5_default`` connection (env var) pointing at it."""
-    return translate5_simulator
 
 
 @pytest.fixture
@@ -79,33 +73,9 @@ def page(tmp_path: Path) -> Path:
 # -- driving operators the way Airflow does, without a DAG run --------------------------------------------
 
 
-@dataclass
-class FakeTI:
-    """The parts of a task instance the translate5 operators use: identity and ``xcom_push``."""
-
-    dag_id: str = "reliability"
-    run_id: str = "manual__2024-01-01T00:00:00+00:00"
-    task_id: str = "upload"
-    map_index: int = -1
-    try_number: int = 1
-    xcoms: dict[str, Any] = field(default_factory=dict)
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcoms[key] = value
-
-
-def context_for(ti: FakeTI | None = None) -> dict[str, Any]:
-    return {"ti": ti or FakeTI()}
-
-
-async def first_event(trigger: Any) -> dict[str, Any]:
-    """Like the triggerer: take the first event, then close the generator."""
-    events = trigger.run()
-    try:
-        event = await anext(events)
-    finally:
-        await events.aclose()
-    return dict(event.payload)
+def context_for(ti: RecordingTaskInstance | None = None, *, try_number: int = 1) -> dict[str, Any]:
+    """The context a worker hands ``execute``: here only the task instance (the shared stand-in)."""
+    return {"ti": ti or RecordingTaskInstance(try_number=try_number)}
 
 
 def run_like_airflow(operator: Any, context: dict[str, Any] | None = None) -> Any:
@@ -126,7 +96,10 @@ Answer = tuple[int, dict[str, str], bytes]
 
 
 class CannedServer:
-    """Answers ``routes[(METHOD, path)]`` (or ``routes[path]``); everything else is 404. Loopback only."""
+    """Answers ``routes[(METHOD, path)]`` (or ``routes[path]``); everything else is 404. Loopback only.
+
+    A routed, many-request (optionally TLS) server, unlike t5support.RawServer (one connection, bytes exactly
+    as given, for answers an HTTP library would not even produce)."""
 
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[Any, Answer | Callable[[BaseHTTPRequestHandler], Answer]] = {}
@@ -189,13 +162,3 @@ def canned() -> Iterator[CannedServer]:
     server = CannedServer()
     yield server
     server.stop()
-
-
-def wait_imported(client: Translate5Client, task_ids: list[int], timeout: float = 5.0) -> None:
-    """Poll (every 20 ms) until translate5 finished importing the tasks."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while any(client.get_task(i).state == "import" for i in task_ids):
-        assert time.monotonic() < deadline, "import did not finish"
-        time.sleep(0.02)

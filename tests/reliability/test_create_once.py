@@ -27,7 +27,7 @@ from airflow_provider_translate5.client import (
 from airflow_provider_translate5.operators import Translate5UploadTaskOperator
 from airflow_provider_translate5.operators._once import CreateOnce, DuplicateNotRemovedError
 
-from .conftest import FakeTI, context_for
+from .conftest import context_for
 
 pytestmark = pytest.mark.integration
 
@@ -86,11 +86,11 @@ def test_create_saved_while_the_retry_looks_is_reused_by_the_retry(
 ) -> None:
     sim.faults.latency(2.5, method="POST", path="/editor/task")
     with pytest.raises(Translate5ConnectionError):  # try 1 gives up after its (short) grace: retryable
-        upload(page, read_timeout=0.3, grace=0.5).execute(context_for(FakeTI(try_number=1)))
+        upload(page, read_timeout=0.3, grace=0.5).execute(context_for(try_number=1))
     assert live_units(client) == []  # still held: nothing saved yet
 
     # try 2 starts at once (retry_delay 0): it looks for the earlier try's task for its grace first
-    result = upload(page, grace=5).execute(context_for(FakeTI(try_number=2)))
+    result = upload(page, grace=5).execute(context_for(try_number=2))
 
     assert result["reattached"] is True
     assert live_units(client) == [result["id"]]
@@ -106,7 +106,7 @@ def test_create_saved_while_the_retry_creates_converges_on_the_lowest_id(
 
     def first_try() -> None:
         with pytest.raises(Translate5ConnectionError):
-            upload(page, read_timeout=0.2, grace=0.05).execute(context_for(FakeTI(try_number=1)))
+            upload(page, read_timeout=0.2, grace=0.05).execute(context_for(try_number=1))
 
     first = threading.Thread(target=first_try)
     first.start()
@@ -115,7 +115,7 @@ def test_create_saved_while_the_retry_creates_converges_on_the_lowest_id(
     retry = upload(page, grace=0.05)
     retry.retry_delay = timedelta(seconds=60)
     threading.Event().wait(0.3)
-    result = retry.execute(context_for(FakeTI(try_number=2)))
+    result = retry.execute(context_for(try_number=2))
     first.join()
 
     assert sim.requests.count("POST", "/editor/task") == 2  # two tasks were created ...
@@ -155,9 +155,9 @@ def test_gateway_error_on_create_fails_the_try_retryably_and_the_retry_creates_o
 ) -> None:
     sim.faults.fail_next(1, status=502, message="Bad Gateway", method="POST", path="/editor/task")
     with pytest.raises(Translate5ServerError):  # nothing appeared within the grace: Airflow retries
-        upload(page, grace=0.3).execute(context_for(FakeTI(try_number=1)))
+        upload(page, grace=0.3).execute(context_for(try_number=1))
 
-    result = upload(page, grace=0.3).execute(context_for(FakeTI(try_number=2)))
+    result = upload(page, grace=0.3).execute(context_for(try_number=2))
 
     assert result["reattached"] is False
     assert live_units(client) == [result["id"]]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
+from t5support import RecordingTaskInstance, wait_imported
 
 from airflow_provider_translate5.client import Translate5Client
 from airflow_provider_translate5.client import files as client_files
@@ -21,7 +22,7 @@ from airflow_provider_translate5.operators import (
 from airflow_provider_translate5.operators._files import Delivery
 from airflow_provider_translate5.operators.translate5 import idempotency_key
 
-from .conftest import FakeTI, context_for, run_like_airflow, wait_imported
+from .conftest import context_for, run_like_airflow
 
 pytestmark = pytest.mark.integration
 
@@ -147,7 +148,7 @@ def test_a_destination_that_is_the_source_is_refused_before_anything_is_sent(
     assert page.read_bytes() == before
 
 
-class DyingTI(FakeTI):
+class DyingTI(RecordingTaskInstance):
     """The worker dies right after InstantTranslate accepted the file (before anything was downloaded)."""
 
     def xcom_push(self, key: str, value: Any) -> None:
@@ -175,7 +176,7 @@ def test_a_retried_pretranslation_reuses_the_earlier_upload(sim: Any, page: Path
         pretranslate(page, out).execute(context_for(DyingTI(try_number=1)))
     assert sim.requests.count("POST", PRETRANSLATE) == 1
 
-    written = pretranslate(page, out).execute(context_for(FakeTI(try_number=2)))
+    written = pretranslate(page, out).execute(context_for(try_number=2))
 
     assert sim.requests.count("POST", PRETRANSLATE) == 1  # machine translation paid once
     assert Path(written.removeprefix("file://")).parent == out
@@ -190,7 +191,7 @@ def test_a_cleared_pretranslation_with_a_changed_source_uploads_the_new_file(
     first = pretranslate(page, out).execute(context_for())
     page.write_text("<p>Changed text.</p>", encoding="utf-8")  # the author fixed the source, cleared the task
 
-    second = pretranslate(page, out).execute(context_for(FakeTI(try_number=2)))
+    second = pretranslate(page, out).execute(context_for(try_number=2))
 
     assert sim.requests.count("POST", PRETRANSLATE) == 2  # new content: a new pre-translation
     assert first == second  # delivered under the same name, now with the new translation

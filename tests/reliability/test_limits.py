@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
+from t5support import RawServer
 
 from airflow_provider_translate5.client import (
     RetryPolicy,
@@ -117,58 +116,17 @@ def test_retry_after_of_any_value_gives_a_finite_capped_wait(canned: CannedServe
     assert 0 <= waits[0] <= 2.0  # finite, and never longer than the cap
 
 
-class TricklingServer:
-    """Sends a status line and headers, then one body byte every ``every`` seconds, for ever."""
-
-    def __init__(self, every: float) -> None:
-        self.every = every
-        self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
-        self._sock.listen(4)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-
-    def _serve(self) -> None:
-        self._sock.settimeout(0.1)
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
-
-    def _trickle(self, conn: socket.socket) -> None:
-        with conn:
-            try:
-                conn.recv(65536)
-                conn.sendall(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
-                )
-                while not self._stop.is_set():
-                    conn.sendall(b" ")
-                    time.sleep(self.every)
-            except OSError:
-                return
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._sock.close()
-        self._thread.join(timeout=5)
-
-
 @pytest.fixture
-def trickling() -> Iterator[TricklingServer]:
-    server = TricklingServer(every=0.2)
+def trickling() -> Iterator[RawServer]:
+    """Sends a status line and headers at once, then one body byte every 0.2 s (the 100,000 promised never
+    arrive while a test runs)."""
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+    server = RawServer(b" " * 100_000, pause=0.2, head=head)
     yield server
-    server.stop()
+    server.close()
 
 
-def test_a_trickling_server_cannot_hold_a_call_past_its_deadline(trickling: TricklingServer) -> None:
+def test_a_trickling_server_cannot_hold_a_call_past_its_deadline(trickling: RawServer) -> None:
     # Every byte arrives well within the 5 s read timeout; only the overall deadline ends the call.
     client = Translate5Client(
         trickling.url,

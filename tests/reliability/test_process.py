@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, TaskDeferred
+from t5support import RecordingTaskInstance, first_event, wait_imported
 
 from airflow_provider_translate5.client import (
     Filter,
@@ -24,7 +25,7 @@ from airflow_provider_translate5.operators import Translate5UploadTaskOperator
 from airflow_provider_translate5.sensors import Translate5WorkflowEndedSensor
 from airflow_provider_translate5.testing import Translate5Simulator
 
-from .conftest import FAST_RETRY, FakeTI, context_for, first_event, wait_imported
+from .conftest import FAST_RETRY, context_for
 
 pytestmark = pytest.mark.integration
 
@@ -109,7 +110,7 @@ def test_triggerer_restart_keeps_the_absolute_deadline(
     assert client.get_task(task.id).workflow_step_name == step  # untouched
 
 
-class DyingTI(FakeTI):
+class DyingTI(RecordingTaskInstance):
     """The worker is killed (OOM, node loss) right after translate5 created the task, before any XCom."""
 
     def xcom_push(self, key: str, value: Any) -> None:
@@ -127,11 +128,11 @@ def test_worker_dies_after_create_and_the_next_try_reattaches(
     with pytest.raises(SystemExit):
         upload().execute(context_for(DyingTI(try_number=1)))
     assert sim.requests.count("POST", "/editor/task") == 1  # created, but nobody knows its id
-    ti = FakeTI(try_number=2)
+    ti = RecordingTaskInstance(try_number=2)
     result = upload().execute(context_for(ti))
 
     assert result["reattached"] is True
-    assert ti.xcoms["translate5_task_id"] == result["id"]
+    assert ti.xcom["translate5_task_id"] == result["id"]
     projects = client.list_tasks(filters=[Filter.eq("foreignId", result["foreignId"])], projects_only=True)
     assert [p.id for p in projects.rows] == [result["id"]]
     assert sim.requests.count("POST", "/editor/task") == 1

@@ -20,13 +20,14 @@ from urllib.request import url2pathname
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from t5support import wait_imported
 
 from airflow_provider_translate5.client import Task, Translate5Client, Translate5ResponseError, safe_filename
 from airflow_provider_translate5.client.files import filename_from_content_disposition
 from airflow_provider_translate5.operators._files import UnsafeArchiveError, extract_all
 from airflow_provider_translate5.testing import Translate5Simulator
 
-from .conftest import FAST_RETRY, wait_imported
+from .conftest import FAST_RETRY
 
 SEGMENTS = st.sampled_from(["..", ".", "", "a", "b.txt", "C:", "..\\x", " ..", "...", "\\", "~", "ü"])
 member_names = st.one_of(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
+from t5support import wait_imported
 
 from airflow_provider_translate5.client import (
     Filter,
@@ -23,7 +23,7 @@ from airflow_provider_translate5.hooks.translate5 import Translate5Hook
 from airflow_provider_translate5.operators import Translate5RenameTaskOperator, Translate5UploadTaskOperator
 from airflow_provider_translate5.sensors import Translate5ImportSensor, Translate5WorkflowEndedSensor
 
-from .conftest import FAST_RETRY, FakeTI, context_for, run_like_airflow, wait_imported
+from .conftest import FAST_RETRY, context_for, run_like_airflow
 
 pytestmark = pytest.mark.integration
 
@@ -49,9 +49,9 @@ def test_lost_create_answer_then_airflow_retry_creates_one_project(
         )
 
     with pytest.raises(Translate5ServerError) as caught:  # try 1: a gateway error, nothing saved
-        upload().execute(context_for(FakeTI(try_number=1)))
+        upload().execute(context_for(try_number=1))
     assert not isinstance(caught.value, AirflowFailException)  # so Airflow retries
-    result = upload().execute(context_for(FakeTI(try_number=2)))  # try 2: saved, but its answer is lost
+    result = upload().execute(context_for(try_number=2))  # try 2: saved, but its answer is lost
 
     assert result["reattached"] is True  # found by its own grace lookup
     projects = client.list_tasks(filters=[Filter.eq("foreignId", result["foreign_id"])], projects_only=True)
@@ -165,12 +165,10 @@ def test_task_deleted_while_waited_on_fails_clearly(
     deleter = threading.Timer(0.3, client.delete_task, args=(task.id,), kwargs={"force": True})
     deleter.start()
 
-    started = time.monotonic()
-    with pytest.raises(AirflowFailException) as caught:
+    with pytest.raises(AirflowFailException) as caught:  # fails at the deletion, not at the 10 s timeout
         run_like_airflow(sensor)
     deleter.join()
 
-    assert time.monotonic() - started < 5
     message = str(caught.value)
     assert str(task.id) in message
     # the same words in poke and deferrable mode
@@ -189,13 +187,14 @@ def test_workflow_that_never_ends_times_out_leaving_the_task(
         task_id="ended", translate5_task_id=task.id, poke_interval=0.05, timeout=0.6, deferrable=deferrable
     )
 
-    started = time.monotonic()
     with pytest.raises(AirflowSensorTimeout) as caught:
         run_like_airflow(sensor)
 
-    assert time.monotonic() - started < 3
-    assert f"translate5 task {task.id}" in str(caught.value) or f"project {task.id}" in str(caught.value)
-    assert "nothing was changed in translate5" in str(caught.value)
+    # the same words in poke and deferrable mode: which task, that nothing was touched, what was last seen
+    message = str(caught.value)
+    assert message.startswith(f"Timed out waiting for translate5 task {task.id} to reach the end of")
+    assert "nothing was changed in translate5" in message
+    assert f"Last seen: translate5 task {task.id} (Forever): state open" in message
     after = client.get_task(task.id)  # still there, untouched: not deleted, not ended
     assert (after.state, after.workflow_step_name) == ("open", before.workflow_step_name)
     assert sim.requests.count("DELETE", prefix="/editor/task") == 0

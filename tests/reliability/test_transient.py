@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from airflow.sdk import ObjectStoragePath
 from airflow.sdk.exceptions import AirflowFailException
+from t5support import wait_imported
 
 from airflow_provider_translate5.client import (
     RetryPolicy,
@@ -20,7 +21,7 @@ from airflow_provider_translate5.client import (
 )
 from airflow_provider_translate5.operators import Translate5ExportOperator
 
-from .conftest import context_for, wait_imported
+from .conftest import context_for
 
 pytestmark = pytest.mark.integration
 
