@@ -10,12 +10,17 @@ per task instead. Either way the destination receives the same files: one export
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from airflow_provider_translate5.operators._base import WaitMixin, fail_fast_on_bad_input
+from airflow_provider_translate5.operators._base import (
+    WaitMixin,
+    check_trigger_event,
+    default_deferrable,
+    fail_fast_on_bad_input,
+)
 from airflow_provider_translate5.operators.translate5 import Translate5BaseOperator
 
 if TYPE_CHECKING:
@@ -26,6 +31,8 @@ if TYPE_CHECKING:
 
 QUEUED = "queued"
 SYNCHRONOUS = "synchronous"
+#: XCom key of the queued exports' tokens and task ids, for the resumption after a deferral.
+BATCH_XCOM_KEY = "translate5_batch_export"
 
 
 class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
@@ -33,14 +40,16 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
 
     Uses translate5's queued batch export (``/editor/taskuserassoc/batchset`` with ``batchType=export``,
     then ``/editor/queuedexport/<token>/status`` and ``/download``; at most 30 tasks per batch, as in
-    translate5's UI) and waits for it in this worker; where the server has no such route it exports task by
-    task (``GET /editor/task/export/id/{id}``). A retry starts a new export: translate5 deletes a batch
-    export once it was downloaded, and an export changes nothing in the tasks.
+    translate5's UI) and waits for it (in this worker, or deferred in the triggerer, which frees the worker
+    slot); where the server has no such route it exports task by task (``GET /editor/task/export/id/{id}``).
+    A retry starts a new export: translate5 deletes a batch export once it was downloaded, and an export
+    changes nothing in the tasks.
 
     :param translate5_task_ids: task or project ids (templated; a list, an XComArg, or rendered "[1, 2]").
     :param destination: folder (local path, URI or ``ObjectStoragePath``; templated).
+    :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     :param poke_interval: seconds between two looks at a queued export's status (default 10).
-    :param timeout: seconds translate5 may take to build one batch.
+    :param timeout: seconds translate5 may take to build the batches.
 
     Returns ``{"mode": "queued" | "synchronous", "task_ids": [...], "files": [<URI>, ...]}``.
     """
@@ -53,6 +62,7 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
         *,
         translate5_task_ids: Sequence[int | str] | str,
         destination: PathLike,
+        deferrable: bool | None = None,
         poke_interval: float | None = None,
         timeout: float = 3600.0,
         **kwargs: Any,
@@ -62,10 +72,11 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
             raise ValueError(f"timeout must be positive, got {timeout!r}")
         self.translate5_task_ids = translate5_task_ids
         self.destination = destination
+        self.deferrable = default_deferrable() if deferrable is None else deferrable
         self.poke_interval = self.poll_interval_default if poke_interval is None else poke_interval
         self.timeout = timeout
 
-    def execute(self, context: Context) -> dict[str, Any]:
+    def execute(self, context: Context) -> dict[str, Any] | None:
         from airflow_provider_translate5.client import Translate5NotFoundError, Translate5PermissionError
         from airflow_provider_translate5.client.batchexport import MAX_BATCH_TASKS
         from airflow_provider_translate5.operators._files import check_writable, to_path
@@ -75,8 +86,9 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
         with fail_fast_on_bad_input():
             check_writable(folder)
         batches = [tasks[i : i + MAX_BATCH_TASKS] for i in range(0, len(tasks), MAX_BATCH_TASKS)]
-        files: list[str] = []
+        tokens: list[str] = []
         mode = QUEUED
+        end_time = self.deadline()
         for number, batch in enumerate(batches):
             with fail_fast_on_bad_input():
                 try:
@@ -90,11 +102,51 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
                     mode = SYNCHRONOUS
                     break
             self.log.info("translate5 queued the export of tasks %s (token %s)", [t.id for t in batch], token)
-            files += self._fetch(token, folder)
+            tokens.append(token)
+        task_ids = [task.id for task in tasks]
         if mode == SYNCHRONOUS:
-            files = self._one_by_one(tasks, folder)
+            return self._result(mode, task_ids, self._one_by_one(tasks, folder), folder)
+        if self.deferrable:
+            self._defer(context, tokens, task_ids, end_time)
+            return None
+        self._wait(tokens, end_time)
+        return self._result(mode, task_ids, self._fetch_all(tokens, folder), folder)
+
+    def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        from airflow_provider_translate5 import status
+        from airflow_provider_translate5.operators._files import to_path
+
+        if isinstance(event, Mapping) and event.get("status") == status.TIMEOUT:
+            raise AirflowException(str(event.get("message")))  # a retry queues a new export: may succeed
+        check_trigger_event(event)
+        ti = context["ti"]
+        started = ti.xcom_pull(task_ids=ti.task_id, key=BATCH_XCOM_KEY, map_indexes=ti.map_index)
+        folder = to_path(self.destination)
+        files = self._fetch_all(list(started["tokens"]), folder)
+        return self._result(QUEUED, [int(i) for i in started["task_ids"]], files, folder)
+
+    def _defer(self, context: Context, tokens: list[str], task_ids: list[int], end_time: float) -> None:
+        from datetime import timedelta
+
+        from airflow_provider_translate5.operators._batchwait import Translate5BatchExportTrigger
+
+        context["ti"].xcom_push(key=BATCH_XCOM_KEY, value={"tokens": tokens, "task_ids": task_ids})
+        trigger = Translate5BatchExportTrigger(
+            tokens=tokens,
+            translate5_conn_id=self.translate5_conn_id,
+            poll_interval=self.poke_interval,
+            end_time=end_time,
+            timeout=self.timeout,
+        )
+        # Airflow's own deferral timeout is a safety net only: the trigger sends a readable timeout event.
+        grace = max(60.0, 3 * self.poke_interval)
+        self.defer(
+            trigger=trigger, method_name="execute_complete", timeout=timedelta(seconds=self.timeout + grace)
+        )
+
+    def _result(self, mode: str, task_ids: list[int], files: list[str], folder: AnyPath) -> dict[str, Any]:
         self.log.info("Delivered %d export(s) into %s (%s export)", len(files), folder, mode)
-        return {"mode": mode, "task_ids": [task.id for task in tasks], "files": files}
+        return {"mode": mode, "task_ids": task_ids, "files": files}
 
     def _tasks(self, context: Context) -> list[Task]:
         given = self.translate5_task_ids
@@ -110,38 +162,40 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
                 tasks.setdefault(task.id, task)
         return list(tasks.values())
 
-    def _fetch(self, token: str, folder: AnyPath) -> list[str]:
-        """Wait for the queued export, download it once, unpack its per-task ZIPs into ``folder``."""
+    def _wait(self, tokens: list[str], end_time: float) -> None:
+        """Wait in this worker with the provider's wait loop until every queued export is ready."""
         from airflow_provider_translate5 import status
-        from airflow_provider_translate5.client import Translate5Error
-        from airflow_provider_translate5.operators import _files
-        from airflow_provider_translate5.wait import Wait, block
+        from airflow_provider_translate5.operators._batchwait import look_tokens, new_wait, timeout_message
+        from airflow_provider_translate5.wait import block
 
-        wait = Wait(condition=status.IDLE, log=self.log, subject=f"translate5 batch export {token}")
-
-        def look() -> status.Verdict:
-            try:
-                ready = self.client.batch_export_ready(token)
-            except Translate5Error as exc:
-                return wait.failed_with(exc)
-            return status.Verdict(status.SUCCESS if ready else status.WAITING, "")
-
-        verdict = block(wait, look, interval=self.poke_interval, end_time=self.deadline())
+        wait = new_wait(tokens, self.log)
+        pending = set(tokens)
+        verdict = block(
+            wait,
+            lambda: look_tokens(self.client, pending, wait),
+            interval=self.poke_interval,
+            end_time=end_time,
+        )
         if verdict.status == status.TIMEOUT:
-            raise AirflowException(
-                f"translate5 did not finish batch export {token} within {self.timeout:.0f} s; nothing was "
-                "written (the next try queues a new export)"
-            )
+            raise AirflowException(timeout_message(tokens, self.timeout))
         if verdict.status != status.SUCCESS:
             raise (AirflowFailException if verdict.terminal else AirflowException)(verdict.message)
-        with _files.local_temp_file(".zip") as archive:
-            with self.client.open_batch_export(token) as download, archive.open("wb") as out:
-                for chunk in download.iter_bytes():
-                    out.write(chunk)
-            try:
-                return _files.extract_all(archive, folder)
-            except _files.UnsafeArchiveError as exc:
-                raise AirflowFailException(f"Refusing to extract batch export {token}: {exc}") from exc
+
+    def _fetch_all(self, tokens: list[str], folder: AnyPath) -> list[str]:
+        """Download each ready export once and unpack its per-task ZIPs into ``folder``."""
+        from airflow_provider_translate5.operators import _files
+
+        files: list[str] = []
+        for token in tokens:
+            with _files.local_temp_file(".zip") as archive:
+                with self.client.open_batch_export(token) as download, archive.open("wb") as out:
+                    for chunk in download.iter_bytes():
+                        out.write(chunk)
+                try:
+                    files += _files.extract_all(archive, folder)
+                except _files.UnsafeArchiveError as exc:
+                    raise AirflowFailException(f"Refusing to extract batch export {token}: {exc}") from exc
+        return files
 
     def _one_by_one(self, tasks: Sequence[Task], folder: AnyPath) -> list[str]:
         """The fallback: one synchronous export per task, staged and moved in together."""

@@ -67,7 +67,7 @@ def test_bad_batches_are_refused_before_a_request(
     assert len(sim.requests) == before
 
 
-def _dag(dag_id: str, source: Path, destination: Path) -> str:
+def _dag(dag_id: str, source: Path, destination: Path, *, deferrable: bool = False) -> str:
     return (
         dag_header(dag_id)
         + f"""
@@ -84,7 +84,7 @@ with dag:
     )
     export = Translate5BatchExportOperator(
         task_id="export", translate5_task_ids=["{{{{ ti.xcom_pull(task_ids='upload')['id'] }}}}"],
-        destination="{destination}", poke_interval=0.1, retries=0,
+        destination="{destination}", poke_interval=0.1, retries=0, deferrable={deferrable!r},
     )
     upload >> imported >> export
 """
@@ -103,11 +103,18 @@ def _assert_one_zip_per_task(destination: Path, task_ids: list[int]) -> None:
 
 
 @pytest.mark.dagrun
+@pytest.mark.parametrize("deferrable", [False, True], ids=["worker", "deferred"])
 def test_operator_uses_the_queued_export(
-    sim: Any, run_dag: DagRunner, source_file: Callable[..., Path], tmp_path: Path
+    sim: Any, run_dag: DagRunner, source_file: Callable[..., Path], tmp_path: Path, deferrable: bool
 ) -> None:
     destination = tmp_path / "out"
-    result = run_dag(_dag("t5_batch_queued", source_file(), destination), "t5_batch_queued")
+    dag_id = f"t5_batch_queued_{deferrable}".lower()
+    before = sim.config.export_duration
+    sim.set(export_duration=0.5)  # the export is not ready at the first look
+    try:
+        result = run_dag(_dag(dag_id, source_file(), destination, deferrable=deferrable), dag_id)
+    finally:
+        sim.set(export_duration=before)
 
     assert result.states["export"] == "success", result.output[-3000:]
     exported = result.xcom("export")
@@ -117,6 +124,8 @@ def test_operator_uses_the_queued_export(
     _assert_one_zip_per_task(destination, task_ids)
     synchronous = [r for r in sim.requests if r.path.startswith("/editor/task/export/")]
     assert synchronous == []
+    looks = [r for r in sim.requests if r.path.endswith("/status")]
+    assert len(looks) >= 2  # waited: not ready at first, then ready
 
 
 @pytest.mark.dagrun
