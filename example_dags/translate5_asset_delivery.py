@@ -90,6 +90,8 @@ def translate5_asset_translate() -> None:
 @dag(
     dag_id="translate5_asset_delivery",
     schedule=[CMS_TRANSLATIONS],
+    # Each run delivers everything pending; two overlapping runs would race for the same staged files.
+    max_active_runs=1,
     start_date=datetime(2026, 1, 1),
     catchup=False,
     default_args={"retries": 3, "retry_delay": timedelta(minutes=1)},

@@ -126,6 +126,14 @@ def _parse_cookies(header: str | None) -> dict[str, str]:
     return cookies
 
 
+class _Server(ThreadingHTTPServer):
+    """Daemon threads, and a listen backlog for bursts: with the default of 5, 64 concurrent uploads (a
+    10,000-item benchmark) saw connections reset before the server accepted them."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "Apache"
@@ -365,8 +373,7 @@ class Translate5Simulator:
         self._root = Path(tempfile.mkdtemp(prefix="translate5-sim-"))
         self.store.root = self._root
         handler = type("Translate5SimHandler", (_Handler,), {"sim": self})
-        server = ThreadingHTTPServer((self.host, self._port), handler)
-        server.daemon_threads = True
+        server = _Server((self.host, self._port), handler)
         self._server = server
         self._stopping.clear()
         self._threads = [
