@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 MAINTENANCE_HEADER = "x-translate5-maintenance-message"
 EXPORT_RUNNING = "E1538"
+# translate5 refuses a batch export with 422 E1401 while a maintenance is scheduled (TaskbatchController).
+MAINTENANCE_SCHEDULED = "E1401"
 
 # Statuses of conditions that pass by themselves (timeouts, rate limits); 409 and 423 pass by a state change.
 _PASSING = frozenset({408, 429})
@@ -274,7 +276,7 @@ class Translate5ServerError(Translate5APIError):
 
 class Translate5MaintenanceError(Translate5ServerError):
     """translate5 is in (or about to enter) maintenance: HTTP 503 with its maintenance page instead of JSON,
-    or an export refused with the pre-maintenance text on HTTP 200."""
+    an export refused with the pre-maintenance text on HTTP 200, or a batch export refused with 422 E1401."""
 
     classification = Classification(retryable=True, outage=True, terminal=False)
 
@@ -291,8 +293,10 @@ _BY_STATUS: dict[int, type[Translate5APIError]] = {
 }
 
 
-def error_class(status: int, *, maintenance: bool = False) -> type[Translate5APIError]:
-    if status == 503 and maintenance:
+def error_class(
+    status: int, *, maintenance: bool = False, error_code: str | None = None
+) -> type[Translate5APIError]:
+    if (status == 503 and maintenance) or (status == 422 and error_code == MAINTENANCE_SCHEDULED):
         return Translate5MaintenanceError
     if status >= 500:
         return Translate5ServerError
@@ -381,7 +385,9 @@ def error_from_response(
         message = f"translate5 is in maintenance: {maintenance_note}"
     if not message:
         message = response.reason or "no error message"
-    cls = error_class(status, maintenance=bool(maintenance_note) or not isinstance(payload, Mapping))
+    cls = error_class(
+        status, maintenance=bool(maintenance_note) or not isinstance(payload, Mapping), error_code=code
+    )
     return cls(
         status=status,
         error_code=code,

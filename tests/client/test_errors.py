@@ -343,3 +343,25 @@ def test_token_never_appears_in_an_error_even_when_the_server_echoes_it(no_retry
     assert TOKEN not in str(caught.value)
     assert TOKEN not in caught.value.body_excerpt
     assert "***" in str(caught.value)
+
+
+def test_batch_export_refused_before_a_maintenance_is_waited_out_not_failed(no_retry_client, answer):
+    """translate5's TaskbatchController answers 422 E1401 while a maintenance is scheduled: try later."""
+    body = rest_error(
+        422,
+        "Maintenance is scheduled, exports are not possible at the moment",
+        "E1401",
+        errors={"export": ["Maintenance is scheduled, exports are not possible at the moment"]},
+    )
+    answer("POST", "/editor/taskuserassoc/batchset", body, status=422)
+    with pytest.raises(Translate5MaintenanceError) as caught:
+        no_retry_client.start_batch_export([7, 8])
+    assert (caught.value.outage, caught.value.terminal) == (True, False)
+    assert "Maintenance is scheduled" in str(caught.value)
+
+
+def test_other_validation_errors_stay_terminal(no_retry_client, answer):
+    answer("POST", "/editor/taskuserassoc/batchset", rest_error(422, "no tasks", "E1026"), status=422)
+    with pytest.raises(Translate5ValidationError) as caught:
+        no_retry_client.start_batch_export([7, 8])
+    assert caught.value.terminal
