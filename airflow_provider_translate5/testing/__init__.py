@@ -12,7 +12,9 @@ packages, multi-target projects; one plain file with several targets fails with 
 a file leaves a stub), timed import workers with progress and import callbacks, jobs that drive the workflow
 ("no workflow" until a job exists, ``workflowEnded`` when all are finished; job URLs answer editors 302 to
 /login), PUT/DELETE state rules, synchronous exports (ZIP, diff, filetranslation, XLIFF 2, import archive,
-Excel round trip with its lock) with pseudo-translated content, and InstantTranslate.
+Excel round trip with its lock) with pseudo-translated content, InstantTranslate, and the features of
+``docs/features.md``: users and customers (with their default jobs), language resources, match analysis,
+pre-translation and file reimport operations, and the queued batch export.
 
 Usage::
 
@@ -43,8 +45,8 @@ Users: ``manager`` (owner of the app token: systemadmin/admin/pm/editor, the ``a
 Customers: id 1 (default) and id 2 / number ``1000``.
 
 Not simulated (limits): segments and the segment editor API, visual review, real machine translation or
-TMs (InstantTranslate returns ``[de] <text>``), quality checks, terminology, batch/queued export, translator
-packages, user/customer/token administration, ACL rules other than PM-only job endpoints, session
+TMs (InstantTranslate returns ``[de] <text>``), quality checks, terminology, queued HTML/TM exports,
+translator packages, user/customer/token administration, ACL rules other than PM-only job endpoints, session
 lifetimes beyond token sessions (1200 s) and password sessions (10 days), PHP upload limits, workflow
 webhooks, the ``filepretranslateproject``/``filepretranslatenow`` variants. Every deliberate difference to
 the recorded server is listed in ``docs/testing.md``. State is in memory; files live in a temp dir removed
