@@ -72,7 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}; choose from {', '.join(ORDER)}")
     chosen = [name for name in ORDER if name in (args.benchmarks or ORDER)]
-    command = "python -m bench " + shlex.join(list(argv if argv is not None else sys.argv[1:]))
+    knobs = [f"{k}={shlex.quote(v)}" for k, v in sorted(os.environ.items()) if k.startswith("BENCH_SCALE_")]
+    command = " ".join(
+        [*knobs, "python -m bench", shlex.join(list(argv if argv is not None else sys.argv[1:]))]
+    )
     os.environ.setdefault("MPLBACKEND", "Agg")
     # SIGTERM unwinds like an exception, so every benchmark stops the processes it started.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
