@@ -242,7 +242,10 @@ class _Handler(BaseHTTPRequestHandler):
         response.headers.insert(0, ("Set-Cookie", api_session.cookie_header(session_id or new_session_id())))
         if response.rest or response.version_header:
             response.headers.append(("X-Translate5-Version", sim.config.app_version))
-        response.render(req.accepts_json)
+        # The REST view data may still reference the store's rows: serialise it while no request changes them
+        # (a task list rendered during a concurrent create raised "dictionary changed size during iteration").
+        with sim.store.lock:
+            response.render(req.accepts_json)
         if sim.config.close_connections:
             response.close = True
         return response
