@@ -24,6 +24,8 @@ os.environ["AIRFLOW_HOME"] = str(_HOME)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_HOME / "dags")
+# The simulator answers in milliseconds: tests may poll faster than the 1 s a DAG may poll a real translate5.
+os.environ.setdefault("AIRFLOW__TRANSLATE5__MIN_POLL_INTERVAL", "0.01")
 (_HOME / "dags").mkdir(exist_ok=True)
 
 REPO = Path(__file__).resolve().parent.parent

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -38,6 +39,39 @@ def renamed(cls: str, new: str, value: Any, old: str, old_value: Any) -> Any:
     if value is not None:
         raise ValueError(f"{cls}: pass {new}, not both {new} and {old}")
     return old_value
+
+
+#: The shortest time between two looks of a waiting step (``[translate5] min_poll_interval``).
+MIN_POLL_INTERVAL = 1.0
+
+
+def as_timedelta(value: timedelta | float | int, name: str) -> timedelta:
+    """Durations are ``timedelta`` (numbers are seconds); zero and negative ones are refused at once."""
+    if isinstance(value, bool) or not isinstance(value, (timedelta, int, float)):
+        raise ValueError(f"{name} must be a timedelta or a number of seconds, got {value!r}")
+    delta = value if isinstance(value, timedelta) else timedelta(seconds=value)
+    if not delta.total_seconds() > 0:  # also refuses NaN
+        raise ValueError(f"{name} must be positive, got {value!r}")
+    return delta
+
+
+def min_poll_interval() -> float:
+    """``[translate5] min_poll_interval`` (default 1 s): no DAG makes a waiting step hammer translate5."""
+    return conf.getfloat("translate5", "min_poll_interval", fallback=MIN_POLL_INTERVAL)
+
+
+def poll_interval(value: timedelta | float, log: Any) -> float:
+    """Seconds between looks: positive, and at least ``MIN_POLL_INTERVAL`` (raised with a warning)."""
+    seconds = as_timedelta(value, "poke_interval").total_seconds()
+    minimum = min_poll_interval()
+    if seconds < minimum:
+        log.warning(
+            "poke_interval %.3g s is below the minimum ([translate5] min_poll_interval); using %.3g s",
+            seconds,
+            minimum,
+        )
+        return minimum
+    return seconds
 
 
 def default_deferrable() -> bool:
@@ -142,6 +176,18 @@ class WaitMixin:
     poke_interval: float
     translate5_conn_id: str
 
+    deferrable: bool
+
+    def configure_wait(
+        self, *, deferrable: bool | None, poke_interval: timedelta | float | None, timeout: timedelta | float
+    ) -> None:
+        """The one place a waiting operator's settings are checked: durations as ``timedelta`` or seconds,
+        a positive timeout, a poll interval of at least ``[translate5] min_poll_interval``."""
+        interval = self.poll_interval_default if poke_interval is None else poke_interval
+        self.poke_interval = poll_interval(interval, self.log)  # type: ignore[attr-defined]
+        self.timeout = as_timedelta(timeout, "timeout").total_seconds()
+        self.deferrable = default_deferrable() if deferrable is None else deferrable
+
     def deadline(self) -> float:
         """The absolute end of the wait (epoch seconds); triggers get absolute deadlines, never durations."""
         return time.time() + self.timeout
@@ -154,8 +200,6 @@ class WaitMixin:
         Airflow's own deferral timeout is only a safety net (a dead triggerer): the trigger itself sends a
         readable ``timeout`` event at ``end_time``.
         """
-        from datetime import timedelta
-
         trigger = trigger_cls(
             translate5_task_ids=list(task_ids),
             translate5_conn_id=self.translate5_conn_id,

@@ -9,6 +9,7 @@ writing translate5's report files.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk.exceptions import AirflowFailException
@@ -16,7 +17,6 @@ from airflow.sdk.exceptions import AirflowFailException
 from airflow_provider_translate5.operators._base import (
     WaitMixin,
     check_trigger_event,
-    default_deferrable,
     fail_fast_on_bad_input,
 )
 from airflow_provider_translate5.operators._idle import block_until_idle, defer_until_idle
@@ -95,8 +95,9 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
     :param report_destination: a directory (local path, URI or ``ObjectStoragePath``; templated); the report
         of task 7 is written atomically as ``match-analysis-7.xml``.
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
-    :param poke_interval: seconds between two looks at the tasks (default 10).
-    :param timeout: seconds the analysis may take before the task fails (translate5 is left as it is).
+    :param poke_interval: time between two looks at the tasks (``timedelta`` or seconds, default 10).
+    :param timeout: time (``timedelta`` or seconds) the analysis may take before the task fails (translate5
+        is left as it is).
 
     Returns ``{"task_ids", "unit_type", "total", "bands": {"100": n, "90-99": n, ..., "noMatch": n},
     "tasks": [{"task_id", "task_guid", "total", "bands", "resources", "amount", "currency", "created"}],
@@ -116,8 +117,8 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
         report: str | None = None,
         report_destination: PathLike | None = None,
         deferrable: bool | None = None,
-        poke_interval: float | None = None,
-        timeout: float = 3600.0,
+        poke_interval: timedelta | float | None = None,
+        timeout: timedelta | float = 3600.0,
         **kwargs: Any,
     ) -> None:
         from airflow_provider_translate5.client.analysis import REPORT_TYPES, UNIT_TYPES
@@ -129,16 +130,12 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
             raise ValueError(f"report must be one of {sorted(REPORT_TYPES)}, got {report!r}")
         if (report is None) != (report_destination is None):
             raise ValueError("report and report_destination go together: give both or neither")
-        if timeout <= 0:
-            raise ValueError(f"timeout must be positive, got {timeout!r}")
         self.translate5_task_id = translate5_task_id
         self.unit_type = unit_type
         self.internal_fuzzy = internal_fuzzy
         self.report = report
         self.report_destination = report_destination
-        self.deferrable = default_deferrable() if deferrable is None else deferrable
-        self.poke_interval = self.poll_interval_default if poke_interval is None else poke_interval
-        self.timeout = timeout
+        self.configure_wait(deferrable=deferrable, poke_interval=poke_interval, timeout=timeout)
 
     def start(self, task: Task) -> None:
         self.client.start_analysis(task.id, internal_fuzzy=self.internal_fuzzy)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
@@ -18,7 +19,6 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 from airflow_provider_translate5.operators._base import (
     WaitMixin,
     check_trigger_event,
-    default_deferrable,
     fail_fast_on_bad_input,
 )
 from airflow_provider_translate5.operators.translate5 import Translate5BaseOperator
@@ -48,7 +48,8 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
     :param translate5_task_ids: task or project ids (templated; a list, an XComArg, or rendered "[1, 2]").
     :param destination: folder (local path, URI or ``ObjectStoragePath``; templated).
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
-    :param poke_interval: seconds between two looks at a queued export's status (default 10).
+    :param poke_interval: time between two looks at a queued export's status (``timedelta`` or seconds,
+        default 10).
     :param timeout: seconds translate5 may take to build the batches.
 
     Returns ``{"mode": "queued" | "synchronous", "task_ids": [...], "files": [<URI>, ...]}``.
@@ -63,18 +64,14 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
         translate5_task_ids: Sequence[int | str] | str,
         destination: PathLike,
         deferrable: bool | None = None,
-        poke_interval: float | None = None,
-        timeout: float = 3600.0,
+        poke_interval: timedelta | float | None = None,
+        timeout: timedelta | float = 3600.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if timeout <= 0:
-            raise ValueError(f"timeout must be positive, got {timeout!r}")
         self.translate5_task_ids = translate5_task_ids
         self.destination = destination
-        self.deferrable = default_deferrable() if deferrable is None else deferrable
-        self.poke_interval = self.poll_interval_default if poke_interval is None else poke_interval
-        self.timeout = timeout
+        self.configure_wait(deferrable=deferrable, poke_interval=poke_interval, timeout=timeout)
 
     def execute(self, context: Context) -> dict[str, Any] | None:
         from airflow_provider_translate5.client import Translate5NotFoundError, Translate5PermissionError
@@ -126,8 +123,6 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
         return self._result(QUEUED, [int(i) for i in started["task_ids"]], files, folder)
 
     def _defer(self, context: Context, tokens: list[str], task_ids: list[int], end_time: float) -> None:
-        from datetime import timedelta
-
         from airflow_provider_translate5.operators._batchwait import Translate5BatchExportTrigger
 
         context["ti"].xcom_push(key=BATCH_XCOM_KEY, value={"tokens": tokens, "task_ids": task_ids})

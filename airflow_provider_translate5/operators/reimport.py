@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk.exceptions import AirflowFailException
@@ -10,7 +11,6 @@ from airflow.sdk.exceptions import AirflowFailException
 from airflow_provider_translate5.operators._base import (
     WaitMixin,
     check_trigger_event,
-    default_deferrable,
     fail_fast_on_bad_input,
 )
 from airflow_provider_translate5.operators._idle import block_until_idle, defer_until_idle
@@ -37,8 +37,8 @@ class Translate5ReimportFileOperator(WaitMixin, Translate5BaseOperator):
     :param file_name: the task file to replace (its name in the task); default: the name of ``source``.
     :param target_lang: for a project (several targets): the target language of the task to update.
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
-    :param poke_interval: seconds between two looks (default 10).
-    :param timeout: seconds the reimport may take.
+    :param poke_interval: time between two looks (``timedelta`` or seconds, default 10).
+    :param timeout: time (``timedelta`` or seconds) the reimport may take.
 
     Returns ``{"id", "task_guid", "file_id", "file_name", "state"}`` of the updated task.
     """
@@ -54,20 +54,16 @@ class Translate5ReimportFileOperator(WaitMixin, Translate5BaseOperator):
         file_name: str | None = None,
         target_lang: str | None = None,
         deferrable: bool | None = None,
-        poke_interval: float | None = None,
-        timeout: float = 3600.0,
+        poke_interval: timedelta | float | None = None,
+        timeout: timedelta | float = 3600.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if timeout <= 0:
-            raise ValueError(f"timeout must be positive, got {timeout!r}")
         self.foreign_id = foreign_id
         self.source = source
         self.file_name = file_name
         self.target_lang = target_lang
-        self.deferrable = default_deferrable() if deferrable is None else deferrable
-        self.poke_interval = self.poll_interval_default if poke_interval is None else poke_interval
-        self.timeout = timeout
+        self.configure_wait(deferrable=deferrable, poke_interval=poke_interval, timeout=timeout)
 
     def execute(self, context: Context) -> dict[str, Any] | None:
         from airflow_provider_translate5.operators._files import to_path, upload_sources

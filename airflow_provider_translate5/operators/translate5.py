@@ -32,8 +32,8 @@ from airflow_provider_translate5.links import (
 from airflow_provider_translate5.operators._base import (
     Translate5Mixin,
     WaitMixin,
+    as_timedelta,
     check_trigger_event,
-    default_deferrable,
     fail_fast_on_bad_input,
     renamed,
 )
@@ -49,8 +49,6 @@ if TYPE_CHECKING:
 FOREIGN_ID_MAX_LENGTH = 120
 #: How long translate5 may still be saving a create whose answer never arrived (see docs/reliability.md).
 DEFAULT_CREATE_GRACE = timedelta(minutes=5)
-#: The shortest time between two looks of a waiting operator (``[translate5] min_poll_interval``).
-MIN_POLL_INTERVAL = 1.0
 
 
 def _is_template(value: Any) -> bool:
@@ -91,16 +89,6 @@ def retry_pre_wait(context: Context, operator: BaseOperator, grace: float) -> fl
     delay = operator.retry_delay
     waited = delay.total_seconds() if isinstance(delay, timedelta) else float(delay or 0)
     return max(0.0, grace - waited)
-
-
-def as_timedelta(value: timedelta | float | int, name: str) -> timedelta:
-    """Durations are ``timedelta`` (numbers are seconds); zero and negative ones are refused at once."""
-    if isinstance(value, bool) or not isinstance(value, (timedelta, int, float)):
-        raise ValueError(f"{name} must be a timedelta or a number of seconds, got {value!r}")
-    delta = value if isinstance(value, timedelta) else timedelta(seconds=value)
-    if not delta.total_seconds() > 0:  # also refuses NaN
-        raise ValueError(f"{name} must be positive, got {value!r}")
-    return delta
 
 
 class Translate5BaseOperator(Translate5Mixin, BaseOperator):
@@ -842,7 +830,7 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
     :param destination: a folder (existing, ending in ``/``, or without a file extension) to put the server's
         file name into, or the file to write (templated).
     :param customer_id: translate5 customer whose language resources to use (templated).
-    :param poke_interval: time between checks (default 10 s; at least ``MIN_POLL_INTERVAL``).
+    :param poke_interval: time between checks (default 10 s; at least ``[translate5] min_poll_interval``).
     :param timeout: how long to wait for the pre-translation (default one hour).
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
 
@@ -881,11 +869,7 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
         self.target_lang = target_lang
         self.destination = destination
         self.customer_id = customer_id
-        self.poke_interval = poll_interval(
-            self.poll_interval_default if poke_interval is None else poke_interval, self.log
-        )
-        self.timeout = as_timedelta(timeout, "timeout").total_seconds()
-        self.deferrable = default_deferrable() if deferrable is None else deferrable
+        self.configure_wait(deferrable=deferrable, poke_interval=poke_interval, timeout=timeout)
         self.create_grace = as_timedelta(create_grace, "create_grace")
         if (
             not _is_template(source)
@@ -1080,24 +1064,3 @@ def _local_overwrites(source: Any, destination: Any) -> bool:
     name = os.path.abspath(os.path.expanduser(str(source)))
     target = os.path.abspath(os.path.expanduser(str(destination)))
     return target == name or target.startswith(name + os.sep)
-
-
-def poll_interval(value: timedelta | float, log: Any) -> float:
-    """Seconds between looks: positive, and at least ``MIN_POLL_INTERVAL`` (raised with a warning)."""
-    seconds = as_timedelta(value, "poke_interval").total_seconds()
-    minimum = min_poll_interval()
-    if seconds < minimum:
-        log.warning(
-            "poke_interval %.3g s is below the minimum ([translate5] min_poll_interval); using %.3g s",
-            seconds,
-            minimum,
-        )
-        return minimum
-    return seconds
-
-
-def min_poll_interval() -> float:
-    """``[translate5] min_poll_interval`` (default 1 s): no DAG makes a waiting step hammer translate5."""
-    from airflow.sdk import conf
-
-    return conf.getfloat("translate5", "min_poll_interval", fallback=MIN_POLL_INTERVAL)

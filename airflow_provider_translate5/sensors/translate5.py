@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
@@ -25,6 +26,7 @@ from airflow_provider_translate5.operators._base import (
     WaitMixin,
     check_trigger_event,
     default_deferrable,
+    poll_interval,
 )
 
 if TYPE_CHECKING:
@@ -88,7 +90,7 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
         translate5_task_ids: Sequence[int] | str | None = None,
         translate5_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool | None = None,
-        poke_interval: float | None = None,
+        poke_interval: timedelta | float | None = None,
         **kwargs: Any,
     ) -> None:
         if translate5_task_id is None and translate5_task_ids is None:
@@ -98,6 +100,10 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
             )
         interval = self.poll_interval_default if poke_interval is None else poke_interval
         super().__init__(poke_interval=interval, **kwargs)
+        # The same rules as the waiting operators: a DAG cannot make a wait hammer translate5 or end at once.
+        self.poke_interval = poll_interval(self.poke_interval, self.log)
+        if not self.timeout > 0:
+            raise ValueError(f"timeout must be positive, got {self.timeout!r}")
         self.translate5_task_id = translate5_task_id
         self.translate5_task_ids = translate5_task_ids
         self.translate5_conn_id = translate5_conn_id

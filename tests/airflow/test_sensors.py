@@ -263,6 +263,27 @@ def test_bad_task_ids_are_refused_naming_the_value(value: Any, problem: str) -> 
         parse_task_ids(value)
 
 
+@pytest.mark.parametrize(
+    ("settings", "problem"),
+    [({"timeout": 0}, "timeout must be positive"), ({"poke_interval": 0}, "poke_interval must be positive")],
+)
+def test_a_wait_that_would_end_at_once_or_hammer_translate5_is_refused(
+    settings: dict[str, Any], problem: str
+) -> None:
+    with pytest.raises(ValueError, match=problem):
+        Translate5WorkflowEndedSensor(task_id="done", translate5_task_id=5, **settings)
+
+
+def test_a_poll_interval_below_the_minimum_is_raised_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW__TRANSLATE5__MIN_POLL_INTERVAL", "5")
+    fast = Translate5ImportSensor(task_id="imported", translate5_task_id=5, poke_interval=0.1)
+    assert fast.poke_interval == 5.0
+    slow = Translate5ImportSensor(
+        task_id="imported", translate5_task_id=5, poke_interval=datetime.timedelta(minutes=1)
+    )
+    assert slow.poke_interval == 60.0
+
+
 def test_a_sensor_without_ids_is_refused_when_the_dag_is_parsed() -> None:
     with pytest.raises(ValueError, match="translate5_task_ids"):
         Translate5ImportSensor(task_id="imported")
