@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +163,16 @@ def test_task_deleted_while_waited_on_fails_clearly(
     sensor = Translate5WorkflowEndedSensor(
         task_id="ended", translate5_task_id=task.id, poke_interval=0.05, timeout=10, deferrable=deferrable
     )
-    deleter = threading.Timer(0.3, client.delete_task, args=(task.id,), kwargs={"force": True})
+    task_url = f"/editor/task/{task.id}"
+    looked_up = sim.requests.count("GET", task_url)
+
+    def delete_once_the_wait_has_seen_it() -> None:  # deleted *while* waited on, whatever the machine's load
+        deadline = time.monotonic() + 10
+        while sim.requests.count("GET", task_url) <= looked_up and time.monotonic() < deadline:
+            time.sleep(0.01)
+        client.delete_task(task.id, force=True)
+
+    deleter = threading.Thread(target=delete_once_the_wait_has_seen_it)
     deleter.start()
 
     with pytest.raises(AirflowFailException) as caught:  # fails at the deletion, not at the 10 s timeout
