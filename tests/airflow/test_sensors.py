@@ -274,16 +274,6 @@ def test_a_wait_that_would_end_at_once_or_hammer_translate5_is_refused(
         Translate5WorkflowEndedSensor(task_id="done", translate5_task_id=5, **settings)
 
 
-def test_a_poll_interval_below_the_minimum_is_raised_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW__TRANSLATE5__MIN_POLL_INTERVAL", "5")
-    fast = Translate5ImportSensor(task_id="imported", translate5_task_id=5, poke_interval=0.1)
-    assert fast.poke_interval == 5.0
-    slow = Translate5ImportSensor(
-        task_id="imported", translate5_task_id=5, poke_interval=datetime.timedelta(minutes=1)
-    )
-    assert slow.poke_interval == 60.0
-
-
 def test_a_sensor_without_ids_is_refused_when_the_dag_is_parsed() -> None:
     with pytest.raises(ValueError, match="translate5_task_ids"):
         Translate5ImportSensor(task_id="imported")

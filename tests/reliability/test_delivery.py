@@ -21,6 +21,7 @@ from airflow_provider_translate5.operators import (
 )
 from airflow_provider_translate5.operators._files import Delivery
 from airflow_provider_translate5.operators.translate5 import idempotency_key
+from airflow_provider_translate5.sensors import Translate5WorkflowEndedSensor
 
 from .conftest import context_for, run_like_airflow
 
@@ -243,8 +244,13 @@ def test_a_poll_interval_below_the_minimum_is_raised_to_it(
 ) -> None:
     monkeypatch.delenv("AIRFLOW__TRANSLATE5__MIN_POLL_INTERVAL")
     assert waiting(page, poke_interval=0.001).poke_interval == 1.0  # no DAG makes it hammer translate5
+    sensor = Translate5WorkflowEndedSensor(task_id="done", translate5_task_id=5, poke_interval=0.001)
+    assert sensor.poke_interval == 1.0  # sensors too
     monkeypatch.setenv("AIRFLOW__TRANSLATE5__MIN_POLL_INTERVAL", "5")
     assert waiting(page, poke_interval=timedelta(seconds=2)).poke_interval == 5.0  # the minimum is a setting
+    minute = timedelta(minutes=1)
+    slow = Translate5WorkflowEndedSensor(task_id="done", translate5_task_id=5, poke_interval=minute)
+    assert slow.poke_interval == 60.0
 
 
 def upload(page: Path, **kwargs: Any) -> Translate5UploadTaskOperator:

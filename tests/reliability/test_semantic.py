@@ -194,7 +194,7 @@ def test_workflow_that_never_ends_times_out_leaving_the_task(
     wait_imported(client, task.task_ids)
     before = client.get_task(task.id)
     sensor = Translate5WorkflowEndedSensor(
-        task_id="ended", translate5_task_id=task.id, poke_interval=0.05, timeout=0.6, deferrable=deferrable
+        task_id="ended", translate5_task_id=task.id, poke_interval=0.05, timeout=3, deferrable=deferrable
     )
 
     with pytest.raises(AirflowSensorTimeout) as caught:
