@@ -7,7 +7,7 @@ import contextlib
 import json
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -39,12 +39,18 @@ def rebuild(serialized: tuple[str, dict[str, Any]]) -> Any:
     return getattr(import_module(module), name)(**json.loads(json.dumps(kwargs)))  # as stored in the DB
 
 
-def run_then_kill(trigger: Any, seconds: float) -> None:
-    """Run a trigger in its own event loop, then throw the loop away mid-wait (a triggerer crash)."""
+def run_then_kill(trigger: Any, seconds: float, until: Callable[[], bool] | None = None) -> None:
+    """Run a trigger in its own event loop, then throw the loop away mid-wait (a triggerer crash): after
+    ``seconds``, or as soon as ``until()`` holds (at most 10 s: a loaded machine polls slower)."""
 
     async def crash() -> None:
         waiting = asyncio.ensure_future(first_event(trigger))
-        await asyncio.sleep(seconds)
+        if until is None:
+            await asyncio.sleep(seconds)
+        else:
+            deadline = time.monotonic() + 10
+            while not until() and time.monotonic() < deadline and not waiting.done():
+                await asyncio.sleep(0.02)
         assert not waiting.done(), "the wait ended before the simulated crash"
         waiting.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -70,7 +76,7 @@ def test_triggerer_restart_resumes_from_serialized_kwargs(
     trigger = deferred_trigger(sensor)
     stored = trigger.serialize()
 
-    run_then_kill(trigger, 0.3)
+    run_then_kill(trigger, 0.3, until=lambda: sim.requests.count("GET", "/editor/task") >= 3)
     polls = sim.requests.count("GET", "/editor/task")
     assert polls >= 3  # it really was polling before the crash
     for task_id in task.task_ids:  # the translators finish while no triggerer is running
@@ -266,9 +272,7 @@ def test_outage_until_the_deadline_times_out_clearly(
     restartable: Restartable, monkeypatch: pytest.MonkeyPatch, page: Path, deferrable: bool
 ) -> None:
     with pytest.raises(AirflowSensorTimeout) as caught:
-        outage_during_wait(
-            restartable, monkeypatch, page, deferrable=deferrable, comes_back=None, timeout=0.5
-        )
+        outage_during_wait(restartable, monkeypatch, page, deferrable=deferrable, comes_back=None, timeout=3)
 
     assert not isinstance(caught.value, AirflowFailException)  # Airflow's retries still apply
     if deferrable:
