@@ -291,7 +291,7 @@ def test_a_task_nobody_is_assigned_to_is_said_in_the_log_and_the_wait_goes_on(
             task_id="ended",
             translate5_task_id=64,
             poke_interval=0.05,
-            timeout=0.3,
+            timeout=1,
             mode="reschedule" if mode == "reschedule" else "poke",
             deferrable=mode == "deferrable",
         )
