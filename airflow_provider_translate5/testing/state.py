@@ -268,6 +268,9 @@ class Store:
         self.tasks: dict[int, Task] = {}
         self.deleted: set[int] = set()
         self.jobs: dict[int, dict[str, Any]] = {}
+        #: The jobs of each task by taskGuid, so a task's jobs are found without scanning every job:
+        #: finishing 20,000 workflows scanned 20,000 jobs each (minutes under the store lock).
+        self._jobs_by_task: dict[str, dict[int, dict[str, Any]]] = {}
         self.tm_ids: dict[tuple[str, str], int] = {}
         self._next_task = 1
         self._next_job = 1
@@ -450,7 +453,7 @@ class Store:
         return [name for name, _ in flow.steps]
 
     def task_jobs(self, task: Task) -> list[dict[str, Any]]:
-        return [job for job in list(self.jobs.values()) if job["taskGuid"] == task.guid]
+        return list(self._jobs_by_task.get(task.guid, {}).values())
 
     def _open_jobs_of_current_step(self, task: Task) -> None:
         for job in self.task_jobs(task):
@@ -604,12 +607,14 @@ class Store:
             "isCoordinatorGroupUserJob": False,
         }
         self.jobs[job_id] = job
+        self._jobs_by_task.setdefault(task.guid, {})[job_id] = job
         task.row["userCount"] = len(self.task_jobs(task))
         self.touch(task)
         return job
 
     def delete_job(self, task: Task, job: dict[str, Any]) -> str | None:
         del self.jobs[job["id"]]
+        self._jobs_by_task.get(task.guid, {}).pop(job["id"], None)
         task.row["userCount"] = len(self.task_jobs(task))
         self.touch(task)
         return self.recalculate_step(task)
@@ -622,8 +627,8 @@ class Store:
                 self.delete_task(child)
         self.tasks.pop(task.id, None)
         self.deleted.add(task.id)
-        for job_id in [j["id"] for j in self.task_jobs(task)]:
-            del self.jobs[job_id]
+        for job_id in self._jobs_by_task.pop(task.guid, {}):
+            self.jobs.pop(job_id, None)
         shutil.rmtree(self.root / "tasks" / str(task.id), ignore_errors=True)
 
     def visible_tasks(self) -> Iterable[Task]:
@@ -636,5 +641,6 @@ class Store:
             self.tasks.clear()
             self.deleted.clear()
             self.jobs.clear()
+            self._jobs_by_task.clear()
             self.sessions.clear()
             self.tm_ids.clear()
