@@ -61,6 +61,8 @@ class Wait:
     :param started_at: when the wait began (epoch seconds): reminders fall due every ``remind_every`` from it.
     :param previous_look: when an earlier instance last looked (a sensor in reschedule mode gets a new
         instance per poke): what that instance saw counts as already said.
+    :param seen_before: what the waiter saw before handing the wait over (a sensor's first look, before the
+        trigger's): the timeout message names it when the deadline comes before this wait's own first look.
     """
 
     def __init__(
@@ -73,6 +75,7 @@ class Wait:
         accept_end_state: bool = False,
         started_at: float | None = None,
         previous_look: float | None = None,
+        seen_before: str | None = None,
         remind_every: float = REMIND_EVERY,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -94,6 +97,7 @@ class Wait:
         self._no_workers_since: dict[int, float] = {}
         self._notices: set[str] = set()
         self._outage: str | None = None
+        self._seen_before = seen_before
 
     @property
     def what(self) -> str:
@@ -208,9 +212,14 @@ class Wait:
         outage, terminal = classify(exc)
         return self.failed(f"{type(exc).__name__}: {exc}", outage=outage, terminal=terminal)
 
+    @property
+    def last_seen(self) -> str | None:
+        """What the looks so far saw (one line per task), for the timeout message of whoever waits on."""
+        return "; ".join(self._lines.values()) or self._seen_before
+
     def timeout_message(self) -> str:
         """Why the wait ended at its deadline, with the last state seen."""
-        seen = "; ".join(self._lines.values()) or "no answer from translate5 yet"
+        seen = self.last_seen or "no answer from translate5 yet"
         if self._outage is not None:
             seen += f" (the last look failed: {self._outage})"
         return (

@@ -911,7 +911,12 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
         if verdict.status == status.WAITING and self.deferrable:
             from airflow_provider_translate5.triggers.translate5 import Translate5PretranslationTrigger
 
-            self.defer_until(Translate5PretranslationTrigger, task_ids=[file_id], end_time=end_time)
+            self.defer_until(
+                Translate5PretranslationTrigger,
+                task_ids=[file_id],
+                end_time=end_time,
+                last_seen=wait.last_seen,
+            )
         if verdict.status == status.WAITING:
             verdict = block(wait, look, interval=self.poke_interval, end_time=end_time)
         if verdict.status == status.ERROR:

@@ -142,6 +142,7 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
             end_time=end_time,
             condition=self.condition,
             accept_end_state=self.accept_end_state,
+            last_seen=self._watch(context).last_seen,
         )
 
     def poke(self, context: Context) -> PokeReturnValue:

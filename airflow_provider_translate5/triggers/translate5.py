@@ -46,6 +46,7 @@ class _Translate5WaitTrigger(BaseTrigger):
         poll_interval: float = 30.0,
         end_time: float | None = None,
         page_size: int = poller.DEFAULT_PAGE_SIZE,
+        last_seen: str | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.translate5_task_ids = [int(i) for i in translate5_task_ids]
@@ -55,6 +56,9 @@ class _Translate5WaitTrigger(BaseTrigger):
         self.poll_interval = float(poll_interval)
         self.end_time = None if end_time is None else float(end_time)
         self.page_size = int(page_size)
+        #: What the operator's own look saw before deferring: the timeout message names it should the
+        #: deadline come before this trigger's first poll.
+        self.last_seen = last_seen
 
     def _kwargs(self) -> dict[str, Any]:
         return {
@@ -63,6 +67,7 @@ class _Translate5WaitTrigger(BaseTrigger):
             "poll_interval": self.poll_interval,
             "end_time": self.end_time,
             "page_size": self.page_size,
+            "last_seen": self.last_seen,
         }
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -73,7 +78,9 @@ class _Translate5WaitTrigger(BaseTrigger):
         raise NotImplementedError
 
     def new_wait(self) -> Wait:
-        return Wait(condition=self.condition, ids=self.translate5_task_ids, log=self.log)
+        return Wait(
+            condition=self.condition, ids=self.translate5_task_ids, log=self.log, seen_before=self.last_seen
+        )
 
     async def look(self, wait: Wait, items: Mapping[int, Any]) -> status.Verdict:
         raise NotImplementedError
@@ -149,6 +156,7 @@ class Translate5TaskStateTrigger(_Translate5WaitTrigger):
     :param condition: ``"imported"``, ``"workflow_ended"`` or ``"idle"``.
     :param accept_end_state: for ``workflow_ended``: a task a PM ended (state ``end``) also counts.
     :param end_time: absolute deadline (epoch seconds); a ``timeout`` event is sent then.
+    :param last_seen: what the sensor's own look saw before deferring (named by a timeout before any poll).
     """
 
     kind = poller.TASKS
@@ -163,6 +171,7 @@ class Translate5TaskStateTrigger(_Translate5WaitTrigger):
         end_time: float | None = None,
         accept_end_state: bool = False,
         page_size: int = poller.DEFAULT_PAGE_SIZE,
+        last_seen: str | None = None,
     ) -> None:
         status.check_condition(condition)
         super().__init__(
@@ -171,6 +180,7 @@ class Translate5TaskStateTrigger(_Translate5WaitTrigger):
             poll_interval=poll_interval,
             end_time=end_time,
             page_size=page_size,
+            last_seen=last_seen,
         )
         self._condition = condition
         self.accept_end_state = bool(accept_end_state)
@@ -189,6 +199,7 @@ class Translate5TaskStateTrigger(_Translate5WaitTrigger):
             ids=self.translate5_task_ids,
             log=self.log,
             accept_end_state=self.accept_end_state,
+            seen_before=self.last_seen,
         )
 
     async def look(self, wait: Wait, items: Mapping[int, Any]) -> status.Verdict:

@@ -223,6 +223,25 @@ def test_deferrable_sensor_hands_the_ids_and_the_deadline_to_the_trigger(
     assert deferred.value.timeout.total_seconds() > 600
 
 
+def test_a_deadline_before_the_triggers_first_poll_still_names_what_the_sensor_saw(
+    task_instance: Any, server: Server, connection: None
+) -> None:
+    """A busy triggerer may start a trigger only at its deadline; the timeout must not say "no answer"."""
+    project(server, "import")
+    sensor = wired(Translate5ImportSensor(task_id="imported", translate5_task_id=68, deferrable=True))
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor.execute({"ti": task_instance()})
+    looked = len(server.requests())
+    _classpath, kwargs = deferred.value.trigger.serialize()  # rebuilt from these, as the triggerer does
+    late = Translate5TaskStateTrigger(**{**kwargs, "end_time": time.time() - 1})
+
+    event = asyncio.run(first_event(late))
+
+    assert event["status"] == "timeout"
+    assert "Last seen: translate5 task 69 (Bundle - 69): state import" in event["message"]
+    assert len(server.requests()) == looked  # the trigger never polled: the words are the sensor's look
+
+
 def test_a_finished_import_does_not_defer_at_all(task_instance: Any, server: Server) -> None:
     project(server, "open", "open")
     sensor = wired(Translate5ImportSensor(task_id="imported", translate5_task_ids=[69, 70], deferrable=True))
