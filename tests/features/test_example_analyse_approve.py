@@ -7,51 +7,13 @@ tasks after it; everything else runs for real.
 
 from __future__ import annotations
 
-import runpy
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from t5dags import DagResult
+from example_runs import run_example
 
 pytestmark = [pytest.mark.integration, pytest.mark.dagrun]
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "example_dags" / "translate5_analyse_approve.py"
-
-
-def _run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
-) -> tuple[DagResult, Path]:
-    import airflow.settings as settings
-
-    dags = tmp_path / "dags"
-    shutil.copytree(EXAMPLE.parent / "sample_content", dags / "sample_content")
-    shutil.copy(EXAMPLE, dags / EXAMPLE.name)
-    monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", str(dags))
-    monkeypatch.setattr(settings, "DAGS_FOLDER", str(dags))
-    monkeypatch.setenv("TRANSLATE5_EXAMPLE_POKE_INTERVAL", "0.1")
-    dag = runpy.run_path(str(dags / EXAMPLE.name), run_name="t5_example_analyse_approve")[
-        "translate5_analyse_approve"
-    ]()
-    delivery = tmp_path / "delivery"
-    capfd.readouterr()
-    run = dag.test(
-        run_conf={"delivery": delivery.as_uri(), "target_langs": ["de", "fr"]},
-        mark_success_pattern="^approve_cost$",
-    )
-    out = capfd.readouterr()
-    tis = run.get_task_instances()
-    result = DagResult(
-        dag_id=dag.dag_id,
-        run_id=run.run_id,
-        state=str(run.state),
-        states={ti.task_id: str(ti.state) for ti in tis},
-        tries={ti.task_id: ti.try_number for ti in tis},
-        output=out.out + out.err,
-    )
-    return result, delivery
 
 
 def test_approved_order_is_translated_and_delivered(
@@ -61,7 +23,16 @@ def test_approved_order_is_translated_and_delivered(
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    result, delivery = _run(tmp_path, monkeypatch, capfd)
+    delivery = tmp_path / "delivery"
+    result = run_example(
+        "translate5_analyse_approve.py",
+        "translate5_analyse_approve",
+        tmp_path,
+        monkeypatch,
+        capfd,
+        run_conf={"delivery": delivery.as_uri(), "target_langs": ["de", "fr"]},
+        mark_success_pattern="^approve_cost$",
+    )
 
     assert result.state == "success", result.output[-4000:]
     analysis = result.xcom("analyse")
