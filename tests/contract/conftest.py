@@ -22,13 +22,12 @@ from typing import Any
 
 import pytest
 from contract_support import (
-    PAGE,
     RUN_TAG,
-    SOURCE,
-    TARGET,
     Cleanup,
     T5Http,
+    create_owned_client_task,
     finish_workflow_as_pm,
+    import_owned_task,
     unique,
     wait_for_import,
 )
@@ -208,20 +207,20 @@ def finish_workflow(t5_http: T5Http, job_user_guid: str) -> Callable[[int | str]
 
 
 @pytest.fixture(scope="session")
-def imported_task(
-    t5_http: T5Http, session_cleanup: Cleanup, await_import: Callable[[int | str], dict[str, Any]]
-) -> dict[str, Any]:
+def imported_task(t5_http: T5Http, session_cleanup: Cleanup) -> dict[str, Any]:
     """One imported single-file task (en -> de) shared by the read-only tests; deleted at the end."""
-    name = unique("shared")
-    session_cleanup.foreign_id(name)
-    response = t5_http.create_task(
-        [("importUpload", ("About us ÄÖ.xlf", PAGE, "application/xliff+xml"))],
-        {"taskName": name, "foreignId": name, "sourceLang": SOURCE, "targetLang": TARGET},
-    )
-    assert response.status_code == 200, response.text[:500]
-    task_id = response.json()["rows"]["id"]
-    session_cleanup.task(task_id)
-    return await_import(task_id)
+    return import_owned_task(t5_http, session_cleanup, unique("shared"))
+
+
+@pytest.fixture
+def owned_client_task(t5_client: Any, t5_http: T5Http, cleanup: Cleanup) -> Callable[..., Any]:
+    """``owned_client_task(name, files, target_lang=..., wait=True, **create_task_options)``: a task the test
+    owns, created by the provider's client (see ``contract_support.create_owned_client_task``)."""
+
+    def create(name: str, files: Any, **kwargs: Any) -> Any:
+        return create_owned_client_task(t5_client, t5_http, cleanup, name, files, **kwargs)
+
+    return create
 
 
 @pytest.fixture

@@ -16,9 +16,12 @@ import time
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
+
+if TYPE_CHECKING:
+    from airflow_provider_translate5.client import Task, Translate5Client, UploadSource
 
 #: Seconds an import may take before a test gives up (a real server needs ~10 s, a busy one much more).
 IMPORT_DEADLINE = float(os.environ.get("TRANSLATE5_CONTRACT_IMPORT_TIMEOUT", "300"))
@@ -43,6 +46,9 @@ BUSY = IMPORTING | {
 SOURCE = "en"
 TARGET = "de"
 SECOND_TARGET = "fr"
+XLIFF_TYPE = "application/xliff+xml"
+#: The file name of the one-page upload unless a test names another (umlauts: translate5's name handling).
+UPLOAD_NAME = "About us ÄÖ.xlf"
 
 #: One run's tag: every task this run creates carries it in its name and foreignId.
 RUN_TAG = f"t5contract-{time.strftime('%m%d%H%M%S', time.gmtime())}-{secrets.token_hex(3)}"
@@ -304,6 +310,62 @@ def finish_workflow_as_pm(http: T5Http, task_id: int | str, user_guid: str) -> d
     )
 
 
+# -- tasks the run owns --------------------------------------------------------------------------------------
+
+
+def create_owned_task(
+    http: T5Http, cleanup: Cleanup, name: str, *, file_name: str = UPLOAD_NAME, **fields: Any
+) -> dict[str, Any]:
+    """Raw ``POST /editor/task`` of the one-page XLIFF (``PAGE``) as ``file_name``, en -> de, named ``name``
+    (task name and foreignId); ``fields`` override or add form fields. Returns the body of the 200 answer.
+
+    ``name`` is registered for the clean-up before the create (a create whose answer is lost is still found
+    and deleted), the created id right after.
+    """
+    cleanup.foreign_id(name)
+    form = {"taskName": name, "foreignId": name, "sourceLang": SOURCE, "targetLang": TARGET, **fields}
+    response = http.create_task([("importUpload", (file_name, PAGE, XLIFF_TYPE))], form)
+    assert response.status_code == 200, describe(response)
+    body: dict[str, Any] = response.json()
+    cleanup.task(body["rows"]["id"])
+    return body
+
+
+def import_owned_task(
+    http: T5Http, cleanup: Cleanup, name: str, *, file_name: str = UPLOAD_NAME
+) -> dict[str, Any]:
+    """``create_owned_task`` without extra fields, then wait for its import: returns the imported row."""
+    return wait_for_import(http, create_owned_task(http, cleanup, name, file_name=file_name)["rows"]["id"])
+
+
+def create_owned_client_task(
+    client: Translate5Client,
+    http: T5Http,
+    cleanup: Cleanup,
+    name: str,
+    files: UploadSource | list[UploadSource],
+    *,
+    source_lang: str = SOURCE,
+    target_lang: str | list[str] = TARGET,
+    wait: bool = True,
+    **options: Any,
+) -> Task:
+    """The provider client's ``create_task`` of ``files`` named ``name`` (task name and foreignId), en -> de
+    unless told; ``options`` are further ``create_task`` arguments. With ``wait``, returns once imported.
+
+    ``name`` is registered for the clean-up before the create (a create whose answer is lost is still found
+    and deleted), the created id right after. Returns the client's answer of the create.
+    """
+    cleanup.foreign_id(name)
+    task = client.create_task(
+        files, task_name=name, source_lang=source_lang, target_lang=target_lang, foreign_id=name, **options
+    )
+    cleanup.task(task.id)
+    if wait:
+        wait_for_import(http, task.id)
+    return task
+
+
 # -- clean-up ------------------------------------------------------------------------------------------------
 
 
@@ -322,11 +384,22 @@ class Cleanup:
     task_names: list[str] = field(default_factory=list)
     excel_files: dict[str, bytes] = field(default_factory=dict)
 
+    def owned_name(self, label: str) -> str:
+        """A new unique task name/foreignId (``unique``), registered BEFORE anything is created under it.
+
+        A create that fails half way or whose answer is lost leaves a task the test never learned the id of;
+        the registered foreignId still finds it for the clean-up.
+        """
+        name = unique(label)
+        self.foreign_id(name)
+        return name
+
     def task(self, task_id: int | str) -> None:
         self.task_ids.append(str(task_id))
 
     def foreign_id(self, foreign_id: str) -> None:
-        self.foreign_ids.append(foreign_id)
+        if foreign_id not in self.foreign_ids:  # one look-up per foreignId, however often it is registered
+            self.foreign_ids.append(foreign_id)
 
     def task_name(self, name: str) -> None:
         self.task_names.append(name)
