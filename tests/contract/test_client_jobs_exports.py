@@ -10,29 +10,21 @@ from typing import Any
 import pytest
 from contract_support import (
     PAGE,
-    SOURCE,
-    TARGET,
+    UPLOAD_NAME,
     Cleanup,
     T5Http,
+    create_owned_client_task,
     unique,
-    wait_for_import,
     wait_for_state,
     zip_names,
 )
 
-UPLOAD_NAME = "About us ÄÖ.xlf"
 
-
-def new_task(client: Any, http: T5Http, cleanup: Cleanup, name: str, folder: Path) -> Any:
-    cleanup.foreign_id(name)
+def page_file(folder: Path) -> Path:
+    """The one-page XLIFF as ``UPLOAD_NAME`` in ``folder`` (created if needed)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / UPLOAD_NAME).write_bytes(PAGE)
-    task = client.create_task(
-        folder / UPLOAD_NAME, task_name=name, source_lang=SOURCE, target_lang=TARGET, foreign_id=name
-    )
-    cleanup.task(task.id)
-    wait_for_import(http, task.id)
-    return task
+    return folder / UPLOAD_NAME
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +35,13 @@ def exported(
     from airflow_provider_translate5.client import Translate5Client
 
     with Translate5Client(t5_url, t5_token) as client:
-        return new_task(
-            client, t5_http, session_cleanup, unique("client export ÄÖ"), tmp_path_factory.mktemp("in")
-        )
+        upload = page_file(tmp_path_factory.mktemp("in"))
+        return create_owned_client_task(client, t5_http, session_cleanup, unique("client export ÄÖ"), upload)
 
 
 def test_client_jobs_trigger_and_workflow_end(
     t5_client: Any,
-    t5_http: T5Http,
-    cleanup: Cleanup,
+    owned_client_task: Callable[..., Any],
     unique_name: Callable[[str], str],
     tmp_path: Path,
     job_user_guid: str,
@@ -59,7 +49,7 @@ def test_client_jobs_trigger_and_workflow_end(
 ) -> None:
     from airflow_provider_translate5.client import Translate5ConflictError, Translate5NotFoundError
 
-    task = new_task(t5_client, t5_http, cleanup, unique_name("client jobs"), tmp_path)
+    task = owned_client_task(unique_name("client jobs"), page_file(tmp_path))
     assert t5_client.list_jobs(task.id) == []
 
     job = t5_client.create_job(
@@ -136,11 +126,16 @@ def test_client_refuses_an_unknown_format_before_any_request(
 
 
 def test_client_excel_export_reimport_and_history(
-    t5_client: Any, t5_http: T5Http, cleanup: Cleanup, unique_name: Callable[[str], str], tmp_path: Path
+    t5_client: Any,
+    t5_http: T5Http,
+    cleanup: Cleanup,
+    owned_client_task: Callable[..., Any],
+    unique_name: Callable[[str], str],
+    tmp_path: Path,
 ) -> None:
     from airflow_provider_translate5.client import Translate5ConflictError
 
-    task = new_task(t5_client, t5_http, cleanup, unique_name("client excel"), tmp_path / "in")
+    task = owned_client_task(unique_name("client excel"), page_file(tmp_path / "in"))
     (tmp_path / "out").mkdir()
     with t5_client.open_excel_export(task.id) as download:
         workbook = download.save(tmp_path / "out")

@@ -36,14 +36,9 @@ def files(tmp_path: Path) -> Callable[[str, bytes], Path]:
 
 
 def test_client_creates_a_task_and_starts_its_import(
-    t5_client: Any,
-    t5_http: T5Http,
-    cleanup: Cleanup,
-    unique_name: Callable[[str], str],
-    files: Callable[[str, bytes], Path],
+    t5_client: Any, t5_http: T5Http, cleanup: Cleanup, files: Callable[[str, bytes], Path]
 ) -> None:
-    name = unique_name("client single ÄÖ")
-    cleanup.foreign_id(name)
+    name = cleanup.owned_name("client single ÄÖ")
     task = t5_client.create_task(
         files("About us ÄÖ.xlf", PAGE),
         task_name=name,
@@ -79,68 +74,47 @@ def test_client_creates_a_task_and_starts_its_import(
 
 def test_client_uploads_several_files_into_one_task(
     t5_client: Any,
-    t5_http: T5Http,
-    cleanup: Cleanup,
+    owned_client_task: Callable[..., Any],
     unique_name: Callable[[str], str],
     files: Callable[[str, bytes], Path],
 ) -> None:
-    name = unique_name("client two files")
-    cleanup.foreign_id(name)
-    task = t5_client.create_task(
-        [files("about.xlf", PAGE), files("products.xlf", SECOND_PAGE)],
-        task_name=name,
-        source_lang=SOURCE,
-        target_lang=TARGET,
-        foreign_id=name,
+    task = owned_client_task(
+        unique_name("client two files"), [files("about.xlf", PAGE), files("products.xlf", SECOND_PAGE)]
     )
-    cleanup.task(task.id)
-    wait_for_import(t5_http, task.id)
     assert t5_client.get_task(task.id).segment_count == 5
 
 
 @pytest.mark.parametrize("languages", [[TARGET, TARGET], None], ids=["with-languages", "types-only"])
 def test_client_sends_file_types_with_their_languages(
-    t5_client: Any,
     t5_http: T5Http,
-    cleanup: Cleanup,
+    owned_client_task: Callable[..., Any],
     unique_name: Callable[[str], str],
     files: Callable[[str, bytes], Path],
     languages: list[str] | None,
 ) -> None:
     """translate5 ignores file types sent without file languages: the client must send both."""
-    name = unique_name("client reference")
-    cleanup.foreign_id(name)
-    task = t5_client.create_task(
+    task = owned_client_task(
+        unique_name("client reference"),
         [files("about.xlf", PAGE), files("styleguide.xlf", SECOND_PAGE)],
-        task_name=name,
-        source_lang=SOURCE,
-        target_lang=TARGET,
-        foreign_id=name,
         file_types=["workfiles", "reference"],
         file_languages=languages,
+        wait=False,
     )
-    cleanup.task(task.id)
     row = wait_for_import(t5_http, task.id)
     as_recorded(row["segmentCount"], "3", "segmentCount")  # the reference file is not translated
     as_recorded(row["referenceFiles"], "1", "referenceFiles")
 
 
 def test_client_sends_every_documented_field(
-    t5_client: Any,
     t5_http: T5Http,
-    cleanup: Cleanup,
+    owned_client_task: Callable[..., Any],
     unique_name: Callable[[str], str],
     files: Callable[[str, bytes], Path],
     imported_task: dict[str, Any],
 ) -> None:
-    name = unique_name("client fields")
-    cleanup.foreign_id(name)
-    task = t5_client.create_task(
+    task = owned_client_task(
+        unique_name("client fields"),
         files("about.xlf", PAGE),
-        task_name=name,
-        source_lang=SOURCE,
-        target_lang=TARGET,
-        foreign_id=name,
         foreign_name="Foreign",
         customer_id=imported_task["customerId"],
         description="Every field",
@@ -152,8 +126,8 @@ def test_client_sends_every_documented_field(
         usage_mode="competitive",
         order_date="2026-12-01 00:00:00",
         deadline_date="2027-01-15 12:00:00",
+        wait=False,
     )
-    cleanup.task(task.id)
     row = wait_for_import(t5_http, task.id)
     assert row["foreignName"] == "Foreign"
     assert row["customerId"] == imported_task["customerId"]
@@ -170,21 +144,13 @@ def test_client_sends_every_documented_field(
 def test_client_one_plain_file_for_two_targets_gives_one_task_per_target(
     t5_client: Any,
     t5_http: T5Http,
-    cleanup: Cleanup,
+    owned_client_task: Callable[..., Any],
     unique_name: Callable[[str], str],
     files: Callable[[str, bytes], Path],
 ) -> None:
     """A raw upload like this answers 500 (test_api_tasks); the client must make it work."""
     name = unique_name("client multi target")
-    cleanup.foreign_id(name)
-    task = t5_client.create_task(
-        files("about.xlf", PAGE),
-        task_name=name,
-        source_lang=SOURCE,
-        target_lang=[TARGET, SECOND_TARGET],
-        foreign_id=name,
-    )
-    cleanup.task(task.id)
+    task = owned_client_task(name, files("about.xlf", PAGE), target_lang=[TARGET, SECOND_TARGET], wait=False)
     assert task.is_project
     assert len(task.project_tasks) == 2
     languages = {lang.id: lang.rfc5646 for lang in t5_client.list_languages()}
@@ -200,17 +166,14 @@ def test_client_one_plain_file_for_two_targets_gives_one_task_per_target(
 def test_client_zip_package_for_two_targets(
     t5_client: Any,
     t5_http: T5Http,
-    cleanup: Cleanup,
+    owned_client_task: Callable[..., Any],
     unique_name: Callable[[str], str],
     files: Callable[[str, bytes], Path],
 ) -> None:
-    name = unique_name("client package")
-    cleanup.foreign_id(name)
     package = files("bundle.zip", import_package({"about.xlf": PAGE, "products.xlf": SECOND_PAGE}))
-    task = t5_client.create_task(
-        package, task_name=name, source_lang=SOURCE, target_lang=[TARGET, SECOND_TARGET], foreign_id=name
+    task = owned_client_task(
+        unique_name("client package"), package, target_lang=[TARGET, SECOND_TARGET], wait=False
     )
-    cleanup.task(task.id)
     assert task.is_project
     wait_for_import(t5_http, task.id)
     tasks = t5_client.project_tasks(task.id)
@@ -243,18 +206,15 @@ def test_client_lists_filters_sorts_and_pages(t5_client: Any, imported_task: dic
 
 
 def test_client_rename_with_stale_version_conflicts(
-    t5_client: Any, t5_http: T5Http, cleanup: Cleanup, unique_name: Callable[[str], str], tmp_path: Path
+    t5_client: Any,
+    owned_client_task: Callable[..., Any],
+    unique_name: Callable[[str], str],
+    files: Callable[[str, bytes], Path],
 ) -> None:
     from airflow_provider_translate5.client import Translate5ConflictError
 
     name = unique_name("client rename")
-    cleanup.foreign_id(name)
-    (tmp_path / "p.xlf").write_bytes(PAGE)
-    task = t5_client.create_task(
-        tmp_path / "p.xlf", task_name=name, source_lang=SOURCE, target_lang=TARGET, foreign_id=name
-    )
-    cleanup.task(task.id)
-    wait_for_import(t5_http, task.id)
+    task = owned_client_task(name, files("p.xlf", PAGE))
     current = t5_client.get_task(task.id)
     with pytest.raises(Translate5ConflictError) as conflict:
         t5_client.rename_task(task.id, f"{name} X", entity_version=current.entity_version - 1)
@@ -308,24 +268,19 @@ def test_client_errors_are_classified(
 def test_ending_a_task_that_is_still_importing_is_not_reported_as_done(
     t5_client: Any,
     t5_http: T5Http,
-    cleanup: Cleanup,
+    owned_client_task: Callable[..., Any],
     unique_name: Callable[[str], str],
     files: Callable[[str, bytes], Path],
 ) -> None:
     """translate5 ignores a state change during the import (or refuses it); the client must not claim it."""
     from airflow_provider_translate5.client import Translate5ConflictError
 
-    name = unique_name("client end while importing")
-    cleanup.foreign_id(name)
-    task = t5_client.create_task(
+    task = owned_client_task(
+        unique_name("client end while importing"),
         files("about.xlf", PAGE),
-        task_name=name,
-        source_lang=SOURCE,
-        target_lang=TARGET,
-        foreign_id=name,
         auto_start_import=False,  # stays in state import until /import
+        wait=False,
     )
-    cleanup.task(task.id)
     raw = t5_http.put_task(task.id, {"state": "end"})
     assert raw.status_code in (200, 409), raw.text[:300]
     assert t5_http.task(task.id)["state"] == "import"
@@ -337,23 +292,17 @@ def test_ending_a_task_that_is_still_importing_is_not_reported_as_done(
 def test_client_reference_file_for_two_targets(
     t5_client: Any,
     t5_http: T5Http,
-    cleanup: Cleanup,
+    owned_client_task: Callable[..., Any],
     unique_name: Callable[[str], str],
     files: Callable[[str, bytes], Path],
 ) -> None:
     """Several targets and a reference file: the package the client builds keeps the file a reference."""
-    name = unique_name("client reference two targets")
-    cleanup.foreign_id(name)
-    task = t5_client.create_task(
+    task = owned_client_task(
+        unique_name("client reference two targets"),
         [files("about.xlf", PAGE), files("styleguide.xlf", SECOND_PAGE)],
-        task_name=name,
-        source_lang=SOURCE,
         target_lang=[TARGET, SECOND_TARGET],
-        foreign_id=name,
         file_types=["workfiles", "reference"],
     )
-    cleanup.task(task.id)
-    wait_for_import(t5_http, task.id)
     tasks = t5_client.project_tasks(task.id)
     assert len(tasks) == 2
     for project_task in tasks:

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from contract_support import Cleanup
 
 from airflow_provider_translate5.client import Translate5Client, Translate5NotFoundError
 from airflow_provider_translate5.client.defaultjobs import DefaultJob
@@ -45,9 +44,8 @@ def test_default_jobs_are_listed_per_customer_and_workflow(t5_client: Translate5
 
 def test_apply_gives_the_task_each_fitting_default_job_once(
     t5_client: Translate5Client,
-    cleanup: Cleanup,
+    owned_client_task: Callable[..., Any],
     unique_name: Callable[[str], str],
-    await_import: Callable[[int | str], dict[str, Any]],
 ) -> None:
     usable = [
         job
@@ -59,18 +57,14 @@ def test_apply_gives_the_task_each_fitting_default_job_once(
         pytest.skip("no customer of this translate5 has a default user job in workflow 'default'")
     chosen = usable[0]
     languages = {language.id: language.rfc5646 for language in t5_client.list_languages()}
-    name = unique_name("default-jobs")
-    cleanup.foreign_id(name)
-    task = t5_client.create_task(
+    # waits for the import: translate5 itself may assign the defaults at import, then nothing is created
+    task = owned_client_task(
+        unique_name("default-jobs"),
         ("page.html", io.BytesIO(b"<p>Default jobs</p>")),
-        task_name=name,
-        foreign_id=name,
         source_lang=languages[chosen.source_lang or 0],
         target_lang=languages[chosen.target_lang or 0],
         customer_id=chosen.customer_id,
     )
-    cleanup.task(task.id)
-    await_import(task.id)  # translate5 itself may assign the defaults at import: then nothing is created
 
     first = t5_client.apply_default_jobs(task.id)
     again = t5_client.apply_default_jobs(task.id)

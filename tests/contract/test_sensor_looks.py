@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from contract_support import PAGE, SECOND_TARGET, SOURCE, TARGET, Cleanup, T5Http, wait_for_import
+from contract_support import PAGE, SECOND_TARGET, TARGET
 
 
 class TaskInstance:
@@ -28,9 +28,7 @@ class TaskInstance:
 def test_workflow_sensor_names_a_task_without_users_then_returns_every_task_at_the_end(
     t5_url: str,
     t5_token: str,
-    t5_client: Any,
-    t5_http: T5Http,
-    cleanup: Cleanup,
+    owned_client_task: Callable[..., Any],
     unique_name: Callable[[str], str],
     finish_workflow: Callable[[int | str], dict[str, Any]],
     tmp_path: Path,
@@ -41,18 +39,10 @@ def test_workflow_sensor_names_a_task_without_users_then_returns_every_task_at_t
     from airflow_provider_translate5.hooks.translate5 import Translate5Hook
     from airflow_provider_translate5.sensors import Translate5WorkflowEndedSensor
 
-    name = unique_name("sensor")
-    cleanup.foreign_id(name)
     (tmp_path / "about.xlf").write_bytes(PAGE)
-    project = t5_client.create_task(
-        tmp_path / "about.xlf",
-        task_name=name,
-        source_lang=SOURCE,
-        target_lang=[TARGET, SECOND_TARGET],
-        foreign_id=name,
+    project = owned_client_task(
+        unique_name("sensor"), tmp_path / "about.xlf", target_lang=[TARGET, SECOND_TARGET]
     )
-    cleanup.task(project.id)
-    wait_for_import(t5_http, project.id)
     ids = sorted(task.id for task in project.project_tasks)
 
     sensor = Translate5WorkflowEndedSensor(task_id="translated", translate5_task_ids=ids, timeout=60)
