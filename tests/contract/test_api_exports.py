@@ -13,35 +13,23 @@ from typing import Any
 import pytest
 import requests
 from contract_support import (
-    PAGE,
-    SOURCE,
-    TARGET,
+    UPLOAD_NAME,
     XLSX,
     Cleanup,
     T5Http,
     content_types,
     describe,
+    import_owned_task,
     unique,
-    wait_for_import,
     wait_for_state,
     zip_names,
 )
-
-UPLOAD_NAME = "About us ÄÖ.xlf"
 
 
 @pytest.fixture(scope="module")
 def task(t5_http: T5Http, session_cleanup: Cleanup) -> dict[str, Any]:
     """An imported task of the file ``About us ÄÖ.xlf`` (en -> de), exported by the tests below."""
-    name = unique("export ÄÖ")
-    session_cleanup.foreign_id(name)
-    response = t5_http.create_task(
-        [("importUpload", (UPLOAD_NAME, PAGE, "application/xliff+xml"))],
-        {"taskName": name, "foreignId": name, "sourceLang": SOURCE, "targetLang": TARGET},
-    )
-    assert response.status_code == 200, describe(response)
-    session_cleanup.task(response.json()["rows"]["id"])
-    return wait_for_import(t5_http, response.json()["rows"]["id"])
+    return import_owned_task(t5_http, session_cleanup, unique("export ÄÖ"), file_name=UPLOAD_NAME)
 
 
 def raw_disposition(response: requests.Response) -> str:
@@ -118,16 +106,7 @@ def test_unknown_format_is_a_500_envelope_served_as_html(t5_http: T5Http, task: 
 def test_excel_export_locks_the_task_until_reimport(
     t5_http: T5Http, cleanup: Cleanup, unique_name: Callable[[str], str]
 ) -> None:
-    name = unique_name("excel")
-    cleanup.foreign_id(name)
-    response = t5_http.create_task(
-        [("importUpload", ("about.xlf", PAGE, "application/xliff+xml"))],
-        {"taskName": name, "foreignId": name, "sourceLang": SOURCE, "targetLang": TARGET},
-    )
-    assert response.status_code == 200, describe(response)
-    task_id = str(response.json()["rows"]["id"])
-    cleanup.task(task_id)
-    wait_for_import(t5_http, task_id)
+    task_id = str(import_owned_task(t5_http, cleanup, unique_name("excel"), file_name="about.xlf")["id"])
 
     exported = t5_http.get(f"/editor/task/{task_id}/excelexport")
     assert exported.status_code == 200, describe(exported)

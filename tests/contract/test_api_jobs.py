@@ -12,14 +12,11 @@ from collections.abc import Callable
 
 import pytest
 from contract_support import (
-    PAGE,
-    SOURCE,
-    TARGET,
     Cleanup,
     T5Http,
     describe,
+    import_owned_task,
     recorded_type,
-    wait_for_import,
     wait_for_state,
 )
 
@@ -27,17 +24,7 @@ from contract_support import (
 @pytest.fixture
 def task_id(t5_http: T5Http, cleanup: Cleanup, unique_name: Callable[[str], str]) -> str:
     """A freshly imported task nobody is assigned to."""
-    name = unique_name("jobs")
-    cleanup.foreign_id(name)
-    response = t5_http.create_task(
-        [("importUpload", ("about.xlf", PAGE, "application/xliff+xml"))],
-        {"taskName": name, "foreignId": name, "sourceLang": SOURCE, "targetLang": TARGET},
-    )
-    assert response.status_code == 200, describe(response)
-    created = str(response.json()["rows"]["id"])
-    cleanup.task(created)
-    wait_for_import(t5_http, created)
-    return created
+    return str(import_owned_task(t5_http, cleanup, unique_name("jobs"), file_name="about.xlf")["id"])
 
 
 def test_pm_assigns_notifies_and_finishes_until_workflow_ended(

@@ -17,16 +17,16 @@ from contract_support import (
     SECOND_TARGET,
     SOURCE,
     TARGET,
+    XLIFF_TYPE,
     Cleanup,
     T5Http,
     as_recorded,
+    create_owned_task,
     describe,
     import_package,
     recorded_type,
     wait_for_import,
 )
-
-XLIFF_TYPE = "application/xliff+xml"
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +41,27 @@ def language_ids(t5_http: T5Http) -> dict[str, str]:
 
 def create(http: T5Http, cleanup: Cleanup, name: str, **fields: Any) -> dict[str, Any]:
     """Create a one-file en -> de task (``fields`` override/add form fields); returns the ``rows`` object."""
-    cleanup.foreign_id(name)
-    form = {"taskName": name, "foreignId": name, "sourceLang": SOURCE, "targetLang": TARGET, **fields}
-    response = http.create_task([("importUpload", ("About us ÄÖ.xlf", PAGE, XLIFF_TYPE))], form)
-    assert response.status_code == 200, describe(response)
-    body = response.json()
+    body = create_owned_task(http, cleanup, name, **fields)
     assert body["success"] is True
-    rows = body["rows"]
-    cleanup.task(rows["id"])
-    return dict(rows)
+    return dict(body["rows"])
+
+
+#: ``importUpload_type[]`` of two uploaded files: the first a work file, the second a reference file.
+WORK_AND_REFERENCE = (("importUpload_type[]", "workfiles"), ("importUpload_type[]", "reference"))
+
+
+def import_two_files(http: T5Http, name: str, second_file: str, *fields: tuple[str, str]) -> dict[str, Any]:
+    """Upload ``PAGE`` and ``SECOND_PAGE`` (as ``second_file``) into one en -> de task, the form fields
+    ``fields`` added; returns the row once imported. ``name`` must be registered for the clean-up."""
+    response = http.create_task(
+        [
+            ("importUpload[]", ("about.xlf", PAGE, XLIFF_TYPE)),
+            ("importUpload[]", (second_file, SECOND_PAGE, XLIFF_TYPE)),
+        ],
+        [("taskName", name), ("foreignId", name), ("sourceLang", SOURCE), ("targetLang", TARGET), *fields],
+    )
+    assert response.status_code == 200, describe(response)
+    return wait_for_import(http, response.json()["rows"]["id"])
 
 
 def test_language_list_gives_codes_and_string_ids(language_ids: dict[str, str]) -> None:
@@ -143,82 +155,36 @@ def test_create_with_every_documented_field(
     assert final["taskNr"] == "T-4711"
 
 
-def test_several_files_in_one_task(
-    t5_http: T5Http, cleanup: Cleanup, unique_name: Callable[[str], str]
-) -> None:
-    name = unique_name("two files")
-    cleanup.foreign_id(name)
-    response = t5_http.create_task(
-        [
-            ("importUpload[]", ("about.xlf", PAGE, XLIFF_TYPE)),
-            ("importUpload[]", ("products.xlf", SECOND_PAGE, XLIFF_TYPE)),
-        ],
-        {"taskName": name, "foreignId": name, "sourceLang": SOURCE, "targetLang": TARGET},
-    )
-    assert response.status_code == 200, describe(response)
-    final = wait_for_import(t5_http, response.json()["rows"]["id"])
+def test_several_files_in_one_task(t5_http: T5Http, cleanup: Cleanup) -> None:
+    final = import_two_files(t5_http, cleanup.owned_name("two files"), "products.xlf")
     as_recorded(final["segmentCount"], "5", "segmentCount")
 
 
-def test_file_types_count_only_with_file_languages(
-    t5_http: T5Http, cleanup: Cleanup, unique_name: Callable[[str], str]
-) -> None:
+def test_file_types_count_only_with_file_languages(t5_http: T5Http, cleanup: Cleanup) -> None:
     """A reference file is imported as reference only when its language list is sent along."""
-    name = unique_name("reference")
-    cleanup.foreign_id(name)
-    response = t5_http.create_task(
-        [
-            ("importUpload[]", ("about.xlf", PAGE, XLIFF_TYPE)),
-            ("importUpload[]", ("styleguide.xlf", SECOND_PAGE, XLIFF_TYPE)),
-        ],
-        [
-            ("taskName", name),
-            ("foreignId", name),
-            ("sourceLang", SOURCE),
-            ("targetLang", TARGET),
-            ("importUpload_type[]", "workfiles"),
-            ("importUpload_type[]", "reference"),
-            ("importUpload_language[]", TARGET),
-            ("importUpload_language[]", TARGET),
-        ],
+    final = import_two_files(
+        t5_http,
+        cleanup.owned_name("reference"),
+        "styleguide.xlf",
+        *WORK_AND_REFERENCE,
+        ("importUpload_language[]", TARGET),
+        ("importUpload_language[]", TARGET),
     )
-    assert response.status_code == 200, describe(response)
-    final = wait_for_import(t5_http, response.json()["rows"]["id"])
     as_recorded(final["segmentCount"], "3", "segmentCount")  # only the work file has segments
     as_recorded(final["referenceFiles"], "1", "referenceFiles")
 
 
-def test_file_types_without_file_languages_are_ignored(
-    t5_http: T5Http, cleanup: Cleanup, unique_name: Callable[[str], str]
-) -> None:
+def test_file_types_without_file_languages_are_ignored(t5_http: T5Http, cleanup: Cleanup) -> None:
     """Why the client always sends file languages: without them the reference file is translated too."""
-    name = unique_name("types only")
-    cleanup.foreign_id(name)
-    response = t5_http.create_task(
-        [
-            ("importUpload[]", ("about.xlf", PAGE, XLIFF_TYPE)),
-            ("importUpload[]", ("styleguide.xlf", SECOND_PAGE, XLIFF_TYPE)),
-        ],
-        [
-            ("taskName", name),
-            ("foreignId", name),
-            ("sourceLang", SOURCE),
-            ("targetLang", TARGET),
-            ("importUpload_type[]", "workfiles"),
-            ("importUpload_type[]", "reference"),
-        ],
-    )
-    assert response.status_code == 200, describe(response)
-    final = wait_for_import(t5_http, response.json()["rows"]["id"])
+    final = import_two_files(t5_http, cleanup.owned_name("types only"), "styleguide.xlf", *WORK_AND_REFERENCE)
     as_recorded(final["segmentCount"], "5", "segmentCount")
     as_recorded(final["referenceFiles"], "0", "referenceFiles")
 
 
 def test_one_plain_file_with_two_targets_is_a_500_and_leaves_nothing(
-    t5_http: T5Http, cleanup: Cleanup, unique_name: Callable[[str], str]
+    t5_http: T5Http, cleanup: Cleanup
 ) -> None:
-    name = unique_name("plain two targets")
-    cleanup.foreign_id(name)
+    name = cleanup.owned_name("plain two targets")
     response = t5_http.create_task(
         [("importUpload", ("plain.xlf", PAGE, XLIFF_TYPE))],
         [
@@ -238,10 +204,7 @@ def test_one_plain_file_with_two_targets_is_a_500_and_leaves_nothing(
 @pytest.fixture(scope="module")
 def project(t5_http: T5Http, session_cleanup: Cleanup, language_ids: dict[str, str]) -> dict[str, Any]:
     """A ZIP import package (two work files) created for two targets: the create answer (a project)."""
-    from contract_support import unique
-
-    name = unique("bundle")
-    session_cleanup.foreign_id(name)
+    name = session_cleanup.owned_name("bundle")
     package = import_package({"about.xlf": PAGE, "products.xlf": SECOND_PAGE})
     response = t5_http.create_task(
         [("importUpload", ("package.zip", package, "application/zip"))],

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from contract_support import PAGE, SOURCE, TARGET, Cleanup, T5Http
+from contract_support import SOURCE, TARGET, Cleanup, T5Http, import_owned_task
 
 from airflow_provider_translate5.client import Translate5Client, Translate5NotFoundError
 from airflow_provider_translate5.client.langres import LanguageResource
@@ -22,22 +22,9 @@ ANALYSIS_DEADLINE = 300.0
 
 
 @pytest.fixture
-def fresh_task(
-    t5_http: T5Http,
-    cleanup: Cleanup,
-    unique_name: Callable[[str], str],
-    await_import: Callable[[int | str], dict[str, Any]],
-) -> dict[str, Any]:
+def fresh_task(t5_http: T5Http, cleanup: Cleanup, unique_name: Callable[[str], str]) -> dict[str, Any]:
     """An imported task of its own: assignments and analyses change it."""
-    name = unique_name("analysis")
-    cleanup.foreign_id(name)
-    response = t5_http.create_task(
-        [("importUpload", ("page.xlf", PAGE, "application/xliff+xml"))],
-        {"taskName": name, "foreignId": name, "sourceLang": SOURCE, "targetLang": TARGET},
-    )
-    assert response.status_code == 200, response.text[:500]
-    cleanup.task(response.json()["rows"]["id"])
-    return await_import(response.json()["rows"]["id"])
+    return import_owned_task(t5_http, cleanup, unique_name("analysis"), file_name="page.xlf")
 
 
 def _fitting(client: Translate5Client, task: dict[str, Any]) -> LanguageResource:

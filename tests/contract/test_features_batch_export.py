@@ -13,10 +13,9 @@ import io
 import time
 import zipfile
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from contract_support import PAGE, SOURCE, TARGET, Cleanup, T5Http
+from contract_support import Cleanup, T5Http, import_owned_task
 
 from airflow_provider_translate5.client import (
     Translate5Client,
@@ -32,18 +31,10 @@ def test_queued_batch_export_of_a_task(
     t5_client: Translate5Client,
     cleanup: Cleanup,
     unique_name: Callable[[str], str],
-    await_import: Callable[[int | str], dict[str, Any]],
 ) -> None:
-    name = unique_name("batch-export")
-    cleanup.foreign_id(name)
-    response = t5_http.create_task(
-        [("importUpload", ("about-us.xlf", PAGE, "application/xliff+xml"))],
-        {"taskName": name, "foreignId": name, "sourceLang": SOURCE, "targetLang": TARGET},
+    task_id = int(
+        import_owned_task(t5_http, cleanup, unique_name("batch-export"), file_name="about-us.xlf")["id"]
     )
-    assert response.status_code == 200, response.text[:500]
-    task_id = int(response.json()["rows"]["id"])
-    cleanup.task(task_id)
-    await_import(task_id)
 
     try:
         token = t5_client.start_batch_export([task_id])

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from contract_support import PAGE, SOURCE, TARGET, Cleanup, T5Http
+from contract_support import Cleanup, T5Http, import_owned_task
 
 from airflow_provider_translate5.client import Filter, Translate5Client, Translate5ValueError
 
@@ -57,19 +57,9 @@ def test_job_deadline_and_state_updates(
     t5_client: Translate5Client,
     cleanup: Cleanup,
     unique_name: Callable[[str], str],
-    await_import: Callable[[int | str], dict[str, Any]],
     job_user_guid: str,
 ) -> None:
-    name = unique_name("job-update")
-    cleanup.foreign_id(name)
-    response = t5_http.create_task(
-        [("importUpload", ("page.xlf", PAGE, "application/xliff+xml"))],
-        {"taskName": name, "foreignId": name, "sourceLang": SOURCE, "targetLang": TARGET},
-    )
-    assert response.status_code == 200, response.text[:500]
-    task_id = int(response.json()["rows"]["id"])
-    cleanup.task(task_id)
-    await_import(task_id)
+    task_id = int(import_owned_task(t5_http, cleanup, unique_name("job-update"), file_name="page.xlf")["id"])
     job = t5_client.create_job(task_id, user_guid=job_user_guid, workflow_step_name="translation")
 
     moved = t5_client.update_job(task_id, job.id, deadline_date="2030-01-31 17:00:00")
