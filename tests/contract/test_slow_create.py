@@ -16,11 +16,14 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
 from contract_support import PAGE, SOURCE, TARGET, Cleanup, T5Http
+
+if TYPE_CHECKING:
+    from airflow_provider_translate5.operators import Translate5UploadTaskOperator
 
 READ_TIMEOUT = 3.0  # the client's read timeout in these tests
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host"}
@@ -116,26 +119,14 @@ def page_file(tmp_path: Path) -> Path:
     return path
 
 
-def upload_try(
-    proxy: HoldingProxy,
-    token: str,
-    monkeypatch: pytest.MonkeyPatch,
-    page_file: Path,
-    key: str,
-    *,
-    grace: float,
-    try_number: int,
-) -> dict[str, Any]:
-    """One Airflow try of the upload operator through the proxy (a fresh operator, as Airflow parses anew)."""
-    import json
-
+def upload_operator(
+    page_file: Path, key: str, *, grace: float, **options: Any
+) -> Translate5UploadTaskOperator:
+    """The upload operator of ``page_file`` (en -> de) under task name and foreignId ``key``, a fresh one per
+    try as Airflow parses anew; ``options`` are further operator arguments."""
     from airflow_provider_translate5.operators import Translate5UploadTaskOperator
 
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_TRANSLATE5_DEFAULT",
-        json.dumps({"conn_type": "translate5", "host": proxy.url, "password": token}),
-    )
-    operator = Translate5UploadTaskOperator(
+    return Translate5UploadTaskOperator(
         task_id="upload",
         source=str(page_file),
         task_name=key,
@@ -143,21 +134,48 @@ def upload_try(
         target_lang=TARGET,
         foreign_id=key,
         create_grace=timedelta(seconds=grace),
-        hook_params={"timeout": (10.0, READ_TIMEOUT)},
-        retry_delay=timedelta(0),
+        **options,
     )
-    ti = SimpleNamespace(
+
+
+def upload_ti(run_id: str, try_number: int) -> SimpleNamespace:
+    """The part of Airflow's task instance the upload operator uses (its identity; XCom pushes dropped)."""
+    return SimpleNamespace(
         dag_id="contract",
-        run_id="slow",
+        run_id=run_id,
         task_id="upload",
         map_index=-1,
         try_number=try_number,
         xcom_push=lambda key, value: None,
     )
-    try:
-        return operator.execute({"ti": ti})  # type: ignore[typeddict-item]
-    finally:
-        operator.hook.close()
+
+
+@pytest.fixture
+def upload_try(
+    t5_token: str, monkeypatch: pytest.MonkeyPatch, page_file: Path
+) -> Callable[..., dict[str, Any]]:
+    """``upload_try(proxy, key, grace=..., try_number=...)``: one Airflow try of the upload operator of
+    ``page_file`` through the proxy, with the client's read timeout ``READ_TIMEOUT``; returns its result."""
+    import json
+
+    def one_try(proxy: HoldingProxy, key: str, *, grace: float, try_number: int) -> dict[str, Any]:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_TRANSLATE5_DEFAULT",
+            json.dumps({"conn_type": "translate5", "host": proxy.url, "password": t5_token}),
+        )
+        operator = upload_operator(
+            page_file,
+            key,
+            grace=grace,
+            hook_params={"timeout": (10.0, READ_TIMEOUT)},
+            retry_delay=timedelta(0),
+        )
+        try:
+            return operator.execute({"ti": upload_ti("slow", try_number)})  # type: ignore[typeddict-item]
+        finally:
+            operator.hook.close()
+
+    return one_try
 
 
 def units(http: T5Http, key: str) -> list[str]:
@@ -168,19 +186,15 @@ def units(http: T5Http, key: str) -> list[str]:
 
 def test_a_create_saved_after_the_read_timeout_is_found_not_repeated(
     t5_http: T5Http,
-    t5_token: str,
     cleanup: Cleanup,
-    unique_name: Callable[[str], str],
     proxy_for: Callable[[float], HoldingProxy],
-    page_file: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    upload_try: Callable[..., dict[str, Any]],
     await_import: Callable[[int | str], dict[str, Any]],
 ) -> None:
-    key = unique_name("slow-create")
-    cleanup.foreign_id(key)
+    key = cleanup.owned_name("slow-create")
     proxy = proxy_for(READ_TIMEOUT + 3)  # saved ~3 s after the client stopped waiting
 
-    result = upload_try(proxy, t5_token, monkeypatch, page_file, key, grace=90, try_number=1)
+    result = upload_try(proxy, key, grace=90, try_number=1)
 
     assert proxy.held_forwarded.is_set()
     assert proxy.creates == 1  # the try never sent a second create ...
@@ -191,24 +205,20 @@ def test_a_create_saved_after_the_read_timeout_is_found_not_repeated(
 
 def test_a_create_saved_during_the_retry_is_reused_by_the_retry(
     t5_http: T5Http,
-    t5_token: str,
     cleanup: Cleanup,
-    unique_name: Callable[[str], str],
     proxy_for: Callable[[float], HoldingProxy],
-    page_file: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    upload_try: Callable[..., dict[str, Any]],
     await_import: Callable[[int | str], dict[str, Any]],
 ) -> None:
     from airflow_provider_translate5.client import Translate5Error
 
-    key = unique_name("slow-retry")
-    cleanup.foreign_id(key)
+    key = cleanup.owned_name("slow-retry")
     proxy = proxy_for(READ_TIMEOUT + 8)
 
     with pytest.raises(Translate5Error) as caught:  # try 1 gives up after a 1 s grace ...
-        upload_try(proxy, t5_token, monkeypatch, page_file, key, grace=1, try_number=1)
+        upload_try(proxy, key, grace=1, try_number=1)
     assert not caught.value.terminal  # ... retryably, while its create is still held
-    result = upload_try(proxy, t5_token, monkeypatch, page_file, key, grace=90, try_number=2)
+    result = upload_try(proxy, key, grace=90, try_number=2)
 
     assert proxy.held_forwarded.is_set()
     assert proxy.creates == 1  # the retry looked first and never created a second task
@@ -233,11 +243,9 @@ def test_a_retried_pretranslation_is_not_uploaded_again(
     unique_name: Callable[[str], str],
     page_file: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    airflow_connection: str,
 ) -> None:
     """The operator marks the uploaded file name; translate5 must show that name in the file list."""
-    import json
-
     from airflow.sdk.exceptions import AirflowFailException
 
     from airflow_provider_translate5.client import Translate5Client
@@ -249,10 +257,6 @@ def test_a_retried_pretranslation_is_not_uploaded_again(
     )
     if probe.status_code in (302, 401, 403, 404):
         pytest.skip(f"InstantTranslate is not available for this token (HTTP {probe.status_code})")
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_TRANSLATE5_DEFAULT",
-        json.dumps({"conn_type": "translate5", "host": t5_url, "password": t5_token}),
-    )
     run_id = unique_name("pretranslate")
 
     def one_try(ti: SimpleNamespace) -> str:
@@ -302,47 +306,20 @@ def test_a_retried_pretranslation_is_not_uploaded_again(
 
 def test_concurrent_tries_of_one_upload_end_with_one_task(
     t5_http: T5Http,
-    t5_url: str,
-    t5_token: str,
     cleanup: Cleanup,
-    unique_name: Callable[[str], str],
     page_file: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    airflow_connection: str,
     await_import: Callable[[int | str], dict[str, Any]],
 ) -> None:
     """Four tries create at the same moment; each keeps the lowest id and deletes the others."""
-    import json
-
-    from airflow_provider_translate5.operators import Translate5UploadTaskOperator
-
-    key = unique_name("concurrent")
-    cleanup.foreign_id(key)
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_TRANSLATE5_DEFAULT",
-        json.dumps({"conn_type": "translate5", "host": t5_url, "password": t5_token}),
-    )
+    key = cleanup.owned_name("concurrent")
     start = threading.Barrier(4)
     results: list[dict[str, Any]] = []
     errors: list[BaseException] = []
 
     def one_try() -> None:
-        operator = Translate5UploadTaskOperator(
-            task_id="upload",
-            source=str(page_file),
-            task_name=key,
-            source_lang=SOURCE,
-            target_lang=TARGET,
-            foreign_id=key,
-            create_grace=timedelta(seconds=90),
-        )
-        ti = SimpleNamespace(
-            dag_id="contract",
-            run_id="concurrent",
-            task_id="upload",
-            map_index=-1,
-            try_number=1,
-            xcom_push=lambda key, value: None,
-        )
+        operator = upload_operator(page_file, key, grace=90)
+        ti = upload_ti("concurrent", try_number=1)
         start.wait()
         try:
             results.append(operator.execute({"ti": ti}))  # type: ignore[typeddict-item]
