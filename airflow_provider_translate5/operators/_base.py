@@ -45,6 +45,30 @@ def renamed(cls: str, new: str, value: Any, old: str, old_value: Any) -> Any:
 MIN_POLL_INTERVAL = 1.0
 
 
+def rendered_list(value: Any, name: str) -> list[Any]:
+    """A list field as a DAG author may give it: a list (an ``XComArg`` resolves to one) or a template.
+
+    Jinja renders a list as its Python text (``"['Demo TM', 'ZDemoMT']"``) unless the DAG renders native
+    objects; that text is read back as the list. Any other text is one item (a name may contain commas).
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.startswith("["):
+            return [text] if text else []
+        import ast
+
+        try:
+            parsed = ast.literal_eval(text)
+        except (ValueError, SyntaxError) as exc:
+            raise ValueError(f"{name}: cannot read {value!r} as a list") from exc
+        if not isinstance(parsed, list):
+            raise ValueError(f"{name}: cannot read {value!r} as a list")
+        return parsed
+    if isinstance(value, Sequence):
+        return list(value)
+    return [value]
+
+
 def as_timedelta(value: timedelta | float | int, name: str) -> timedelta:
     """Durations are ``timedelta`` (numbers are seconds); zero and negative ones are refused at once."""
     if isinstance(value, bool) or not isinstance(value, (timedelta, int, float)):

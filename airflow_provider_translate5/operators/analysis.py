@@ -18,6 +18,7 @@ from airflow_provider_translate5.operators._base import (
     WaitMixin,
     check_trigger_event,
     fail_fast_on_bad_input,
+    rendered_list,
 )
 from airflow_provider_translate5.operators._idle import block_until_idle, defer_until_idle
 from airflow_provider_translate5.operators.translate5 import Translate5BaseOperator
@@ -41,7 +42,8 @@ class Translate5AssignLanguageResourcesOperator(Translate5BaseOperator):
     that is unknown, ambiguous, or does not fit a task's languages fails the task before anything is assigned.
 
     :param translate5_task_id: task or project id (templated).
-    :param language_resources: names or ids of language resources (templated).
+    :param language_resources: names or ids of language resources (templated: a list, an ``XComArg``, or a
+        template such as ``"{{ params.language_resources }}"`` rendering one; a single name is one item).
     :param segments_updateable: let translators' confirmed segments update writable TMs.
 
     Returns ``{"<task id>": [{"id", "name", "resource_type", "assoc_id"}, ...]}`` (the task's assignments).
@@ -53,24 +55,31 @@ class Translate5AssignLanguageResourcesOperator(Translate5BaseOperator):
         self,
         *,
         translate5_task_id: int | str,
-        language_resources: Sequence[str | int],
+        language_resources: Sequence[str | int] | str,
         segments_updateable: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if isinstance(language_resources, (str, int)) or not language_resources:
-            raise ValueError("language_resources must be a non-empty list of language resource names or ids")
+        if not language_resources or (isinstance(language_resources, str) and not language_resources.strip()):
+            raise ValueError("language_resources must name at least one language resource (name or id)")
         self.translate5_task_id = translate5_task_id
         self.language_resources = language_resources  # a list, or an XComArg / template resolving to one
         self.segments_updateable = segments_updateable
 
     def execute(self, context: Context) -> dict[str, list[dict[str, Any]]]:
+        try:  # the rendered value is known only now; a retry renders it the same way
+            wanted = rendered_list(self.language_resources, "language_resources")
+        except ValueError as exc:
+            raise AirflowFailException(str(exc)) from exc
+        if not wanted:
+            given = self.language_resources
+            raise AirflowFailException(f"language_resources rendered to nothing ({given!r})")
         assigned: dict[str, list[dict[str, Any]]] = {}
         for task in self.resolve_tasks(context, self.translate5_task_id):
             with fail_fast_on_bad_input():
                 resources = self.client.assign_language_resources(
                     task.task_guid,
-                    list(self.language_resources),
+                    wanted,
                     segments_updateable=self.segments_updateable,
                 )
             self.log.info("Task %s uses %s", task.id, ", ".join(r.name for r in resources))

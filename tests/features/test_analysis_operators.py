@@ -42,7 +42,8 @@ def test_analyse_and_pretranslate_a_project(
     reports = tmp_path / "reports"
     body = f"""
     resources = Translate5AssignLanguageResourcesOperator(
-        task_id="resources", translate5_task_id={TASK_ID!r}, language_resources=["Demo TM", "ZDemoMT"],
+        task_id="resources", translate5_task_id={TASK_ID!r},
+        language_resources="{{{{ ['Demo TM', 'ZDemoMT'] }}}}",  # a template renders the list as its text
     )
     analyse = Translate5MatchAnalysisOperator(
         task_id="analyse", translate5_task_id={TASK_ID!r}, poke_interval=0.05, deferrable=False,
@@ -106,7 +107,26 @@ def test_bad_arguments_are_refused_when_the_dag_is_parsed() -> None:
         Translate5MatchAnalysisOperator(task_id="a", translate5_task_id=1, report="xml")
     with pytest.raises(ValueError, match=r"0\.\.100"):
         Translate5PretranslateOperator(task_id="a", translate5_task_id=1, pretranslate_matchrate=120)
-    with pytest.raises(ValueError, match="non-empty list"):
-        Translate5AssignLanguageResourcesOperator(
-            task_id="a", translate5_task_id=1, language_resources="Demo TM"
-        )
+    with pytest.raises(ValueError, match="at least one language resource"):
+        Translate5AssignLanguageResourcesOperator(task_id="a", translate5_task_id=1, language_resources=[])
+
+
+@pytest.mark.parametrize(
+    ("given", "assigned"),
+    [
+        ("['Demo TM', 7]", ["Demo TM", 7]),  # "{{ params.language_resources }}" as Jinja renders it
+        ("Demo TM, legal", ["Demo TM, legal"]),  # one name: names may contain commas
+        (("Demo TM",), ["Demo TM"]),
+    ],
+)
+def test_language_resources_as_a_dag_gives_them(given: Any, assigned: list[Any]) -> None:
+    from airflow_provider_translate5.operators._base import rendered_list
+
+    assert rendered_list(given, "language_resources") == assigned
+
+
+def test_a_template_that_renders_no_list_is_named() -> None:
+    from airflow_provider_translate5.operators._base import rendered_list
+
+    with pytest.raises(ValueError, match=r"language_resources: cannot read \"\['Demo TM'\" as a list"):
+        rendered_list("['Demo TM'", "language_resources")
