@@ -99,8 +99,11 @@ def test_the_wheel_lists_every_package_of_the_source_tree() -> None:
 def test_readme_links_are_absolute_and_point_at_files_of_this_repository() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     source = PYPROJECT["project"]["urls"]["Source"].rstrip("/")
-    links = re.findall(r"\]\(([^)\s]+)\)", readme)
-    assert links
+    inline = re.findall(r"\]\(([^)\s]+)\)", readme)
+    references = re.findall(r"^\[[^\]]+\]:\s*(\S+)", readme, flags=re.MULTILINE)  # [name]: https://...
+    assert inline
+    assert references
+    links = inline + references
     for link in links:
         assert re.match(r"^https?://", link), f"relative link {link!r} breaks on the package index page"
         if link.startswith(f"{source}/blob/main/"):
