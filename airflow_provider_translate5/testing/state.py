@@ -271,6 +271,11 @@ class Store:
         #: The jobs of each task by taskGuid, so a task's jobs are found without scanning every job:
         #: finishing 20,000 workflows scanned 20,000 jobs each (minutes under the store lock).
         self._jobs_by_task: dict[str, dict[int, dict[str, Any]]] = {}
+        #: What :meth:`advance` may have to act on: tasks whose import runs, and imported tasks whose workflow
+        #: has not ended. Every request calls it under the store lock; scanning all 30,000 tasks of a
+        #: 10,000-item run there made the lock the simulator's bottleneck.
+        self._importing: set[int] = set()
+        self._workflow_open: set[int] = set()
         self.tm_ids: dict[tuple[str, str], int] = {}
         self._next_task = 1
         self._next_job = 1
@@ -347,6 +352,7 @@ class Store:
             return
         if task.importing and task.import_started is None and task.import_finished is None:
             task.import_started = time.time() if at is None else at
+            self._importing.add(task.id)
 
     def import_progress(self, task: Task) -> dict[str, Any] | None:
         """The ``progress`` object of importprogress (sections 14, 16): integer percent, at least 1."""
@@ -387,16 +393,25 @@ class Store:
         finished: list[dict[str, Any]] = []
         now = time.time()
         with self.lock:
-            for task in list(self.tasks.values()):
+            for task_id in sorted(self._importing):
+                task = self.tasks.get(task_id)
+                if task is None or task.import_finished is not None:
+                    self._importing.discard(task_id)
+                    continue
                 started = task.import_started
                 if started is not None and task.importing and now >= started + self.config.import_duration:
                     self._finish_import(task, now)
+                    self._importing.discard(task_id)
                     finished.append(self.callback_row(task))
-                auto = self.config.workflow_auto_finish
+            auto = self.config.workflow_auto_finish
+            for task_id in sorted(self._workflow_open) if auto is not None else ():
+                task = self.tasks.get(task_id)
+                if task is None or task.workflow_finished:
+                    self._workflow_open.discard(task_id)
+                    continue
                 if (
                     auto is not None
                     and task.import_finished is not None
-                    and not task.workflow_finished
                     and task.row["state"] in ("open", "unconfirmed")
                     and now >= task.import_finished + auto
                 ):
@@ -412,6 +427,7 @@ class Store:
 
     def _finish_import(self, task: Task, now: float) -> None:
         task.import_finished = now
+        self._workflow_open.add(task.id)
         row = task.row
         unlock(row)
         if task.fail_import:
@@ -491,6 +507,8 @@ class Store:
             task.workflow_finished = True
         else:
             task.workflow_finished = False
+            if task.import_finished is not None:
+                self._workflow_open.add(task.id)
         self._open_jobs_of_current_step(task)
         self.touch(task)
         return wanted
@@ -642,5 +660,7 @@ class Store:
             self.deleted.clear()
             self.jobs.clear()
             self._jobs_by_task.clear()
+            self._importing.clear()
+            self._workflow_open.clear()
             self.sessions.clear()
             self.tm_ids.clear()
