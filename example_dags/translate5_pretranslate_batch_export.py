@@ -96,11 +96,10 @@ def translate5_pretranslate_batch_export() -> None:
 
     @task
     def order() -> dict[str, Any]:
-        """The order's language resources and deadlines, as translate5 takes them ("YYYY-MM-DD HH:MM:SS")."""
+        """The order's deadlines, as translate5 takes them ("YYYY-MM-DD HH:MM:SS")."""
         params = get_current_context()["params"]
         today = date.today()
         return {
-            "language_resources": list(params["language_resources"]),
             "translation_deadline": f"{today + timedelta(days=params['translation_days'])} {DEADLINE_TIME}",
             "review_deadline": f"{today + timedelta(days=params['review_days'])} {DEADLINE_TIME}",
         }
@@ -115,7 +114,8 @@ def translate5_pretranslate_batch_export() -> None:
         task_id="imported", deferrable=True, poke_interval=min(POKE, 10)
     ).expand(translate5_task_id=projects)
     resources = Translate5AssignLanguageResourcesOperator.partial(
-        task_id="resources", language_resources=wanted["language_resources"]
+        task_id="resources",
+        language_resources="{{ params.language_resources }}",  # names or ids
     ).expand(translate5_task_id=projects)
     pretranslate = Translate5PretranslateOperator.partial(
         task_id="pretranslate",
