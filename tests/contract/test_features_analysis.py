@@ -19,6 +19,8 @@ from airflow_provider_translate5.client import Translate5Client, Translate5NotFo
 from airflow_provider_translate5.client.langres import LanguageResource
 
 ANALYSIS_DEADLINE = 300.0
+#: States of a task no operation runs on (``matchanalysis`` and any other operation state are waited out).
+SETTLED = ("open", "unconfirmed", "end", "error")
 
 
 @pytest.fixture
@@ -44,9 +46,10 @@ def _plugin_active(client: Translate5Client, task: dict[str, Any]) -> None:
 
 
 def _settle(client: Translate5Client, task_id: int) -> str:
+    """The task's state once its operation ended (the MatchAnalysis plugin locks it while it runs)."""
     deadline = time.monotonic() + ANALYSIS_DEADLINE
-    while (state := client.get_task(task_id).state) == "matchanalysis":
-        assert time.monotonic() < deadline, f"the analysis of task {task_id} did not end"
+    while (state := client.get_task(task_id).state) not in SETTLED:
+        assert time.monotonic() < deadline, f"the operation on task {task_id} did not end (state {state})"
         time.sleep(2)
     return state
 
@@ -92,3 +95,21 @@ def test_analysis_gives_word_counts_per_band(t5_client: Translate5Client, fresh_
     assert resource.name in [r["name"] for r in analysis.resources]
     with t5_client.open_analysis_report(guid) as report:
         assert b"".join(report.iter_bytes()).lstrip().startswith(b"<?xml")
+
+
+def test_pretranslation_fills_from_the_assigned_resources_and_analyses_along(
+    t5_client: Translate5Client, fresh_task: dict[str, Any]
+) -> None:
+    """``PUT /editor/task/{id}/pretranslation/operation`` (``Init.php::handleOnPretranslationOperation``)."""
+    _plugin_active(t5_client, fresh_task)
+    resource = _fitting(t5_client, fresh_task)
+    guid, task_id = str(fresh_task["taskGuid"]), int(fresh_task["id"])
+    t5_client.assign_language_resources(guid, [resource.id])
+    t5_client.start_pretranslation(
+        task_id, pretranslate_matchrate=100, pretranslate_tm_and_term=True, pretranslate_mt=True
+    )
+    assert _settle(t5_client, task_id) == "open"
+    analysis = t5_client.get_analysis(guid)  # the pre-translation runs an analysis along
+    assert analysis.analysed
+    assert analysis.total > 0
+    assert resource.name in [r["name"] for r in analysis.resources]
