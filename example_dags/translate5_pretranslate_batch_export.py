@@ -119,7 +119,7 @@ def translate5_pretranslate_batch_export() -> None:
     ).expand(translate5_task_id=projects)
     pretranslate = Translate5PretranslateOperator.partial(
         task_id="pretranslate",
-        pretranslate_matchrate=100,  # TM matches of 100 % and more; not templated
+        pretranslate_matchrate=100,  # TM matches of 100 % and more (templated: a param could choose it)
         pretranslate_mt=True,  # machine translation for every other segment
         deferrable=True,
         poke_interval=min(POKE, 10),

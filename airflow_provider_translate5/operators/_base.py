@@ -45,6 +45,25 @@ def renamed(cls: str, new: str, value: Any, old: str, old_value: Any) -> Any:
 MIN_POLL_INTERVAL = 1.0
 
 
+#: How a rendered template spells a flag ("{{ params.use_mt }}" renders True as "True").
+_TRUE_TEXT = frozenset({"true", "1", "yes", "on"})
+_FALSE_TEXT = frozenset({"false", "0", "no", "off"})
+
+
+def as_flag(value: Any, name: str) -> bool | None:
+    """A yes/no option as given or as rendered from a template; ``None`` (or "None", "") leaves it unset."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("", "none"):
+        return None
+    if text in _TRUE_TEXT:
+        return True
+    if text in _FALSE_TEXT:
+        return False
+    raise ValueError(f"{name} must be true or false, got {value!r}")
+
+
 def rendered_list(value: Any, name: str) -> list[Any]:
     """A list field as a DAG author may give it: a list (an ``XComArg`` resolves to one) or a template.
 

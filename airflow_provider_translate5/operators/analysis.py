@@ -16,12 +16,13 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_translate5.operators._base import (
     WaitMixin,
+    as_flag,
     check_trigger_event,
     fail_fast_on_bad_input,
     rendered_list,
 )
 from airflow_provider_translate5.operators._idle import block_until_idle, defer_until_idle
-from airflow_provider_translate5.operators.translate5 import Translate5BaseOperator
+from airflow_provider_translate5.operators.translate5 import Translate5BaseOperator, _is_template
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -113,7 +114,7 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
     "reports": [<URI>, ...]}``; ``total`` and ``bands`` are summed over the tasks.
     """
 
-    template_fields = ("translate5_task_id", "report_destination")
+    template_fields: Sequence[str] = ("translate5_task_id", "report_destination")
     poll_interval_default: ClassVar[float] = 10.0
     operation: ClassVar[str] = "analysis"
 
@@ -236,38 +237,63 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
 class Translate5PretranslateOperator(Translate5MatchAnalysisOperator):
     """Pre-translate every task behind the id with its assigned language resources (an analysis runs along).
 
-    Takes the parameters of :class:`Translate5MatchAnalysisOperator` and returns the same result, plus:
+    Takes the parameters of :class:`Translate5MatchAnalysisOperator` and returns the same result, plus
+    (templated, so a run's params can choose them: ``"{{ params.matchrate }}"``; a value known when the DAG
+    is parsed is checked then, a rendered one before anything is started):
 
     :param pretranslate_matchrate: lowest TM match rate (0..100) that pre-translates a segment.
     :param pretranslate_tm_and_term: use TMs and term collections.
     :param pretranslate_mt: use MT engines for segments without a good enough TM match.
     """
 
+    template_fields = (
+        *Translate5MatchAnalysisOperator.template_fields,
+        "pretranslate_matchrate",
+        "pretranslate_tm_and_term",
+        "pretranslate_mt",
+    )
     operation: ClassVar[str] = "pre-translation"
 
     def __init__(
         self,
         *,
-        pretranslate_matchrate: int | None = None,
-        pretranslate_tm_and_term: bool | None = None,
-        pretranslate_mt: bool | None = None,
+        pretranslate_matchrate: int | str | None = None,
+        pretranslate_tm_and_term: bool | str | None = None,
+        pretranslate_mt: bool | str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if pretranslate_matchrate is not None and not 0 <= pretranslate_matchrate <= 100:
-            raise ValueError(f"pretranslate_matchrate must be 0..100, got {pretranslate_matchrate!r}")
         self.pretranslate_matchrate = pretranslate_matchrate
         self.pretranslate_tm_and_term = pretranslate_tm_and_term
         self.pretranslate_mt = pretranslate_mt
+        self._options: dict[str, Any] | None = None
+        if not any(map(_is_template, (pretranslate_matchrate, pretranslate_tm_and_term, pretranslate_mt))):
+            self._options = self._read_options()  # known now: a mistake fails the DAG's parse, not a run
+
+    def _read_options(self) -> dict[str, Any]:
+        """The options as the client takes them; ``ValueError`` names the one that is wrong."""
+        given = self.pretranslate_matchrate
+        text = "" if given is None else str(given).strip()
+        matchrate = None
+        if text not in ("", "None"):
+            if isinstance(given, bool) or not text.isdigit() or int(text) > 100:
+                raise ValueError(f"pretranslate_matchrate must be 0..100, got {given!r}")
+            matchrate = int(text)
+        return {
+            "pretranslate_matchrate": matchrate,
+            "pretranslate_tm_and_term": as_flag(self.pretranslate_tm_and_term, "pretranslate_tm_and_term"),
+            "pretranslate_mt": as_flag(self.pretranslate_mt, "pretranslate_mt"),
+        }
+
+    def execute(self, context: Context) -> dict[str, Any] | None:
+        try:  # rendered values are known only now; a retry renders them the same way
+            self._options = self._read_options()
+        except ValueError as exc:
+            raise AirflowFailException(str(exc)) from exc
+        return super().execute(context)
 
     def start(self, task: Task) -> None:
-        self.client.start_pretranslation(
-            task.id,
-            internal_fuzzy=self.internal_fuzzy,
-            pretranslate_matchrate=self.pretranslate_matchrate,
-            pretranslate_tm_and_term=self.pretranslate_tm_and_term,
-            pretranslate_mt=self.pretranslate_mt,
-        )
+        self.client.start_pretranslation(task.id, internal_fuzzy=self.internal_fuzzy, **(self._options or {}))
 
 
 def _describe(analysis: MatchAnalysis) -> str:

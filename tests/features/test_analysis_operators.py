@@ -51,7 +51,7 @@ def test_analyse_and_pretranslate_a_project(
     )
     pretranslate = Translate5PretranslateOperator(
         task_id="pretranslate", translate5_task_id={TASK_ID!r}, poke_interval=0.05, deferrable=True,
-        pretranslate_matchrate=100, pretranslate_mt=True,
+        pretranslate_matchrate="{{{{ 100 }}}}", pretranslate_mt="{{{{ True }}}}",  # as from a run's params
     )
     upload >> imported >> resources >> analyse >> pretranslate
 """
@@ -130,3 +130,25 @@ def test_a_template_that_renders_no_list_is_named() -> None:
 
     with pytest.raises(ValueError, match=r"language_resources: cannot read \"\['Demo TM'\" as a list"):
         rendered_list("['Demo TM'", "language_resources")
+
+
+def test_pretranslation_options_are_read_as_rendered_or_named_when_wrong() -> None:
+    from airflow_provider_translate5.operators.analysis import Translate5PretranslateOperator
+
+    operator = Translate5PretranslateOperator(
+        task_id="p",
+        translate5_task_id=1,
+        pretranslate_matchrate="{{ params.rate }}",
+        pretranslate_mt="{{ params.mt }}",
+    )  # templates: nothing can be checked before the run
+    operator.pretranslate_matchrate, operator.pretranslate_mt = "80", "False"  # what Jinja rendered
+    assert operator._read_options() == {
+        "pretranslate_matchrate": 80,
+        "pretranslate_tm_and_term": None,
+        "pretranslate_mt": False,
+    }
+    operator.pretranslate_mt = "maybe"
+    with pytest.raises(ValueError, match="pretranslate_mt must be true or false, got 'maybe'"):
+        operator._read_options()
+    with pytest.raises(ValueError, match=r"pretranslate_matchrate must be 0\.\.100, got '101'"):
+        Translate5PretranslateOperator(task_id="q", translate5_task_id=1, pretranslate_matchrate="101")
