@@ -122,6 +122,7 @@ def _task_list(ctx: Ctx) -> Response:
         if (t.row["taskType"] in wanted if wanted else t.row["taskType"] != "project")
     ]
     rules = filters.parse_filters(req.param("filter"), TASK_FIELDS)
+    candidates = filters.preselect(candidates, rules, lambda t: t.row)
     rows = [views.list_row(store, t, ctx.user) for t in sorted(candidates, key=lambda t: t.id)]
     rows = [r for r in rows if filters.matches(r, rules, lambda row: list(row.get("users", [])))]
     rows = filters.apply_sort(rows, req.param("sort"), TASK_FIELDS)

@@ -7,12 +7,14 @@ E1224 unknown operator) - deliberately not 400, because that is what a real serv
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from airflow_provider_translate5.testing.protocol import ApiError
 from airflow_provider_translate5.testing.shapes import TASK_STRING_COLUMNS
+
+T = TypeVar("T")
 
 NUMERIC_COLUMNS = TASK_STRING_COLUMNS  # DB integer columns: sorted by value although sent as strings
 OPERATORS = frozenset({"like", "in", "notInList", "eq", "gt", "gteq", "lt", "lteq", "=", "=="})
@@ -114,6 +116,30 @@ def _match_value(actual: Any, rule: Rule) -> bool:
         wanted = 1 if value not in (False, 0, "0", "false", "") else 0
         return int(bool(_as_number(actual))) == wanted
     return _compare(actual, value, op)
+
+
+#: Columns whose raw store value is the value a list row shows: :func:`preselect` may judge them unrendered.
+_RAW_COLUMNS = frozenset({"id", "projectId", "foreignId"})
+
+
+def preselect(items: Sequence[T], rules: Sequence[Rule], raw: Callable[[T], Mapping[str, Any]]) -> list[T]:
+    """The items an ``id``, ``projectId`` or ``foreignId`` rule keeps, judged before rows are rendered.
+
+    Only a shortcut (rendering 30,000 task rows per list request to keep 500 of them starved the simulator
+    at scale): :func:`matches` still judges the rendered rows, and the same comparison on the same values
+    never drops an item it would keep. ``id in [...]`` is a set lookup instead of one comparison per value.
+    """
+    kept = list(items)
+    for rule in rules:
+        if rule.prop not in _RAW_COLUMNS or rule.operator not in ("in", "eq"):
+            continue
+        values = rule.value if isinstance(rule.value, list) else [rule.value]
+        numbers = {_as_number(v) for v in values}
+        if rule.operator == "in" and None not in numbers:
+            kept = [item for item in kept if _as_number(raw(item).get(rule.prop)) in numbers]
+        else:
+            kept = [item for item in kept if _match_value(raw(item).get(rule.prop), rule)]
+    return kept
 
 
 def matches(

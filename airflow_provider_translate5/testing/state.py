@@ -8,6 +8,7 @@ callbacks fire even when nobody polls.
 
 from __future__ import annotations
 
+import heapq
 import secrets
 import shutil
 import string
@@ -271,10 +272,11 @@ class Store:
         #: The jobs of each task by taskGuid, so a task's jobs are found without scanning every job:
         #: finishing 20,000 workflows scanned 20,000 jobs each (minutes under the store lock).
         self._jobs_by_task: dict[str, dict[int, dict[str, Any]]] = {}
-        #: What :meth:`advance` may have to act on: tasks whose import runs, and imported tasks whose workflow
-        #: has not ended. Every request calls it under the store lock; scanning all 30,000 tasks of a
-        #: 10,000-item run there made the lock the simulator's bottleneck.
-        self._importing: set[int] = set()
+        #: What :meth:`advance` may have to act on: running imports by start time (the first one not due
+        #: ends the look), and imported tasks whose workflow has not ended. Every request calls it under the
+        #: store lock; scanning all 30,000 tasks of a 10,000-item run there made the lock the simulator's
+        #: bottleneck.
+        self._imports: list[tuple[float, int]] = []
         self._workflow_open: set[int] = set()
         self.tm_ids: dict[tuple[str, str], int] = {}
         self._next_task = 1
@@ -352,7 +354,7 @@ class Store:
             return
         if task.importing and task.import_started is None and task.import_finished is None:
             task.import_started = time.time() if at is None else at
-            self._importing.add(task.id)
+            heapq.heappush(self._imports, (task.import_started, task.id))
 
     def import_progress(self, task: Task) -> dict[str, Any] | None:
         """The ``progress`` object of importprogress (sections 14, 16): integer percent, at least 1."""
@@ -393,15 +395,11 @@ class Store:
         finished: list[dict[str, Any]] = []
         now = time.time()
         with self.lock:
-            for task_id in sorted(self._importing):
+            while self._imports and now >= self._imports[0][0] + self.config.import_duration:
+                started, task_id = heapq.heappop(self._imports)
                 task = self.tasks.get(task_id)
-                if task is None or task.import_finished is not None:
-                    self._importing.discard(task_id)
-                    continue
-                started = task.import_started
-                if started is not None and task.importing and now >= started + self.config.import_duration:
+                if task is not None and task.import_started == started and task.importing:
                     self._finish_import(task, now)
-                    self._importing.discard(task_id)
                     finished.append(self.callback_row(task))
             auto = self.config.workflow_auto_finish
             for task_id in sorted(self._workflow_open) if auto is not None else ():
@@ -660,7 +658,7 @@ class Store:
             self.deleted.clear()
             self.jobs.clear()
             self._jobs_by_task.clear()
-            self._importing.clear()
+            self._imports.clear()
             self._workflow_open.clear()
             self.sessions.clear()
             self.tm_ids.clear()

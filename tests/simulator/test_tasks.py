@@ -398,6 +398,11 @@ def test_filter_operators(sim: Translate5Simulator, api: requests.Session) -> No
     assert ids([{"operator": "=", "property": "edit100PercentMatch", "value": True}]) == [a["id"]]
     assert ids([{"operator": "==", "property": "edit100PercentMatch", "value": False}]) == [b["id"]]
     assert ids([{"operator": "eq", "property": "foreignId", "value": ""}]) == [a["id"], b["id"]]  # skipped
+    # ids as the poller sends them (numbers) and as a DAG author may (strings, a number text, junk)
+    mixed = [{"operator": "in", "property": "id", "value": [a["id"], float(b["id"]), "x", 999999]}]
+    assert ids(mixed) == [a["id"], b["id"]]
+    assert ids([{"operator": "in", "property": "id", "value": [f"{b['id']}.0"]}]) == [b["id"]]
+    assert ids([{"operator": "eq", "property": "foreignId", "value": "b-2"}]) == [b["id"]]  # *_ci collation
 
 
 def test_filter_errors_are_http_500(sim: Translate5Simulator, api: requests.Session) -> None:
