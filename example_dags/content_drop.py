@@ -11,7 +11,8 @@ Layout this module assumes (copy it next to the DAG that uses it and adapt ``del
     <content drop>/pages/about-us.html              what the CMS exported (any depth)
     <cms import>/de/pages/about-us.html             what we deliver: one folder per target language
     <cms import>/.translate5-manifest.json          content hash per delivered item ("what is new?"),
-                                                    and what a run had to leave for the next one
+                                                    the orders still open in translate5, and what a run
+                                                    had to leave for the next one
     <cms import>/.translate5-staging/<item key>/    exports waiting to be delivered; ``.item.json`` in it
                                                     says the export is complete
     <cms import>/.translate5-batches/<run>/         the items of each batch of a running DAG run
@@ -26,7 +27,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any, TypedDict
@@ -36,6 +37,8 @@ from airflow.sdk.exceptions import AirflowFailException
 
 MANIFEST_NAME = ".translate5-manifest.json"
 STAGING_NAME = ".translate5-staging"
+#: What translate5 reimports into an open task: files of its XLIFF and XML parsers (``FileparserRegistry``).
+REIMPORTABLE = (".xlf", ".xliff", ".xlif", ".sdlxliff", ".mqxliff", ".xml")
 BATCHES_NAME = ".translate5-batches"  # the items of each batch of a run, passed by reference
 MARKER_NAME = ".item.json"  # written last into an item's staging folder: its export is complete
 _POKE_INTERVAL_ENV = "TRANSLATE5_EXAMPLE_POKE_INTERVAL"
@@ -45,7 +48,18 @@ _SINGLE_MACHINE_EXECUTORS = ("LocalExecutor", "SequentialExecutor", "DebugExecut
 log = logging.getLogger("airflow.task")  # the logger Airflow shows in task logs
 
 
-class ContentItem(TypedDict):
+class ReimportPlan(TypedDict):
+    """The open order a changed item may be reimported into (from the manifest's ``open`` section)."""
+
+    foreign_id: str
+    segments: str | None  # fingerprint of the segment ids of the content that order holds
+
+
+class _ItemOptions(TypedDict, total=False):
+    reimport: ReimportPlan  # changed while its order is open: reimport it into that order if translate5 can
+
+
+class ContentItem(_ItemOptions):
     """One piece of CMS content (a file in the drop), as passed between tasks through XCom."""
 
     path: str  # relative to the content drop, "/"-separated: also the path below each language folder
@@ -190,20 +204,36 @@ def read_manifest(cms_import: ObjectStoragePath) -> dict[str, dict[str, Any]]:
     return dict(read_manifest_file(cms_import).get("items", {}))
 
 
+def read_open_orders(cms_import: ObjectStoragePath) -> dict[str, dict[str, Any]]:
+    """Orders placed in translate5 and not delivered yet, by item path (the manifest's ``open`` section).
+
+    ``{foreign_id, sha256, languages, segments, ordered_at[, reimported_at]}``: ``sha256`` is the content
+    the order holds (after a reimport: the reimported content). A manifest written before this section
+    existed has none: every change is then ordered anew, as before.
+    """
+    return dict(read_manifest_file(cms_import).get("open", {}))
+
+
 def write_manifest(
     cms_import: ObjectStoragePath,
     items: Mapping[str, Mapping[str, Any]],
     backlog: Mapping[str, Any] | None = None,
+    open_orders: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
     """Write the manifest under a temporary name first: a crash never leaves it half written.
 
-    ``backlog`` (what the last run had to leave for the next one) is kept from the file unless given.
+    ``backlog`` (what the last run had to leave for the next one) and ``open_orders`` are kept from the
+    file unless given.
     """
-    if backlog is None:
-        backlog = read_manifest_file(cms_import).get("backlog")
+    if backlog is None or open_orders is None:
+        current = read_manifest_file(cms_import)
+        backlog = current.get("backlog") if backlog is None else backlog
+        open_orders = current.get("open") if open_orders is None else open_orders
     data: dict[str, Any] = {"items": items}
     if backlog:
         data["backlog"] = backlog
+    if open_orders:
+        data["open"] = open_orders
     write_json(cms_import / MANIFEST_NAME, data)
 
 
@@ -252,14 +282,23 @@ def changed_items(
     source_lang: str,
     target_langs: Sequence[str],
     concurrency: int = 8,
+    reimport: bool = True,
 ) -> list[ContentItem]:
     """Files in the drop that are new or changed since their last delivery, or lack a language.
 
     Changed content is ordered in every target language, unchanged content only in the languages it was
     never delivered in. A file whose store version (ETag, size and mtime) matches the manifest is not read
     again; the others are hashed ``concurrency`` at a time (on object storage each read is a request).
+
+    An item with an order still open in translate5 (the manifest's ``open`` section; an earlier run ended
+    without delivering it) goes back to that order when its content is what the order holds. When it
+    changed since, and ``reimport`` is on and translate5 can reimport the file type, the item carries a
+    ``reimport`` plan (see :func:`translate5_batches.reimport_changed`); otherwise it is ordered anew and the
+    log says why.
     """
-    delivered = read_manifest(cms_import)
+    manifest = read_manifest_file(cms_import)
+    delivered = dict(manifest.get("items", {}))
+    open_orders = dict(manifest.get("open", {}))
     files = list_files(drop)
     check_drop(drop, files)
 
@@ -274,10 +313,103 @@ def changed_items(
             languages = [lang for lang in target_langs if lang not in previous.get("languages", [])]
         if not languages:
             return None
-        return make_item(path, relative, cms_import / STAGING_NAME, source_lang, languages, digest, current)
+        item = make_item(path, relative, cms_import / STAGING_NAME, source_lang, languages, digest, current)
+        order = open_orders.get(relative)
+        if order and sorted(order.get("languages", [])) == sorted(languages):
+            if order.get("sha256") == digest:
+                item["foreign_id"] = str(order["foreign_id"])  # the open order holds this content
+            elif not reimport:
+                log.info("%s changed while its order %s is open: ordered anew", relative, order["foreign_id"])
+            elif not relative.lower().endswith(REIMPORTABLE):
+                log.info(
+                    "%s changed while its order %s is open; translate5 reimports only XLIFF/XML files "
+                    "(%s), so it is ordered anew",
+                    relative,
+                    order["foreign_id"],
+                    ", ".join(REIMPORTABLE),
+                )
+            else:
+                item["reimport"] = ReimportPlan(
+                    foreign_id=str(order["foreign_id"]), segments=order.get("segments")
+                )
+        return item
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         return [item for item in pool.map(describe, files) if item is not None]
+
+
+def segment_fingerprint(data: bytes) -> str | None:
+    """A short hash of the segment ids of an XLIFF file (``trans-unit``/``unit`` ids, ``mrk`` mids).
+
+    translate5's reimport updates the segments it matches by id and neither adds nor removes any, so a
+    change can be reimported only when the ids are the same as in the content the order was placed with.
+    None when the file has no such ids (not XLIFF, or not in an ASCII-compatible encoding): not reimportable.
+    """
+    keys = []
+    for tag, attributes in _SEGMENT_TAG.findall(data):
+        values = {name: first or second for name, first, second in _ATTRIBUTE.findall(attributes)}
+        if tag == b"mrk":
+            if values.get(b"mtype") == b"seg" and b"mid" in values:
+                keys.append(b"mrk:" + values[b"mid"])
+        elif b"id" in values:
+            keys.append(tag + b":" + values[b"id"])
+    return hashlib.sha256(b"\n".join(keys)).hexdigest()[:16] if keys else None
+
+
+_SEGMENT_TAG = re.compile(rb"<(?:[\w.-]+:)?(trans-unit|unit|mrk)\b([^>]*)>")
+_ATTRIBUTE = re.compile(rb"\b(id|mid|mtype)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+
+
+def record_open_orders(
+    cms_import: ObjectStoragePath,
+    items: Sequence[ContentItem],
+    present: Collection[str],
+    concurrency: int = 8,
+) -> None:
+    """Note in the manifest's ``open`` section what this run orders (or reimported), before it is uploaded.
+
+    The next run finds a change to an item whose order is still open here. Each entry says which content
+    the order holds (``sha256``) and, for reimportable files, the fingerprint of its segment ids, read from
+    that very content (a file that changed again since it was hashed gets none: it is then not reimported
+    but ordered anew). Entries of files no longer in the drop are dropped; their orders stay in translate5.
+    An entry of an upload that never happened does no harm: whoever uses it looks the order up first.
+    """
+    recorded = read_open_orders(cms_import)
+    open_orders = {path: order for path, order in recorded.items() if path in present}
+
+    def describe(item: ContentItem) -> dict[str, Any]:
+        previous = open_orders.get(item["path"], {})
+        same_order = previous.get("foreign_id") == item["foreign_id"]
+        entry: dict[str, Any] = {
+            "foreign_id": item["foreign_id"],
+            "sha256": item["sha256"],
+            "languages": sorted(item["target_langs"]),
+            "segments": _segments_of(item),
+            "ordered_at": (same_order and previous.get("ordered_at")) or _now(),
+        }
+        if same_order and previous.get("sha256") != item["sha256"]:
+            entry["reimported_at"] = _now()
+        elif same_order and previous.get("reimported_at"):
+            entry["reimported_at"] = previous["reimported_at"]
+        return entry
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        entries = list(pool.map(describe, items))
+    for item, entry in zip(items, entries, strict=True):
+        open_orders[item["path"]] = entry
+    if open_orders == recorded:
+        return
+    manifest = read_manifest_file(cms_import)
+    write_manifest(cms_import, manifest.get("items", {}), open_orders=open_orders)
+
+
+def _segments_of(item: ContentItem) -> str | None:
+    if not item["path"].lower().endswith(REIMPORTABLE):
+        return None
+    data = ObjectStoragePath(item["source"]).read_bytes()
+    if hashlib.sha256(data).hexdigest() != item["sha256"]:
+        return None
+    return segment_fingerprint(data)
 
 
 def take(cms_import: ObjectStoragePath, items: Sequence[ContentItem], limit: int) -> list[ContentItem]:
@@ -458,7 +590,9 @@ def deliver_pending(
     if not pending:
         log.info("Nothing waiting for delivery in %s", staging_root)
         return []
-    manifest = read_manifest(cms_import)
+    manifest_file = read_manifest_file(cms_import)
+    manifest = dict(manifest_file.get("items", {}))
+    open_orders = dict(manifest_file.get("open", {}))
     summaries: list[dict[str, Any]] = []
     failures: list[str] = []
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
@@ -471,9 +605,14 @@ def deliver_pending(
                     failures.append(f"{marker['item']['path']}: {outcome}")
                     continue
                 record_delivery(manifest, marker["item"], marker.get("translate5_id"))
+                if (
+                    open_orders.get(marker["item"]["path"], {}).get("foreign_id")
+                    == marker["item"]["foreign_id"]
+                ):
+                    del open_orders[marker["item"]["path"]]  # this order is delivered, no longer open
                 summaries.append(_summary(marker, outcome))
                 done.append(marker)
-            write_manifest(cms_import, manifest)
+            write_manifest(cms_import, manifest, open_orders=open_orders)
             for marker in done:
                 staging = ObjectStoragePath(marker["item"]["staging"])
                 if staging.exists():

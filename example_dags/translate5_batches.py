@@ -15,11 +15,12 @@ This file defines no DAG; ``.airflowignore`` keeps the DAG processor from parsin
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from airflow.sdk import BaseOperator, ObjectStoragePath
 
@@ -71,9 +72,12 @@ def tasks_where(
 
 
 def upload_batch(
-    hook: Translate5Hook, items: Sequence[ContentItem], concurrency: int
+    hook: Translate5Hook, items: Sequence[ContentItem], concurrency: int, reimportable: bool = False
 ) -> list[dict[str, Any]]:
     """Order every item of the batch in translate5 (one project per item), re-attaching what exists.
+
+    With ``reimportable``, XLIFF/XML items are ordered with source editing on: translate5's reimport
+    updates a segment's source text only in such a task, so a later change of the item can be reimported.
 
     Returns, per item in order, ``{"item", "id", "taskIds", "reattached"}`` (``id``: the project, or the task
     for a single target language; ``taskIds``: one task per target language).
@@ -83,6 +87,9 @@ def upload_batch(
     client = hook.get_conn()
     keys = [item["foreign_id"] for item in items]
     existing = {task.foreign_id: task for task in tasks_where(client, "foreignId", keys, projects=True)}
+
+    def editable(item: ContentItem) -> bool:
+        return reimportable and item["path"].lower().endswith(content_drop.REIMPORTABLE)
 
     def create(item: ContentItem) -> Task:
         if item["foreign_id"] in existing:
@@ -95,6 +102,7 @@ def upload_batch(
                 source_lang=item["source_lang"],
                 target_lang=item["target_langs"],
                 foreign_id=item["foreign_id"],
+                enable_source_editing=True if editable(item) else None,
             )
 
     projects = run_bounded(create, list(items), concurrency)
@@ -115,6 +123,107 @@ def upload_batch(
         len(items) - created,
     )
     return results
+
+
+def reimport_changed(
+    hook: Translate5Hook, items: Sequence[ContentItem], concurrency: int
+) -> list[ContentItem]:
+    """Reimport every item with a ``reimport`` plan into its open order; the others are returned unchanged.
+
+    One task-list lookup finds the open orders' tasks (one per target language); then each changed file is
+    read once, and those very bytes are checked and sent to every task of its order, ``concurrency`` items at
+    a time. A reimported item goes back to its open order (its ``foreign_id``) with the hash of the bytes
+    sent, so the delivery of that order records the new content. An item translate5 cannot take (order gone
+    or finished, a task busy or in error, source editing off, segments added or removed, a 4xx answer such as
+    409 ``E1046``) loses its plan and is ordered anew; the log says why. A retry reads the drop again, so it
+    never reimports an older version than the one the CMS holds now.
+    """
+    planned = [item for item in items if item.get("reimport")]
+    if not planned:
+        return list(items)
+    client = hook.get_conn()
+    keys = sorted({item["reimport"]["foreign_id"] for item in planned})
+    orders: dict[str, list[Task]] = {}
+    for task in tasks_where(client, "foreignId", keys):
+        if not task.is_project and task.foreign_id:
+            orders.setdefault(task.foreign_id, []).append(task)
+
+    def attempt(item: ContentItem) -> tuple[ContentItem, bool]:
+        from airflow_provider_translate5.client import Translate5Error
+
+        plan = item["reimport"]
+        fresh = cast("ContentItem", {key: value for key, value in item.items() if key != "reimport"})
+        try:
+            outcome = _reimport(client, item, orders.get(plan["foreign_id"], []))
+        except Translate5Error as error:
+            if not error.terminal:  # translate5 unreachable or failing: the task fails and is retried
+                raise
+            outcome = f"translate5 refused it: {error}"
+        if isinstance(outcome, str):
+            log.info(
+                "%s changed while its order %s is open; ordered anew: %s",
+                item["path"],
+                plan["foreign_id"],
+                outcome,
+            )
+            return fresh, False
+        log.info(
+            "%s changed while its order %s is open: reimported into translate5 task(s) %s",
+            item["path"],
+            plan["foreign_id"],
+            outcome["tasks"],
+        )
+        return {**fresh, "foreign_id": plan["foreign_id"], "sha256": outcome["sha256"]}, True
+
+    outcomes = iter(run_bounded(attempt, planned, concurrency))
+    result, reimported = [], 0
+    for item in items:
+        if item.get("reimport"):
+            item, done = next(outcomes)
+            reimported += done
+        result.append(item)
+    log.info(
+        "%d changed item(s) with an open order: %d reimported, %d ordered anew",
+        len(planned),
+        reimported,
+        len(planned) - reimported,
+    )
+    return result
+
+
+def _reimport(client: Translate5Client, item: ContentItem, tasks: Sequence[Task]) -> dict[str, Any] | str:
+    """Reimport one item into the tasks of its open order: ``{"sha256", "tasks"}``, or why it cannot be."""
+    import io
+
+    from airflow_provider_translate5.client import UploadFile
+    from airflow_provider_translate5.client.states import TaskState, WorkflowStep
+
+    plan = item["reimport"]
+    if not tasks:
+        return "the order is no longer in translate5"
+    if len(tasks) != len(item["target_langs"]):
+        return f"the order has {len(tasks)} task(s) for {len(item['target_langs'])} target language(s)"
+    for task in tasks:
+        if task.workflow_step_name == WorkflowStep.ENDED or task.state == TaskState.END:
+            return f"its translation is finished (translate5 task {task.id}: workflow ended)"
+        if task.state not in (TaskState.OPEN, TaskState.UNCONFIRMED):
+            return f"translate5 task {task.id} is in state {task.state!r}"
+        if str(task.raw.get("enableSourceEditing")) not in ("1", "True", "true"):
+            return (
+                f"translate5 task {task.id} does not allow source editing, so a reimport keeps the old text"
+            )
+    source = ObjectStoragePath(item["source"])
+    data = source.read_bytes()  # the bytes checked are the bytes sent, whatever the CMS writes meanwhile
+    segments = content_drop.segment_fingerprint(data)
+    if plan["segments"] is None:
+        return "the segments of the content the order holds are not known"
+    if segments != plan["segments"]:
+        return "segments were added or removed (translate5's reimport only updates existing segments)"
+    name = source.name
+    for task in sorted(tasks, key=lambda t: t.id):
+        task_file = client.find_task_file(task.id, name)
+        client.reimport_file(task.id, task_file.id, UploadFile(name, io.BytesIO(data)))
+    return {"sha256": hashlib.sha256(data).hexdigest(), "tasks": ", ".join(str(t.id) for t in tasks)}
 
 
 def export_batch(hook: Translate5Hook, uploads: Sequence[Mapping[str, Any]], concurrency: int) -> list[str]:

@@ -85,6 +85,12 @@ def _hook() -> Any:
         "concurrency": Param(
             4, type="integer", minimum=1, maximum=32, description="Parallel requests per task to translate5."
         ),
+        "reimport": Param(
+            True,
+            type="boolean",
+            description="Reimport an XLIFF/XML item that changed while its order is still open into that "
+            "order instead of ordering it again (such items are ordered with source editing on).",
+        ),
     },
     default_args={"retries": 2, "retry_delay": timedelta(minutes=1)},
     tags=["translate5", "example"],
@@ -99,13 +105,23 @@ def translate5_cms_roundtrip() -> None:
         context = get_current_context()
         params = context["params"]
         drop, cms_import = _folders(params)
+        concurrency = int(params["concurrency"])
         items = content_drop.changed_items(
-            drop, cms_import, params["source_lang"], params["target_langs"], params["concurrency"]
+            drop, cms_import, params["source_lang"], params["target_langs"], concurrency, params["reimport"]
         )
         size = int(params["batch_size"])
         most = size * conf.getint("core", "max_map_length", fallback=1024)
         limit = min(most, int(params["max_items_per_run"] or most))
-        batches = content_drop.batches(content_drop.take(cms_import, items, limit), size)
+        taken = content_drop.take(cms_import, items, limit)
+        if any(item.get("reimport") for item in taken):  # changed while their order is open
+            hook = _hook()
+            try:
+                taken = translate5_batches.reimport_changed(hook, taken, concurrency)
+            finally:
+                hook.close()
+        present = set(content_drop.list_files(drop))  # open orders of files gone from the drop are forgotten
+        content_drop.record_open_orders(cms_import, taken, present, concurrency)
+        batches = content_drop.batches(taken, size)
         log.info("%d new or changed item(s) in %s, %d batch(es) this run", len(items), drop, len(batches))
         return content_drop.save_batches(cms_import, context["run_id"], batches)
 
@@ -119,8 +135,9 @@ def translate5_cms_roundtrip() -> None:
             items = content_drop.load_batch(batch)
             hook = _hook()
             try:
+                params = get_current_context()["params"]
                 uploads = translate5_batches.upload_batch(
-                    hook, items, get_current_context()["params"]["concurrency"]
+                    hook, items, params["concurrency"], reimportable=params["reimport"]
                 )
             finally:
                 hook.close()
