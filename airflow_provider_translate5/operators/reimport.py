@@ -93,8 +93,16 @@ class Translate5ReimportFileOperator(WaitMixin, Translate5BaseOperator):
         return self._result(task.id, int(file["id"]), str(file["name"]))
 
     def _task(self) -> Task:
-        """The one task with the foreignId (of a project: the one of ``target_lang``)."""
-        tasks = [t for t in self.client.find_tasks_by_foreign_id(self.foreign_id) if not t.is_project]
+        """The one task with the foreignId (of a project: the one of ``target_lang``).
+
+        The foreignId lookup answers top-level entries only (``projectsOnly``): a project stands for its
+        tasks (one per target language), which inherit its foreignId.
+        """
+        tasks = [
+            task
+            for entry in self.client.find_tasks_by_foreign_id(self.foreign_id)
+            for task in (self.client.project_tasks(entry.id) if entry.is_project else [entry])
+        ]
         if self.target_lang is not None:
             wanted = self.client.resolve_language(self.target_lang).id
             tasks = [t for t in tasks if t.target_lang == wanted]
