@@ -37,6 +37,8 @@ log = logging.getLogger("airflow.task")  # the logger Airflow shows in task logs
 
 #: Rows per page of translate5's task list in batch lookups (translate5 pages lists itself anyway).
 PAGE_SIZE = 200
+#: Seconds a reimport waits at most for the tasks of open orders that are busy (import, operation).
+SETTLE_SECONDS = 600.0
 #: Ids per ``in`` filter: keeps each lookup's query string well below common URL length limits.
 IDS_PER_LOOKUP = 100
 
@@ -142,11 +144,7 @@ def reimport_changed(
     if not planned:
         return list(items)
     client = hook.get_conn()
-    keys = sorted({item["reimport"]["foreign_id"] for item in planned})
-    orders: dict[str, list[Task]] = {}
-    for task in tasks_where(client, "foreignId", keys):
-        if not task.is_project and task.foreign_id:
-            orders.setdefault(task.foreign_id, []).append(task)
+    orders = _open_orders(client, sorted({item["reimport"]["foreign_id"] for item in planned}))
 
     def attempt(item: ContentItem) -> tuple[ContentItem, bool]:
         from airflow_provider_translate5.client import Translate5Error
@@ -191,6 +189,34 @@ def reimport_changed(
     return result
 
 
+def _open_orders(client: Translate5Client, keys: Sequence[str]) -> dict[str, list[Task]]:
+    """The tasks of the open orders by foreignId, once none of them is busy (or ``SETTLE_SECONDS`` passed).
+
+    translate5 refuses a reimport while a task imports or runs an operation. The likeliest operation is a
+    reimport this task started before it was retried: it is waited for, not taken as a refusal, so the retry
+    reimports again instead of ordering the item twice. One lookup for all orders per check.
+    """
+    from airflow_provider_translate5.client.states import TaskState
+
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while True:
+        orders: dict[str, list[Task]] = {}
+        for task in tasks_where(client, "foreignId", keys):
+            if not task.is_project and task.foreign_id:
+                orders.setdefault(task.foreign_id, []).append(task)
+        busy = [
+            t for ts in orders.values() for t in ts if t.state in TaskState.IMPORTING | TaskState.OPERATIONS
+        ]
+        if not busy or time.monotonic() >= deadline:
+            return orders
+        log.info(
+            "Waiting for %d translate5 task(s) of open orders to finish their import or operation (%s)",
+            len(busy),
+            ", ".join(f"{t.id}: {t.state}" for t in busy[:10]),
+        )
+        time.sleep(content_drop.poke_interval(10))
+
+
 def _reimport(client: Translate5Client, item: ContentItem, tasks: Sequence[Task]) -> dict[str, Any] | str:
     """Reimport one item into the tasks of its open order: ``{"sha256", "tasks"}``, or why it cannot be."""
     import io
@@ -208,6 +234,8 @@ def _reimport(client: Translate5Client, item: ContentItem, tasks: Sequence[Task]
             return f"its translation is finished (translate5 task {task.id}: workflow ended)"
         if task.state not in (TaskState.OPEN, TaskState.UNCONFIRMED):
             return f"translate5 task {task.id} is in state {task.state!r}"
+        if str(task.raw.get("reimportable", "1")) in ("0", "False", "false"):
+            return f"translate5 marks task {task.id} as not reimportable"
         if str(task.raw.get("enableSourceEditing")) not in ("1", "True", "true"):
             return (
                 f"translate5 task {task.id} does not allow source editing, so a reimport keeps the old text"

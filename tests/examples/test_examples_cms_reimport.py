@@ -10,8 +10,10 @@ translators finished.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +24,14 @@ import pytest
 
 from airflow_provider_translate5.client import Translate5Client
 
-from examples_support import FAST_POKE_INTERVAL, ExampleRun, ExampleRunner, parse_example_dags, uri
+from examples_support import (
+    EXAMPLE_DAGS,
+    FAST_POKE_INTERVAL,
+    ExampleRun,
+    ExampleRunner,
+    parse_example_dags,
+    uri,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.dagrun]
 
@@ -222,3 +231,37 @@ def test_a_changed_xliff_with_new_segments_is_ordered_anew(
     delivered = (cms_import / "de" / XLIFF).read_text(encoding="utf-8")
     assert "<target>[de] Sizes 36 to 47</target>" in delivered
     assert manifest(cms_import)["items"][XLIFF]["sha256"] == sha256(content_drop / XLIFF)
+
+
+def test_a_retried_reimport_waits_for_the_running_one_and_never_orders_twice(
+    translate5_simulator: Any, first_run: ExampleRun, content_drop: Path, cms_import: Path
+) -> None:
+    """What ``find_changed_content`` does when Airflow retries it after its reimport was sent."""
+    from airflow.sdk import ObjectStoragePath
+
+    from airflow_provider_translate5.hooks import Translate5Hook
+
+    sys.path.insert(0, str(EXAMPLE_DAGS))  # Airflow puts the DAG folder on sys.path the same way
+    content_drop_module: Any = importlib.import_module("content_drop")
+    batches: Any = importlib.import_module("translate5_batches")
+    assert first_run.state == "failed"
+    edit(content_drop / XLIFF, "Add to cart", "Add to basket")
+    drop, target = (ObjectStoragePath(uri(folder) + "/") for folder in (content_drop, cms_import))
+    [item] = [
+        i for i in content_drop_module.changed_items(drop, target, "en", ["de", "fr"]) if i["path"] == XLIFF
+    ]
+    translate5_simulator.set(import_duration=1.0)  # a reimport runs 1 s: the "retry" finds it running
+
+    hook = Translate5Hook()
+    try:
+        [attempt] = batches.reimport_changed(hook, [item], 2)
+        [retry] = batches.reimport_changed(hook, [item], 2)
+    finally:
+        hook.close()
+
+    assert attempt == retry
+    assert retry["foreign_id"] == item["reimport"]["foreign_id"]  # back to the open order
+    assert retry["sha256"] == sha256(content_drop / XLIFF)
+    assert "reimport" not in retry
+    assert reimports(translate5_simulator) == 4  # both tasks, twice: the same content again
+    assert created(translate5_simulator) == 3  # run 1's orders only
