@@ -314,28 +314,38 @@ def changed_items(
         if not languages:
             return None
         item = make_item(path, relative, cms_import / STAGING_NAME, source_lang, languages, digest, current)
-        order = open_orders.get(relative)
-        if order and sorted(order.get("languages", [])) == sorted(languages):
-            if order.get("sha256") == digest:
-                item["foreign_id"] = str(order["foreign_id"])  # the open order holds this content
-            elif not reimport:
-                log.info("%s changed while its order %s is open: ordered anew", relative, order["foreign_id"])
-            elif not relative.lower().endswith(REIMPORTABLE):
-                log.info(
-                    "%s changed while its order %s is open; translate5 reimports only XLIFF/XML files "
-                    "(%s), so it is ordered anew",
-                    relative,
-                    order["foreign_id"],
-                    ", ".join(REIMPORTABLE),
-                )
-            else:
-                item["reimport"] = ReimportPlan(
-                    foreign_id=str(order["foreign_id"]), segments=order.get("segments")
-                )
-        return item
+        return _follow_open_order(item, open_orders.get(relative), reimport)
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         return [item for item in pool.map(describe, files) if item is not None]
+
+
+def _follow_open_order(item: ContentItem, order: Mapping[str, Any] | None, reimport: bool) -> ContentItem:
+    """Send ``item`` back to its open order, plan a reimport into it, or leave it to order anew (logged)."""
+    if not order:
+        return item
+    relative, key = item["path"], str(order["foreign_id"])
+    ordered = sorted(order.get("languages", []))
+    if ordered != sorted(item["target_langs"]):
+        wanted = ", ".join(sorted(item["target_langs"]))
+        log.info(
+            "%s: its open order %s is for %s, %s is needed: ordered anew", relative, key, ordered, wanted
+        )
+    elif order.get("sha256") == item["sha256"]:
+        item["foreign_id"] = key  # the open order holds this content: wait for it again
+    elif not reimport:
+        log.info("%s changed while its order %s is open: ordered anew (param reimport is off)", relative, key)
+    elif not relative.lower().endswith(REIMPORTABLE):
+        log.info(
+            "%s changed while its order %s is open; translate5 reimports only XLIFF/XML files (%s), so it "
+            "is ordered anew",
+            relative,
+            key,
+            ", ".join(REIMPORTABLE),
+        )
+    else:
+        item["reimport"] = ReimportPlan(foreign_id=key, segments=order.get("segments"))
+    return item
 
 
 def segment_fingerprint(data: bytes) -> str | None:

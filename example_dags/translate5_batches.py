@@ -8,7 +8,8 @@ triggerer (where all waits of a connection share one poll per interval anyway).
 
 Retries are safe at every step: uploads look their items up by ``foreignId`` first (one request per batch)
 and re-attach instead of ordering twice; exports overwrite their staging files and write the item's marker
-last (see :mod:`content_drop`).
+last (see :mod:`content_drop`). Items changed while their order is open are reimported into that order
+(:func:`reimport_changed`: one lookup for all, the drop's current bytes, ``concurrency`` items at a time).
 
 This file defines no DAG; ``.airflowignore`` keeps the DAG processor from parsing it.
 """

@@ -21,6 +21,15 @@ with an executor that runs every task on one machine.
 Running it again is always safe: delivered content is recorded in a manifest and skipped, and the upload's
 ``foreign_id`` (item path, content hash, languages) makes translate5 hand back the existing task instead of
 ordering the same translation twice, whether Airflow retries a task or you trigger the DAG again.
+
+Content that changes while its translation is open: the manifest lists every order not delivered yet
+(``open``). When a run ends without delivering an order (its wait gave up, a batch failed, the run was
+stopped) and the CMS changes the item before the next run, that run reimports the changed file into the open
+order instead of ordering it twice, if translate5 can: an XLIFF/XML file with the same segment ids, its
+tasks open and not finished, ordered with source editing on (param ``reimport``, the default). Every other
+change is ordered anew, and the log of ``find_changed_content`` says why. The open order's delivery then
+records the new content. Runs do not overlap (``max_active_runs=1``): a change made while a run still waits
+for its translators is picked up by the next run, after that delivery, and ordered anew.
 """
 
 from __future__ import annotations
