@@ -7,11 +7,13 @@ DAGs wait for. It touches only tasks whose name carries this run's tag.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import runpy
 import textwrap
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +36,16 @@ pytestmark = [pytest.mark.dagrun, pytest.mark.timeout(DAG_DEADLINE + 120)]
 class WorkflowFinisher:
     """Finishes, as PM, the workflow of every imported task whose name contains ``marker``."""
 
-    def __init__(self, http: T5Http, user_guid: str, marker: str, cleanup: Cleanup) -> None:
+    def __init__(
+        self,
+        http: T5Http,
+        user_guid: str,
+        marker: str,
+        cleanup: Cleanup,
+        ready: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.http, self.user_guid, self.marker, self.cleanup = http, user_guid, marker, cleanup
+        self.ready = ready  # the translators start once this says so (e.g. after the DAG's reimport)
         self.failures: dict[str, list[str]] = {}
         self.finished: set[str] = set()
         self.errors: list[str] = []
@@ -54,6 +64,8 @@ class WorkflowFinisher:
         sort = json.dumps([{"property": "id", "direction": "DESC"}])
         listing_errors: list[str] = []
         while not self._stop.wait(POLL_SECONDS):
+            if not self.ready():
+                continue
             try:
                 rows = self.http.list_tasks(sort=sort, start=0, limit=100)["rows"]
             except Exception as error:  # a busy real server: the next look may work
@@ -149,6 +161,23 @@ def test_readme_dag_against_the_server(
     assert len(finisher.finished) == 2  # one task per target language went through the workflow
 
 
+def roundtrip_dag(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The shipped ``translate5_cms_roundtrip``, parsed as the DAG processor does, checking every 1 s."""
+    import airflow.settings as settings
+    from airflow.dag_processing.dagbag import BundleDagBag
+
+    monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", str(EXAMPLE_DAGS))
+    monkeypatch.setattr(settings, "DAGS_FOLDER", str(EXAMPLE_DAGS))
+    monkeypatch.setenv("TRANSLATE5_EXAMPLE_POKE_INTERVAL", "1")  # read when the DAG file is parsed
+    bag = BundleDagBag(dag_folder=str(EXAMPLE_DAGS), bundle_path=EXAMPLE_DAGS, bundle_name="dags-folder")
+    assert not bag.import_errors, bag.import_errors
+    return bag.dags["translate5_cms_roundtrip"]
+
+
+def run_states(run: Any) -> dict[tuple[str, int], str]:
+    return {(ti.task_id, ti.map_index): str(ti.state) for ti in run.get_task_instances()}
+
+
 def test_cms_roundtrip_example_against_the_server(
     airflow_db: Path,
     airflow_connection: str,
@@ -158,15 +187,7 @@ def test_cms_roundtrip_example_against_the_server(
     cleanup: Cleanup,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import airflow.settings as settings
-    from airflow.dag_processing.dagbag import BundleDagBag
-
-    monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", str(EXAMPLE_DAGS))
-    monkeypatch.setattr(settings, "DAGS_FOLDER", str(EXAMPLE_DAGS))
-    bag = BundleDagBag(dag_folder=str(EXAMPLE_DAGS), bundle_path=EXAMPLE_DAGS, bundle_name="dags-folder")
-    assert not bag.import_errors, bag.import_errors
-    dag = bag.dags["translate5_cms_roundtrip"]
-
+    dag = roundtrip_dag(monkeypatch)
     marker = unique("cms")
     drop = tmp_path / "content-drop"
     (drop / "pages").mkdir(parents=True)
@@ -176,18 +197,12 @@ def test_cms_roundtrip_example_against_the_server(
     cleanup.task_name(item)
     cms_import = tmp_path / "cms-import"
 
-    conf = {
-        "content_drop": drop.as_uri(),
-        "cms_import": cms_import.as_uri(),
-        "import_check_interval": 1,
-        "translation_check_interval": 1,
-    }
+    conf = {"content_drop": drop.as_uri(), "cms_import": cms_import.as_uri()}
     with WorkflowFinisher(t5_http, job_user_guid, marker, cleanup) as finisher:
         run = dag.test(run_conf=conf)
     assert not finisher.errors, finisher.errors
 
-    states = {(ti.task_id, ti.map_index): str(ti.state) for ti in run.get_task_instances()}
-    assert str(run.state) == "success", states
+    assert str(run.state) == "success", run_states(run)
     for target in ("de", "fr"):
         delivered = cms_import / target / item
         assert delivered.is_file(), sorted(str(p) for p in cms_import.rglob("*"))
@@ -195,3 +210,63 @@ def test_cms_roundtrip_example_against_the_server(
     manifest = json.loads((cms_import / ".translate5-manifest.json").read_text(encoding="utf-8"))["items"]
     assert list(manifest) == [item]
     assert len(finisher.finished) == 2
+
+
+def test_cms_roundtrip_reimports_a_page_changed_while_in_translation(
+    airflow_db: Path,
+    airflow_connection: str,
+    tmp_path: Path,
+    t5_http: T5Http,
+    job_user_guid: str,
+    cleanup: Cleanup,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Run 1 gives up waiting for the translators; the page changes; run 2 reimports it into the open order.
+
+    The translation wait of run 1 is cut to a few seconds (30 days in the DAG); nobody finishes the workflow
+    until run 2 has reimported the change, so the order is open in translate5 all that time.
+    """
+    marker = unique("reimport")
+    drop = tmp_path / "content-drop"
+    (drop / "pages").mkdir(parents=True)
+    item = f"pages/{marker}-about.xliff"
+    page = drop / item
+    page.write_bytes(xliff(["About us", "We translate websites.", marker], original="about"))
+    cleanup.task_name(item)  # the project and its tasks carry the item's path as name
+    cms_import = tmp_path / "cms-import"
+    conf = {"content_drop": drop.as_uri(), "cms_import": cms_import.as_uri()}
+
+    def manifest() -> dict[str, Any]:
+        path = cms_import / ".translate5-manifest.json"
+        return dict(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else {}
+
+    first_dag = roundtrip_dag(monkeypatch)
+    wait = first_dag.get_task("translate.wait_for_translation")
+    wait.timeout, wait.retries = 5.0, 0
+    first = first_dag.test(run_conf=conf)
+    assert str(first.state) == "failed", run_states(first)
+    assert run_states(first)[("translate.wait_for_translation", 0)] == "failed", run_states(first)
+    ordered = manifest()["open"][item]
+    [project] = t5_http.tasks_where("foreignId", ordered["foreign_id"], projects_only=True)
+
+    changed = xliff(["About us", "We translate websites and apps.", marker], original="about")
+    page.write_bytes(changed)
+    new_hash = hashlib.sha256(changed).hexdigest()
+
+    def reimported() -> bool:  # find_changed_content records the reimport before the batches start
+        return manifest().get("open", {}).get(item, {}).get("sha256") == new_hash
+
+    with WorkflowFinisher(t5_http, job_user_guid, marker, cleanup, ready=reimported) as finisher:
+        second = roundtrip_dag(monkeypatch).test(run_conf=conf)
+    assert not finisher.errors, finisher.errors
+
+    assert str(second.state) == "success", run_states(second)
+    projects = t5_http.tasks_where("taskName", item, projects_only=True)
+    assert [str(p["id"]) for p in projects] == [str(project["id"])]  # not ordered twice
+    assert len(finisher.finished) == 2  # the open order's two tasks, finished after the reimport
+    delivered = manifest()["items"][item]
+    assert delivered["sha256"] == new_hash
+    assert "open" not in manifest()
+    for target in ("de", "fr"):
+        text = (cms_import / target / item).read_text(encoding="utf-8")
+        assert "We translate websites and apps." in text, f"the {target} delivery lacks the reimported text"
