@@ -86,7 +86,7 @@ class Translators:
     assertions say what went wrong) instead of waiting the DAG's 30 days.
     """
 
-    patience = 60.0
+    patience = 120.0
 
     def __init__(self, sim: Any, ready: Callable[[], bool]) -> None:
         self.sim, self.ready = sim, ready
