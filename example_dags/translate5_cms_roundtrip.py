@@ -208,7 +208,7 @@ def translate5_cms_roundtrip() -> None:
     def report_failed_batches() -> None:
         """Fail the run when a batch failed, after ``deliver`` handed over what the others finished."""
         raise AirflowException(
-            "a batch failed; its items are ordered again by the next run (see its task logs)"
+            "a batch failed; the next run takes its items again, into their open orders (see its task logs)"
         )
 
     delivered = deliver()
