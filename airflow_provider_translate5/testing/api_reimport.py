@@ -91,7 +91,11 @@ def reimport(ctx: Ctx, match: re.Match[str]) -> Response:
         target = dict(_work_files(task)).get(int(file_id) if file_id.isdigit() else -1)
         if target is None:
             raise ApiError.coded(404, None, f"File Entity Not Found: Key: #PK; Value: {file_id}")
-        shutil.copyfile(upload.path, target.path)
+        # The task's own copy: the tasks of a project share the files of its upload until one is reimported.
+        own = ctx.store.task_dir(task.id) / "reimport" / target.relpath
+        own.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(upload.path, own)
+        task.files[task.files.index(target)] = TaskFile(target.relpath, target.kind, own, target.language)
         previous = str(task.row["state"])
         task.row["state"] = REIMPORT_STATE
         ctx.store.touch(task)

@@ -106,3 +106,44 @@ with dag:
     }
     assert result.states["unknown"] == "failed"
     assert "expected one translate5 task with foreignId 'cms-page-43', found none" in result.output
+
+
+@pytest.mark.dagrun
+def test_reimport_operator_picks_the_task_of_a_project_by_target_language(
+    sim: Any, client: Translate5Client, run_dag: DagRunner, tmp_path: Path
+) -> None:
+    """The foreignId lookup answers the project only; its tasks (one per target language) carry the id."""
+    body = io.BytesIO(XLIFF.format(text="Hello").encode())
+    project = client.create_task(
+        ("page.xlf", body), task_name="P", source_lang="en", target_lang=["de", "fr"], foreign_id="cms-9"
+    )
+    deadline = time.monotonic() + 10
+    while any(t.state == "import" for t in client.project_tasks(project.id)):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    tasks = client.project_tasks(project.id)
+    by_lang = {client.resolve_language(t.target_lang or 0).rfc5646: t for t in tasks}
+    updated = tmp_path / "page.xlf"
+    updated.write_text(XLIFF.format(text="Changed for France"), encoding="utf-8")
+    source = (
+        dag_header("t5_reimport_project")
+        + f"""
+from airflow_provider_translate5.operators.reimport import Translate5ReimportFileOperator
+
+with dag:
+    Translate5ReimportFileOperator(
+        task_id="reimport", foreign_id="cms-9", target_lang="fr", source={str(updated)!r}, poke_interval=0.05,
+    )
+"""
+    )
+    result = run_dag(source, "t5_reimport_project")
+
+    assert result.states["reimport"] == "success", result.output[-3000:]
+    assert result.xcom("reimport")["id"] == by_lang["fr"].id
+
+    def exported(task_id: int) -> bytes:
+        with client.open_export(task_id, format="filetranslation") as download:
+            return b"".join(download.iter_bytes())
+
+    assert b"Changed for France" in exported(by_lang["fr"].id)
+    assert b"Changed for France" not in exported(by_lang["de"].id)  # the other language's task is untouched
