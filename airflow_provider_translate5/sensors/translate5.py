@@ -18,7 +18,12 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
-from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
+from airflow.sdk.exceptions import (
+    AirflowException,
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+)
 
 from airflow_provider_translate5 import DEFAULT_CONN_ID
 from airflow_provider_translate5.operators._base import (
@@ -91,6 +96,7 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
         translate5_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool | None = None,
         poke_interval: timedelta | float | None = None,
+        skip_on_timeout: bool = False,
         **kwargs: Any,
     ) -> None:
         if translate5_task_id is None and translate5_task_ids is None:
@@ -108,6 +114,7 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
         self.translate5_task_ids = translate5_task_ids
         self.translate5_conn_id = translate5_conn_id
         self.deferrable = default_deferrable() if deferrable is None else deferrable
+        self.skip_on_timeout = skip_on_timeout
         # What this instance learnt (one Airflow try; a reschedule poke is a new instance).
         self._task_ids: list[int] | None = None
         self._link_pushed = False
@@ -118,7 +125,7 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
             try:
                 return super().execute(context)
             except AirflowSensorTimeout as exc:
-                raise AirflowSensorTimeout(self._watch(context).timeout_message()) from exc
+                raise self._timed_out(self._watch(context).timeout_message()) from exc
         end_time = self.deadline()
         first = self.poke(context)
         if first:
@@ -173,9 +180,21 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
         return PokeReturnValue(False)
 
     def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None) -> Any:
-        event = check_trigger_event(event)
+        try:
+            event = check_trigger_event(event)
+        except AirflowSensorTimeout as exc:
+            raise self._timed_out(str(exc)) from exc
         self.log.info("%s", event["message"])
         return self._result(list(event.get("tasks") or []))
+
+    def _timed_out(self, message: str) -> AirflowException:
+        """The deadline passed: fail, or with ``skip_on_timeout`` end as skipped (errors still fail)."""
+        if not self.skip_on_timeout:
+            return AirflowSensorTimeout(message)
+        return AirflowSkipException(
+            f"{message}. Skipped (skip_on_timeout): the translate5 task stays as it is, and a later run can "
+            "wait for it again"
+        )
 
     def _look_up(self, wait: Wait) -> dict[int, Task]:
         """One look: the tasks by id (paged list request), or at a try's first look without ids, by lookup."""
@@ -249,6 +268,9 @@ class Translate5ImportSensor(_Translate5TaskSensor):
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     :param poke_interval: seconds between checks (default 10).
     :param timeout: seconds until the wait fails (the translate5 task is left untouched).
+    :param skip_on_timeout: end as *skipped* instead of failed when the timeout passes (unlike Airflow's
+        ``soft_fail``, a deleted task or an import error still fails): for DAGs that wait a while per run
+        and come back to the task in a later run.
 
     Returns ``{"id", "task_ids", "tasks": [{id, task_guid, task_name, project_id, state,
     workflow_step_name}]}`` (the camelCase keys ``taskIds``, ``taskGuid``, ... stay for one release).
@@ -274,6 +296,9 @@ class Translate5WorkflowEndedSensor(_Translate5TaskSensor):
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     :param poke_interval: seconds between checks (default 60: humans take days).
     :param timeout: seconds until the wait fails (the translate5 task is left untouched).
+    :param skip_on_timeout: end as *skipped* instead of failed when the timeout passes (unlike Airflow's
+        ``soft_fail``, a deleted task or an import error still fails): for DAGs that wait a while per run
+        and come back to the task in a later run.
     """
 
     condition = "workflow_ended"

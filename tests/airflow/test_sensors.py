@@ -23,6 +23,7 @@ from airflow.sdk.exceptions import (
     AirflowFailException,
     AirflowRescheduleException,
     AirflowSensorTimeout,
+    AirflowSkipException,
     TaskDeferred,
 )
 
@@ -337,6 +338,47 @@ def test_a_task_nobody_is_assigned_to_is_said_in_the_log_and_the_wait_goes_on(
     said = "translate5 task 64 (Bundle - 64) has no users assigned (workflow step 'no workflow')"
     # once where the sensor looked, and once more in the triggerer's part of the log when deferred
     assert log.count(said) == (2 if mode == "deferrable" else 1)
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["poke", "deferrable"])
+def test_skip_on_timeout_ends_a_wait_that_ran_out_as_skipped_but_errors_still_fail(
+    task_instance: Any, server: Server, connection: None, deferrable: bool
+) -> None:
+    """For DAGs that wait a while per run and come back later: the task stays open in translate5."""
+    server.rows[64] = row(64, 64, "open", step="translation")
+    server.rows[64]["taskType"] = "default"
+
+    def sensor(task_id: str) -> Any:
+        return wired(
+            Translate5WorkflowEndedSensor(
+                task_id=task_id,
+                translate5_task_id=64,
+                poke_interval=0.05,
+                timeout=0.5,
+                deferrable=deferrable,
+                skip_on_timeout=True,
+            )
+        )
+
+    def run(waiting: Any) -> None:
+        if not deferrable:
+            waiting.execute({"ti": task_instance()})
+            return
+        with pytest.raises(TaskDeferred) as deferred:
+            waiting.execute({"ti": task_instance()})
+        waiting.execute_complete({}, asyncio.run(first_event(deferred.value.trigger)))
+
+    with pytest.raises(AirflowSkipException) as skipped:
+        run(sensor("ended"))
+    assert str(skipped.value).startswith("Timed out waiting for translate5 task 64 to reach the end of")
+    assert "Last seen: translate5 task 64 (Bundle - 64): state open, workflow step translation" in str(
+        skipped.value
+    )
+    assert "Skipped (skip_on_timeout)" in str(skipped.value)
+
+    server.rows[64].update(state="error", lastErrors=[{"message": "E1166: the file is not XML"}])
+    with pytest.raises(AirflowFailException, match="E1166"):
+        run(sensor("broken"))
 
 
 @pytest.mark.parametrize("change", ["deleted", "import error"])
