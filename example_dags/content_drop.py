@@ -42,6 +42,7 @@ REIMPORTABLE = (".xlf", ".xliff", ".xlif", ".sdlxliff", ".mqxliff", ".xml")
 BATCHES_NAME = ".translate5-batches"  # the items of each batch of a run, passed by reference
 MARKER_NAME = ".item.json"  # written last into an item's staging folder: its export is complete
 _POKE_INTERVAL_ENV = "TRANSLATE5_EXAMPLE_POKE_INTERVAL"
+_TRANSLATION_WAIT_ENV = "TRANSLATE5_EXAMPLE_TRANSLATION_WAIT"
 #: Executors whose tasks all run on the machine that parsed the DAG: a local fallback folder is shared.
 _SINGLE_MACHINE_EXECUTORS = ("LocalExecutor", "SequentialExecutor", "DebugExecutor")
 
@@ -88,6 +89,16 @@ def poke_interval(default: float) -> float:
     work, because all waits on one connection share one request per interval.
     """
     return float(os.environ.get(_POKE_INTERVAL_ENV, default))
+
+
+def translation_wait(default: float) -> float:
+    """Seconds one run waits for translators and reviewers before leaving their orders to a later run.
+
+    ``TRANSLATE5_EXAMPLE_TRANSLATION_WAIT``, read when the DAG file is parsed (set it on every process, like
+    the poke interval). A run that stops waiting ends its batches as skipped, not failed: the orders stay
+    open in translate5 and in the manifest, and the next run waits for them again, reimporting what changed.
+    """
+    return float(os.environ.get(_TRANSLATION_WAIT_ENV, default))
 
 
 def folder(uri: str | None, variable: str, default_name: str) -> ObjectStoragePath:

@@ -23,13 +23,16 @@ Running it again is always safe: delivered content is recorded in a manifest and
 ordering the same translation twice, whether Airflow retries a task or you trigger the DAG again.
 
 Content that changes while its translation is open: the manifest lists every order not delivered yet
-(``open``). When a run ends without delivering an order (its wait gave up, a batch failed, the run was
-stopped) and the CMS changes the item before the next run, that run reimports the changed file into the open
-order instead of ordering it twice, if translate5 can: an XLIFF/XML file with the same segment ids, its
-tasks open and not finished, ordered with source editing on (param ``reimport``, the default). Every other
-change is ordered anew, and the log of ``find_changed_content`` says why. The open order's delivery then
-records the new content. Runs do not overlap (``max_active_runs=1``): a change made while a run still waits
-for its translators is picked up by the next run, after that delivery, and ordered anew.
+(``open``). A run waits for translators at most ``TRANSLATE5_EXAMPLE_TRANSLATION_WAIT`` seconds (default 30
+days); then its batches end as skipped and their orders stay open. The next run waits for them again, and
+when the CMS changed an item meanwhile, it reimports the changed file into the open order instead of
+ordering it twice, if translate5 can: an XLIFF/XML file with the same segment ids, its tasks open and not
+finished, ordered with source editing on (param ``reimport``, the default). Every other change is ordered
+anew, and the log of ``find_changed_content`` says why. The open order's delivery then records the new
+content. Runs do not overlap (``max_active_runs=1``), so to have changes reach open orders as they happen,
+schedule the DAG (e.g. ``@hourly``) and set the wait below the schedule's interval (e.g. 3000 s): each run
+delivers what is done, re-attaches to what is not, and reimports what changed. With the 30-day default, a
+change made while a run still waits is picked up after that run's delivery and ordered anew.
 """
 
 from __future__ import annotations
@@ -169,7 +172,9 @@ def translate5_cms_roundtrip() -> None:
             translate5_task_ids=task_ids,
             deferrable=True,
             poke_interval=poke_interval(60),  # humans take days; one request a minute serves every wait
-            timeout=timedelta(days=30).total_seconds(),
+            # Then the batch ends as skipped: its orders stay open, and the next run waits for them again.
+            timeout=content_drop.translation_wait(timedelta(days=30).total_seconds()),
+            skip_on_timeout=True,
         )
 
         @task
