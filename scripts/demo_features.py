@@ -1,6 +1,6 @@
 """``make demo-features``: the example DAGs of the localization team features, against the bundled simulator.
 
-Runs two example DAGs end to end, one after the other, against one simulator:
+Runs the example DAGs of the features end to end, one after the other, against one simulator:
 
 ``translate5_analyse_approve`` - quote first, translate after approval: upload, import, language resources,
 match analysis (word counts per match band and translate5's XML report), the approval, jobs for a translator
@@ -16,6 +16,10 @@ there to click in a demo, so the run marks that one step successful - which is e
 for the steps after it - with ``airflow dags test --mark-success-pattern '^approve_cost$'``. Everything else
 runs for real. The demo prints the word counts the approver would have seen and where the files landed.
 
+Last, the CMS roundtrip runs twice on one XLIFF page: run 1 orders it and stops waiting after 5 s
+(``TRANSLATE5_EXAMPLE_TRANSLATION_WAIT``), leaving the order open; the page changes; run 2 reimports the
+change into the open order, and the simulated translators finish only once both tasks got it.
+
 It reuses the plumbing of ``scripts/demo.py`` (isolated AIRFLOW_HOME, simulator child process, step output,
 failure report) below ``.demo/features/``; nothing outside it is touched and nothing is left running.
 """
@@ -23,10 +27,14 @@ failure report) below ``.demo/features/``; nothing outside it is touched and not
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import signal
 import sqlite3
 import sys
+import threading
 import time
+import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -44,15 +52,29 @@ base.AIRFLOW_HOME = base.DEMO / "airflow"
 base.LOGS = base.DEMO / "logs"
 DELIVERY = base.DEMO / "delivery"
 BATCH_DELIVERY = base.DEMO / "batch-delivery"
+ROUNDTRIP_DAG_ID = "translate5_cms_roundtrip"
+REIMPORT_DROP = base.DEMO / "reimport" / "content-drop"
+REIMPORT_CMS = base.DEMO / "reimport" / "cms-import"
+XLIFF_ITEM = "products/trail-runner-x.xliff"
+#: What the CMS changes in the page while it is in translation (the same segments, new wording).
+CMS_EDIT = ("Add to cart", "Add to basket")
+REIMPORT_REQUEST = r"POST /editor/taskid/\d+/file"
 
 
 def log_of(dag_id: str) -> Path:
     return base.LOGS / f"dags-test-{dag_id}.log"
 
 
-def run_dag(connection: str, dag_id: str, conf: dict[str, Any], *options: str) -> None:
-    env = base.airflow_env({"AIRFLOW_CONN_TRANSLATE5_DEFAULT": connection})
-    log = log_of(dag_id)
+def run_dag(
+    connection: str,
+    dag_id: str,
+    conf: dict[str, Any],
+    *options: str,
+    log: Path | None = None,
+    env_extra: dict[str, str] | None = None,
+) -> None:
+    env = base.airflow_env({"AIRFLOW_CONN_TRANSLATE5_DEFAULT": connection, **(env_extra or {})})
+    log = log or log_of(dag_id)
     print(f"      airflow dags test {dag_id} {' '.join(options)}".rstrip())
     print(f"      (log: {base.relative(log)})", flush=True)
     command = [sys.executable, "-m", "airflow", "dags", "test", dag_id, "--conf", json.dumps(conf), *options]
@@ -70,6 +92,77 @@ def run_analyse_approve(connection: str) -> None:
 def run_pretranslate_batch_export(connection: str) -> None:
     conf = {"delivery": BATCH_DELIVERY.as_uri(), "target_langs": list(TARGET_LANGS)}
     run_dag(connection, BATCH_DAG_ID, conf)
+
+
+def simulator(base_url: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """The simulator's control API (``/_simulator``): knobs and the request log."""
+    data = None if body is None else json.dumps(body).encode()
+    url = f"{base_url}/_simulator{path}"
+    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 (http on loopback only)
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (http on loopback only)
+        text = answer.read()
+    return json.loads(text) if text.strip() else None
+
+
+def requests_to(base_url: str, pattern: str) -> int:
+    """How many requests since the scene began matched ``METHOD path`` (ids in paths as digits)."""
+    counts = simulator(base_url, "GET", "/requests")["counts"]
+    return sum(n for key, n in counts.items() if re.fullmatch(pattern, key))
+
+
+def run_reimport_scene(connection: str, base_url: str) -> tuple[int, int]:
+    """The CMS roundtrip twice: run 1 stops waiting and leaves its order open; the page changes; run 2
+    reimports the change into that order. The simulated translators finish only after the reimport.
+
+    Returns how many orders (``POST /editor/task``) and file reimports the two runs sent.
+    """
+    (REIMPORT_DROP / XLIFF_ITEM).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(base.SAMPLE_CONTENT / XLIFF_ITEM, REIMPORT_DROP / XLIFF_ITEM)
+    conf = {"content_drop": REIMPORT_DROP.as_uri(), "cms_import": REIMPORT_CMS.as_uri()}
+    simulator(base_url, "DELETE", "/requests")
+    simulator(base_url, "POST", "/knobs", {"workflow_auto_finish": None})  # the translators take their time
+    print(f"      run 1: orders {XLIFF_ITEM}; waits 5 s for the translators, then leaves the order open")
+    wait_briefly = {"TRANSLATE5_EXAMPLE_TRANSLATION_WAIT": "5"}
+    run_dag(connection, ROUNDTRIP_DAG_ID, conf, log=log_of("roundtrip-run-1"), env_extra=wait_briefly)
+    page = REIMPORT_DROP / XLIFF_ITEM
+    page.write_text(page.read_text(encoding="utf-8").replace(*CMS_EDIT), encoding="utf-8")
+    print(f"      the CMS changes the page while it is in translation: {CMS_EDIT[0]!r} -> {CMS_EDIT[1]!r}")
+
+    def translators() -> None:  # finish the workflow once both tasks (de, fr) got the new version
+        deadline = time.monotonic() + base.DAG_TIMEOUT
+        while requests_to(base_url, REIMPORT_REQUEST) < len(TARGET_LANGS) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        simulator(base_url, "POST", "/knobs", {"workflow_auto_finish": 1.0})
+
+    watcher = threading.Thread(target=translators, daemon=True)
+    watcher.start()
+    print("      run 2: finds the change, reimports it into the open order, waits, delivers")
+    run_dag(connection, ROUNDTRIP_DAG_ID, conf, log=log_of("roundtrip-run-2"))
+    watcher.join(timeout=10)
+    return requests_to(base_url, r"POST /editor/task"), requests_to(base_url, REIMPORT_REQUEST)
+
+
+def report_reimport(orders: int, reimports: int) -> None:
+    print(f"\n== {ROUNDTRIP_DAG_ID}: a page that changes while in translation ==\n")
+    manifest = json.loads((REIMPORT_CMS / ".translate5-manifest.json").read_text(encoding="utf-8"))
+    entry, log = manifest["items"].get(XLIFF_ITEM), log_of("roundtrip-run-2")
+    if entry is None or "open" in manifest or orders != 1:
+        message = f"{XLIFF_ITEM} was not delivered from its one open order ({orders} orders placed)"
+        raise base.StepFailed(message, log)
+    project = entry["translate5_task_id"]
+    print(f"translate5 orders for {XLIFF_ITEM}: {orders} (project {project}); run 2 reimported the change")
+    print(f"into its tasks ({reimports} x POST /editor/taskid/{{id}}/file) instead of ordering it twice.")
+    print("Delivered with the new wording:")
+    for lang in TARGET_LANGS:
+        path = REIMPORT_CMS / lang / XLIFF_ITEM
+        text = path.read_text(encoding="utf-8")
+        if CMS_EDIT[1] not in text:
+            raise base.StepFailed(f"{base.relative(path)} lacks the reimported text", log)
+        print(f"  {base.relative(path)}")
+        for line in base.excerpt(path, lang, lines=6):
+            if CMS_EDIT[1] in line:
+                print(f"      {line}")
 
 
 def xcoms(dag_id: str, task_id: str) -> list[Any]:
@@ -158,25 +251,29 @@ def main() -> int:
     current = "start"
     try:
         current = "prepare an isolated Airflow"
-        with base.step(1, 5, f"Preparing an isolated Airflow in {base.relative(base.AIRFLOW_HOME)}"):
+        with base.step(1, 6, f"Preparing an isolated Airflow in {base.relative(base.AIRFLOW_HOME)}"):
             base.prepare_airflow()
         current = "start the translate5 simulator"
-        with base.step(2, 5, "Starting the bundled translate5 simulator"):
+        with base.step(2, 6, "Starting the bundled translate5 simulator"):
             info = simulator.start()
             ends = f"{base.WORKFLOW_SECONDS:.0f} s after the import"
             print(f"      {info['base_url']}; its workflows end {ends}")
         current = f"run the DAG {DAG_ID}"
-        with base.step(3, 5, f"Running {DAG_ID}: upload, analyse, approve, assign, wait, export"):
+        with base.step(3, 6, f"Running {DAG_ID}: upload, analyse, approve, assign, wait, export"):
             run_analyse_approve(info["connection"])
         current = f"run the DAG {BATCH_DAG_ID}"
-        with base.step(4, 5, f"Running {BATCH_DAG_ID}: pages, pre-translate, staff, wait, batch export"):
+        with base.step(4, 6, f"Running {BATCH_DAG_ID}: pages, pre-translate, staff, wait, batch export"):
             run_pretranslate_batch_export(info["connection"])
+        current = f"run the DAG {ROUNDTRIP_DAG_ID} twice (reimport)"
+        with base.step(5, 6, f"Running {ROUNDTRIP_DAG_ID} twice: a page changes while in translation"):
+            orders, reimports = run_reimport_scene(info["connection"], info["base_url"])
         current = "stop the simulator"
-        with base.step(5, 5, "Stopping the simulator"):
+        with base.step(6, 6, "Stopping the simulator"):
             simulator.stop()
         current = "show what happened"
         report(info["base_url"])
         report_batch(info["base_url"])
+        report_reimport(orders, reimports)
     except base.StepFailed as error:
         return base.fail(error, current)
     except KeyboardInterrupt:
