@@ -94,21 +94,31 @@ def polled_ids(sim: Any) -> list[list[int]]:
 
 
 def once_a_trigger_polls(
-    sim: Any, action: Callable[[set[int]], Any], timeout: float = 120.0, *, polls: int = 1
+    sim: Any,
+    action: Callable[[set[int]], Any],
+    timeout: float = 120.0,
+    *,
+    polls: int = 1,
+    after: Callable[[set[int]], bool] | None = None,
 ) -> threading.Thread:
     """Run ``action(polled task ids)`` in the background once a wait polled the task list ``polls`` times.
 
     Tests use it to change translate5 (finish a workflow, delete a task) while a wait is provably running
     (deferred, or poking by id), without depending on how fast the machine runs the DAG up to that point.
-    With ``polls=2`` the wait has certainly seen (and logged) the state before the change.
+    With ``polls=2`` the wait has certainly seen (and logged) the state before the change. ``after``: count
+    only the polls made once ``after(polled ids)`` holds (e.g. every task imported: the import wait's polls
+    of the same ids do not count then).
     """
 
     def watch() -> None:
         deadline = time.monotonic() + timeout
+        counted_from: int | None = None if after is not None else 0
         while time.monotonic() < deadline:
             seen = polled_ids(sim)
             ids = {task_id for poll in seen for task_id in poll}
-            if len(seen) >= polls:
+            if counted_from is None and ids and after is not None and after(ids):
+                counted_from = len(seen)
+            if counted_from is not None and len(seen) - counted_from >= polls:
                 action(ids)
                 return
             time.sleep(0.05)

@@ -53,7 +53,13 @@ def test_cms_to_translate5_and_back(
 ) -> None:
     if deferrable:  # the reviewers finish only while the workflow wait is deferred
         sim.set(workflow_auto_finish=None)
-        reviewers = once_a_trigger_polls(sim, lambda ids: [sim.finish_workflow(i) for i in sorted(ids)])
+        # After the import: the import wait's last look, then the workflow wait's first look (it defers).
+        reviewers = once_a_trigger_polls(
+            sim,
+            lambda ids: [sim.finish_workflow(i) for i in sorted(ids)],
+            polls=2,
+            after=lambda ids: all(sim.task(i)["state"] == "open" for i in ids),
+        )
     source = source_file("homepage.html")
     dag_id = f"t5_e2e_{'deferrable' if deferrable else 'poke'}"
     result = run_dag(e2e_dag(dag_id, source, tmp_path / "out", deferrable=deferrable), dag_id)
