@@ -275,7 +275,7 @@ class Translate5PretranslateOperator(Translate5MatchAnalysisOperator):
         given = self.pretranslate_matchrate
         text = "" if given is None else str(given).strip()
         matchrate = None
-        if text not in ("", "None"):
+        if text.lower() not in ("", "none"):  # an unset param renders as "None"
             if isinstance(given, bool) or not text.isdigit() or int(text) > 100:
                 raise ValueError(f"pretranslate_matchrate must be 0..100, got {given!r}")
             matchrate = int(text)
