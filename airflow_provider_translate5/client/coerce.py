@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+_TRUE_TEXT = frozenset({"1", "true", "yes", "on"})
+_FALSE_TEXT = frozenset({"0", "false", "no", "off"})
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
@@ -46,6 +48,19 @@ def to_float(value: Any) -> float | None:
         except ValueError:
             return None
         return number if number == number else None  # NaN is not a usable progress value
+    return None
+
+
+def to_flag(value: Any) -> bool | None:
+    """A yes/no value as translate5, a connection extra or a rendered template writes it: ``True``, ``1``,
+    ``"1"``, ``"true"``, ``"yes"``, ``"on"`` (any case) and their opposites; None for anything else."""
+    if isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value).strip().lower()
+    if text in _TRUE_TEXT:
+        return True
+    if text in _FALSE_TEXT:
+        return False
     return None
 
 

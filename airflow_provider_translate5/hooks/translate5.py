@@ -23,9 +23,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
 
 class Translate5ConnectionConfigError(ValueError):
     """The Airflow connection cannot describe a translate5 server (raised before any HTTP call)."""
@@ -33,13 +30,11 @@ class Translate5ConnectionConfigError(ValueError):
 
 def _as_bool(value: Any, name: str) -> bool:
     # URI-form connections deliver extras as strings ("false"), which a plain bool() would turn into True.
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
+    from airflow_provider_translate5.client.coerce import to_flag
+
+    flag = to_flag(value)
+    if flag is not None or not str(value).strip():  # an empty extra counts as false
+        return bool(flag)
     raise Translate5ConnectionConfigError(f"connection extra {name!r} must be true or false, got {value!r}")
 
 

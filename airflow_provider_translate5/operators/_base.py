@@ -45,23 +45,15 @@ def renamed(cls: str, new: str, value: Any, old: str, old_value: Any) -> Any:
 MIN_POLL_INTERVAL = 1.0
 
 
-#: How a rendered template spells a flag ("{{ params.use_mt }}" renders True as "True").
-_TRUE_TEXT = frozenset({"true", "1", "yes", "on"})
-_FALSE_TEXT = frozenset({"false", "0", "no", "off"})
-
-
 def as_flag(value: Any, name: str) -> bool | None:
-    """A yes/no option as given or as rendered from a template; ``None`` (or "None", "") leaves it unset."""
-    if value is None or isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("", "none"):
-        return None
-    if text in _TRUE_TEXT:
-        return True
-    if text in _FALSE_TEXT:
-        return False
-    raise ValueError(f"{name} must be true or false, got {value!r}")
+    """A yes/no option as given or as rendered from a template (``"{{ params.use_mt }}"`` renders True as
+    "True"); ``None`` (or "None", "") leaves it unset."""
+    from airflow_provider_translate5.client.coerce import to_flag
+
+    flag = to_flag(value)
+    if flag is None and str(value).strip().lower() not in ("", "none"):
+        raise ValueError(f"{name} must be true or false, got {value!r}")
+    return flag
 
 
 def rendered_list(value: Any, name: str) -> list[Any]:
