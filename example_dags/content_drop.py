@@ -215,16 +215,6 @@ def read_manifest(cms_import: ObjectStoragePath) -> dict[str, dict[str, Any]]:
     return dict(read_manifest_file(cms_import).get("items", {}))
 
 
-def read_open_orders(cms_import: ObjectStoragePath) -> dict[str, dict[str, Any]]:
-    """Orders placed in translate5 and not delivered yet, by item path (the manifest's ``open`` section).
-
-    ``{foreign_id, sha256, languages, segments, ordered_at[, reimported_at]}``: ``sha256`` is the content
-    the order holds (after a reimport: the reimported content). A manifest written before this section
-    existed has none: every change is then ordered anew, as before.
-    """
-    return dict(read_manifest_file(cms_import).get("open", {}))
-
-
 def write_manifest(
     cms_import: ObjectStoragePath,
     items: Mapping[str, Mapping[str, Any]],
@@ -389,13 +379,19 @@ def record_open_orders(
 ) -> None:
     """Note in the manifest's ``open`` section what this run orders (or reimported), before it is uploaded.
 
+    The section holds the orders placed in translate5 and not delivered yet, by item path: ``{foreign_id,
+    sha256, languages, segments, ordered_at[, reimported_at]}``; ``sha256`` is the content the order holds
+    (after a reimport: the reimported content). A manifest written before this section existed has none:
+    every change is then ordered anew, as before.
+
     The next run finds a change to an item whose order is still open here. Each entry says which content
     the order holds (``sha256``) and, for reimportable files, the fingerprint of its segment ids, read from
     that very content (a file that changed again since it was hashed gets none: it is then not reimported
     but ordered anew). Entries of files no longer in the drop are dropped; their orders stay in translate5.
     An entry of an upload that never happened does no harm: whoever uses it looks the order up first.
     """
-    recorded = read_open_orders(cms_import)
+    manifest = read_manifest_file(cms_import)  # read once: at 10,000 items it is megabytes
+    recorded = dict(manifest.get("open", {}))
     open_orders = {path: order for path, order in recorded.items() if path in present}
 
     def describe(item: ContentItem) -> dict[str, Any]:
@@ -418,10 +414,8 @@ def record_open_orders(
         entries = list(pool.map(describe, items))
     for item, entry in zip(items, entries, strict=True):
         open_orders[item["path"]] = entry
-    if open_orders == recorded:
-        return
-    manifest = read_manifest_file(cms_import)
-    write_manifest(cms_import, manifest.get("items", {}), open_orders=open_orders)
+    if open_orders != recorded:
+        write_manifest(cms_import, manifest.get("items", {}), manifest.get("backlog") or {}, open_orders)
 
 
 def _segments_of(item: ContentItem) -> str | None:

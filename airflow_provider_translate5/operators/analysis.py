@@ -266,9 +266,9 @@ class Translate5PretranslateOperator(Translate5MatchAnalysisOperator):
         self.pretranslate_matchrate = pretranslate_matchrate
         self.pretranslate_tm_and_term = pretranslate_tm_and_term
         self.pretranslate_mt = pretranslate_mt
-        self._options: dict[str, Any] | None = None
+        self._options: dict[str, Any] = {}  # read in execute, when templates are rendered
         if not any(map(_is_template, (pretranslate_matchrate, pretranslate_tm_and_term, pretranslate_mt))):
-            self._options = self._read_options()  # known now: a mistake fails the DAG's parse, not a run
+            self._read_options()  # known now: a mistake fails the DAG's parse, not a run
 
     def _read_options(self) -> dict[str, Any]:
         """The options as the client takes them; ``ValueError`` names the one that is wrong."""
@@ -293,7 +293,7 @@ class Translate5PretranslateOperator(Translate5MatchAnalysisOperator):
         return super().execute(context)
 
     def start(self, task: Task) -> None:
-        self.client.start_pretranslation(task.id, internal_fuzzy=self.internal_fuzzy, **(self._options or {}))
+        self.client.start_pretranslation(task.id, internal_fuzzy=self.internal_fuzzy, **self._options)
 
 
 def _describe(analysis: MatchAnalysis) -> str:

@@ -406,15 +406,13 @@ class Store:
                 task = self.tasks.get(task_id)
                 if task is None or task.workflow_finished:
                     self._workflow_open.discard(task_id)
-                    continue
-                if (
-                    auto is not None
-                    and task.import_finished is not None
-                    and task.row["state"] in ("open", "unconfirmed")
-                    and now >= task.import_finished + auto
-                ):
+                elif task.row["state"] in ("open", "unconfirmed") and self._auto_finish_due(task, now):
                     self.finish_workflow(task)
         return finished
+
+    def _auto_finish_due(self, task: Task, now: float) -> bool:
+        auto = self.config.workflow_auto_finish
+        return auto is not None and task.import_finished is not None and now >= task.import_finished + auto
 
     def callback_row(self, task: Task) -> dict[str, Any]:
         """The task row translate5 POSTs to the import callback URL (DB columns, strings like everywhere)."""
