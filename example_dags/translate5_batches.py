@@ -223,6 +223,7 @@ def _reimport(client: Translate5Client, item: ContentItem, tasks: Sequence[Task]
     import io
 
     from airflow_provider_translate5.client import UploadFile
+    from airflow_provider_translate5.client.coerce import to_flag
     from airflow_provider_translate5.client.states import TaskState, WorkflowStep
 
     plan = item["reimport"]
@@ -235,9 +236,9 @@ def _reimport(client: Translate5Client, item: ContentItem, tasks: Sequence[Task]
             return f"its translation is finished (translate5 task {task.id}: workflow ended)"
         if task.state not in (TaskState.OPEN, TaskState.UNCONFIRMED):
             return f"translate5 task {task.id} is in state {task.state!r}"
-        if str(task.raw.get("reimportable", "1")) in ("0", "False", "false"):
+        if to_flag(task.raw.get("reimportable", "1")) is False:
             return f"translate5 marks task {task.id} as not reimportable"
-        if str(task.raw.get("enableSourceEditing")) not in ("1", "True", "true"):
+        if not to_flag(task.raw.get("enableSourceEditing")):
             return (
                 f"translate5 task {task.id} does not allow source editing, so a reimport keeps the old text"
             )
