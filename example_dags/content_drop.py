@@ -284,6 +284,7 @@ def changed_items(
     target_langs: Sequence[str],
     concurrency: int = 8,
     reimport: bool = True,
+    files: Mapping[str, ObjectStoragePath] | None = None,
 ) -> list[ContentItem]:
     """Files in the drop that are new or changed since their last delivery, or lack a language.
 
@@ -295,12 +296,13 @@ def changed_items(
     without delivering it) goes back to that order when its content is what the order holds. When it
     changed since, and ``reimport`` is on and translate5 can reimport the file type, the item carries a
     ``reimport`` plan (see :func:`translate5_batches.reimport_changed`); otherwise it is ordered anew and the
-    log says why.
+    log says why. ``files``: the drop's :func:`list_files`, when the caller listed it already (on object
+    storage a listing costs requests).
     """
     manifest = read_manifest_file(cms_import)
     delivered = dict(manifest.get("items", {}))
     open_orders = dict(manifest.get("open", {}))
-    files = list_files(drop)
+    files = list_files(drop) if files is None else files
     check_drop(drop, files)
 
     def describe(relative: str) -> ContentItem | None:

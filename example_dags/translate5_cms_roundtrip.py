@@ -118,8 +118,15 @@ def translate5_cms_roundtrip() -> None:
         params = context["params"]
         drop, cms_import = _folders(params)
         concurrency = int(params["concurrency"])
+        files = content_drop.list_files(drop)  # listed once: changes, and which open orders are still in it
         items = content_drop.changed_items(
-            drop, cms_import, params["source_lang"], params["target_langs"], concurrency, params["reimport"]
+            drop,
+            cms_import,
+            params["source_lang"],
+            params["target_langs"],
+            concurrency,
+            reimport=params["reimport"],
+            files=files,
         )
         size = int(params["batch_size"])
         most = size * conf.getint("core", "max_map_length", fallback=1024)
@@ -131,8 +138,7 @@ def translate5_cms_roundtrip() -> None:
                 taken = translate5_batches.reimport_changed(hook, taken, concurrency)
             finally:
                 hook.close()
-        present = set(content_drop.list_files(drop))  # open orders of files gone from the drop are forgotten
-        content_drop.record_open_orders(cms_import, taken, present, concurrency)
+        content_drop.record_open_orders(cms_import, taken, set(files), concurrency)  # gone files: forgotten
         batches = content_drop.batches(taken, size)
         log.info("%d new or changed item(s) in %s, %d batch(es) this run", len(items), drop, len(batches))
         return content_drop.save_batches(cms_import, context["run_id"], batches)
