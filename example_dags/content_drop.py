@@ -610,6 +610,7 @@ def deliver_pending(
     manifest_file = read_manifest_file(cms_import)
     manifest = dict(manifest_file.get("items", {}))
     open_orders = dict(manifest_file.get("open", {}))
+    backlog = manifest_file.get("backlog") or {}  # kept as it is; passed so no write reads the file again
     summaries: list[dict[str, Any]] = []
     failures: list[str] = []
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
@@ -629,7 +630,7 @@ def deliver_pending(
                     del open_orders[marker["item"]["path"]]  # this order is delivered, no longer open
                 summaries.append(_summary(marker, outcome))
                 done.append(marker)
-            write_manifest(cms_import, manifest, open_orders=open_orders)
+            write_manifest(cms_import, manifest, backlog, open_orders)
             for marker in done:
                 staging = ObjectStoragePath(marker["item"]["staging"])
                 if staging.exists():
