@@ -53,8 +53,8 @@ def upload_variants(source: str, repeats: int = 2) -> dict[str, list[float]]:
     from airflow.sdk import ObjectStoragePath
 
     from airflow_provider_translate5.client import UploadFile
+    from airflow_provider_translate5.files import open_for_upload
     from airflow_provider_translate5.hooks.translate5 import Translate5Hook
-    from airflow_provider_translate5.operators._files import open_for_upload
 
     client = Translate5Hook().get_conn()
     client.list_languages()

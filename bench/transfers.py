@@ -276,7 +276,7 @@ def _variants_table(
         "(one warm process, median of 2; vs curl's median at that size above)",
         ["file handed to the client as", "seconds", "vs curl"],
         rows,
-        "`open_for_upload` is what the upload operator does for a URI source now (`operators/_files.py`: the "
+        "`open_for_upload` is what the upload operator does for a URI source now (`files.py`: the "
         "fsspec file, lineage reported once). `ObjectStoragePath.open` is what it did before commit 9782c41: "
         "Airflow wraps that file in a lineage-tracking proxy whose every method call goes through "
         "`__getattr__`. `local path` lets the client open the file itself. " + _proxy_verdict(variants),

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from airflow_provider_translate5.client import Task
     from airflow_provider_translate5.client.analysis import MatchAnalysis
-    from airflow_provider_translate5.operators._files import PathLike
+    from airflow_provider_translate5.files import PathLike
 
 #: XCom key of the analyses seen before the start (to tell a new analysis from an old one after deferral).
 BEFORE_XCOM_KEY = "translate5_analysis_before"
@@ -225,7 +225,7 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
 
     def _write_report(self, task: Task, report: str, destination: PathLike) -> str:
         from airflow_provider_translate5.client.files import write_atomically
-        from airflow_provider_translate5.operators._files import ensure_dir, to_path, uri
+        from airflow_provider_translate5.files import ensure_dir, to_path, uri
 
         target = ensure_dir(to_path(destination)) / f"match-analysis-{task.id}{REPORT_SUFFIX[report]}"
         with self.client.open_analysis_report(task.task_guid, report=report, unit_type=self.unit_type) as dl:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_translate5.client import Task
-    from airflow_provider_translate5.operators._files import AnyPath, PathLike
+    from airflow_provider_translate5.files import AnyPath, PathLike
 
 QUEUED = "queued"
 SYNCHRONOUS = "synchronous"
@@ -76,7 +76,7 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
     def execute(self, context: Context) -> dict[str, Any] | None:
         from airflow_provider_translate5.client import Translate5NotFoundError, Translate5PermissionError
         from airflow_provider_translate5.client.batchexport import MAX_BATCH_TASKS
-        from airflow_provider_translate5.operators._files import check_writable, to_path
+        from airflow_provider_translate5.files import check_writable, to_path
 
         tasks = self._tasks(context)
         folder = to_path(self.destination)
@@ -111,7 +111,7 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
 
     def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None) -> dict[str, Any]:
         from airflow_provider_translate5 import status
-        from airflow_provider_translate5.operators._files import to_path
+        from airflow_provider_translate5.files import to_path
 
         if isinstance(event, Mapping) and event.get("status") == status.TIMEOUT:
             raise AirflowException(str(event.get("message")))  # a retry queues a new export: may succeed
@@ -178,7 +178,7 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
 
     def _fetch_all(self, tokens: list[str], folder: AnyPath) -> list[str]:
         """Download each ready export once and unpack its per-task ZIPs into ``folder``."""
-        from airflow_provider_translate5.operators import _files
+        from airflow_provider_translate5 import files as _files
 
         files: list[str] = []
         for token in tokens:
@@ -194,7 +194,7 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
 
     def _one_by_one(self, tasks: Sequence[Task], folder: AnyPath) -> list[str]:
         """The fallback: one synchronous export per task, staged and moved in together."""
-        from airflow_provider_translate5.operators._files import Delivery
+        from airflow_provider_translate5.files import Delivery
 
         with Delivery(folder, f"batch-export:{folder}") as delivery:
             for task in tasks:

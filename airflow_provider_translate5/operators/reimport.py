@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_translate5.client import Task
-    from airflow_provider_translate5.operators._files import PathLike
+    from airflow_provider_translate5.files import PathLike
 
 
 class Translate5ReimportFileOperator(WaitMixin, Translate5BaseOperator):
@@ -66,7 +66,7 @@ class Translate5ReimportFileOperator(WaitMixin, Translate5BaseOperator):
         self.configure_wait(deferrable=deferrable, poke_interval=poke_interval, timeout=timeout)
 
     def execute(self, context: Context) -> dict[str, Any] | None:
-        from airflow_provider_translate5.operators._files import to_path, upload_sources
+        from airflow_provider_translate5.files import to_path, upload_sources
 
         end_time = self.deadline()
         with fail_fast_on_bad_input():

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_translate5.client import Job, Task
-    from airflow_provider_translate5.operators._files import AnyPath, Delivery, PathLike
+    from airflow_provider_translate5.files import AnyPath, Delivery, PathLike
     from airflow_provider_translate5.operators._once import Outcome
 
 #: translate5's documented limit for ``foreignId`` (the database allows more, the docs promise 120).
@@ -294,7 +294,7 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
     def _create(self, key: str) -> Task:
         from contextlib import ExitStack
 
-        from airflow_provider_translate5.operators._files import upload_sources
+        from airflow_provider_translate5.files import upload_sources
 
         extra = dict(self.create_task_kwargs)
         with ExitStack() as stack:
@@ -698,7 +698,7 @@ class Translate5ExportOperator(Translate5BaseOperator):
         self.max_zip_members = max_zip_members
 
     def execute(self, context: Context) -> list[str]:
-        from airflow_provider_translate5.operators._files import (
+        from airflow_provider_translate5.files import (
             Delivery,
             DestinationError,
             UnsafeArchiveError,
@@ -753,7 +753,7 @@ class Translate5ExportOperator(Translate5BaseOperator):
         return [task.id for task in self.resolve_tasks(context, self.translate5_task_id)]
 
     def _extract(self, chunks: Any, folder: AnyPath, delivery: Delivery) -> None:
-        from airflow_provider_translate5.operators import _files
+        from airflow_provider_translate5 import files as _files
 
         with _files.local_temp_file(".zip") as archive:
             with archive.open("wb") as out:
@@ -880,7 +880,7 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
 
     def execute(self, context: Context) -> str:
         from airflow_provider_translate5 import status
-        from airflow_provider_translate5.operators._files import is_single
+        from airflow_provider_translate5.files import is_single
         from airflow_provider_translate5.wait import Wait, block
 
         if not is_single(self.source):
@@ -933,7 +933,7 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
 
     def _pretranslate_once(self, marker: str, context: Context) -> int:
         from airflow_provider_translate5.client import PretranslatedFile, Translate5Error, UploadFile
-        from airflow_provider_translate5.operators._files import open_upload
+        from airflow_provider_translate5.files import open_upload
         from airflow_provider_translate5.operators._once import CreateOnce
 
         client = self.client
@@ -989,7 +989,7 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
         return self._download(str(event["download_url"]), self._marker(context))
 
     def _marker(self, context: Context) -> str:
-        from airflow_provider_translate5.operators._files import open_upload
+        from airflow_provider_translate5.files import open_upload
 
         digest = hashlib.sha256()
         with open_upload(self.source) as (_name, handle):
@@ -1009,7 +1009,7 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
 
     def _writable_destination(self) -> None:
         from airflow_provider_translate5.client import Translate5ValueError
-        from airflow_provider_translate5.operators._files import (
+        from airflow_provider_translate5.files import (
             DestinationError,
             check_writable,
             is_dir,
@@ -1025,7 +1025,7 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
 
     def _download(self, download_url: str, marker: str) -> str:
         from airflow_provider_translate5.client.files import remove_stale_partials, write_atomically
-        from airflow_provider_translate5.operators._files import uri
+        from airflow_provider_translate5.files import uri
 
         with fail_fast_on_bad_input(), self.client.open_download(download_url) as download:
             target = self._target(download.filename.replace(marker, ""))
@@ -1037,7 +1037,7 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
 
     def _target(self, server_name: str) -> AnyPath:
         from airflow_provider_translate5.client import safe_filename
-        from airflow_provider_translate5.operators._files import ensure_dir, is_dir, to_path
+        from airflow_provider_translate5.files import ensure_dir, is_dir, to_path
 
         path = to_path(self.destination)
         if is_dir(path) or str(self.destination).endswith("/") or not path.suffix:
@@ -1048,7 +1048,7 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
 
 def overwrites(source: Any, destination: Any) -> bool:
     """Whether ``destination`` is a source, or lies inside one (compared as absolute URIs)."""
-    from airflow_provider_translate5.operators._files import is_single, to_path, uri
+    from airflow_provider_translate5.files import is_single, to_path, uri
 
     sources = [source] if is_single(source) else list(source)
     target = uri(to_path(destination)).rstrip("/")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_translate5.operators import _files
+from airflow_provider_translate5 import files as _files
 
 
 def chunks_then_fail() -> Iterator[bytes]:

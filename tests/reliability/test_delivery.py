@@ -14,12 +14,12 @@ from t5support import RecordingTaskInstance, wait_imported
 
 from airflow_provider_translate5.client import Translate5Client
 from airflow_provider_translate5.client import files as client_files
+from airflow_provider_translate5.files import Delivery
 from airflow_provider_translate5.operators import (
     Translate5ExportOperator,
     Translate5InstantTranslatePretranslateOperator,
     Translate5UploadTaskOperator,
 )
-from airflow_provider_translate5.operators._files import Delivery
 from airflow_provider_translate5.operators.translate5 import idempotency_key
 from airflow_provider_translate5.sensors import Translate5WorkflowEndedSensor
 

@@ -24,7 +24,7 @@ from t5support import wait_imported
 
 from airflow_provider_translate5.client import Task, Translate5Client, Translate5ResponseError, safe_filename
 from airflow_provider_translate5.client.files import filename_from_content_disposition
-from airflow_provider_translate5.operators._files import UnsafeArchiveError, extract_all
+from airflow_provider_translate5.files import UnsafeArchiveError, extract_all
 from airflow_provider_translate5.testing import Translate5Simulator
 
 from .conftest import FAST_RETRY
