@@ -1,12 +1,7 @@
-"""Language resources, their task assignments, and the MatchAnalysis plugin's operations and results.
+"""The MatchAnalysis plugin's operations and results (language resources and assignments: api_langres).
 
 What is modelled (from translate5's source, see docs/features.md):
 
-- two language resources usable for every language pair: ``Demo TM`` (an empty, writable TM) and
-  ``ZDemoMT`` (translate5's demo MT plugin); ``GET /editor/languageresourceinstance``;
-- assignments (``/editor/languageresourcetaskassoc``): the task filter lists every fitting resource with its
-  ``taskassocid`` (null = not assigned) and ``checked``; a duplicate POST answers the existing assignment; a
-  DELETE of an unknown assignment is fine;
 - ``PUT /editor/task/ID/analysis/operation`` and ``…/pretranslation/operation``: a task (each task of a
   project) with at least one assigned resource is locked in state ``matchanalysis`` for ``import_duration``
   seconds, then back in its previous state with a new analysis; a task without resources is left alone
@@ -27,32 +22,12 @@ from typing import Any
 from urllib.parse import quote
 
 from airflow_provider_translate5.testing import filters
+from airflow_provider_translate5.testing.api_langres import assigned as _assigned
+from airflow_provider_translate5.testing.api_langres import resource as _resource
 from airflow_provider_translate5.testing.protocol import ApiError, Response, json_response
 from airflow_provider_translate5.testing.routing import Ctx, Route, route
 from airflow_provider_translate5.testing.state import Store, Task
 
-RESOURCES: tuple[dict[str, Any], ...] = (
-    {
-        "id": 1,
-        "name": "Demo TM",
-        "serviceName": "OpenTM2",
-        "serviceType": "editor_Services_OpenTM2",
-        "resourceType": "tm",
-        "resourceId": "editor_Services_OpenTM2_1",
-        "color": "19737d",
-        "writable": True,
-    },
-    {
-        "id": 2,
-        "name": "ZDemoMT",
-        "serviceName": "ZDemoMT",
-        "serviceType": "editor_Plugins_ZDemoMT",
-        "resourceType": "mt",
-        "resourceId": "ZDemoMT",
-        "color": "ff0000",
-        "writable": False,
-    },
-)
 #: translate5's default fuzzy bands (``begin`` -> ``end``); 104..101 are context/exact/repetition classes.
 BANDS = (
     (104, 104),
@@ -74,9 +49,7 @@ OPEN_STATES = frozenset({"open", "unconfirmed", "end"})
 class Features:
     """The per-simulator state of this module (kept beside the store, not inside it)."""
 
-    assocs: dict[int, dict[str, Any]] = field(default_factory=dict)
     analyses: dict[str, dict[str, Any]] = field(default_factory=dict)  # taskGuid -> analysis
-    next_assoc: int = 1
 
 
 _STATE: weakref.WeakKeyDictionary[Store, Features] = weakref.WeakKeyDictionary()
@@ -85,106 +58,6 @@ _STATE: weakref.WeakKeyDictionary[Store, Features] = weakref.WeakKeyDictionary()
 def features(store: Store) -> Features:
     with store.lock:
         return _STATE.setdefault(store, Features())
-
-
-def _resource(resource_id: Any) -> dict[str, Any] | None:
-    return next((r for r in RESOURCES if str(r["id"]) == str(resource_id)), None)
-
-
-def _assigned(store: Store, task: Task) -> list[dict[str, Any]]:
-    return [a for a in features(store).assocs.values() if a["taskGuid"] == task.guid]
-
-
-# ----- language resources ---------------------------------------------------------------------------------
-def instances(ctx: Ctx, _: re.Match[str]) -> Response:
-    rows = [{k: v for k, v in r.items() if k != "writable"} for r in RESOURCES]
-    return ctx.json({"rows": rows, "total": len(rows)})
-
-
-def assoc_list(ctx: Ctx, _: re.Match[str]) -> Response:
-    rules = filters.parse_filters(ctx.req.param("filter"), ("taskGuid", "languageResourceId", "checked"))
-    wanted = next((str(r.value) for r in rules if r.prop == "taskGuid" and r.operator == "eq"), None)
-    with ctx.store.lock:
-        state = features(ctx.store)
-        if wanted is None:  # the REST default: the raw assignment rows
-            rows = [dict(a) for a in state.assocs.values()]
-            return ctx.json({"rows": rows, "total": len(rows)})
-        task = ctx.store.task(wanted)
-        if task is None:
-            raise ApiError.coded(404, None, f"Task Entity Not Found: Key: taskGuid; Value: {wanted}")
-        rows = []
-        for resource in RESOURCES:
-            assoc = next(
-                (a for a in _assigned(ctx.store, task) if a["languageResourceId"] == resource["id"]), None
-            )
-            rows.append(
-                {
-                    "taskName": task.row["taskName"],
-                    "taskGuid": task.guid,
-                    "languageResourceId": resource["id"],
-                    "name": resource["name"],
-                    "color": resource["color"],
-                    "resourceId": resource["resourceId"],
-                    "serviceType": resource["serviceType"],
-                    "serviceName": resource["serviceName"],
-                    "resourceType": resource["resourceType"],
-                    "taskassocid": assoc["id"] if assoc else None,
-                    "checked": "true" if assoc else "false",
-                    "segmentsUpdateable": assoc["segmentsUpdateable"] if assoc else 0,
-                    "sourceLang": task.row["sourceLang"],
-                    "targetLang": task.row["targetLang"],
-                    "isTaskTm": False,
-                }
-            )
-    return ctx.json({"rows": rows, "total": len(rows)})
-
-
-def assoc_create(ctx: Ctx, _: re.Match[str]) -> Response:
-    data = ctx.req.data()
-    with ctx.store.lock:
-        state = features(ctx.store)
-        resource = _resource(data.get("languageResourceId"))
-        if resource is None:
-            raise ApiError.coded(
-                409, "E1050", "Referenced language resource not found.",
-                errors={"languageResourceId": ["The chosen language resource does not exist."]},
-            )  # fmt: skip
-        task = ctx.store.task(str(data.get("taskGuid") or ""))
-        if task is None:
-            raise ApiError.coded(422, "E1003", "The task does not exist.", errors={"taskGuid": ["not found"]})
-        existing = next(
-            (a for a in _assigned(ctx.store, task) if a["languageResourceId"] == resource["id"]), None
-        )
-        if existing is None:
-            updateable = bool(data.get("segmentsUpdateable")) and bool(resource["writable"])
-            existing = {
-                "id": state.next_assoc,
-                "languageResourceId": resource["id"],
-                "taskGuid": task.guid,
-                "segmentsUpdateable": int(updateable),
-                "autoCreatedOnImport": 0,
-                "penaltyGeneral": 0,
-                "penaltySublang": 0,
-            }
-            state.assocs[state.next_assoc] = existing
-            state.next_assoc += 1
-        return ctx.json({"rows": dict(existing)})
-
-
-def assoc_delete(ctx: Ctx, match: re.Match[str]) -> Response:
-    with ctx.store.lock:
-        state = features(ctx.store)
-        assoc = state.assocs.get(int(match.group(1)))
-        if assoc is not None:
-            task = ctx.store.task(assoc["taskGuid"])
-            if task is not None and task.row["state"] == LOCK_STATE:
-                raise ApiError.coded(
-                    409,
-                    "E1050",
-                    "The Task is in use, the language resource can not be removed from the task!",
-                )
-            del state.assocs[assoc["id"]]
-    return json_response(None)
 
 
 # ----- operations -------------------------------------------------------------------------------------
@@ -315,10 +188,6 @@ def export(ctx: Ctx, _: re.Match[str]) -> Response:
 
 
 ROUTES: list[Route] = [
-    route("GET", r"/editor/languageresourceinstance", instances),
-    route("GET", r"/editor/languageresourcetaskassoc", assoc_list),
-    route("POST", r"/editor/languageresourcetaskassoc", assoc_create),
-    route("DELETE", r"/editor/languageresourcetaskassoc/(\d+)", assoc_delete),
     route("PUT", r"/editor/task/(\d+)/(?:analysis|pretranslation)/operation", operation),
     route("GET", r"/editor/plugins_matchanalysis_matchanalysis/export", export),
     route("GET", r"/editor/plugins_matchanalysis_matchanalysis", results),

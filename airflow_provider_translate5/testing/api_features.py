@@ -6,6 +6,7 @@ from airflow_provider_translate5.testing import (
     api_analysis,
     api_batchexport,
     api_defaultjobs,
+    api_langres,
     api_people,
     api_reimport,
 )
@@ -14,6 +15,7 @@ from airflow_provider_translate5.testing.routing import Route
 ROUTES: list[Route] = [
     *api_people.ROUTES,
     *api_defaultjobs.ROUTES,
+    *api_langres.ROUTES,
     *api_analysis.ROUTES,
     *api_reimport.ROUTES,
     *api_batchexport.ROUTES,
