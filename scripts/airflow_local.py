@@ -62,6 +62,10 @@ def environment() -> dict[str, str]:
         # Shows the UI's "Test" button (see docs/getting-started.md for its caveat on Airflow 3.3.2).
         AIRFLOW__CORE__TEST_CONNECTION="Enabled",
         AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="10",
+        # LocalExecutor starts one worker process per parallelism slot (default 32: 43 processes, ~6 GB RSS on
+        # a 2-core machine). The examples never run more than a few task instances at once; deferred waits sit
+        # in the triggerer, not in a slot.
+        AIRFLOW__CORE__PARALLELISM=os.environ.get("AIRFLOW__CORE__PARALLELISM", "4"),
         AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
         AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
         # The examples' folders, as Airflow Variables (environment form: no database round trip).
