@@ -15,6 +15,9 @@ DEPLOY_VENV ?= .venv-deploy
 DEPLOY_BIN := $(DEPLOY_VENV)/bin
 DEPLOY_CONSTRAINTS := constraints/deployment-py3.11.txt
 DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
+BUILD_VENV ?= .venv-build
+BUILD_BIN := $(BUILD_VENV)/bin
+BUILD_STAMP := $(BUILD_VENV)/.installed
 # Providers a typical deployment installs next to this one; `make dist-check` proves they resolve together.
 NEIGHBOUR_PROVIDERS := apache-airflow-providers-amazon apache-airflow-providers-google apache-airflow-providers-celery
 
@@ -80,21 +83,27 @@ $(DEPLOY_STAMP): pyproject.toml $(DEPLOY_CONSTRAINTS)
 	$(DEPLOY_BIN)/python -m pip install $(PIP_FLAGS) -c $(DEPLOY_CONSTRAINTS) -r scripts/deployment-requirements.txt
 	@touch $@
 
-dist: $(DEPLOY_STAMP)
+# Building needs only build and twine (pinned by the deployment lock), not the deployment stack.
+$(BUILD_STAMP): $(DEPLOY_CONSTRAINTS)
+	@test -x $(BUILD_BIN)/python || $(PYTHON) -m venv $(BUILD_VENV)
+	$(BUILD_BIN)/python -m pip install $(PIP_FLAGS) -c $(DEPLOY_CONSTRAINTS) build twine
+	@touch $@
+
+dist: $(BUILD_STAMP)
 	rm -rf dist
-	$(DEPLOY_BIN)/python -m build --outdir dist .
-	$(DEPLOY_BIN)/twine check --strict dist/*
+	$(BUILD_BIN)/python -m build --outdir dist .
+	$(BUILD_BIN)/twine check --strict dist/*
 
 # What a user's `pip install` sees: the built wheel (not the repository, not our lock) next to other providers.
 dist-check: dist
-	$(DEPLOY_BIN)/python -m pip install $(PIP_FLAGS) --dry-run --ignore-installed \
+	$(BUILD_BIN)/python -m pip install $(PIP_FLAGS) --dry-run --ignore-installed \
 		"apache-airflow==$(AIRFLOW_VERSION)" "$$(ls dist/*.whl)" $(NEIGHBOUR_PROVIDERS)
 
 # The harness runs the example DAGs of the installed wheel, not those of the working tree.
-deployment-test: dist-check
+deployment-test: dist-check $(DEPLOY_STAMP)
 	$(DEPLOY_BIN)/python -m pip uninstall --disable-pip-version-check --yes airflow-provider-translate5
 	$(DEPLOY_BIN)/python -m pip install $(PIP_FLAGS) -c $(DEPLOY_CONSTRAINTS) "$$(ls dist/*.whl)[testing]"
 	$(DEPLOY_BIN)/python tests/deployment/harness.py
 
 clean:
-	rm -rf $(VENV) $(DEPLOY_VENV) dist .demo .bench .deploy .airflow-local site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEPLOY_VENV) $(BUILD_VENV) dist .demo .bench .deploy .airflow-local site .pytest_cache .mypy_cache .ruff_cache
