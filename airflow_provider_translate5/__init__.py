@@ -47,9 +47,11 @@ def get_provider_info() -> dict[str, Any]:
             {
                 "integration-name": integration,
                 "python-modules": [
-                    "airflow_provider_translate5.operators.translate5",
+                    "airflow_provider_translate5.operators.tasks",
+                    "airflow_provider_translate5.operators.workflow",
+                    "airflow_provider_translate5.operators.export",
+                    "airflow_provider_translate5.operators.instanttranslate",
                     "airflow_provider_translate5.operators.analysis",
-                    "airflow_provider_translate5.operators.people",
                     "airflow_provider_translate5.operators.reimport",
                     "airflow_provider_translate5.operators.batchexport",
                 ],
@@ -64,7 +66,10 @@ def get_provider_info() -> dict[str, Any]:
         "triggers": [
             {
                 "integration-name": integration,
-                "python-modules": ["airflow_provider_translate5.triggers.translate5"],
+                "python-modules": [
+                    "airflow_provider_translate5.triggers.translate5",
+                    "airflow_provider_translate5.triggers.batchexport",
+                ],
             }
         ],
         "extra-links": ["airflow_provider_translate5.links.Translate5TaskLink"],

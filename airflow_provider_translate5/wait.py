@@ -300,3 +300,31 @@ def block(
         if wait.clock() + interval > end_time:
             return status.Verdict(status.TIMEOUT, wait.timeout_message(), terminal=False)
         sleep(interval)
+
+
+class Waiter(Protocol):
+    """What waits in its worker: a step with a client and a log (a waiting operator)."""
+
+    @property
+    def client(self) -> Translate5Client: ...
+
+    @property
+    def log(self) -> Any: ...
+
+
+def block_until_idle(waiter: Waiter, ids: list[int], *, interval: float, end_time: float) -> dict[str, Any]:
+    """Wait in this worker until translate5 finished an operation (analysis, pre-translation, reimport) on
+    ``ids``; returns the verdict as a trigger event, so it is judged like the deferred wait's event."""
+    from airflow_provider_translate5.client import Translate5Error
+
+    wait = Wait(condition=status.IDLE, log=waiter.log, ids=ids)
+
+    def look() -> status.Verdict:
+        try:
+            found = waiter.client.get_tasks(ids)
+        except Translate5Error as exc:
+            return wait.failed_with(exc)
+        return wait.look_tasks(found)
+
+    verdict = block(wait, look, interval=interval, end_time=end_time)
+    return {"status": verdict.status, "message": verdict.message, "terminal": verdict.terminal}

@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_provider_translate5.operators._base import (
+from airflow_provider_translate5.base import (
+    Translate5BaseOperator,
     WaitMixin,
     as_flag,
     check_trigger_event,
+    defer_until_idle,
     fail_fast_on_bad_input,
+    is_template,
     rendered_list,
 )
-from airflow_provider_translate5.operators._idle import block_until_idle, defer_until_idle
-from airflow_provider_translate5.operators.translate5 import Translate5BaseOperator, _is_template
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -151,6 +152,8 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
         self.client.start_analysis(task.id, internal_fuzzy=self.internal_fuzzy)
 
     def execute(self, context: Context) -> dict[str, Any] | None:
+        from airflow_provider_translate5.wait import block_until_idle
+
         tasks = self.resolve_tasks(context, self.translate5_task_id)
         end_time = self.deadline()
         with fail_fast_on_bad_input():
@@ -267,7 +270,7 @@ class Translate5PretranslateOperator(Translate5MatchAnalysisOperator):
         self.pretranslate_tm_and_term = pretranslate_tm_and_term
         self.pretranslate_mt = pretranslate_mt
         self._options: dict[str, Any] = {}  # read in execute, when templates are rendered
-        if not any(map(_is_template, (pretranslate_matchrate, pretranslate_tm_and_term, pretranslate_mt))):
+        if not any(map(is_template, (pretranslate_matchrate, pretranslate_tm_and_term, pretranslate_mt))):
             self._read_options()  # known now: a mistake fails the DAG's parse, not a run
 
     def _read_options(self) -> dict[str, Any]:

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from airflow_provider_translate5.operators._base import (
+from airflow_provider_translate5.base import (
+    Translate5BaseOperator,
     WaitMixin,
     check_trigger_event,
     fail_fast_on_bad_input,
 )
-from airflow_provider_translate5.operators.translate5 import Translate5BaseOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -123,7 +123,7 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
         return self._result(QUEUED, [int(i) for i in started["task_ids"]], files, folder)
 
     def _defer(self, context: Context, tokens: list[str], task_ids: list[int], end_time: float) -> None:
-        from airflow_provider_translate5.operators._batchwait import Translate5BatchExportTrigger
+        from airflow_provider_translate5.triggers.batchexport import Translate5BatchExportTrigger
 
         context["ti"].xcom_push(key=BATCH_XCOM_KEY, value={"tokens": tokens, "task_ids": task_ids})
         trigger = Translate5BatchExportTrigger(
@@ -160,7 +160,7 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
     def _wait(self, tokens: list[str], end_time: float) -> None:
         """Wait in this worker with the provider's wait loop until every queued export is ready."""
         from airflow_provider_translate5 import status
-        from airflow_provider_translate5.operators._batchwait import look_tokens, new_wait, timeout_message
+        from airflow_provider_translate5.triggers.batchexport import look_tokens, new_wait, timeout_message
         from airflow_provider_translate5.wait import block
 
         wait = new_wait(tokens, self.log)

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_provider_translate5.operators._base import (
+from airflow_provider_translate5.base import (
+    Translate5BaseOperator,
     WaitMixin,
     check_trigger_event,
+    defer_until_idle,
     fail_fast_on_bad_input,
 )
-from airflow_provider_translate5.operators._idle import block_until_idle, defer_until_idle
-from airflow_provider_translate5.operators.translate5 import Translate5BaseOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -67,6 +67,7 @@ class Translate5ReimportFileOperator(WaitMixin, Translate5BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any] | None:
         from airflow_provider_translate5.files import to_path, upload_sources
+        from airflow_provider_translate5.wait import block_until_idle
 
         end_time = self.deadline()
         with fail_fast_on_bad_input():

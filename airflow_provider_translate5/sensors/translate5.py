@@ -26,7 +26,7 @@ from airflow.sdk.exceptions import (
 )
 
 from airflow_provider_translate5 import DEFAULT_CONN_ID
-from airflow_provider_translate5.operators._base import (
+from airflow_provider_translate5.base import (
     Translate5Mixin,
     WaitMixin,
     check_trigger_event,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from airflow_provider_translate5.triggers.batchexport import Translate5BatchExportTrigger
 from airflow_provider_translate5.triggers.translate5 import (
     Translate5PretranslationTrigger,
     Translate5TaskStateTrigger,
 )
 
-__all__ = ["Translate5PretranslationTrigger", "Translate5TaskStateTrigger"]
+__all__ = ["Translate5BatchExportTrigger", "Translate5PretranslationTrigger", "Translate5TaskStateTrigger"]

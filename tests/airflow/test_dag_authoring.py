@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from t5support import RecordingTaskInstance
 
+from airflow_provider_translate5.base import FOREIGN_ID_MAX_LENGTH, idempotency_key
 from airflow_provider_translate5.operators import (
     Translate5AssignJobOperator,
     Translate5ExportOperator,
@@ -17,7 +18,6 @@ from airflow_provider_translate5.operators import (
     Translate5UploadTaskOperator,
     Translate5WriteTmOperator,
 )
-from airflow_provider_translate5.operators.translate5 import FOREIGN_ID_MAX_LENGTH, idempotency_key
 from airflow_provider_translate5.sensors import Translate5ImportSensor, Translate5WorkflowEndedSensor
 
 
@@ -178,7 +178,7 @@ def test_deferrable_default_follows_airflow_config(monkeypatch: pytest.MonkeyPat
 def test_resuming_with_a_malformed_event_never_succeeds(event: object) -> None:
     from airflow.sdk.exceptions import AirflowException
 
-    from airflow_provider_translate5.operators._base import check_trigger_event
+    from airflow_provider_translate5.base import check_trigger_event
 
     with pytest.raises(AirflowException, match="unexpected event"):
         check_trigger_event(event)  # type: ignore[arg-type]
@@ -187,7 +187,7 @@ def test_resuming_with_a_malformed_event_never_succeeds(event: object) -> None:
 def test_resuming_maps_event_statuses_to_airflow_outcomes() -> None:
     from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
-    from airflow_provider_translate5.operators._base import check_trigger_event
+    from airflow_provider_translate5.base import check_trigger_event
 
     ok = {"status": "success", "message": "done", "translate5_task_ids": [1]}
     assert check_trigger_event(ok) is ok

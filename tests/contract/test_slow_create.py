@@ -250,7 +250,7 @@ def test_a_retried_pretranslation_is_not_uploaded_again(
 
     from airflow_provider_translate5.client import Translate5Client
     from airflow_provider_translate5.operators import Translate5InstantTranslatePretranslateOperator
-    from airflow_provider_translate5.operators.translate5 import pretranslation_marker
+    from airflow_provider_translate5.operators.instanttranslate import pretranslation_marker
 
     probe = t5_http.post(
         "/editor/instanttranslateapi/translate", data={"text": "Hello", "source": SOURCE, "target": TARGET}

@@ -120,13 +120,13 @@ def test_bad_arguments_are_refused_when_the_dag_is_parsed() -> None:
     ],
 )
 def test_language_resources_as_a_dag_gives_them(given: Any, assigned: list[Any]) -> None:
-    from airflow_provider_translate5.operators._base import rendered_list
+    from airflow_provider_translate5.base import rendered_list
 
     assert rendered_list(given, "language_resources") == assigned
 
 
 def test_a_template_that_renders_no_list_is_named() -> None:
-    from airflow_provider_translate5.operators._base import rendered_list
+    from airflow_provider_translate5.base import rendered_list
 
     with pytest.raises(ValueError, match=r"language_resources: cannot read \"\['Demo TM'\" as a list"):
         rendered_list("['Demo TM'", "language_resources")

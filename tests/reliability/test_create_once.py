@@ -24,8 +24,8 @@ from airflow_provider_translate5.client import (
     Translate5ServerError,
     Translate5ValidationError,
 )
+from airflow_provider_translate5.once import CreateOnce, DuplicateNotRemovedError
 from airflow_provider_translate5.operators import Translate5UploadTaskOperator
-from airflow_provider_translate5.operators._once import CreateOnce, DuplicateNotRemovedError
 
 from .conftest import context_for
 

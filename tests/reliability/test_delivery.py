@@ -12,6 +12,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 from t5support import RecordingTaskInstance, wait_imported
 
+from airflow_provider_translate5.base import idempotency_key
 from airflow_provider_translate5.client import Translate5Client
 from airflow_provider_translate5.client import files as client_files
 from airflow_provider_translate5.files import Delivery
@@ -20,7 +21,6 @@ from airflow_provider_translate5.operators import (
     Translate5InstantTranslatePretranslateOperator,
     Translate5UploadTaskOperator,
 )
-from airflow_provider_translate5.operators.translate5 import idempotency_key
 from airflow_provider_translate5.sensors import Translate5WorkflowEndedSensor
 
 from .conftest import context_for, run_like_airflow

@@ -1,11 +1,15 @@
-"""What every translate5 operator and sensor shares: connection id, hook, extra link, error mapping, deferral.
+"""What every translate5 operator and sensor shares: connection id, hook, extra link, error mapping, deferral,
+the idempotency key of a task instance.
 
-Only ``airflow.sdk`` is imported at module level: DAG files import the operators, and the DAG processor parses
-them often, so the hook, the client and ``requests`` are loaded only when a task runs.
+Operators and sensors both import this module (it sits beside them, above the triggers, the wait loop and the
+hook: see docs/concepts.md). Only ``airflow.sdk`` is imported at module level: DAG files import the operators,
+and the DAG processor parses them often, so the hook, the client and ``requests`` are loaded only when a task
+runs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -13,9 +17,10 @@ from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow.sdk import BaseOperatorLink, conf
+from airflow.sdk import BaseOperator, BaseOperatorLink, conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
+from airflow_provider_translate5 import DEFAULT_CONN_ID
 from airflow_provider_translate5.links import TASK_ID_XCOM_KEY, TASK_URL_XCOM_KEY, Translate5TaskLink
 
 if TYPE_CHECKING:
@@ -23,6 +28,12 @@ if TYPE_CHECKING:
 
     from airflow_provider_translate5.client import Task, Translate5Client
     from airflow_provider_translate5.hooks.translate5 import Translate5Hook
+
+
+#: translate5's documented limit for ``foreignId`` (the database allows more, the docs promise 120).
+FOREIGN_ID_MAX_LENGTH = 120
+#: How long translate5 may still be saving a create whose answer never arrived (see docs/reliability.md).
+DEFAULT_CREATE_GRACE = timedelta(minutes=5)
 
 
 def renamed(cls: str, new: str, value: Any, old: str, old_value: Any) -> Any:
@@ -247,3 +258,68 @@ class WaitMixin:
         self.defer(  # type: ignore[attr-defined]
             trigger=trigger, method_name="execute_complete", timeout=timedelta(seconds=remaining + grace)
         )
+
+
+def is_template(value: Any) -> bool:
+    """Not known before rendering (a Jinja string or an XComArg): checked in ``execute`` instead."""
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, (list, tuple)):
+        return any(is_template(item) for item in value)
+    return not isinstance(value, (int, type(None)))
+
+
+def retry_pre_wait(context: Context, operator: BaseOperator, grace: float) -> float:
+    """Seconds a retry looks for an earlier try's create before creating: the part of ``grace`` that
+    Airflow's ``retry_delay`` has not already covered (0 on the first try)."""
+    try_number = getattr(context["ti"], "try_number", 1) or 1
+    if try_number <= 1:
+        return 0.0
+    delay = operator.retry_delay
+    waited = delay.total_seconds() if isinstance(delay, timedelta) else float(delay or 0)
+    return max(0.0, grace - waited)
+
+
+class Translate5BaseOperator(Translate5Mixin, BaseOperator):
+    """Base for translate5 operators: connection id, hook, extra link."""
+
+    def __init__(
+        self,
+        *,
+        translate5_conn_id: str = DEFAULT_CONN_ID,
+        hook_params: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.translate5_conn_id = translate5_conn_id
+        self.hook_params = dict(hook_params or {})
+
+    def resolve_tasks(self, context: Context, translate5_task_id: int | str) -> list[Task]:
+        """The translate5 tasks behind a task or project id; publishes the link on the way."""
+        with fail_fast_on_bad_input():
+            tasks = self.client.project_tasks(translate5_task_id)
+        if not tasks:
+            raise AirflowFailException(f"translate5 project {translate5_task_id} has no tasks")
+        self.push_task_link(context, tasks[0])
+        return tasks
+
+
+def idempotency_key(context: Context) -> str:
+    """A foreignId that names this task instance (not the try), readable while it fits translate5's limit."""
+    ti = context["ti"]
+    key = f"airflow:{ti.dag_id}/{ti.run_id}/{ti.task_id}"
+    map_index = getattr(ti, "map_index", -1)
+    if map_index is not None and map_index >= 0:
+        key += f"/{map_index}"
+    if len(key) > FOREIGN_ID_MAX_LENGTH:
+        key = "airflow:sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    return key
+
+
+def defer_until_idle(operator: WaitMixin, ids: list[int], end_time: float) -> None:
+    """Hand the wait for translate5 to finish an operation (analysis, pre-translation, reimport) to the
+    triggerer; :func:`airflow_provider_translate5.wait.block_until_idle` is the same wait in the worker."""
+    from airflow_provider_translate5 import status
+    from airflow_provider_translate5.triggers.translate5 import Translate5TaskStateTrigger
+
+    operator.defer_until(Translate5TaskStateTrigger, task_ids=ids, end_time=end_time, condition=status.IDLE)
