@@ -3,6 +3,11 @@
 translate5 reports errors in several body shapes (REST error object, inline validation list, per-field
 dicts, the invalid-token HTML snippet, PHP fatals, an HTML maintenance page). Callers should only ever need
 ``status``, ``error_code``, ``error_message`` and ``errors``, whatever shape the server chose.
+
+What each kind of error means for whoever handles it (retry soon, ride out as an outage, fail for good) is
+stated here and nowhere else: one ``classification`` line per class, the status rule :func:`_by_answer`
+for the flags a class leaves open, and :func:`answer_kind` for answers that are not translate5's JSON at all
+(its maintenance page, its 404 page of a route it does not know, a login page of a proxy in front of it).
 """
 
 from __future__ import annotations
@@ -18,6 +23,13 @@ if TYPE_CHECKING:
     import requests
 
 MAINTENANCE_HEADER = "x-translate5-maintenance-message"
+#: The route prefixes of translate5's optional plugins. A server without the plugin does not know the route
+#: and answers its 404 HTML page ("Seite nicht gefunden!"), even to ``Accept: application/json``
+#: (real-server recordings, part 2 §100-102).
+PLUGIN_ROUTES = {
+    "/editor/instanttranslateapi/": "InstantTranslate",
+    "/editor/plugins_matchanalysis_": "MatchAnalysis",
+}
 EXPORT_RUNNING = "E1538"
 # translate5 refuses a batch export with 422 E1401 while a maintenance is scheduled (TaskbatchController).
 MAINTENANCE_SCHEDULED = "E1401"
@@ -125,7 +137,7 @@ class Translate5TimeoutError(Translate5ConnectionError):
 class Translate5ResponseError(Translate5Error):
     """A successful status, but not the answer translate5 gives (not JSON, or a different envelope)."""
 
-    # Usually a proxy or login page in front of translate5, or an answer cut short: may pass soon.
+    # An answer cut short or garbled on the way: may pass soon (a web page is a Translate5PageError).
     classification = Classification(retryable=True, outage=True, terminal=False)
 
     def __init__(
@@ -146,10 +158,32 @@ class Translate5ResponseError(Translate5Error):
         self.body_excerpt = body_excerpt
 
 
+class Translate5PageError(Translate5ResponseError):
+    """A web page where translate5's API answers with success: a login or SSO page of a proxy in front of
+    translate5, a wrong base URL, or XML because a proxy dropped the ``Accept: application/json`` header.
+
+    A configuration or authentication problem, not an outage: the same request meets the same page until
+    someone changes the connection or the proxy, so a wait must fail at once instead of riding it out until
+    its deadline (days, for a workflow wait). translate5's own maintenance page is a 503, never this.
+    """
+
+    classification = Classification(retryable=False, outage=False, terminal=True)
+
+
 class Translate5LimitError(Translate5ResponseError):
     """The answer exceeds a limit of the client (decoded download size, JSON size or nesting).
 
     The same request gets the same answer: raise the limit (a client setting) if the answer is legitimate.
+    """
+
+    classification = Classification(retryable=False, outage=False, terminal=True)
+
+
+class Translate5DataError(Translate5ResponseError):
+    """translate5's answer, but a value a person decides on cannot be read: a count such as ``"1,234"``,
+    ``null``, ``NaN`` or ``-500`` (see ``coerce.to_count``). The message names the field; never read as 0.
+
+    The same request gets the same answer, and a retry of the step would run the operation again.
     """
 
     classification = Classification(retryable=False, outage=False, terminal=True)
@@ -234,6 +268,29 @@ class Translate5NotFoundError(Translate5APIError):
     """HTTP 404: no such task/job/route."""
 
     classification = Classification(retryable=False, outage=False, terminal=True)
+
+
+class Translate5PluginMissingError(Translate5NotFoundError):
+    """translate5 does not know a plugin's route: the plugin is not installed or not active on this server.
+
+    Such a server answers the route with its 404 HTML page ("Seite nicht gefunden!"), even to
+    ``Accept: application/json`` (recorded for InstantTranslate, part 2 §100-102: its code is a private
+    plugin, so a server built from translate5's public source never has it). ``plugin`` names the plugin.
+    """
+
+    def __init__(self, *, plugin: str, **answer: Any) -> None:
+        self.plugin = plugin
+        super().__init__(**answer)
+
+
+class Translate5QueuedExportGoneError(Translate5NotFoundError):
+    """translate5 no longer has a queued (batch) export: it deletes one once it has been downloaded, after
+    which its status and download answer 404 "Token no longer exists" (part 2 §155-156).
+
+    Not terminal: the same token can never be fetched again, but a new export of the same tasks can.
+    """
+
+    classification = Classification(retryable=False, outage=False, terminal=False)
 
 
 class Translate5ConflictError(Translate5APIError):
@@ -356,6 +413,51 @@ def parse_error_payload(payload: Mapping[str, Any]) -> tuple[str, str | None, di
     return message, to_str(payload.get("errorCode")) or None, errors
 
 
+def web_page(text: str, content_type: str | None = None) -> str | None:
+    """``"HTML"`` or ``"XML"`` when a body is a web page or an XML document, None for anything else.
+
+    Decided by the body, not by the Content-Type alone: translate5 serves its own JSON as ``text/html`` too
+    (recordings §03, part 2 §152). A body that merely starts with ``<`` counts as HTML only when the server
+    calls it HTML.
+    """
+    head = text[:4096].lstrip("\ufeff \t\r\n").lower()
+    if not head.startswith("<"):
+        return None
+    if head.startswith("<!doctype html") or "<html" in head:
+        return "HTML"
+    if head.startswith("<?xml"):
+        return "XML"
+    return "HTML" if "html" in (content_type or "").lower() else None
+
+
+def _plugin_of(url: str) -> str | None:
+    path = urlsplit(url).path or url
+    return next((name for prefix, name in PLUGIN_ROUTES.items() if prefix in path), None)
+
+
+def _route_unknown(
+    status: int, text: str, content_type: str | None, url: str
+) -> tuple[type[Translate5APIError], str, str] | None:
+    """translate5's 404 page for a route it does not know: ``(class, message, hint)``, else None."""
+    if status != 404 or web_page(text, content_type) != "HTML":
+        return None
+    plugin = _plugin_of(url)
+    if plugin is None:
+        return (
+            Translate5NotFoundError,
+            f"translate5 does not know this route (its 404 page: {excerpt(text, 80)})",
+            "check the path of the base URL, and whether this translate5 version offers the call",
+        )
+    hint = f"ask the translate5 administrator to install and activate the {plugin} plugin"
+    if plugin == "InstantTranslate":
+        hint += " (a private plugin: a server built from translate5's public source has none)"
+    return (
+        Translate5PluginMissingError,
+        f"this translate5 has no {plugin} plugin (it answers the plugin's route with its 404 page)",
+        hint,
+    )
+
+
 def _decode_json(text: str) -> Any:
     try:
         return json.loads(text) if text.strip() else None
@@ -375,6 +477,7 @@ def error_from_response(
     """Build the typed exception for a non-2xx response (or a 2xx one saying ``success: false``)."""
     status = response.status_code
     text = response.text
+    content_type = response.headers.get("Content-Type")
     payload = _decode_json(text)
     maintenance_note = plain_text(response.headers.get(MAINTENANCE_HEADER))
     if isinstance(payload, Mapping):
@@ -388,6 +491,14 @@ def error_from_response(
     cls = error_class(
         status, maintenance=bool(maintenance_note) or not isinstance(payload, Mapping), error_code=code
     )
+    extra: dict[str, Any] = {}
+    unknown = None if isinstance(payload, Mapping) else _route_unknown(status, text, content_type, url)
+    if unknown is not None:
+        cls, message, route_hint = unknown
+        hint = hint or route_hint
+        plugin = _plugin_of(url)
+        if plugin is not None:
+            extra["plugin"] = plugin
     return cls(
         status=status,
         error_code=code,
@@ -398,6 +509,7 @@ def error_from_response(
         body_excerpt=redact(excerpt(text, 500)),
         retry_after=retry_after,
         hint=redact(hint) if hint else None,
+        **extra,
     )
 
 
@@ -409,7 +521,11 @@ def response_error(
     url: str,
     redact: Callable[[str], str] = lambda text: text,
 ) -> Translate5ResponseError:
-    """A 2xx answer that is not what translate5 sends, described by what actually came back."""
+    """A 2xx answer that is not what translate5 sends, described by what actually came back.
+
+    A web page (:func:`web_page`) is a :class:`Translate5PageError`, which no wait rides out; anything else
+    (a body cut short, garbage) may pass by itself and stays a retryable :class:`Translate5ResponseError`.
+    """
     content_type = response.headers.get("Content-Type") or "no content type"
     body = redact(excerpt(response.text))
     path = urlsplit(url).path or url
@@ -420,9 +536,14 @@ def response_error(
     )
     if maintenance:
         message += f"; maintenance message: {maintenance}"
-    if "html" in content_type.lower():
-        message += " (an HTML page usually means a proxy, a login page or a wrong base URL)"
-    return Translate5ResponseError(
+    page = web_page(response.text, content_type)
+    if page == "HTML":
+        message += (
+            " (an HTML page usually means a proxy, a login page or a wrong base URL: check the connection's "
+            "base URL, and that API calls with the app token reach translate5 without a login in between)"
+        )
+    cls = Translate5PageError if page else Translate5ResponseError
+    return cls(
         message,
         method=method,
         url=redact(url),

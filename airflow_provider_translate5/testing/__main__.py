@@ -96,6 +96,11 @@ def _parser() -> argparse.ArgumentParser:
         help="InstantTranslate file list as a JSON list, not an object (Blackbird's model)",
     )
     parser.add_argument(
+        "--no-instant-translate",
+        action="store_true",
+        help="a translate5 without the InstantTranslate plugin: its routes answer the 404 HTML page",
+    )
+    parser.add_argument(
         "--callback-url",
         default=None,
         metavar="URL",
@@ -137,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         api_role=args.api_role,
         close_connections=not args.keep_alive,
         filelist_as_list=args.filelist_as_list,
+        instant_translate=not args.no_instant_translate,
         callback_url=args.callback_url,
         latency=args.latency,
         generated_export_size=args.generated_export_size,

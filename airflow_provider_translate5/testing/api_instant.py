@@ -4,7 +4,8 @@ See docs/compatibility.md#instanttranslate.
 
 The real plugin is private; shapes follow the Confluence docs, old public API tests and Blackbird. The
 "machine translation" is the simulator's pseudo translation (``[de] text``) from a resource named ZDemoMT,
-the demo MT service translate5 ships for tests.
+the demo MT service translate5 ships for tests. With the knob ``instant_translate=False`` the simulator is a
+server without the plugin: every route answers translate5's 404 HTML page, as recorded (part 2 §100-102).
 """
 
 from __future__ import annotations
@@ -15,8 +16,14 @@ from typing import Any
 
 from airflow_provider_translate5.testing import catalog, uploads
 from airflow_provider_translate5.testing.content import pseudo_text
-from airflow_provider_translate5.testing.protocol import REQUIRED_MSG, ApiError, Response, UploadedFile
-from airflow_provider_translate5.testing.routing import Ctx, Route, route
+from airflow_provider_translate5.testing.protocol import (
+    HTML_TYPE,
+    REQUIRED_MSG,
+    ApiError,
+    Response,
+    UploadedFile,
+)
+from airflow_provider_translate5.testing.routing import Ctx, Handler, Route, route
 from airflow_provider_translate5.testing.state import PRETRANSLATE_TYPE, TaskFile, now_str
 
 SERVICE = "ZDemoMT"
@@ -152,9 +159,33 @@ def write_tm(ctx: Ctx, _: re.Match[str]) -> Response:
     return ctx.json({"created": [tm_id]})
 
 
+#: translate5's 404 page for a controller its router does not know (part 2 §100-102): the landing-page
+#: layout with an error block; the recorded pages are about 7 KB, with a stack trace in development mode.
+NOT_FOUND_PAGE = (
+    "<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>translate5</title></head>\n<body>\n"
+    '<div id="head-panel"></div>\n<div class="error-block">\n<h1>Seite nicht gefunden!</h1>\n'
+    "<p>Request URI:<br/>{uri}</p>\n<h2>Stack trace:</h2>\n<pre>ZfExtended_NotFoundException: Seite nicht "
+    "gefunden! in &lt;APP_ROOT&gt;/library/ZfExtended/Controllers/helpers/Access.php:81\nStack trace:\n"
+    "#0 &lt;APP_ROOT&gt;/library/ZfExtended/Controllers/Plugins/Access.php(45): "
+    "ZfExtended_Controller_Helper_Access-&gt;isDispatchable()</pre>\n</div>\n</body>\n</html>\n"
+)
+
+
+def _plugin(handler: Handler) -> Handler:
+    """The route as a server with the plugin answers it, or the recorded 404 page of one without."""
+
+    def answer(ctx: Ctx, match: re.Match[str]) -> Response:
+        if ctx.config.instant_translate:
+            return handler(ctx, match)
+        page = NOT_FOUND_PAGE.format(uri=ctx.req.path).encode()
+        return Response(404, [("Content-type", HTML_TYPE)], page, close=True)
+
+    return answer
+
+
 ROUTES: list[Route] = [
-    route("GET POST", r"/editor/instanttranslateapi/translate", translate),
-    route("POST", r"/editor/instanttranslateapi/filepretranslate", file_pretranslate),
-    route("GET", r"/editor/instanttranslateapi/filelist", file_list),
-    route("POST", r"/editor/instanttranslateapi/writetm", write_tm),
+    route("GET POST", r"/editor/instanttranslateapi/translate", _plugin(translate)),
+    route("POST", r"/editor/instanttranslateapi/filepretranslate", _plugin(file_pretranslate)),
+    route("GET", r"/editor/instanttranslateapi/filelist", _plugin(file_list)),
+    route("POST", r"/editor/instanttranslateapi/writetm", _plugin(write_tm)),
 ]

@@ -21,6 +21,9 @@ class SimulatorConfig:
     clients, not something a recorded server did."""
     filelist_as_list: bool = False
     """InstantTranslate filelist: ``allPretranslatedFiles`` as a list (Blackbird's model), not a dict."""
+    instant_translate: bool = True
+    """False: a translate5 without the InstantTranslate plugin (a private plugin, absent from a server built
+    from the public source): its routes answer translate5's 404 HTML page, as recorded (part 2 §100-102)."""
     callback_url: str | None = None
     """runtimeOptions.import.callbackUrl: the task row is POSTed here after each task import."""
     latency: float = 0.0

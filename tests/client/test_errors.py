@@ -19,7 +19,10 @@ from airflow_provider_translate5.client import (
     Translate5LockedError,
     Translate5MaintenanceError,
     Translate5NotFoundError,
+    Translate5PageError,
     Translate5PermissionError,
+    Translate5PluginMissingError,
+    Translate5QueuedExportGoneError,
     Translate5RateLimitError,
     Translate5ResponseError,
     Translate5ServerError,
@@ -164,6 +167,77 @@ def test_html_maintenance_page_on_503(make_client, answer, sleeps):
     assert sleeps == [0.5]
 
 
+def test_the_maintenance_page_stays_an_outage_that_a_wait_rides_out(no_retry_client, answer):
+    # translate5's own maintenance answer is a 503 (ZfExtended_Models_MaintenanceException), never a 200 page.
+    page = "<!DOCTYPE html><html><body><h1>Maintenance</h1></body></html>"
+    headers = {"Content-Type": "text/html", "x-translate5-maintenance-message": "back at 10:00"}
+    answer("GET", "/editor/task/5", text=page, status=503, headers=headers)
+    with pytest.raises(Translate5MaintenanceError) as caught:
+        no_retry_client.get_task(5)
+    assert (caught.value.outage, caught.value.terminal) == (True, False)
+
+
+LOGIN_PAGE = (
+    "<!DOCTYPE html>\n<html><head><title>Sign in - Example SSO</title></head>"
+    "<body><form action='/sso/login'><input name='user'></form></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (LOGIN_PAGE, "text/html; charset=utf-8"),
+        (LOGIN_PAGE, "application/json"),  # a proxy that labels its page as the API's type
+        ("\ufeff  <html><body>Welcome to nginx!</body></html>", None),
+        ("<h1>Please log in</h1>", "text/html"),
+        ('<?xml version="1.0"?>\n<response><rows/></response>', "application/xml"),  # Accept dropped
+    ],
+    ids=["sso-login", "labelled-json", "bom-no-type", "fragment", "xml"],
+)
+def test_a_web_page_on_http_200_is_a_configuration_error_failing_fast(
+    make_client, answer, sent, sleeps, body, content_type
+):
+    answer("GET", "/editor/task/5", text=body, headers={"Content-Type": content_type} if content_type else {})
+    with pytest.raises(Translate5PageError) as caught:
+        make_client().get_task(5)
+    assert (caught.value.retryable, caught.value.outage, caught.value.terminal) == (False, False, True)
+    assert len(sent) == 1  # no retry of the same page
+    assert sleeps == []
+    assert "GET /editor/task/5" in str(caught.value)
+    if "html" in body.lower():
+        assert "check the connection's base URL" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ('{"rows": {"id": "5", "taskN', "application/json"),  # cut after the headers
+        ("<b>partial", "application/json"),  # starts like markup, but the server does not call it HTML
+    ],
+    ids=["cut-json", "markup-not-html"],
+)
+def test_a_body_that_is_no_web_page_stays_a_retryable_response_error(
+    no_retry_client, answer, body, content_type
+):
+    answer("GET", "/editor/task/5", text=body, headers={"Content-Type": content_type})
+    with pytest.raises(Translate5ResponseError) as caught:
+        no_retry_client.get_task(5)
+    assert type(caught.value) is Translate5ResponseError
+    assert caught.value.outage
+
+
+def test_translate5s_404_page_of_an_unknown_route_names_the_route_problem(no_retry_client, answer):
+    page = "<html><body><h1>Seite nicht gefunden!</h1>Request URI: /editor/task/5</body></html>"
+    answer(
+        "GET", "/editor/task/5", text=page, status=404, headers={"Content-type": "text/html; charset=utf-8"}
+    )
+    with pytest.raises(Translate5NotFoundError) as caught:
+        no_retry_client.get_task(5)
+    assert type(caught.value) is Translate5NotFoundError
+    assert "translate5 does not know this route" in str(caught.value)
+    assert "check the path of the base URL" in str(caught.value)
+
+
 def test_non_json_error_body_uses_a_text_excerpt(no_retry_client, answer):
     answer("GET", "/editor/task/5", text="<html><b>Bad Gateway</b> from nginx</html>", status=502)
     with pytest.raises(Translate5ServerError) as caught:
@@ -242,7 +316,8 @@ CLASSIFICATION = [
     ("local bad value", Translate5ValueError("bad"), False, False, True),
     ("connection refused", Translate5ConnectionError("refused"), True, True, False),
     ("read timeout / deadline", Translate5TimeoutError("slow"), True, True, False),
-    ("HTML page on HTTP 200", Translate5ResponseError("html"), True, True, False),
+    ("answer cut short on HTTP 200", Translate5ResponseError("cut"), True, True, False),
+    ("login page on HTTP 200", Translate5PageError("html"), False, False, True),
     ("answer over a client limit", Translate5LimitError("too big"), False, False, True),
     ("405 method not allowed", _api(Translate5APIError, 405), False, False, True),
     ("408 request timeout", _api(Translate5APIError, 408), True, True, False),
@@ -252,6 +327,14 @@ CLASSIFICATION = [
     ("403 forbidden", _api(Translate5PermissionError, 403), False, False, True),
     ("302 to /login", _api(Translate5PermissionError, 302), False, False, True),
     ("404 task missing", _api(Translate5NotFoundError, 404), False, False, True),
+    (
+        "404 page of a missing plugin",
+        Translate5PluginMissingError(plugin="X", status=404, error_message="x"),
+        False,
+        False,
+        True,
+    ),
+    ("queued export already fetched", _api(Translate5QueuedExportGoneError, 404), False, False, False),
     ("409 stale entityVersion", _api(Translate5ConflictError, 409, "E1041"), False, False, False),
     ("409 export running", _api(Translate5ConflictError, 409, "E1538"), True, False, False),
     ("422 validation", _api(Translate5ValidationError, 422), False, False, True),

@@ -8,7 +8,11 @@ import re
 
 import pytest
 
-from airflow_provider_translate5.client import Translate5ResponseError, Translate5ValueError
+from airflow_provider_translate5.client import (
+    Translate5PluginMissingError,
+    Translate5ResponseError,
+    Translate5ValueError,
+)
 
 FILE_LIST_AS_DICT = {
     "allPretranslatedFiles": {
@@ -145,3 +149,47 @@ def test_write_tm_sends_data_json_and_returns_created_ids(client, answer, sent):
         "source": "Hello",
         "target": "Hallo",
     }
+
+
+#: What a translate5 without the InstantTranslate plugin answers its routes (part 2 §100-102): HTTP 404,
+#: ``Content-type: text/html``, the landing-page layout with an error block (the 7 KB page, cut here).
+NO_PLUGIN_PAGE = (
+    "<!DOCTYPE html>\n<html><head><title>translate5</title>"
+    "<style>body{font-family:sans-serif}</style></head><body><div id='head-panel'></div>"
+    "<div class='error'><h1>Seite nicht gefunden!</h1><p>Request URI:<br>{uri}</p>"
+    "<h2>Stack trace:</h2><pre>ZfExtended_NotFoundException: Seite nicht gefunden! in "
+    "&lt;APP_ROOT&gt;/library/ZfExtended/Controllers/helpers/Access.php:81</pre></div></body></html>"
+)
+NO_PLUGIN = {"Content-type": "text/html; charset=utf-8", "Connection": "close"}
+
+
+@pytest.mark.usefixtures("languages")
+@pytest.mark.parametrize(
+    ("method", "path", "call"),
+    [
+        ("POST", "translate", lambda c: c.instant_translate("Contact us today.", source="en", target="de")),
+        (
+            "POST",
+            "filepretranslate",
+            lambda c: c.file_pretranslate(("page.xlf", io.BytesIO(b"<xliff/>")), source="en", target="de"),
+        ),
+        ("GET", "filelist", lambda c: c.list_pretranslated_files()),
+    ],
+    ids=["translate", "filepretranslate", "filelist"],
+)
+def test_a_server_without_the_plugin_is_reported_once_never_retried(
+    make_client, answer, sent, method, path, call
+):
+    uri = f"/editor/instanttranslateapi/{path}"
+    answer(method, uri, text=NO_PLUGIN_PAGE.replace("{uri}", uri), status=404, headers=NO_PLUGIN)
+    client = make_client()  # the default policy: five attempts for what may pass
+    with pytest.raises(Translate5PluginMissingError) as caught:
+        call(client)
+    assert str(caught.value).startswith(
+        f"HTTP 404 on {method} {uri}: this translate5 has no InstantTranslate"
+    )
+    assert caught.value.plugin == "InstantTranslate"
+    assert "install and activate the InstantTranslate plugin" in str(caught.value)
+    assert "<" not in str(caught.value)  # no HTML, no parse error
+    assert caught.value.terminal
+    assert [r.path for r in sent if r.path.startswith("/editor/instanttranslateapi")] == [uri]
