@@ -74,3 +74,23 @@ def test_airflow_cli_lists_the_provider() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "airflow-provider-translate5" in result.stdout
+
+
+def test_every_trigger_is_listed_in_provider_info() -> None:
+    """Airflow finds a deferred task's trigger by the modules the provider lists (and docs list them)."""
+    import inspect
+    import pkgutil
+
+    from airflow.triggers.base import BaseTrigger
+
+    import airflow_provider_translate5.triggers as triggers
+
+    info = airflow_provider_translate5.get_provider_info()
+    listed = {module for entry in info["triggers"] for module in entry["python-modules"]}
+    defined = {
+        cls.__module__
+        for found in pkgutil.iter_modules(triggers.__path__, f"{triggers.__name__}.")
+        for _name, cls in inspect.getmembers(importlib.import_module(found.name), inspect.isclass)
+        if issubclass(cls, BaseTrigger) and cls.__module__ == found.name and not cls.__name__.startswith("_")
+    }
+    assert defined == listed

@@ -126,10 +126,10 @@ class AnalysisMixin(ClientCalls):
     """Match analysis and pre-translation operations (mixed into :class:`Translate5Client`)."""
 
     def _operation(self, task_id: int | str, operation: str, options: Mapping[str, Any]) -> dict[str, Any]:
-        from airflow_provider_translate5.client.client import _positive_id
+        from airflow_provider_translate5.client.checks import positive_id
 
         fields = [(name, form_value(value)) for name, value in options.items() if value is not None]
-        path = f"/editor/task/{_positive_id(task_id)}/{operation}/operation"
+        path = f"/editor/task/{positive_id(task_id)}/{operation}/operation"
         # The translate5 UI sends operations as PUT with form parameters (TaskActions.js::operation).
         payload = self._json("PUT", path, fields=fields, idempotent=False)
         return dict(payload) if isinstance(payload, Mapping) else {}

@@ -76,11 +76,6 @@ _LANGUAGES_LOCK = threading.Lock()
 LANGUAGES_RECHECK_AFTER = 300.0
 
 
-# The feature modules (people, analysis, reimport) import these two names from here.
-_positive_id = positive_id
-_non_empty = non_empty
-
-
 def _sources(files: Any) -> list[Any]:
     """One upload source or several; a ``(name, fileobj)`` tuple is one source, not two."""
     single = isinstance(files, (str, os.PathLike, UploadFile)) or (

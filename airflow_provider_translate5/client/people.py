@@ -224,7 +224,7 @@ class PeopleMixin(ClientCalls):
         No ``Mqi-Entity-Version`` header is sent: a job row carries no ``entityVersion`` to send, and a wrong
         one makes translate5 answer 409 (recorded on a real server); without it the update applies.
         """
-        from airflow_provider_translate5.client.client import _positive_id
+        from airflow_provider_translate5.client.checks import positive_id
 
         body: dict[str, Any] = {}
         if state is not None:
@@ -240,5 +240,5 @@ class PeopleMixin(ClientCalls):
         body.update(extra or {})
         if not body:
             raise Translate5ValueError("update_job needs at least one change (state, deadline_date, ...)")
-        path = f"/editor/task/{_positive_id(task_id)}/job/{_positive_id(job_id, 'job id')}"
+        path = f"/editor/task/{positive_id(task_id)}/job/{positive_id(job_id, 'job id')}"
         return self._one(Job.from_api, "PUT", path, data=body)

@@ -56,9 +56,9 @@ class ReimportMixin(ClientCalls):
     """Task files and file reimport (mixed into :class:`Translate5Client`)."""
 
     def list_task_files(self, task_id: int | str) -> list[TaskFile]:
-        from airflow_provider_translate5.client.client import _positive_id
+        from airflow_provider_translate5.client.checks import positive_id
 
-        files, _payload = self._many(TaskFile.from_api, "GET", f"/editor/taskid/{_positive_id(task_id)}/file")
+        files, _payload = self._many(TaskFile.from_api, "GET", f"/editor/taskid/{positive_id(task_id)}/file")
         return files
 
     def find_task_file(self, task_id: int | str, file_name: str) -> TaskFile:
@@ -80,7 +80,7 @@ class ReimportMixin(ClientCalls):
         The upload's name must end in a supported extension (XLIFF/XML); anything else is refused here, before
         the upload, as translate5 would refuse it after.
         """
-        from airflow_provider_translate5.client.client import _positive_id
+        from airflow_provider_translate5.client.checks import positive_id
 
         upload = prepare_upload(source, "reimport file")
         suffix = PurePosixPath(upload.filename).suffix.lower()
@@ -89,7 +89,7 @@ class ReimportMixin(ClientCalls):
                 f"translate5 reimports only bilingual files ({', '.join(sorted(REIMPORT_EXTENSIONS))}); "
                 f"got {upload.filename!r}"
             )
-        path = f"/editor/taskid/{_positive_id(task_id)}/file"
-        fields = [("fileId", str(_positive_id(file_id, "file id")))]
+        path = f"/editor/taskid/{positive_id(task_id)}/file"
+        fields = [("fileId", str(positive_id(file_id, "file id")))]
         payload = self._json("POST", path, fields=fields, uploads=[(UPLOAD_FIELD, upload)], idempotent=False)
         return dict(payload) if isinstance(payload, Mapping) else {}
