@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from airflow_provider_translate5.client.files import Download
-    from airflow_provider_translate5.client.models import Job, Task
+    from airflow_provider_translate5.client.models import Job, Language, Task
     from airflow_provider_translate5.client.people import Customer
     from airflow_provider_translate5.client.transport import Transport
 
@@ -40,6 +40,8 @@ class ClientCalls:
         ) -> AbstractContextManager[Download]: ...
 
         def get_task(self, task_id: int | str) -> Task: ...
+
+        def list_languages(self, *, refresh: bool = False) -> list[Language]: ...
 
         def project_tasks(self, task_or_project_id: int | str) -> list[Task]: ...
 

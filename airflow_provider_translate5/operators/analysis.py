@@ -40,8 +40,9 @@ REPORT_SUFFIX = {"xml": ".xml", "excel": ".xlsx"}
 class Translate5AssignLanguageResourcesOperator(Translate5BaseOperator):
     """Assign TMs, MT engines or term collections to every task behind the id (by name or id).
 
-    Safe to retry: translate5 answers an existing assignment instead of creating a second one. A resource
-    that is unknown, ambiguous, or does not fit a task's languages fails the task before anything is assigned.
+    Safe to retry: a resource assigned already is left as it is. A resource that is unknown, ambiguous, or
+    does not fit the languages or customer of any task behind the id fails the task before anything is
+    assigned to any of them (translate5 would accept it, then hide it from the task's resources).
 
     :param translate5_task_id: task or project id (templated).
     :param language_resources: names or ids of language resources (templated: a list, an ``XComArg``, or a
@@ -76,8 +77,12 @@ class Translate5AssignLanguageResourcesOperator(Translate5BaseOperator):
         if not wanted:
             given = self.language_resources
             raise AirflowFailException(f"language_resources rendered to nothing ({given!r})")
+        tasks = self.resolve_tasks(context, self.translate5_task_id)
+        with fail_fast_on_bad_input():  # every task of a project first: all of them or none
+            for task in tasks:
+                self.client.fitting_language_resources(task.task_guid, wanted)
         assigned: dict[str, list[dict[str, Any]]] = {}
-        for task in self.resolve_tasks(context, self.translate5_task_id):
+        for task in tasks:
             with fail_fast_on_bad_input():
                 resources = self.client.assign_language_resources(
                     task.task_guid,

@@ -76,6 +76,14 @@ def test_analysis_starts_with_put_form_fields(client: Translate5Client, requests
 
 
 def test_assignment_is_sent_as_data_json(client: Translate5Client, requests_mock: rm.Mocker) -> None:
+    fitting = {
+        "languageResourceId": "3",
+        "name": "TM",
+        "taskassocid": None,
+        "sourceLang": "5",
+        "targetLang": "4",
+    }
+    requests_mock.get(f"{BASE}/editor/languageresourcetaskassoc", json={"rows": [fitting], "total": 1})
     route = requests_mock.post(f"{BASE}/editor/languageresourcetaskassoc", json={"rows": {"id": "7"}})
     assert client.assign_language_resource("{t}", 3, segments_updateable=True) == {"id": "7"}
     assert json.loads(_form(route.last_request)["data"][0]) == {
