@@ -8,9 +8,18 @@ translate5 builds the ZIP. The batch export does not (read from translate5's sou
   ``Task/BatchOperations/Handler/TaskBatchExport``) queues a ``BatchExportWorker`` and answers
   ``{"nextUrl": "/editor/queuedexport/<token>?title=…", "success": true}``;
 - ``GET /editor/queuedexport/<token>/status`` prints ``{"ready":false}`` / ``{"ready":true}``
-  (``QueuedexportController::statusAction``);
-- ``GET /editor/queuedexport/<token>/download`` streams one ZIP holding each task's export ZIP as
-  ``<task id>-<task name>.zip`` and deletes it on the server afterwards (``downloadAction``, ``cleanUp``).
+  (``QueuedexportController::statusAction``), served as ``text/html`` (recorded, part 2 §152-153): read by
+  its body;
+- ``GET /editor/queuedexport/<token>/download`` streams one ZIP (``application/octet-stream``,
+  ``export.zip``) holding each task's export ZIP as ``<task id>-<task name>.zip`` and deletes it on the
+  server afterwards (``downloadAction``, ``cleanUp``). From then on the download AND the status answer 404
+  "Token no longer exists" (§155-156).
+
+So a token is fetched once. The transport repeats a download only when no answer arrived (a GET); when the
+lost answer was the file, the repeat meets the 404, and the client then raises
+:class:`~airflow_provider_translate5.client.errors.Translate5QueuedExportGoneError` at once, never retrying
+it: the file is gone for good, and the way on is a new export of the same tasks (what a retry of the batch
+export operator does). The client does not queue that new export itself: it knows the token, not the tasks.
 
 Servers without the route (older translate5, or an API user without the right) answer 404 or a 302 to the
 login page; :class:`~airflow_provider_translate5.client.errors.Translate5NotFoundError` /
@@ -21,11 +30,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
 from airflow_provider_translate5.client._calls import ClientCalls
-from airflow_provider_translate5.client.errors import Translate5ResponseError, Translate5ValueError
+from airflow_provider_translate5.client.errors import (
+    Translate5NotFoundError,
+    Translate5QueuedExportGoneError,
+    Translate5ResponseError,
+    Translate5ValueError,
+)
 
 if TYPE_CHECKING:
     from airflow_provider_translate5.client.files import Download
@@ -60,6 +74,25 @@ def _token(token: str) -> str:
     return token
 
 
+@contextmanager
+def _still_there(token: str) -> Iterator[None]:
+    """Turn translate5's 404 for a token it deleted into the error that says so (and what to do)."""
+    try:
+        yield
+    except Translate5NotFoundError as exc:
+        if "not ready" in exc.error_message.lower():  # "Export is not ready yet": the token does exist
+            raise
+        raise Translate5QueuedExportGoneError(
+            status=exc.status,
+            error_message=f"translate5 no longer has queued export {token} ({exc.error_message})",
+            method=exc.method,
+            url=exc.url,
+            body_excerpt=exc.body_excerpt,
+            hint="translate5 deletes a queued export once it has been downloaded, so it cannot be fetched "
+            "or looked at again, also not after a download whose answer was lost; export the tasks anew",
+        ) from exc
+
+
 class BatchExportMixin(ClientCalls):
     """Queued batch exports (mixed into :class:`Translate5Client`)."""
 
@@ -83,7 +116,8 @@ class BatchExportMixin(ClientCalls):
     def batch_export_ready(self, token: str) -> bool:
         """Whether translate5's workers have finished the queued export."""
         path = f"/editor/queuedexport/{_token(token)}/status"
-        answer = self._json("GET", path)
+        with _still_there(token):
+            answer = self._json("GET", path)
         ready = answer.get("ready") if isinstance(answer, Mapping) else None
         if not isinstance(ready, bool):
             raise Translate5ResponseError(
@@ -95,7 +129,12 @@ class BatchExportMixin(ClientCalls):
 
     @contextmanager
     def open_batch_export(self, token: str) -> Iterator[Download]:
-        """Stream the finished batch ZIP; translate5 deletes it once it has been sent, so save it whole."""
+        """Stream the finished batch ZIP, once: translate5 deletes it when it has been sent (save it whole).
+
+        :raises Translate5QueuedExportGoneError: the export was downloaded before (or its answer was lost).
+        """
         path = f"/editor/queuedexport/{_token(token)}/download"
-        with self._download(path, None, "export.zip", export=True) as download:
+        with ExitStack() as stack:
+            with _still_there(token):  # only the answer's own 404, not errors of the caller's block
+                download = stack.enter_context(self._download(path, None, "export.zip", export=True))
             yield download

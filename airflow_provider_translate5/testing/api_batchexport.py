@@ -1,11 +1,18 @@
 """The queued batch export (``taskuserassoc/batchset`` + ``queuedexport/<token>/status|download``).
 
-As read from translate5's source (``TaskbatchController``, ``TaskBatchExport``, ``BatchExportWorker``,
-``QueuedexportController``): the POST answers ``nextUrl`` with a token; ``status`` prints
-``{"ready":false|true}`` outside the REST view (``echo``, no JSON content type); ``download`` sends one ZIP
-with each task's default export ZIP as ``<task id>-<task name>.zip`` and forgets the token afterwards; before
-it is ready, or for an unknown token, translate5 answers 404. Status and download need no session (the token
-is the secret). The export is ready ``export_duration`` seconds after it was queued.
+As recorded (part 2 §151-156) and read from translate5's source (``TaskbatchController``,
+``TaskBatchExport``, ``BatchExportWorker``, ``QueuedexportController``): the POST answers ``nextUrl`` with a
+token; ``status`` prints ``{"ready":false|true}`` outside the REST view (``echo``: ``Content-type:
+text/html``, no version header); ``download`` sends one ZIP (``application/octet-stream``, ``export.zip``)
+with each task's default export ZIP as ``<task id>-<task name>.zip``, and translate5 deletes the export
+afterwards: a second download and any later status answer the REST envelope 404 "Token no longer exists",
+as does a token it never knew. A download before the export is ready is 404 "Export is not ready yet"
+(source). Status and download need no session (the token is the secret). The export is ready
+``export_duration`` seconds after it was queued.
+
+One deliberate difference: the token is forgotten when the download starts, while translate5 deletes it
+after the last byte was sent; a download whose answer is lost (fault ``lose_response``) is therefore gone
+here, the worst case a client must handle (docs/testing.md).
 """
 
 from __future__ import annotations
@@ -71,7 +78,7 @@ def _find(ctx: Ctx, token: str) -> _Queued:
     with _LOCK:
         queued = _queued(ctx.store).get(token)
     if queued is None:
-        raise ApiError.coded(404, None, "Queued export not found")
+        raise ApiError.coded(404, None, "Token no longer exists")  # getRecordByToken (§155-156)
     return queued
 
 
