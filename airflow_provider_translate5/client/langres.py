@@ -20,17 +20,12 @@ from typing import Any
 
 from airflow_provider_translate5.client._calls import ClientCalls
 from airflow_provider_translate5.client.coerce import to_int, to_str
-from airflow_provider_translate5.client.errors import Translate5ResponseError, Translate5ValueError
+from airflow_provider_translate5.client.errors import Translate5ValueError
 from airflow_provider_translate5.client.filters import Filter, encode_filters
+from airflow_provider_translate5.client.models import record
 
 INSTANCES_PATH = "/editor/languageresourceinstance"
 ASSOC_PATH = "/editor/languageresourcetaskassoc"
-
-
-def _record(data: Any, what: str) -> dict[str, Any]:
-    if not isinstance(data, Mapping):
-        raise Translate5ResponseError(f"expected a {what} object from translate5, got {type(data).__name__}")
-    return dict(data)
 
 
 @dataclass(frozen=True)
@@ -54,7 +49,7 @@ class LanguageResource:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> LanguageResource:
-        raw = _record(data, "language resource")
+        raw = record(data, "language resource")
         return cls(
             id=to_int(raw.get("languageResourceId", raw.get("id"))) or 0,
             name=to_str(raw.get("name")) or "",

@@ -17,9 +17,9 @@ from typing import Any
 
 from airflow_provider_translate5.client._calls import ClientCalls
 from airflow_provider_translate5.client.coerce import to_int, to_str
-from airflow_provider_translate5.client.errors import Translate5ResponseError, Translate5ValueError
+from airflow_provider_translate5.client.errors import Translate5ValueError
 from airflow_provider_translate5.client.filters import Filter
-from airflow_provider_translate5.client.models import Job
+from airflow_provider_translate5.client.models import Job, record
 
 #: translate5 user GUIDs: a UUID in braces (``{c99ae747-0afb-446a-827a-6b3b32cfb819}``).
 _GUID = re.compile(r"^\{?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\}?$")
@@ -27,12 +27,6 @@ _GUID = re.compile(r"^\{?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 #: Job states a PM may set (translate5's ``editor_Workflow_Default::STATE_*`` a job can be put into).
 JOB_STATES = frozenset({"waiting", "open", "finished", "unconfirmed", "auto-finish"})
-
-
-def _record(data: Any, what: str) -> dict[str, Any]:
-    if not isinstance(data, Mapping):
-        raise Translate5ResponseError(f"expected a {what} object from translate5, got {type(data).__name__}")
-    return dict(data)
 
 
 def _roles(value: Any) -> tuple[str, ...]:
@@ -56,7 +50,7 @@ class User:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> User:
-        raw = _record(data, "user")
+        raw = record(data, "user")
         return cls(
             id=to_int(raw.get("id")) or 0,
             user_guid=to_str(raw.get("userGuid")) or "",
@@ -80,7 +74,7 @@ class Customer:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Customer:
-        raw = _record(data, "customer")
+        raw = record(data, "customer")
         return cls(
             id=to_int(raw.get("id")) or 0,
             name=to_str(raw.get("name")) or "",

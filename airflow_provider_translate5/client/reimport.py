@@ -20,8 +20,9 @@ from typing import Any
 
 from airflow_provider_translate5.client._calls import ClientCalls
 from airflow_provider_translate5.client.coerce import to_int, to_str
-from airflow_provider_translate5.client.errors import Translate5ResponseError, Translate5ValueError
+from airflow_provider_translate5.client.errors import Translate5ValueError
 from airflow_provider_translate5.client.files import UploadSource, prepare_upload
+from airflow_provider_translate5.client.models import record
 
 #: Extensions of the file parsers with a reimporter (``FileparserRegistry``: the Xlf and Xml parsers).
 REIMPORT_EXTENSIONS = frozenset({".xlf", ".xliff", ".xlif", ".sdlxliff", ".mqxliff", ".xml"})
@@ -39,11 +40,7 @@ class TaskFile:
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> TaskFile:
-        if not isinstance(data, Mapping):
-            raise Translate5ResponseError(
-                f"expected a file object from translate5, got {type(data).__name__}"
-            )
-        raw = dict(data)
+        raw = record(data, "file")
         return cls(
             id=to_int(raw.get("id")) or 0,
             file_name=to_str(raw.get("fileName")) or "",
