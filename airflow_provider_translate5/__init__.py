@@ -102,6 +102,14 @@ def get_provider_info() -> dict[str, Any]:
                         "label": "Connect timeout (s)",
                         "schema": {"type": ["number", "null"], "minimum": 0.1, "default": 10},
                     },
+                    "deadline": {
+                        "label": "Deadline per call (s)",
+                        "description": "The longest one API call may take in all (retries and a download "
+                        "included), however slowly the server answers. Empty: derived from the timeouts "
+                        "and retries, 5 x (connect + 2 x read timeout) + the backoff pauses: about 51 "
+                        "minutes with the defaults.",
+                        "schema": {"type": ["number", "null"], "minimum": 1},
+                    },
                     "verify": {
                         "label": "Verify TLS certificate",
                         "description": "Leave on. Turn off only for a test server with a self-signed "

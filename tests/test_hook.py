@@ -52,6 +52,12 @@ def test_ca_bundle_is_used_for_verification(monkeypatch: pytest.MonkeyPatch) -> 
         ({"host": ""}, "has no host"),
         ({"password": ""}, "app token"),
         ({"extra": {"timeout": "soon"}}, "'timeout' must be a number"),
+        ({"extra": {"deadline": "an hour"}}, "'deadline' must be a number of seconds, got 'an hour'"),
+        ({"extra": {"deadline": "0"}}, "'deadline' must be a positive number of seconds, got '0'"),
+        ({"extra": {"deadline": "nan"}}, "'deadline' must be a positive number of seconds, got 'nan'"),
+        ({"extra": {"deadline": "inf"}}, "'deadline' must be a positive number of seconds"),
+        ({"extra": {"deadline": True}}, "'deadline' must be a positive number of seconds"),
+        ({"extra": {"timeout": "nan"}}, "'timeout' must be a positive number of seconds"),
         ({"extra": {"verify": "maybe"}}, "'verify' must be true or false"),
         ({"extra": {"verify": False, "ca_bundle": "/x.pem"}}, "choose one"),
     ],
@@ -62,6 +68,30 @@ def test_bad_connection_is_named_before_any_http_call(
     _set_conn(monkeypatch, **fields)
     with pytest.raises(Translate5ConnectionConfigError, match=message):
         Translate5Hook().get_conn()
+
+
+def test_the_deadline_extra_sets_the_overall_deadline_of_every_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    _set_conn(monkeypatch, extra={"deadline": "90", "timeout": "20"})
+    assert Translate5Hook().get_conn()._transport.deadline == 90.0
+
+
+def test_without_the_deadline_extra_the_deadline_grows_with_the_timeouts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    deadlines = []
+    for read_timeout in ("30", "300"):
+        _set_conn(monkeypatch, extra={"timeout": read_timeout, "deadline": ""})
+        deadlines.append(Translate5Hook().get_conn()._transport.deadline)
+    short, default = deadlines
+    assert short < default  # not one fixed hour for every connection
+    assert default < 3600  # the default connection: about 51 minutes
+
+
+def test_the_connection_form_offers_the_deadline() -> None:
+    from airflow.providers_manager import ProvidersManager
+
+    widgets = ProvidersManager().connection_form_widgets
+    assert "extra__translate5__deadline" in widgets
 
 
 def test_plain_http_to_a_remote_host_warns(
@@ -87,6 +117,26 @@ def test_test_connection_succeeds_against_a_translate5_server(translate5_connect
     ok, message = Translate5Hook(translate5_connection).test_connection()
     assert ok, message
     assert "manager" in message  # the login the simulator's app token belongs to
+
+
+@pytest.mark.integration
+def test_test_connection_reports_which_optional_plugins_the_server_offers(
+    translate5_simulator, translate5_connection: str
+) -> None:
+    ok, message = Translate5Hook(translate5_connection).test_connection()
+    assert ok, message
+    assert "InstantTranslate: offered" in message
+    assert "MatchAnalysis: offered" in message
+    assert "language resources: " in message
+
+    translate5_simulator.set(instant_translate=False)  # a server built from translate5's public source
+    probes_before = len(translate5_simulator.requests)
+    ok, message = Translate5Hook(translate5_connection).test_connection()
+
+    assert ok, message  # the connection works; the plugin is what is missing
+    assert "InstantTranslate: not installed (translate5 answers its routes with its 404 page)" in message
+    probes = [r.path for r in list(translate5_simulator.requests)[probes_before:]]
+    assert probes.count("/editor/instanttranslateapi/filelist") == 1  # asked once, not retried
 
 
 @pytest.mark.integration

@@ -11,10 +11,18 @@ from airflow_provider_translate5.client.batchexport import BatchExportMixin
 from airflow_provider_translate5.client.defaultjobs import DefaultJobsMixin
 from airflow_provider_translate5.client.langres import LanguageResourceMixin
 from airflow_provider_translate5.client.people import PeopleMixin
+from airflow_provider_translate5.client.plugins import PluginsMixin
 from airflow_provider_translate5.client.reimport import ReimportMixin
 
 
 class FeaturesMixin(
-    PeopleMixin, DefaultJobsMixin, LanguageResourceMixin, AnalysisMixin, ReimportMixin, BatchExportMixin
+    PeopleMixin,
+    DefaultJobsMixin,
+    LanguageResourceMixin,
+    AnalysisMixin,
+    ReimportMixin,
+    BatchExportMixin,
+    PluginsMixin,
 ):
-    """People, default jobs, job updates, resources, analysis, pre-translation, reimport, batch export."""
+    """People, default jobs, job updates, resources, analysis, pre-translation, reimport, batch export, and
+    which optional plugins the server offers."""

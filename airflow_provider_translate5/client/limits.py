@@ -8,6 +8,7 @@ as archive members.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final, Literal
 
 from airflow_provider_translate5.client.errors import Translate5ValueError
 
@@ -19,9 +20,10 @@ DEFAULT_MAX_COMPRESSION_RATIO = 200.0
 DEFAULT_MAX_ZIP_MEMBERS = 10_000
 #: One JSON answer. A task row is about 2-3 KB, so this holds a page of ~20,000 tasks; page larger lists.
 DEFAULT_MAX_JSON_BYTES = 64 * 1024**2
-#: One API call from the first byte sent to the last byte received, retries and backoff included.
-#: translate5 exports synchronously; its own PHP limit for an export request is about an hour.
-DEFAULT_DEADLINE = 3600.0
+#: ``Limits(deadline=DERIVED)``, the default: the overall deadline of a call follows from the client's
+#: timeouts and retry policy (:func:`~airflow_provider_translate5.client.retry.derived_deadline`, about 51
+#: minutes with the default timeouts and retries).
+DERIVED: Final = "derived"
 
 
 @dataclass(frozen=True)
@@ -30,17 +32,20 @@ class Limits:
 
     :param max_download_bytes: decoded bytes of one download (a gzip bomb stops here), None = unlimited.
     :param max_json_bytes: bytes of one JSON answer read into memory, None = unlimited.
-    :param deadline: seconds one call may take in total, however slowly the server trickles, None = no
-        overall deadline (only the per-read ``timeout``).
+    :param deadline: seconds one call may take in total (retries, backoff and a download's body included),
+        however slowly the server trickles; :data:`DERIVED` (the default) = derived from the client's
+        timeouts and retries; None = no overall deadline (only the per-read ``timeout``).
     """
 
     max_download_bytes: int | None = DEFAULT_MAX_DOWNLOAD_BYTES
     max_json_bytes: int | None = DEFAULT_MAX_JSON_BYTES
-    deadline: float | None = DEFAULT_DEADLINE
+    deadline: float | Literal["derived"] | None = DERIVED
 
     def __post_init__(self) -> None:
         for name in ("max_download_bytes", "max_json_bytes", "deadline"):
             value = getattr(self, name)
+            if name == "deadline" and value == DERIVED:
+                continue
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf")
             ):

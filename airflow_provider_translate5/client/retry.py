@@ -51,6 +51,27 @@ class RetryPolicy:
         return random.uniform(0.0, ceiling) if self.jitter else ceiling
 
 
+def derived_deadline(connect: float, read: float, policy: RetryPolicy) -> float:
+    """The overall deadline of one call when none is set: the longest a call may take without trickling.
+
+    Each of the ``max_attempts`` attempts may spend ``connect`` seconds connecting, ``read`` seconds until
+    the answer starts (translate5 builds an export before it sends the first byte) and ``read`` seconds more
+    for the rest of the answer; between two attempts the policy pauses at most its backoff ceiling::
+
+        max_attempts * (connect + 2 * read)
+            + sum(min(max_backoff, backoff * 2 ** (n - 1)) for n in 1 .. max_attempts - 1)
+
+    With the defaults (10 s connect, 300 s read, 5 attempts, 0.5 s doubling backoff) that is
+    5 * 610 + 7.5 = 3057.5 s, about 51 minutes; with a 30 s read timeout about 6 minutes. A server that
+    sends each byte just within the read timeout is cut there instead of holding the call for ever. A longer
+    ``Retry-After`` than the backoff is honoured only while the deadline allows (the retries then end early),
+    and a download that legitimately streams for longer needs an explicit ``Limits(deadline=...)``.
+    """
+    ceilings = (policy.backoff * 2.0 ** (n - 1) for n in range(1, policy.max_attempts))
+    pauses = sum(min(policy.max_backoff, ceiling) for ceiling in ceilings)
+    return policy.max_attempts * (connect + 2 * read) + pauses
+
+
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
     """``Retry-After`` as seconds: either delta-seconds or an HTTP date; None when absent or unreadable."""
     if not value:

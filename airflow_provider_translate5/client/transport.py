@@ -33,8 +33,8 @@ from airflow_provider_translate5.client.errors import (
     response_error,
 )
 from airflow_provider_translate5.client.files import FormFields, UploadFields, multipart_encoder
-from airflow_provider_translate5.client.limits import Limits
-from airflow_provider_translate5.client.retry import RetryPolicy, parse_retry_after
+from airflow_provider_translate5.client.limits import DERIVED, Limits
+from airflow_provider_translate5.client.retry import RetryPolicy, derived_deadline, parse_retry_after
 
 log = logging.getLogger("airflow_provider_translate5.client")
 
@@ -219,6 +219,13 @@ class Transport:
         self._proxies = dict(proxies or {})
         self.retry = retry or RetryPolicy()
         self.limits = limits or Limits()
+        connect, read = self._timeout if isinstance(self._timeout, tuple) else (self._timeout, self._timeout)
+        #: Seconds one call may take in all (None: no overall deadline), see ``Limits.deadline``.
+        self.deadline = (
+            derived_deadline(connect, read, self.retry)
+            if self.limits.deadline == DERIVED
+            else self.limits.deadline
+        )
         self._on_secret = on_secret
         self._owns_session = session is None
         if session is None:
@@ -387,8 +394,13 @@ class Transport:
         return Translate5TimeoutError(
             self.redact(
                 f"translate5 at {self._origin} did not complete {method} {path} within the overall deadline "
-                f"of {deadline.seconds:g} s (the server answers too slowly; raise Limits(deadline=...) if "
-                "that is expected)"
+                f"of {deadline.seconds:g} s (the server answers too slowly; "
+                + (
+                    "the deadline follows from the timeouts and retries unless set: "
+                    if self.limits.deadline == DERIVED
+                    else ""
+                )
+                + "raise Limits(deadline=...) if that is expected)"
             )
         )
 
@@ -482,7 +494,7 @@ class Transport:
         shown = self.redact(urlsplit(url).path)
         attempts = self.retry.max_attempts if retry else 1
         attempt, reauthenticated = 0, False
-        deadline = Deadline(self.limits.deadline)
+        deadline = Deadline(self.deadline)
         handed_over = False
         try:
             while True:

@@ -346,3 +346,27 @@ def test_a_trickling_download_is_cut_at_the_deadline_and_leaves_nothing(tmp_path
         client.close()
         server.close()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.integration
+def test_without_a_set_deadline_a_call_is_cut_at_the_bound_its_timeouts_and_retries_give():
+    # One attempt of (0.2 s connect + 2 x 0.3 s read) is all this client may spend: 0.8 s, not an hour.
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n"
+    server = RawServer(head + BODY, pause=0.05)  # each byte well within the read timeout, ~37 s in all
+    client = Translate5Client(server.url, TOKEN, timeout=(0.2, 0.3), retry=RetryPolicy(max_attempts=1))
+    try:
+        with pytest.raises(Translate5TimeoutError) as caught:
+            client.get_task(5)
+    finally:
+        client.close()
+        server.close()
+    assert "overall deadline of 0.8 s" in str(caught.value)
+    assert "follows from the timeouts and retries unless set" in str(caught.value)
+
+
+@pytest.mark.parametrize("deadline", [0, -1, float("nan"), float("inf"), "soon", True])
+def test_a_deadline_that_is_no_positive_number_is_refused(deadline):
+    from airflow_provider_translate5.client.limits import Limits
+
+    with pytest.raises(Translate5ValueError, match="deadline must be a positive number"):
+        Limits(deadline=deadline)
