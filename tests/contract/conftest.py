@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from contract_support import (
@@ -120,6 +121,27 @@ def t5_client(t5_url: str, t5_token: str) -> Iterator[Any]:
     client = Translate5Client(t5_url, t5_token)
     yield client
     client.close()
+
+
+@pytest.fixture
+def counting_client(t5_url: str, t5_token: str) -> Iterator[tuple[Any, list[str]]]:
+    """The provider's client and the requests it sent (``METHOD path``, in order): proves what was not
+    repeated, on any server."""
+    import requests
+
+    from airflow_provider_translate5.client import Translate5Client
+
+    sent: list[str] = []
+    session = requests.Session()
+    session.hooks["response"].append(
+        lambda response, *args, **kwargs: sent.append(
+            f"{response.request.method} {urlsplit(response.request.url).path}"
+        )
+    )
+    client = Translate5Client(t5_url, t5_token, session=session)
+    yield client, sent
+    client.close()
+    session.close()
 
 
 @pytest.fixture(scope="session")

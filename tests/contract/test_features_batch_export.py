@@ -14,8 +14,7 @@ import io
 import json
 import time
 import zipfile
-from collections.abc import Callable, Iterator
-from urllib.parse import urlsplit
+from collections.abc import Callable
 
 import pytest
 import requests
@@ -45,22 +44,6 @@ def queued(
     except (Translate5NotFoundError, Translate5PermissionError) as exc:
         pytest.skip(f"this translate5 offers no queued batch export to the contract token ({exc})")
     return task_id, token
-
-
-@pytest.fixture
-def counting_client(t5_url: str, t5_token: str) -> Iterator[tuple[Translate5Client, list[str]]]:
-    """The provider's client, with every request it sends (``METHOD path``) listed."""
-    sent: list[str] = []
-    session = requests.Session()
-    session.hooks["response"].append(
-        lambda response, *args, **kwargs: sent.append(
-            f"{response.request.method} {urlsplit(response.request.url).path}"
-        )
-    )
-    client = Translate5Client(t5_url, t5_token, session=session)
-    yield client, sent
-    client.close()
-    session.close()
 
 
 def _status(t5_http: T5Http, token: str) -> requests.Response:

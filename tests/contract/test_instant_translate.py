@@ -1,44 +1,94 @@
-"""InstantTranslate (a translate5 plugin): text translation and file pre-translation, raw and by the client.
+"""InstantTranslate (a translate5 plugin): whether the server has it, text and file pre-translation.
 
-Skipped with one line where the server has no InstantTranslate or the PM token lacks the
-``instantTranslate`` role. ``writetm`` is not called: it writes into the user's translation memory, which the
-public API cannot undo.
+Whether the server offers InstantTranslate is itself asserted and recorded (``record_property``
+``instant_translate``): a server without the plugin answers its routes with a 404 HTML page even to
+``Accept: application/json`` (part 2 §100-102; InstantTranslate is a private plugin, so a server built from
+translate5's public source has none), and the client must say so in one request. The other tests then skip
+with one line, as they do where the PM token lacks the ``instantTranslate`` role. ``writetm`` is not called:
+it writes into the user's translation memory, which the public API cannot undo.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 import requests
-from contract_support import PAGE, SOURCE, TARGET, Cleanup, T5Http, describe, poll
+from contract_support import PAGE, SOURCE, TARGET, Cleanup, T5Http, content_types, describe, poll
+
+from airflow_provider_translate5.client import Translate5Client, Translate5PluginMissingError
+from airflow_provider_translate5.client.plugins import ABSENT, OFFERED, REFUSED
 
 #: Seconds a pre-translation may take (it is an import plus a pre-translation run).
 PRETRANSLATE_DEADLINE = 300
+FILELIST = "/editor/instanttranslateapi/filelist"
+TRANSLATE = "/editor/instanttranslateapi/translate"
+
+
+def _state(response: requests.Response) -> str:
+    """What the file list's answer says: the plugin answers (offered), is unknown to the router (absent: the
+    404 page), or refuses this user (a 302 to /login as for other rights, or 401/403)."""
+    if response.status_code == 200:
+        return OFFERED
+    if response.status_code == 404:
+        return ABSENT
+    if response.status_code in (302, 401, 403):
+        return REFUSED
+    raise AssertionError(f"an answer the suite does not know: {describe(response)}")
 
 
 @pytest.fixture(scope="module")
-def instant(t5_http: T5Http) -> T5Http:
+def instant_translate(t5_http: T5Http) -> str:
+    return _state(t5_http.get(FILELIST))
+
+
+@pytest.fixture(scope="module")
+def instant(t5_http: T5Http, instant_translate: str) -> T5Http:
     """The raw session, once the server showed that InstantTranslate answers for this token."""
-    response = t5_http.post(
-        "/editor/instanttranslateapi/translate", data={"text": "Hello", "source": SOURCE, "target": TARGET}
-    )
-    if response.status_code != 200 and _not_offered(response):
+    if instant_translate == ABSENT:
         pytest.skip(
-            f"InstantTranslate not available to the PM token (HTTP {response.status_code}): plugin not "
-            "installed/active or the user lacks the instantTranslate role"
+            "this translate5 has no InstantTranslate plugin (asserted by "
+            "test_the_server_says_whether_it_has_instant_translate)"
+        )
+    if instant_translate == REFUSED:
+        pytest.skip(
+            "InstantTranslate is not available to the PM token (the user lacks the instantTranslate role)"
         )
     return t5_http
 
 
-def _not_offered(response: requests.Response) -> bool:
-    """translate5's answers when the plugin or the right is missing (anything else is a failure to report).
+def test_the_server_says_whether_it_has_instant_translate(
+    t5_http: T5Http,
+    instant_translate: str,
+    counting_client: tuple[Translate5Client, list[str]],
+    record_property: Any,
+) -> None:
+    record_property("instant_translate", instant_translate)
+    client, sent = counting_client
+    [offer] = [o for o in client.optional_plugins() if o.name == "InstantTranslate"]
+    assert offer.state == instant_translate, offer
+    if instant_translate != ABSENT:
+        return
 
-    A missing right is a redirect to ``/login`` (how translate5 refuses a controller, recording 51) or a
-    401/403 envelope; a plugin that is not installed leaves its controller unknown: 404, or an error naming
-    the controller (``Invalid controller specified``).
-    """
-    return response.status_code in (302, 401, 403, 404) or "controller" in response.text.lower()
+    # §100-102: the 404 page, whatever the call, although the client asked for JSON.
+    for method, path in (("POST", TRANSLATE), ("GET", FILELIST)):
+        page = t5_http.request(
+            method, path, data={"text": "Contact us today.", "source": SOURCE, "target": TARGET}
+        )
+        assert page.status_code == 404, describe(page)
+        assert "text/html" in content_types(page), describe(page)
+        assert "<html" in page.text.lower(), describe(page)
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(page.text)
+    sent.clear()
+
+    with pytest.raises(Translate5PluginMissingError) as caught:
+        client.instant_translate("Contact us today.", source=SOURCE, target=TARGET)
+
+    assert "this translate5 has no InstantTranslate plugin" in str(caught.value)
+    assert caught.value.plugin == "InstantTranslate"
+    assert [entry for entry in sent if entry.endswith(TRANSLATE)] == [f"POST {TRANSLATE}"]  # no retry
 
 
 def test_text_translation_answers_rows(instant: T5Http, t5_client: Any) -> None:
