@@ -11,6 +11,8 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from airflow_provider_translate5.client.files import Download
     from airflow_provider_translate5.client.models import Job, Language, Task
     from airflow_provider_translate5.client.people import Customer
@@ -24,6 +26,7 @@ class ClientCalls:
 
     if TYPE_CHECKING:
         _transport: Transport
+        server_zone: tzinfo | None
 
         def _json(self, method: str, path: str, **kwargs: Any) -> Any: ...
 

@@ -13,6 +13,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
+from datetime import datetime
 from functools import partial
 from types import TracebackType
 from typing import Any, TypeVar
@@ -52,8 +53,10 @@ from airflow_provider_translate5.client.models import (
     Task,
     TaskPage,
 )
+from airflow_provider_translate5.client.notices import log_notices
 from airflow_provider_translate5.client.package import FOLDERS, ZIP_MAGIC, import_package, is_zip_package
 from airflow_provider_translate5.client.retry import RetryPolicy
+from airflow_provider_translate5.client.server_time import deadline_text, server_zone
 from airflow_provider_translate5.client.transport import ENTITY_VERSION_HEADER, Timeout, Transport
 
 FILE_TYPES = frozenset(FOLDERS)
@@ -136,6 +139,9 @@ class Translate5Client(FeaturesMixin):
         mask them in their logs.
     :param limits: what a server can make the client do: decoded bytes per download, bytes per JSON answer,
         an overall deadline per call (see :class:`~airflow_provider_translate5.client.limits.Limits`).
+    :param server_timezone: the IANA zone the translate5 server runs in (``"Europe/Berlin"``): a deadline
+        given with a zone is sent converted into it. Without it such a deadline is refused, because
+        translate5 stores deadlines without a zone and silently drops one.
     """
 
     def __init__(
@@ -152,9 +158,13 @@ class Translate5Client(FeaturesMixin):
         user_agent: str | None = None,
         session: requests.Session | None = None,
         limits: Limits | None = None,
+        server_timezone: str | None = None,
     ) -> None:
         from airflow_provider_translate5 import __version__
 
+        #: The zone translate5's server runs in (None: not known): deadlines with a zone are converted into
+        #: it, as translate5 itself would drop the zone (see :mod:`.server_time`).
+        self.server_zone = server_zone(server_timezone)
         self._transport = Transport(
             base_url,
             token,
@@ -196,7 +206,9 @@ class Translate5Client(FeaturesMixin):
     # -- plumbing shared by all calls -----------------------------------------------------------------------
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        return self._transport.request_json(method, path, **kwargs)
+        payload = self._transport.request_json(method, path, **kwargs)
+        log_notices(payload, method, self._transport.redact(path))  # ``errors`` on a 200: logged, not raised
+        return payload
 
     def _json_object(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """Calls answering a status object: its fields, or {} when the body is empty or not an object."""
@@ -493,7 +505,7 @@ class Translate5Client(FeaturesMixin):
         enable_source_editing: bool | None = None,
         usage_mode: str | None = None,
         order_date: str | None = None,
-        deadline_date: str | None = None,
+        deadline_date: str | datetime | None = None,
         word_count: int | None = None,
         file_types: Sequence[str] | None = None,
         file_languages: Sequence[str] | None = None,
@@ -573,7 +585,7 @@ class Translate5Client(FeaturesMixin):
             "enableSourceEditing": enable_source_editing,
             "usageMode": usage_mode,
             "orderdate": order_date,
-            "deadlineDate": deadline_date,
+            "deadlineDate": None if deadline_date is None else deadline_text(deadline_date, self.server_zone),
             "wordCount": word_count,
             **(extra_fields or {}),
         }
@@ -676,11 +688,14 @@ class Translate5Client(FeaturesMixin):
         workflow_step_name: str,
         state: str | None = None,
         type: int | None = None,  # translate5's field name
-        deadline_date: str | None = None,
+        deadline_date: str | datetime | None = None,
         entity_version: int | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> Job:
         """Assign a user to a workflow step of the task (``type`` 1 = editor, 2 = coordinator).
+
+        ``deadline_date``: the server's local time (``"YYYY-MM-DD HH:MM:SS"`` or a datetime), or ``"default"``
+        (translate5 derives it from its configuration); one with a zone needs ``server_timezone``.
 
         ``entity_version`` is deprecated and ignored: translate5 does not check ``Mqi-Entity-Version`` when a
         job is created (only job PUT and DELETE do), so it never protected anything.
@@ -696,7 +711,12 @@ class Translate5Client(FeaturesMixin):
             "userGuid": non_empty(user_guid, "user_guid"),
             "workflowStepName": non_empty(workflow_step_name, "workflow_step_name"),
         }
-        optional = {"state": state, "type": type, "deadlineDate": deadline_date}
+        deadline = (
+            deadline_date
+            if deadline_date in (None, "default")
+            else deadline_text(deadline_date, self.server_zone)
+        )
+        optional = {"state": state, "type": type, "deadlineDate": deadline}
         body.update({key: value for key, value in optional.items() if value is not None})
         body.update(extra or {})
         return self._one(

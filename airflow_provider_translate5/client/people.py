@@ -20,11 +20,10 @@ from airflow_provider_translate5.client.coerce import to_int, to_str
 from airflow_provider_translate5.client.errors import Translate5ValueError
 from airflow_provider_translate5.client.filters import Filter
 from airflow_provider_translate5.client.models import Job, record
+from airflow_provider_translate5.client.server_time import deadline_text
 
 #: translate5 user GUIDs: a UUID in braces (``{c99ae747-0afb-446a-827a-6b3b32cfb819}``).
 _GUID = re.compile(r"^\{?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\}?$")
-#: The format of every date field of translate5 (server local time).
-DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 #: Job states a PM may set (translate5's ``editor_Workflow_Default::STATE_*`` a job can be put into).
 JOB_STATES = frozenset({"waiting", "open", "finished", "unconfirmed", "auto-finish"})
 
@@ -87,28 +86,6 @@ def user_guid_of(reference: str) -> str | None:
     """The GUID in translate5's spelling (with braces) if ``reference`` is one, else None."""
     match = _GUID.match(reference.strip())
     return "{" + match.group(1).lower() + "}" if match else None
-
-
-def deadline_text(value: str | datetime) -> str:
-    """A deadline as translate5 stores it (``YYYY-MM-DD HH:MM:SS``, the server's local time).
-
-    Aware datetimes are refused: translate5 has no time zone on the field, so converting one silently would
-    move the deadline by the difference between the worker's and the server's zone.
-    """
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            raise Translate5ValueError(
-                "deadline_date must be a naive datetime in the translate5 server's local time "
-                f"(translate5 stores no time zone), got {value.isoformat()}"
-            )
-        return value.strftime(DATE_FORMAT)
-    text = value.strip() if isinstance(value, str) else ""
-    try:
-        return datetime.strptime(text.replace("T", " "), DATE_FORMAT).strftime(DATE_FORMAT)
-    except ValueError:
-        raise Translate5ValueError(
-            f"deadline_date must be 'YYYY-MM-DD HH:MM:SS' or a datetime, got {value!r}"
-        ) from None
 
 
 def _describe_users(users: Sequence[User]) -> str:
@@ -215,6 +192,10 @@ class PeopleMixin(ClientCalls):
     ) -> Job:
         """Change a job (``PUT /editor/task/ID/job/JOB``): its state, deadline or workflow step.
 
+        ``deadline_date`` is the server's local time (``"YYYY-MM-DD HH:MM:SS"`` or a naive datetime); one with
+        a zone is converted into ``server_timezone`` if the client has it, and refused if not (translate5
+        would drop the zone: see :mod:`~airflow_provider_translate5.client.server_time`).
+
         No ``Mqi-Entity-Version`` header is sent: a job row carries no ``entityVersion`` to send, and a wrong
         one makes translate5 answer 409 (recorded on a real server); without it the update applies.
         """
@@ -226,7 +207,7 @@ class PeopleMixin(ClientCalls):
                 raise Translate5ValueError(f"job state must be one of {sorted(JOB_STATES)}, got {state!r}")
             body["state"] = state
         if deadline_date is not None:
-            body["deadlineDate"] = deadline_text(deadline_date)
+            body["deadlineDate"] = deadline_text(deadline_date, self.server_zone)
         if workflow_step_name is not None:
             if not isinstance(workflow_step_name, str) or not workflow_step_name.strip():
                 raise Translate5ValueError("workflow_step_name must be a non-empty string")

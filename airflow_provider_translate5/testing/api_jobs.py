@@ -1,7 +1,9 @@
 """Jobs (task-user associations) and the workflow trigger action.
 
 Job endpoints need PM rights: other users get translate5's ACL answer, 302 to ``/login`` (sections 51, 52).
-A job change that moves the task's workflow step adds a German notice to the answer (sections 45, 75).
+A job change that moves the task's workflow step adds a German notice to the answer (sections 45, 75; a PUT:
+part 2, §140). A deadline is stored without a zone: ``2027-01-16T09:30:00Z`` becomes ``2027-01-16 09:30:00``
+(part 2, §141).
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ from airflow_provider_translate5.testing.state import Task, step_notice
 
 JOB_STATES = ("waiting", "open", "edit", "view", "finished", "auto-finish", "unconfirmed")
 ENTITY_VERSION_HEADER = "Mqi-Entity-Version"
+#: A date and time to the second; what follows (``Z``, an offset) is cut off, as translate5's DB does (§141).
+_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})")
+
+
+def _stored_date(value: Any) -> Any:
+    """A date as translate5 stores it: ``T`` and any zone dropped, never converted (§141)."""
+    match = _DATETIME.match(value) if isinstance(value, str) else None
+    return f"{match.group(1)} {match.group(2)}" if match else value
 
 
 def _check_version(ctx: Ctx, task: Task, data: dict[str, Any]) -> None:
@@ -72,7 +82,9 @@ def _create(ctx: Ctx, task: Task, data: dict[str, Any]) -> Response:
         raise _job_error(f'The job type "{data["type"]}" is invalid.', "type")
     if any(j["userGuid"] == user.guid and j["workflowStepName"] == step for j in store.task_jobs(task)):
         raise _job_error("The user already has a job in this workflow step of the task.")
-    job = store.new_job(task, user, str(step), data)
+    job = store.new_job(
+        task, user, str(step), {**data, "deadlineDate": _stored_date(data.get("deadlineDate"))}
+    )
     moved = store.recalculate_step(task)
     return ctx.json(_with_notice({"rows": views.job_out(store, job)}, moved))
 
@@ -101,17 +113,18 @@ def _update(ctx: Ctx, task: Task, job: dict[str, Any]) -> Response:
         raise _job_error(f'The job state "{data["state"]}" is invalid.', "state")
     for key in ("state", "deadlineDate", "segmentrange", "assignmentDate"):
         if key in data:
-            job[key] = data[key]
+            job[key] = _stored_date(data[key])
     if "workflowStepName" in data:
         job["workflowStepName"] = data["workflowStepName"]
         job["role"] = catalog.step_role(task.row["workflow"], str(data["workflowStepName"])) or job["role"]
-    if data.get("state") == "finished":
+    moved = None
+    if data.get("state") == "finished":  # the workflow moves on, without a notice (section 71)
         job["finishedDate"] = None
         ctx.store.job_finished(task, job)
-    else:
-        ctx.store.recalculate_step(task)
+    else:  # e.g. a waiting job opened: the notice when the step moves (part 2, §140)
+        moved = ctx.store.recalculate_step(task)
     ctx.store.touch(task)
-    return ctx.json({"rows": views.job_out(ctx.store, job)})
+    return ctx.json(_with_notice({"rows": views.job_out(ctx.store, job)}, moved))
 
 
 def job_put(ctx: Ctx, match: re.Match[str]) -> Response:

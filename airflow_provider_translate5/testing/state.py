@@ -74,6 +74,12 @@ class User:
     roles: tuple[str, ...]
     gender: str = "n"
     locale: str = "en"
+    #: translate5 does not require unique addresses; test servers share one (part 2, §131).
+    email: str | None = None
+
+    @property
+    def address(self) -> str:
+        return self.email or f"{self.login}@example.org"
 
     @property
     def long_name(self) -> str:
@@ -89,7 +95,7 @@ class User:
             "surName": self.sur_name,
             "gender": self.gender,
             "login": self.login,
-            "email": f"{self.login}@example.org",
+            "email": self.address,
             "roles": [*roles, *IMPLICIT_ROLES],
             "passwd": "********",
             "editable": 0 if "systemadmin" in roles else 1,
@@ -110,7 +116,7 @@ class User:
             "surName": self.sur_name,
             "gender": self.gender,
             "login": self.login,
-            "email": f"{self.login}@example.org",
+            "email": self.address,
             "roles": ",".join(roles),
             "editable": 0 if "systemadmin" in roles else 1,
             "locale": self.locale,
@@ -123,11 +129,16 @@ def _guid() -> str:
     return "{" + str(uuid.uuid4()) + "}"
 
 
+#: The address the recorded server's manager, translator1 and 13 more users share (part 2, §130/131).
+SHARED_EMAIL = "noreply@translate5.net"
 DEFAULT_USERS = (
-    User(1, "{00000000-0000-4000-8000-000000000001}", "manager", "Project", "Manager", MANAGER_ROLES, "m"),
-    User(2, "{00000000-0000-4000-8000-000000000002}", "translator1", "Trans", "Lator One", EDITOR_ROLES, "f"),
+    User(1, "{00000000-0000-4000-8000-000000000001}", "manager", "Project", "Manager", MANAGER_ROLES, "m",
+         email=SHARED_EMAIL),
+    User(2, "{00000000-0000-4000-8000-000000000002}", "translator1", "Trans", "Lator One", EDITOR_ROLES, "f",
+         email=SHARED_EMAIL),
     User(3, "{00000000-0000-4000-8000-000000000003}", "reviewer1", "Rick", "Reviewer", EDITOR_ROLES, "m"),
-    User(4, "{00000000-0000-4000-8000-000000000004}", "translator2", "Tom", "Translator", EDITOR_ROLES, "m"),
+    User(4, "{00000000-0000-4000-8000-000000000004}", "translator2", "Tom", "Translator", EDITOR_ROLES, "m",
+         email=SHARED_EMAIL),
 )  # fmt: skip
 
 

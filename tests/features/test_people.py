@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from airflow_provider_translate5.client import Translate5Client, Translate5ValueError
-from airflow_provider_translate5.testing.state import User
 
 from t5dags import DagRunner, dag_header
 
@@ -23,14 +25,21 @@ def client(sim: Any) -> Iterator[Translate5Client]:
 
 
 def test_user_by_login_email_or_guid_gives_the_same_person(client: Translate5Client) -> None:
-    by_login = client.resolve_user("translator1")
-    assert by_login.login == "translator1"
+    by_login = client.resolve_user("reviewer1")  # an address of its own (translator1 shares one)
+    assert by_login.login == "reviewer1"
     assert by_login.user_guid.startswith("{")
     assert by_login.user_guid.endswith("}")
     assert by_login.email
     assert client.resolve_user(by_login.email.upper()) == by_login  # e-mail addresses ignore case
     assert client.user_guid(by_login.user_guid.strip("{}").upper()) == by_login.user_guid
-    assert client.user_guid(" translator1 ") == by_login.user_guid
+    assert client.user_guid(" reviewer1 ") == by_login.user_guid
+
+
+def test_roles_are_read_from_translate5s_comma_separated_string(sim: Any, client: Translate5Client) -> None:
+    [row] = [r for r in client.list_users() if r.login == "translator1"]
+    assert isinstance(row.raw["roles"], str)  # "editor,taskOverview" (part 2, §130)
+    assert row.roles == tuple(row.raw["roles"].split(","))
+    assert len(row.roles) > 1
 
 
 def test_unknown_user_is_named_in_the_error(client: Translate5Client) -> None:
@@ -42,25 +51,13 @@ def test_unknown_user_is_named_in_the_error(client: Translate5Client) -> None:
         client.resolve_user("  ")
 
 
-def test_shared_e_mail_address_is_refused_not_guessed(
-    sim: Any, client: Translate5Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from airflow_provider_translate5.testing import api_people
-
-    email = client.resolve_user("translator1").email
-    twin = User(
-        99, "{00000000-0000-4000-8000-000000000099}", "translator1b", "Twin", "Translator", ("editor",)
-    )
-    sim.store.users[twin.guid] = twin
-    original = api_people.user_row
-
-    def same_address(store: Any, user: User) -> dict[str, Any]:  # translate5 allows shared addresses
-        return {**original(store, user), "email": email} if user is twin else original(store, user)
-
-    monkeypatch.setattr(api_people, "user_row", same_address)
-    with pytest.raises(Translate5ValueError, match=r"2 translate5 users .*\(translator1, translator1b\)"):
-        client.resolve_user(str(email))
-    assert client.resolve_user("translator1b").user_guid == twin.guid  # the login still tells them apart
+def test_shared_e_mail_address_is_refused_not_guessed(client: Translate5Client) -> None:
+    shared = client.resolve_user("translator1").email  # as on the recorded server: noreply@translate5.net
+    with pytest.raises(
+        Translate5ValueError, match=r"3 translate5 users .*\(manager, translator1, translator2\)"
+    ):
+        client.resolve_user(str(shared))
+    assert client.resolve_user("translator2").email == shared  # the login still tells them apart
 
 
 def test_customer_by_id_number_or_name(client: Translate5Client) -> None:
@@ -91,7 +88,8 @@ def test_update_job_moves_the_deadline_and_finishes_the_job(sim: Any, client: Tr
         ({}, "at least one change"),
         ({"state": "done"}, "job state must be one of"),
         ({"deadline_date": "31.01.2030"}, "YYYY-MM-DD HH:MM:SS"),
-        ({"deadline_date": "2030-01-31 17:00:00+01:00"}, "YYYY-MM-DD HH:MM:SS"),
+        ({"deadline_date": "2030-01-31"}, "YYYY-MM-DD HH:MM:SS"),  # no time: not midnight by guess
+        ({"deadline_date": "2030-01-31 17:00:00+01:00"}, "server_timezone"),
     ],
 )
 def test_bad_job_update_is_refused_before_any_request(
@@ -102,11 +100,95 @@ def test_bad_job_update_is_refused_before_any_request(
     assert sim.requests.count("PUT") == 0
 
 
-def test_aware_deadline_is_refused(client: Translate5Client) -> None:
-    from datetime import datetime, timezone
+@pytest.mark.parametrize(
+    "deadline",
+    ["2030-01-31T16:00:00Z", "2030-01-31T17:00:00+01:00", datetime(2030, 1, 31, 16, tzinfo=timezone.utc)],
+)
+def test_a_deadline_with_a_zone_is_refused_unless_the_server_zone_is_known(
+    sim: Any, client: Translate5Client, deadline: str | datetime
+) -> None:
+    """translate5 would drop the zone and keep 16:00 or 17:00 as its local time (part 2, §141)."""
+    task = _imported_task(sim, client)
+    translator = client.user_guid("translator1")
+    with pytest.raises(Translate5ValueError, match=r"carries a time zone.*'server_timezone'"):
+        client.create_job(
+            task, user_guid=translator, workflow_step_name="translation", deadline_date=deadline
+        )
+    job = client.create_job(task, user_guid=translator, workflow_step_name="translation")
+    with pytest.raises(Translate5ValueError, match="carries a time zone"):
+        client.update_job(task, job.id, deadline_date=deadline)
+    assert sim.requests.count("PUT") == 0
+    assert [j.raw["deadlineDate"] for j in client.list_jobs(task)] == [None]
 
-    with pytest.raises(Translate5ValueError, match="naive datetime"):
-        client.update_job(1, 1, deadline_date=datetime(2030, 1, 31, 17, tzinfo=timezone.utc))
+
+@pytest.mark.parametrize(
+    ("zone", "deadline", "stored"),
+    [
+        ("Europe/Berlin", "2030-01-31T16:00:00Z", "2030-01-31 17:00:00"),  # winter: UTC+1
+        (
+            "Europe/Berlin",
+            datetime(2030, 7, 31, 16, tzinfo=timezone.utc),
+            "2030-07-31 18:00:00",
+        ),  # summer: +2
+        ("America/New_York", "2030-01-31 17:00:00+01:00", "2030-01-31 11:00:00"),
+        ("Europe/Berlin", "2030-01-31 17:00:00", "2030-01-31 17:00:00"),  # naive: the server's time as it is
+    ],
+)
+def test_a_deadline_with_a_zone_is_sent_in_the_configured_server_zone(
+    sim: Any, zone: str, deadline: str | datetime, stored: str
+) -> None:
+    with Translate5Client(sim.base_url, sim.token, server_timezone=zone) as client:
+        task = _imported_task(sim, client)
+        translator = client.user_guid("translator1")
+        job = client.create_job(
+            task, user_guid=translator, workflow_step_name="translation", deadline_date=deadline
+        )
+        assert job.raw["deadlineDate"] == stored
+        moved = client.update_job(task, job.id, deadline_date=deadline)
+        assert moved.raw["deadlineDate"] == stored
+
+
+def test_the_connection_extra_server_timezone_converts_deadlines(
+    sim: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_translate5.hooks.translate5 import Translate5ConnectionConfigError, Translate5Hook
+
+    conn = {"conn_type": "translate5", "host": sim.base_url, "password": sim.token}
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_T5_ZONE", json.dumps({**conn, "extra": {"server_timezone": "Europe/Berlin"}})
+    )
+    client = Translate5Hook("t5_zone").get_conn()
+    task = _imported_task(sim, client)
+    job = client.create_job(
+        task, user_guid=client.user_guid("translator1"), workflow_step_name="translation",
+        deadline_date="2030-01-31T16:00:00Z",
+    )  # fmt: skip
+    assert job.raw["deadlineDate"] == "2030-01-31 17:00:00"
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_T5_MARS", json.dumps({**conn, "extra": {"server_timezone": "Mars/Olympus"}})
+    )
+    with pytest.raises(Translate5ConnectionConfigError, match=r"connection 't5_mars'.*Mars/Olympus"):
+        Translate5Hook("t5_mars").get_conn()
+
+
+def test_an_unknown_server_zone_is_refused_when_the_client_is_made(sim: Any) -> None:
+    with pytest.raises(Translate5ValueError, match=r"IANA time zone name.*'Mars/Olympus'"):
+        Translate5Client(sim.base_url, sim.token, server_timezone="Mars/Olympus")
+
+
+def test_a_notice_on_a_successful_answer_is_logged_not_failed(
+    sim: Any, client: Translate5Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    """translate5 answers a job that moves the workflow step with a German notice under ``errors``."""
+    task = _imported_task(sim, client)
+    with caplog.at_level(logging.WARNING, logger="airflow_provider_translate5.client"):
+        job = client.create_job(
+            task, user_guid=client.user_guid("translator1"), workflow_step_name="translation"
+        )
+    assert job.workflow_step_name == "translation"
+    assert f"translate5 notice on POST /editor/task/{task}/job: " in caplog.text
+    assert 'Der Workflow Schritt der Aufgabe wurde zu "Translation" geändert!' in caplog.text
 
 
 @pytest.mark.dagrun
