@@ -26,6 +26,7 @@ from airflow_provider_translate5.links import TASK_ID_XCOM_KEY, TASK_URL_XCOM_KE
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from airflow_provider_translate5 import status
     from airflow_provider_translate5.client import Task, Translate5Client
     from airflow_provider_translate5.hooks.translate5 import Translate5Hook
 
@@ -143,24 +144,41 @@ def fail_fast_on_bad_input() -> Iterator[None]:
         raise
 
 
-def check_trigger_event(event: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    """Validate the event a trigger resumed us with; return it only if it means success.
+def raise_for_verdict(
+    verdict: status.Verdict,
+    *,
+    timeout: type[AirflowException] = AirflowSensorTimeout,
+    cause: BaseException | None = None,
+) -> None:
+    """The one mapping of a wait's end to Airflow: success (or still waiting) returns; a timeout raises
+    ``timeout`` (``AirflowSensorTimeout``; a step whose retry starts afresh passes ``AirflowException``); an
+    error fails without retries when it is terminal, else raises ``AirflowException`` so retries apply."""
+    from airflow_provider_translate5.status import ERROR, TIMEOUT
+
+    if verdict.status == TIMEOUT:
+        raise timeout(verdict.message) from cause
+    if verdict.status == ERROR:
+        raise (AirflowFailException if verdict.terminal else AirflowException)(verdict.message) from cause
+
+
+def check_trigger_event(
+    event: Mapping[str, Any] | None, *, timeout: type[AirflowException] = AirflowSensorTimeout
+) -> Mapping[str, Any]:
+    """Validate the event a trigger (or a wait in the worker) ended with; return it only if it means success.
 
     ``None`` or an unknown status must never fall through to success.
     """
-    from airflow_provider_translate5.status import ERROR, EVENT_STATUSES, SUCCESS, TIMEOUT
+    from airflow_provider_translate5.wait import verdict_of
 
-    if not isinstance(event, Mapping) or event.get("status") not in EVENT_STATUSES:
-        raise AirflowException(f"translate5 trigger resumed the task with an unexpected event: {event!r}")
-    message = str(event.get("message") or "no message")
-    if event["status"] == SUCCESS:
-        return event
-    if event["status"] == TIMEOUT:
-        raise AirflowSensorTimeout(message)
-    assert event["status"] == ERROR
-    if event.get("terminal", True):
-        raise AirflowFailException(message)
-    raise AirflowException(message)
+    try:
+        verdict = verdict_of(event)
+    except ValueError:
+        raise AirflowException(
+            f"translate5 trigger resumed the task with an unexpected event: {event!r}"
+        ) from None
+    raise_for_verdict(verdict, timeout=timeout)
+    assert event is not None
+    return event
 
 
 class Translate5Mixin:

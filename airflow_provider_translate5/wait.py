@@ -262,6 +262,23 @@ class Wait:
         ) // self.remind_every
 
 
+def event(verdict: status.Verdict, **extra: Any) -> dict[str, Any]:
+    """How a wait's end travels (a trigger's event, a worker's wait): ``status``, ``message``, ``terminal``
+    (errors only) and what the waiter adds. :func:`verdict_of` reads it back."""
+    payload: dict[str, Any] = {"status": verdict.status, "message": verdict.message, **extra}
+    if verdict.status == status.ERROR:
+        payload["terminal"] = verdict.terminal
+    return payload
+
+
+def verdict_of(payload: Any) -> status.Verdict:
+    """The verdict an :func:`event` carries; ``ValueError`` for anything else (never read as success)."""
+    if not isinstance(payload, Mapping) or payload.get("status") not in status.EVENT_STATUSES:
+        raise ValueError(f"not a translate5 wait event: {payload!r}")
+    message = str(payload.get("message") or "no message")
+    return status.Verdict(payload["status"], message, terminal=bool(payload.get("terminal", True)))
+
+
 def import_progress(client: Translate5Client, tasks: Sequence[Task]) -> dict[int, ImportProgress | None]:
     """Import progress of ``tasks`` (one request each; pick them with :meth:`Wait.progress_due`).
 
@@ -326,5 +343,4 @@ def block_until_idle(waiter: Waiter, ids: list[int], *, interval: float, end_tim
             return wait.failed_with(exc)
         return wait.look_tasks(found)
 
-    verdict = block(wait, look, interval=interval, end_time=end_time)
-    return {"status": verdict.status, "message": verdict.message, "terminal": verdict.terminal}
+    return event(block(wait, look, interval=interval, end_time=end_time))

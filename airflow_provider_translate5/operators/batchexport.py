@@ -21,6 +21,7 @@ from airflow_provider_translate5.base import (
     WaitMixin,
     check_trigger_event,
     fail_fast_on_bad_input,
+    raise_for_verdict,
 )
 
 if TYPE_CHECKING:
@@ -110,12 +111,9 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
         return self._result(mode, task_ids, self._fetch_all(tokens, folder), folder)
 
     def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        from airflow_provider_translate5 import status
         from airflow_provider_translate5.files import to_path
 
-        if isinstance(event, Mapping) and event.get("status") == status.TIMEOUT:
-            raise AirflowException(str(event.get("message")))  # a retry queues a new export: may succeed
-        check_trigger_event(event)
+        check_trigger_event(event, timeout=AirflowException)  # a retry queues a new export: may succeed
         ti = context["ti"]
         started = ti.xcom_pull(task_ids=ti.task_id, key=BATCH_XCOM_KEY, map_indexes=ti.map_index)
         folder = to_path(self.destination)
@@ -172,9 +170,8 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
             end_time=end_time,
         )
         if verdict.status == status.TIMEOUT:
-            raise AirflowException(timeout_message(tokens, self.timeout))
-        if verdict.status != status.SUCCESS:
-            raise (AirflowFailException if verdict.terminal else AirflowException)(verdict.message)
+            verdict = status.Verdict(status.TIMEOUT, timeout_message(tokens, self.timeout))
+        raise_for_verdict(verdict, timeout=AirflowException)  # a retry queues a new export: may succeed
 
     def _fetch_all(self, tokens: list[str], folder: AnyPath) -> list[str]:
         """Download each ready export once and unpack its per-task ZIPs into ``folder``."""

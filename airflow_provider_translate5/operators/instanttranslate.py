@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
+from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_translate5.base import (
     DEFAULT_CREATE_GRACE,
@@ -20,6 +20,7 @@ from airflow_provider_translate5.base import (
     fail_fast_on_bad_input,
     idempotency_key,
     is_template,
+    raise_for_verdict,
     renamed,
     retry_pre_wait,
 )
@@ -159,12 +160,7 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
             )
         if verdict.status == status.WAITING:
             verdict = block(wait, look, interval=self.poke_interval, end_time=end_time)
-        if verdict.status == status.ERROR:
-            if verdict.terminal:
-                raise AirflowFailException(verdict.message)
-            raise AirflowException(verdict.message)
-        if verdict.status == status.TIMEOUT:
-            raise AirflowSensorTimeout(verdict.message)
+        raise_for_verdict(verdict)
         assert self._entry is not None
         assert self._entry.download_url
         return self._download(self._entry.download_url, marker)

@@ -32,6 +32,7 @@ from airflow_provider_translate5.base import (
     check_trigger_event,
     default_deferrable,
     poll_interval,
+    raise_for_verdict,
 )
 
 if TYPE_CHECKING:
@@ -162,9 +163,8 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
             found = self._look_up(wait)
         except Translate5Error as exc:
             verdict = wait.failed_with(exc)
-            if verdict.status == status.WAITING:
-                return PokeReturnValue(False)
-            raise (AirflowFailException if verdict.terminal else AirflowException)(verdict.message) from exc
+            raise_for_verdict(verdict, cause=exc)
+            return PokeReturnValue(False)  # an outage: ridden out until the deadline
         self._push_link(context, found)
         progress = (
             import_progress(self.client, wait.progress_due(found))
@@ -172,8 +172,7 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
             else {}
         )
         verdict = wait.look_tasks(found, progress)
-        if verdict.status == status.ERROR:
-            raise (AirflowFailException if verdict.terminal else AirflowException)(verdict.message)
+        raise_for_verdict(verdict)
         if verdict.status == status.SUCCESS:
             self.log.info("%s", verdict.message)
             return PokeReturnValue(True, self._result([status.task_summary(found[i]) for i in wait.ids]))

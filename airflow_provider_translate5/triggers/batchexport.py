@@ -80,8 +80,9 @@ class Translate5BatchExportTrigger(BaseTrigger):
         }
 
     def _event(self, verdict: status.Verdict) -> TriggerEvent:
-        payload = {"status": verdict.status, "message": verdict.message, "terminal": verdict.terminal}
-        return TriggerEvent({**payload, "tokens": self.tokens})  # type: ignore[no-untyped-call]
+        from airflow_provider_translate5.wait import event
+
+        return TriggerEvent(event(verdict, tokens=self.tokens))  # type: ignore[no-untyped-call]
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_provider_translate5.hooks.translate5 import Translate5Hook

@@ -27,7 +27,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_translate5 import DEFAULT_CONN_ID, status
 from airflow_provider_translate5.triggers import poller
-from airflow_provider_translate5.wait import Wait, import_progress
+from airflow_provider_translate5.wait import Wait, event, import_progress
 
 if TYPE_CHECKING:
     from airflow_provider_translate5.client import ImportProgress, Task, Translate5Client
@@ -91,16 +91,11 @@ class _Translate5WaitTrigger(BaseTrigger):
     async def close(self) -> None:
         """Release what :meth:`look` opened (called when the wait ends, however it ends)."""
 
-    def _event(self, status_: str, message: str, **extra: Any) -> TriggerEvent:
-        return TriggerEvent(  # type: ignore[no-untyped-call]
-            {
-                "status": status_,
-                "message": message,
-                "translate5_task_ids": self.translate5_task_ids,
-                "condition": self.condition,
-                **extra,
-            }
+    def _event(self, verdict: status.Verdict, **extra: Any) -> TriggerEvent:
+        payload = event(
+            verdict, translate5_task_ids=self.translate5_task_ids, condition=self.condition, **extra
         )
+        return TriggerEvent(payload)  # type: ignore[no-untyped-call]
 
     def _remaining(self) -> float | None:
         return None if self.end_time is None else self.end_time - time.time()
@@ -118,12 +113,12 @@ class _Translate5WaitTrigger(BaseTrigger):
                 while True:
                     remaining = self._remaining()
                     if remaining is not None and remaining <= 0:
-                        yield self._event(status.TIMEOUT, wait.timeout_message())
+                        yield self._event(status.Verdict(status.TIMEOUT, wait.timeout_message()))
                         return
                     try:
                         snapshot = await asyncio.wait_for(subscription.next(), timeout=remaining)
                     except asyncio.TimeoutError:
-                        yield self._event(status.TIMEOUT, wait.timeout_message())
+                        yield self._event(status.Verdict(status.TIMEOUT, wait.timeout_message()))
                         return
                     if snapshot.error is not None:
                         verdict = wait.failed(
@@ -132,18 +127,15 @@ class _Translate5WaitTrigger(BaseTrigger):
                     else:
                         verdict = await self.look(wait, snapshot.items)
                     if verdict.status == status.SUCCESS:
-                        yield self._event(
-                            status.SUCCESS, verdict.message, **self.success_payload(snapshot.items)
-                        )
+                        yield self._event(verdict, **self.success_payload(snapshot.items))
                         return
                     if verdict.status == status.ERROR:
-                        yield self._event(status.ERROR, verdict.message, terminal=verdict.terminal)
+                        yield self._event(verdict)
                         return
         except Exception as exc:  # a trigger that raises fails the task with a traceback soup; say it plainly
             self.log.exception("translate5 trigger failed")
-            yield self._event(
-                status.ERROR, f"translate5 trigger failed: {type(exc).__name__}: {exc}", terminal=False
-            )
+            failed = f"translate5 trigger failed: {type(exc).__name__}: {exc}"
+            yield self._event(status.Verdict(status.ERROR, failed, terminal=False))
         finally:
             await self.close()
 

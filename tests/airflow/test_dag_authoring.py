@@ -198,3 +198,24 @@ def test_resuming_maps_event_statuses_to_airflow_outcomes() -> None:
     with pytest.raises(AirflowException, match="HTTP 502") as retryable:
         check_trigger_event({"status": "error", "message": "HTTP 502", "terminal": False})
     assert not isinstance(retryable.value, AirflowFailException)
+
+
+@pytest.mark.parametrize(
+    "verdict",
+    [
+        ("success", "done", True),
+        ("timeout", "Timed out", True),
+        ("error", "deleted", True),
+        ("error", "502", False),
+    ],
+)
+def test_a_wait_ends_as_one_event_shape_read_back_the_same(verdict: tuple[str, str, bool]) -> None:
+    """Triggers and waits in the worker encode their end the one way; resuming reads the same verdict."""
+    from airflow_provider_translate5 import status
+    from airflow_provider_translate5.wait import event, verdict_of
+
+    sent = status.Verdict(*verdict)
+    payload = event(sent, translate5_task_ids=[1])
+    assert verdict_of(payload) == sent
+    assert payload["translate5_task_ids"] == [1]
+    assert ("terminal" in payload) is (sent.status == "error")  # terminal is said for errors only
