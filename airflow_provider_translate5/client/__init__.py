@@ -29,6 +29,7 @@ from airflow_provider_translate5.client.errors import (
     Translate5ResponseError,
     Translate5ServerError,
     Translate5TimeoutError,
+    Translate5TransferError,
     Translate5ValidationError,
     Translate5ValueError,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "Translate5ResponseError",
     "Translate5ServerError",
     "Translate5TimeoutError",
+    "Translate5TransferError",
     "Translate5ValidationError",
     "Translate5ValueError",
     "UploadFile",

@@ -39,7 +39,13 @@ class ClientCalls:
         ) -> tuple[list[_Model], Any]: ...
 
         def _download(
-            self, path: str, params: Mapping[str, str] | None, fallback_name: str, *, export: bool = False
+            self,
+            path: str,
+            params: Mapping[str, str] | None,
+            fallback_name: str,
+            *,
+            export: bool = False,
+            zip_expected: bool = False,
         ) -> AbstractContextManager[Download]: ...
 
         def get_task(self, task_id: int | str) -> Task: ...

@@ -136,5 +136,7 @@ class BatchExportMixin(ClientCalls):
         path = f"/editor/queuedexport/{_token(token)}/download"
         with ExitStack() as stack:
             with _still_there(token):  # only the answer's own 404, not errors of the caller's block
-                download = stack.enter_context(self._download(path, None, "export.zip", export=True))
+                download = stack.enter_context(
+                    self._download(path, None, "export.zip", export=True, zip_expected=True)
+                )
             yield download

@@ -30,6 +30,7 @@ from airflow_provider_translate5.client.errors import (
     Translate5MaintenanceError,
     Translate5NotFoundError,
     Translate5PermissionError,
+    Translate5TransferError,
     Translate5ValueError,
     error_from_response,
     response_error,
@@ -54,10 +55,11 @@ from airflow_provider_translate5.client.models import (
     TaskPage,
 )
 from airflow_provider_translate5.client.notices import log_notices
-from airflow_provider_translate5.client.package import FOLDERS, ZIP_MAGIC, import_package, is_zip_package
+from airflow_provider_translate5.client.package import FOLDERS, import_package, is_zip_package
 from airflow_provider_translate5.client.retry import RetryPolicy
 from airflow_provider_translate5.client.server_time import deadline_text, server_zone
 from airflow_provider_translate5.client.transport import ENTITY_VERSION_HEADER, Timeout, Transport
+from airflow_provider_translate5.client.verify import is_zip, looks_like_json, without_bom
 
 FILE_TYPES = frozenset(FOLDERS)
 #: Export formats that answer a file. translate5 answers the others with JSON, a redirect, HTML or an
@@ -242,12 +244,20 @@ class Translate5Client(FeaturesMixin):
 
     @contextmanager
     def _download(
-        self, path: str, params: Mapping[str, str] | None, fallback_name: str, *, export: bool = False
+        self,
+        path: str,
+        params: Mapping[str, str] | None,
+        fallback_name: str,
+        *,
+        export: bool = False,
+        zip_expected: bool = False,
     ) -> Iterator[Download]:
         """Stream a file; what is not a file (an envelope, a maintenance text, a page) raises instead.
 
         ``export``: the answer must be a file (Content-Disposition or a ZIP); exports never answer anything
-        else when they work.
+        else when they work. ``zip_expected``: the file must be a ZIP (translate5's ZIP exports). What the
+        answer is, is decided by its body and its Content-Disposition, never by its Content-Type alone; the
+        file is verified while it is read (:mod:`~airflow_provider_translate5.client.verify`).
         """
         transport = self._transport
         response = transport.request("GET", path, params=params, stream=True)
@@ -271,38 +281,37 @@ class Translate5Client(FeaturesMixin):
                         content_type=response.headers.get("Content-Type"),
                     ),
                     on_deadline=partial(transport.deadline_error, deadline, "GET", shown),
+                    on_broken=lambda problem: Translate5TransferError(
+                        f"translate5's answer to GET {shown} arrived incomplete or damaged: {problem}; "
+                        "nothing was delivered (a new download gets the whole file)"
+                    ),
+                    zip_expected=zip_expected,
+                    max_json=limits.max_json_bytes,
                 )
-                self._check_file(download, response, url, export=export)
+                self._check_file(download, response, url, export=export, zip_expected=zip_expected)
                 yield download
         finally:
             deadline.cancel()
 
-    def _check_file(self, download: Download, response: requests.Response, url: str, *, export: bool) -> None:
+    def _check_file(
+        self, download: Download, response: requests.Response, url: str, *, export: bool, zip_expected: bool
+    ) -> None:
+        """What the answer is, by its body and Content-Disposition: an error envelope (at any size, with or
+        without a byte order mark, whatever its Content-Type), a maintenance notice, or the file."""
         transport = self._transport
-        content_type = (download.content_type or "").lower()
-        if "json" in content_type:
-            limit = transport.limits.max_json_bytes
-            body = download.peek(limit + 1 if limit is not None else 1 << 62)
-            if not download.complete and limit is not None:
-                raise transport.json_limit_error(response, "GET", url, limit)
-            response._content = body
-            transport.json_of(response, "GET", url)  # a ``success: false`` envelope raises here
-            if export:
+        head = download.peek(_SNIFF_BYTES)
+        if looks_like_json(head):
+            self._refuse_envelope(download, response, url)
+        if download.content_disposition or is_zip(head):
+            if zip_expected and not is_zip(head):
+                response._content = head
                 raise response_error(
                     response,
-                    "JSON instead of the export file",
+                    "JSON instead of the export file" if looks_like_json(head) else "not a ZIP archive",
                     method="GET",
                     url=url,
                     redact=transport.redact,
                 )
-            return
-        head = download.peek(_SNIFF_BYTES)
-        if download.complete and head.lstrip()[:1] == b"{":
-            response._content = head  # an error envelope served as a file type (octet-stream, zip, html)
-            with_envelope = _json_mapping(head)
-            if with_envelope is not None and with_envelope.get("success") is False:
-                raise error_from_response(response, method="GET", url=url, redact=transport.redact)
-        if download.content_disposition or head.startswith(ZIP_MAGIC):
             return
         text = head.decode("utf-8", "replace")
         maintenance = response.headers.get(MAINTENANCE_HEADER)
@@ -322,11 +331,28 @@ class Translate5Client(FeaturesMixin):
             response._content = head
             raise response_error(
                 response,
-                "no file (no Content-Disposition and not a ZIP)",
+                "JSON instead of the export file"
+                if looks_like_json(head)
+                else "no file (no Content-Disposition and not a ZIP)",
                 method="GET",
                 url=url,
                 redact=transport.redact,
             )
+
+    def _refuse_envelope(self, download: Download, response: requests.Response, url: str) -> None:
+        """Raise the API error of a body that is translate5's ``success: false`` envelope (read whole, up to
+        the JSON limit); a JSON body over the limit is refused, unless a Content-Disposition names a file."""
+        transport = self._transport
+        limit = transport.limits.max_json_bytes
+        body = download.peek(limit + 1 if limit is not None else 1 << 62)
+        if limit is not None and len(body) > limit:
+            if download.content_disposition:
+                return  # a JSON file, not an answer: delivered (and verified) like any other
+            raise transport.json_limit_error(response, "GET", url, limit)
+        response._content = without_bom(body)  # error_from_response reads the text
+        envelope = _json_mapping(response._content)
+        if envelope is not None and envelope.get("success") is False:
+            raise error_from_response(response, method="GET", url=url, redact=transport.redact)
 
     def _language_code(self, code: str | int) -> str:
         """Resolve locally first (fail before uploading); send the RFC 5646 code translate5 knows."""
@@ -779,6 +805,7 @@ class Translate5Client(FeaturesMixin):
             {key: value for key, value in params.items() if value is not None},
             fallback,
             export=True,
+            zip_expected=format != "filetranslation",  # the others are ZIPs (an xlsx for excelhistory)
         ) as download:
             yield download
 
@@ -798,7 +825,7 @@ class Translate5Client(FeaturesMixin):
         """Stream the Excel export; translate5 locks the task (state ``ExcelExported``) until the reimport."""
         number = positive_id(task_id)
         path = f"/editor/task/{number}/excelexport"
-        with self._download(path, None, f"task-{number}.xlsx", export=True) as download:
+        with self._download(path, None, f"task-{number}.xlsx", export=True, zip_expected=True) as download:
             yield download
 
     def excel_reimport(self, task_id: int | str, file: UploadSource) -> dict[str, Any]:

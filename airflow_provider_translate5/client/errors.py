@@ -134,6 +134,14 @@ class Translate5TimeoutError(Translate5ConnectionError):
     """No (complete) answer in time: a read timeout, or the overall deadline of one request passed."""
 
 
+class Translate5TransferError(Translate5ConnectionError):
+    """An answer that arrived incomplete or damaged although the connection ended normally: a ZIP without its
+    central directory or with a member failing its CRC, XML or JSON that ends before its document does, fewer
+    bytes than announced (see ``client/verify.py``). Never delivered; a new request gets the whole file."""
+
+    classification = Classification(retryable=True, outage=True, terminal=False)
+
+
 class Translate5ResponseError(Translate5Error):
     """A successful status, but not the answer translate5 gives (not JSON, or a different envelope)."""
 

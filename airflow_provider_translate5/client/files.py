@@ -233,7 +233,14 @@ class Download:
     """A streamed download that is still open; read it with :meth:`iter_bytes` inside the ``with`` block.
 
     At most ``max_bytes`` decoded bytes are accepted (``Content-Encoding: gzip`` bombs stop there), and the
-    whole transfer ends at the call's deadline, however slowly the server sends.
+    whole transfer ends at the call's deadline, however slowly the server sends. Every chunk passes the
+    body's check (:mod:`~airflow_provider_translate5.client.verify`) on its way out, and the last one is
+    handed over only after the whole body passed: a write that commits when the chunks end (the one atomic
+    writer) never commits a body that failed.
+
+    :param zip_expected: the call answers a ZIP whatever its name says (checked as one).
+    :param on_broken: the error for a body that failed its check (the text says why).
+    :param max_json: bytes of a JSON file parsed at most to check it.
     """
 
     def __init__(
@@ -245,26 +252,56 @@ class Download:
         max_bytes: int | None = None,
         on_limit: Callable[[int], Exception] | None = None,
         on_deadline: Callable[[], Exception] | None = None,
+        on_broken: Callable[[str], Exception] | None = None,
+        zip_expected: bool = False,
+        max_json: int | None = None,
     ) -> None:
+        from airflow_provider_translate5.client.verify import BodyCheck
+
         self._response = response
         self._on_error = on_error
         self._max_bytes = max_bytes
         self._on_limit = on_limit
         self._on_deadline = on_deadline
+        self._on_broken = on_broken or (lambda problem: on_error(EOFError(problem)))
         self._deadline: Any = getattr(response, "t5_deadline", None)
         self._chunks: Iterator[bytes] | None = None
         self._buffer: list[bytes] = []
         self._received = 0
         self._ended = False
+        self._broken: str | None = None
+        self._checked = False
         self.content_type: str | None = response.headers.get("Content-Type")
         length = response.headers.get("Content-Length")
         self.content_length: int | None = int(length) if length and length.isdigit() else None
         self.content_disposition: str | None = response.headers.get("Content-Disposition")
-        raw_name = filename_from_content_disposition(self.content_disposition)
-        self.filename = safe_filename(raw_name, default=_with_extension(fallback_name, self.content_type))
+        self._raw_name = filename_from_content_disposition(self.content_disposition)
+        self._fallback_name = fallback_name
+        self._filename: str | None = None
+        encoded = response.headers.get("Content-Encoding", "identity") != "identity"
+        self._check = BodyCheck(
+            self._raw_name or fallback_name,
+            zip_expected=zip_expected,
+            length=None if encoded else self.content_length,  # a Content-Length then counts encoded bytes
+            framed="chunked" in response.headers.get("Transfer-Encoding", "").lower(),
+            max_unpacked=max_bytes,
+            max_json=max_json,
+        )
 
     def __repr__(self) -> str:
         return f"Download(filename={self.filename!r}, content_type={self.content_type!r})"
+
+    @property
+    def filename(self) -> str:
+        """The server's name (sanitised), else the fallback with an extension by the body's first bytes."""
+        if self._filename is None:
+            from airflow_provider_translate5.client.verify import extension_by_body
+
+            default = self._fallback_name
+            if "." not in default:
+                default += extension_by_body(self.peek(16), self.content_type)
+            self._filename = safe_filename(self._raw_name, default=default)
+        return self._filename
 
     def _next(self, chunk_size: int) -> bytes | None:
         """The next decoded chunk, counted against the limit; None at the (checked) end of the body."""
@@ -284,11 +321,6 @@ class Download:
             self._ended = True
             if self._deadline is not None and self._deadline.expired and self._on_deadline is not None:
                 raise self._on_deadline()  # the socket was shut at the deadline: the body is cut short
-            encoded = self._response.headers.get("Content-Encoding", "identity") != "identity"
-            if self.content_length is not None and not encoded and self._received < self.content_length:
-                raise self._on_error(
-                    EOFError(f"body ended after {self._received} of {self.content_length} bytes")
-                )
             return None
         self._received += len(chunk)
         if self._max_bytes is not None and self._received > self._max_bytes:
@@ -296,7 +328,20 @@ class Download:
             if self._on_limit is not None:
                 raise self._on_limit(self._max_bytes)
             raise self._on_error(EOFError(f"more than {self._max_bytes} bytes"))
+        self._verify(lambda: self._check.feed(chunk))
         return chunk
+
+    def _verify(self, step: Callable[[], object]) -> None:
+        """Run a step of the body's check; a failure ends the body here and is raised by :meth:`iter_bytes`
+        (so :meth:`peek` still shows what the answer is: an envelope is an API error, not a broken file)."""
+        from airflow_provider_translate5.client.verify import BrokenBody
+
+        try:
+            step()
+        except BrokenBody as exc:
+            self._ended = True
+            self._response.close()
+            self._broken = str(exc)
 
     def peek(self, size: int) -> bytes:
         """The first ``size`` bytes (fewer if the body is shorter), still delivered by :meth:`iter_bytes`."""
@@ -313,22 +358,24 @@ class Download:
         return self._ended
 
     def iter_bytes(self, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
-        """The body in chunks; a broken or truncated transfer raises Translate5ConnectionError."""
+        """The body in chunks, the end only once the whole body passed its check.
+
+        A broken transfer or a body that fails its check raises Translate5ConnectionError (a
+        Translate5TransferError for a failed check) instead of ending: nothing reading it commits.
+        """
         while self._buffer:
             yield self._buffer.pop(0)
         while (chunk := self._next(chunk_size)) is not None:
             yield chunk
+        if self._broken is None and not self._checked:
+            self._checked = True
+            self._verify(self._check.finish)
+        if self._broken is not None:
+            raise self._on_broken(self._broken)
 
     def save(self, destination: str | os.PathLike[str] | Any) -> Any:
         """Write atomically to ``destination`` (a directory: use :attr:`filename` inside it)."""
         return write_atomically(self.iter_bytes(), target_in(destination, self.filename))
-
-
-def _with_extension(name: str, content_type: str | None) -> str:
-    if "." in name or not content_type:
-        return name
-    extension = mimetypes.guess_extension(content_type.split(";")[0].split(",")[0].strip()) or ""
-    return name + extension
 
 
 # -- the one atomic writer -----------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from airflow_provider_translate5.client.errors import (
     Translate5PermissionError,
     Translate5ResponseError,
     Translate5TimeoutError,
+    Translate5TransferError,
     Translate5ValueError,
     error_from_response,
     response_error,
@@ -35,6 +36,7 @@ from airflow_provider_translate5.client.errors import (
 from airflow_provider_translate5.client.files import FormFields, UploadFields, multipart_encoder
 from airflow_provider_translate5.client.limits import DERIVED, Limits
 from airflow_provider_translate5.client.retry import RetryPolicy, derived_deadline, parse_retry_after
+from airflow_provider_translate5.client.verify import BrokenBody, looks_like_json, parse_answer
 
 log = logging.getLogger("airflow_provider_translate5.client")
 
@@ -531,7 +533,18 @@ class Transport:
                         response.t5_deadline = deadline  # type: ignore[attr-defined]
                         handed_over = True  # the reader of the body cancels it
                         return response
-                    self.read_body(response, self.limits.max_json_bytes, deadline, method, url)
+                    try:
+                        self._read_answer(response, deadline, method, url)
+                    except Translate5ConnectionError:
+                        # Cut after the headers: repeated like a failure before them, where that is safe.
+                        reason = "answer cut short" if idempotent and not deadline.passed() else None
+                        if (
+                            reason
+                            and attempt < attempts
+                            and self._pause(attempt, attempts, reason, method, shown, None, deadline)
+                        ):
+                            continue
+                        raise
                     return response
                 if (
                     response.status_code == 401
@@ -562,6 +575,21 @@ class Transport:
         finally:
             if not handed_over:
                 deadline.cancel()
+
+    def _read_answer(self, response: requests.Response, deadline: Deadline, method: str, url: str) -> None:
+        """Read a call's body; a JSON text that ends before its value does is a Translate5TransferError
+        (translate5 frames answers by closing the connection, so a cut looks like an end)."""
+        body = self.read_body(response, self.limits.max_json_bytes, deadline, method, url)
+        if not looks_like_json(body):
+            return
+        try:
+            response.t5_json = parse_answer(body)  # type: ignore[attr-defined]
+        except BrokenBody as exc:
+            raise Translate5TransferError(
+                self.redact(f"translate5's answer to {method} {urlsplit(url).path} arrived incomplete: {exc}")
+            ) from None
+        except (ValueError, RecursionError):
+            pass  # not JSON after all: json_of says what it is
 
     def read_body(
         self,
@@ -680,7 +708,7 @@ class Transport:
         if not text:
             return None  # e.g. DELETE answers HTTP 200 with an empty body
         try:
-            payload = json.loads(text)
+            payload = response.t5_json if hasattr(response, "t5_json") else json.loads(text)
         except RecursionError:
             raise response_error(
                 response,

@@ -183,8 +183,13 @@ def export(ctx: Ctx, _: re.Match[str]) -> Response:
         f'<total words="{summary.get("unitCountTotal", 0)}"/></analyse></batchTotal></task>\n'
     ).encode()
     filename = quote(f"Match-Analysis - {name} {time.strftime('- %Y-%m-%d')}.xml")
-    headers = [("Content-Type", "text/xml"), ("Content-Disposition", f'attachment; filename="{filename}"')]
-    return Response(200, headers, body)
+    # Section 125: an XML file labelled application/json, twice; the name in both Content-Disposition forms.
+    headers = [
+        ("Content-Disposition", f"attachment; filename*=UTF-8''{filename}; filename={filename}"),
+        ("Content-Type", "application/json"),
+        ("Content-Type", "application/json"),
+    ]
+    return Response(200, headers, body, version_header=True, close=True)
 
 
 ROUTES: list[Route] = [

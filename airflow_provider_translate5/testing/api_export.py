@@ -19,14 +19,14 @@ from typing import Any
 from urllib.parse import quote
 
 from airflow_provider_translate5.testing import catalog, content
-from airflow_provider_translate5.testing.protocol import HTML_TYPE, ApiError, Response
+from airflow_provider_translate5.testing.protocol import HTML_TYPE, JSON_TYPE, ApiError, Response
 from airflow_provider_translate5.testing.routing import Ctx, Route, route
 from airflow_provider_translate5.testing.state import Task, TaskFile, lock_for, unlock
 
 EXPORTABLE_STATES = ("open", "end", "unconfirmed")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILE_CHUNK = 1 << 16
-IMPORT_ARCHIVE_NAME = "ImportArchiv.zip"
+IMPORT_ARCHIVE_SUFFIX = " - ImportArchive.zip"
 DIFF_SUFFIX = "- with tracked changes"
 _SPECIAL_LETTERS = str.maketrans({"ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe"})
 
@@ -176,13 +176,20 @@ def _build(ctx: Ctx, task: Task, params: dict[str, str]) -> Response:
 
 
 def _import_archive(ctx: Ctx, task: Task) -> Response:
-    """``format=importArchive``: the files as imported, in an import package layout (not recorded)."""
+    """``format=importArchive`` (section 150): the files as imported, in an import package layout, named
+    ``<task name> - ImportArchive.zip``, with TWO Content-Type headers (``application/json`` first, then
+    ``application/zip``) and the version header, exactly as recorded."""
     folders = {"workfiles": "workfiles", "pivot": "relais", "reference": "referenceFiles"}
     out = ctx.upload_dir / "import-archive.zip"
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for task_file in task.files:
             archive.write(task_file.path, f"{folders[task_file.kind]}/{task_file.relpath}")
-    return download(out, IMPORT_ARCHIVE_NAME, "application/zip")
+    response = download(
+        out, transliterate(str(task.row["taskName"])) + IMPORT_ARCHIVE_SUFFIX, "application/zip"
+    )
+    response.headers.insert(1, ("Content-Type", JSON_TYPE))
+    response.version_header = True
+    return response
 
 
 def _excel_rows(task: Task) -> list[list[str]]:

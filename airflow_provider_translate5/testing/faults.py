@@ -18,6 +18,8 @@ KINDS = (
     "rate_limit",  # 429 with Retry-After
     "latency",  # sleep `seconds`, then answer normally
     "drop_mid_body",  # process normally, send headers and part of the body, then close the connection
+    "cut_body",  # like drop_mid_body, but close-delimited (no Content-Length) and closed cleanly: no error
+    "truncated_zip",  # the body cut to `fraction` of its bytes, sent with a Content-Length of what is left
     "lose_response",  # process (commit!) normally, then close the connection without any answer
     "disconnect",  # close the connection without processing the request at all
     "export_maintenance",  # 200 with the pre-maintenance text instead of the file (exports only)
@@ -35,6 +37,7 @@ class Fault:
     message: str = ""
     retry_after: int = 1
     seconds: float = 0.0
+    fraction: float = 0.5  # cut_body / truncated_zip: the share of the body that is sent
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method.upper() != method.upper():
@@ -43,6 +46,12 @@ class Fault:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+def _share(fraction: float) -> float:
+    if not 0 <= fraction < 1:
+        raise ValueError(f"fraction must be at least 0 and below 1, got {fraction!r}")
+    return float(fraction)
 
 
 class Faults:
@@ -113,6 +122,21 @@ class Faults:
 
     def drop_mid_body(self, count: int = 1, *, method: str | None = None, path: str | None = None) -> Fault:
         return self.add("drop_mid_body", count, method=method, path=path)
+
+    def cut_body(
+        self, count: int = 1, *, fraction: float = 0.5, method: str | None = None, path: str | None = None
+    ) -> Fault:
+        """How a connection cut looks on the recorded server, which frames every answer by closing the
+        connection: headers without Content-Length, ``fraction`` of the body, then a clean close (FIN).
+        Nothing in the transfer shows that the body is incomplete; only its format can."""
+        return self.add("cut_body", count, fraction=_share(fraction), method=method, path=path)
+
+    def truncated_zip(
+        self, count: int = 1, *, fraction: float = 0.5, method: str | None = None, path: str | None = None
+    ) -> Fault:
+        """A truncated file served as if it were whole (a broken cache or proxy): ``fraction`` of the body
+        with a Content-Length that matches it, so the byte count agrees and only the ZIP check can tell."""
+        return self.add("truncated_zip", count, fraction=_share(fraction), method=method, path=path)
 
     def lose_response(self, count: int = 1, *, method: str | None = "POST", path: str | None = None) -> Fault:
         """The request is processed and committed (e.g. a task IS created), but no answer ever arrives."""

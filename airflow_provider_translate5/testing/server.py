@@ -196,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if fault is not None and fault.kind == "lose_response":
                     self._abort()
                 else:
-                    self._send(response, truncate=fault is not None and fault.kind == "drop_mid_body")
+                    self._send(response, cut=fault)
             finally:
                 shutil.rmtree(upload_dir, ignore_errors=True)
         except (ConnectionError, OSError):  # the client went away; nothing left to answer
@@ -251,7 +251,14 @@ class _Handler(BaseHTTPRequestHandler):
         return response
 
     # ----- response --------------------------------------------------------------------------------------
-    def _send(self, response: Response, *, truncate: bool = False) -> None:
+    def _send(self, response: Response, *, cut: Fault | None = None) -> None:
+        """Write the answer; ``cut`` (a body fault) sends only part of its body."""
+        kind = cut.kind if cut is not None else None
+        if cut is not None and kind in ("cut_body", "truncated_zip"):
+            body = b"".join(response.iter_body())
+            response.body = body[: int(len(body) * cut.fraction)]
+            # cut_body: close-delimited, so the cut looks like the end; truncated_zip: a matching length.
+            response.close = kind == "cut_body"
         length = response.body_length()
         lines = [f"HTTP/1.1 {response.status} {status_line_reason(response.status)}"]
         lines += [f"{k}: {v}" for k, v in response.headers]
@@ -267,7 +274,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("utf-8"))
         if self.command == "HEAD":
             return
-        if truncate:
+        if kind == "drop_mid_body":
             self._send_truncated(response, length)
             return
         chunked = length is None and not response.close

@@ -27,6 +27,7 @@ from airflow_provider_translate5.client import (
     Translate5ResponseError,
     Translate5ServerError,
     Translate5TimeoutError,
+    Translate5TransferError,
     Translate5ValidationError,
     Translate5ValueError,
 )
@@ -211,10 +212,10 @@ def test_a_web_page_on_http_200_is_a_configuration_error_failing_fast(
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [
-        ('{"rows": {"id": "5", "taskN', "application/json"),  # cut after the headers
         ("<b>partial", "application/json"),  # starts like markup, but the server does not call it HTML
+        ('{"rows": {"id": "5"}} <b>', "application/json"),  # JSON and then something else
     ],
-    ids=["cut-json", "markup-not-html"],
+    ids=["markup-not-html", "json-then-markup"],
 )
 def test_a_body_that_is_no_web_page_stays_a_retryable_response_error(
     no_retry_client, answer, body, content_type
@@ -316,7 +317,8 @@ CLASSIFICATION = [
     ("local bad value", Translate5ValueError("bad"), False, False, True),
     ("connection refused", Translate5ConnectionError("refused"), True, True, False),
     ("read timeout / deadline", Translate5TimeoutError("slow"), True, True, False),
-    ("answer cut short on HTTP 200", Translate5ResponseError("cut"), True, True, False),
+    ("answer garbled on HTTP 200", Translate5ResponseError("garbled"), True, True, False),
+    ("answer cut short (fails its check)", Translate5TransferError("cut"), True, True, False),
     ("login page on HTTP 200", Translate5PageError("html"), False, False, True),
     ("answer over a client limit", Translate5LimitError("too big"), False, False, True),
     ("405 method not allowed", _api(Translate5APIError, 405), False, False, True),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 
 import pytest
 
@@ -20,7 +21,18 @@ from airflow_provider_translate5.client.limits import Limits
 from .conftest import BASE
 
 EXPORT = BASE + "/editor/task/export/id/7"
-ZIP = b"PK\x03\x04" + b"z" * 100
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+ZIP = zip_of({"page_de.html": b"<p>[de] Hello world.</p>"})
+XLSX = zip_of({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"})
 # Transcript 61: the filetranslation export names the file with RAW UTF-8, as text/html, no Content-Length.
 FILETRANSLATION_NAME = "attachment; filename*=UTF-8''About us ÄÖ_de.xlf; filename=About us ÄÖ_de.xlf"
 FILETRANSLATION_HEADERS = {
@@ -122,8 +134,10 @@ def test_a_truncated_body_is_detected(client, requests_mock, tmp_path):
 
 def test_downloads_are_read_in_chunks_of_at_most_one_mebibyte(client, requests_mock):
     body = b"x" * (3 * (1 << 20) + 5)
-    requests_mock.get(EXPORT, body=io.BytesIO(body), headers={"Content-Disposition": FILETRANSLATION_NAME})
-    with client.open_export(7) as download:
+    requests_mock.get(
+        EXPORT, body=io.BytesIO(body), headers={"Content-Disposition": "attachment; filename=a.txt"}
+    )
+    with client.open_export(7, format="filetranslation") as download:
         sizes = [len(chunk) for chunk in download.iter_bytes()]
     assert max(sizes) <= 1 << 20
     assert sum(sizes) == len(body)
@@ -144,7 +158,7 @@ def test_excel_export_and_reimport(client, requests_mock, answer, sent):
     # Transcript 80: an xlsx named after the task, percent-encoded, no Content-Length.
     requests_mock.get(
         BASE + "/editor/task/7/excelexport",
-        content=b"PK\x03\x04xlsx",
+        content=XLSX,
         headers={
             "Content-Disposition": "attachment; filename*=UTF-8''CMS%20bundle%20-%20en%20%2F%20fr.xlsx; "
             "filename=CMS%20bundle%20-%20en%20%2F%20fr.xlsx",
@@ -153,7 +167,7 @@ def test_excel_export_and_reimport(client, requests_mock, answer, sent):
     )
     with client.open_excel_export(7) as download:
         assert download.filename == "CMS bundle - en _ fr.xlsx"
-        assert b"".join(download.iter_bytes()) == b"PK\x03\x04xlsx"
+        assert b"".join(download.iter_bytes()) == XLSX
     answer("POST", "/editor/task/7/excelreimport", {"success": True})
     assert client.excel_reimport(7, ("task.xlsx", io.BytesIO(b"xlsx"))) == {"success": True}
     assert sent[-1].files == [("excelreimportUpload", "task.xlsx", b"xlsx")]
@@ -290,10 +304,10 @@ def test_a_gzip_bomb_stops_at_the_download_limit_and_leaves_nothing(make_client,
     requests_mock.get(
         EXPORT,
         body=io.BytesIO(bomb),
-        headers={"Content-Encoding": "gzip", "Content-Disposition": "attachment; filename=x.zip"},
+        headers={"Content-Encoding": "gzip", "Content-Disposition": "attachment; filename=x.txt"},
     )
     with pytest.raises(Translate5LimitError, match="1048576 decoded bytes") as caught:
-        client.export_task(7, tmp_path)
+        client.export_task(7, tmp_path, format="filetranslation")
     assert caught.value.terminal
     assert list(tmp_path.iterdir()) == []
 

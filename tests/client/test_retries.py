@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import zipfile
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -208,15 +209,18 @@ def test_export_running_for_too_long_ends_as_a_conflict_and_leaves_nothing(clien
 
 
 def test_export_running_then_ready(client, requests_mock, sleeps, tmp_path):
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as out:  # a whole ZIP: downloads are verified before delivery
+        out.writestr("t.xlf", "<xliff/>")
     requests_mock.get(
         "https://t5.example.org/editor/task/export/id/5",
         [
             {"json": {"errorMessage": "export running", "errorCode": "E1538"}, "status_code": 409},
-            {"content": b"PK\x03\x04zip", "headers": {"Content-Disposition": "attachment; filename=t.zip"}},
+            {"content": archive.getvalue(), "headers": {"Content-Disposition": "attachment; filename=t.zip"}},
         ],
     )
     path = client.export_task(5, tmp_path)
-    assert path.read_bytes() == b"PK\x03\x04zip"
+    assert path.read_bytes() == archive.getvalue()
     assert sleeps == [0.5]
 
 

@@ -93,6 +93,16 @@ def test_taskguiddirectory_puts_files_below_the_task_guid(t5_http: T5Http, task:
     assert all(name.startswith(f"{task['taskGuid']}/") for name in names)
 
 
+def test_import_archive_is_a_zip_labelled_json_first(t5_http: T5Http, task: dict[str, Any]) -> None:
+    """Part 2, section 150: two Content-Type headers, ``application/json`` first, then ``application/zip``,
+    over the ZIP of the task's import data, named ``<task name> - ImportArchive.zip``."""
+    response = export(t5_http, task["id"], format="importArchive")
+    assert response.raw.headers.getlist("Content-Type") == ["application/json", "application/zip"]
+    assert raw_disposition(response).endswith("%20-%20ImportArchive.zip")
+    assert response.content.startswith(b"PK\x03\x04")
+    assert f"workfiles/{UPLOAD_NAME}" in zip_names(response.content)
+
+
 def test_unknown_format_is_a_500_envelope_served_as_html(t5_http: T5Http, task: dict[str, Any]) -> None:
     response = t5_http.get(f"/editor/task/export/id/{task['id']}", params={"format": "doesnotexist"})
     assert response.status_code == 500, describe(response)

@@ -10,10 +10,14 @@ from typing import Any
 import pytest
 from contract_support import (
     PAGE,
+    STATE_DEADLINE,
     UPLOAD_NAME,
     Cleanup,
     T5Http,
     create_owned_client_task,
+    describe,
+    import_owned_task,
+    poll,
     unique,
     wait_for_state,
     zip_names,
@@ -113,6 +117,46 @@ def test_client_zip_exports(
     path = t5_client.export_task(exported.id, tmp_path, **kwargs)
     names = zip_names(path.read_bytes())
     assert check(names, exported.task_guid), names
+
+
+def test_client_reads_the_import_archive_by_its_body(t5_client: Any, exported: Any, tmp_path: Path) -> None:
+    """Labelled ``application/json`` and ``application/zip`` (part 2, section 150): saved as the ZIP it is."""
+    path = t5_client.export_task(exported.id, tmp_path, format="importArchive")
+    assert path.name.endswith(" - ImportArchive.zip")
+    assert f"workfiles/{UPLOAD_NAME}" in zip_names(path.read_bytes())
+
+
+def test_client_reads_the_xml_analysis_report_labelled_json(
+    t5_client: Any, t5_http: T5Http, cleanup: Cleanup, unique_name: Callable[[str], str]
+) -> None:
+    """Part 2, section 125: the XML report comes as ``Content-Type: application/json``, twice, with a
+    Content-Disposition naming the ``.xml``; the client reads it by its body."""
+    from airflow_provider_translate5.client import Translate5NotFoundError
+
+    row = import_owned_task(t5_http, cleanup, unique_name("client report"), file_name="page.xlf")
+    guid = str(row["taskGuid"])
+    try:
+        resources = t5_client.task_language_resources(guid)
+    except Translate5NotFoundError:  # also the 404 page of a server without the plugin
+        pytest.skip("the MatchAnalysis plugin or language resources are not available on this server")
+    if not resources:
+        pytest.skip("no language resource fits this task's languages: translate5 would analyse nothing")
+    t5_client.assign_language_resources(guid, [resources[0].id])
+    t5_client.start_analysis(row["id"])
+    poll(lambda: t5_client.get_analysis(guid).analysed, bool, deadline=STATE_DEADLINE, what="the analysis")
+
+    params = {"taskGuid": guid, "type": "exportXml", "unitType": "word"}
+    raw = t5_http.get("/editor/plugins_matchanalysis_matchanalysis/export", params=params)
+    assert raw.status_code == 200, describe(raw)
+    assert raw.raw.headers.getlist("Content-Type") == ["application/json", "application/json"]
+    assert raw.content.lstrip().startswith(b"<?xml")
+
+    with t5_client.open_analysis_report(guid) as report:
+        body = b"".join(report.iter_bytes())
+    assert report.filename.startswith("Match-Analysis - ")
+    assert report.filename.endswith(".xml")
+    assert body.lstrip().startswith(b"<?xml")
+    assert b"<batchTotal>" in body
 
 
 def test_client_refuses_an_unknown_format_before_any_request(

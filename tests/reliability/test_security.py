@@ -367,10 +367,10 @@ def test_content_disposition_names_cannot_escape(
     out.mkdir(parents=True)
     client = Translate5Client(canned_connection.url, TOKEN, retry=FAST_RETRY)
 
-    written = client.export_task(5, out)
-    uris = Translate5ExportOperator(task_id="e", translate5_task_id=5, destination=str(out)).execute(
-        context_for()
-    )
+    written = client.export_task(5, out, format="filetranslation")  # the default export must be a ZIP
+    uris = Translate5ExportOperator(
+        task_id="e", translate5_task_id=5, destination=str(out), format="filetranslation"
+    ).execute(context_for())
 
     assert written.parent == out
     assert written.read_bytes() == b"<p>translated</p>"
@@ -574,13 +574,13 @@ def test_oversized_upload_refused_by_the_server_is_a_clear_error(canned: CannedS
 @pytest.mark.parametrize(
     ("body", "content_type", "message"),
     [
-        ('{"success": true, "rows": {"id": 5, "taskN', "application/json", "not JSON"),
+        ('{"success": true, "rows": {"id": 5}}<br />', "application/json", "not JSON"),
         ('{"success": true, "data": {"id": 5}}', "application/json", "expected 'rows' in the answer"),
         ('{"success": true, "rows": [1, 2]}', "application/json", "'rows' is a list, not an object"),
         ("<html><body>Welcome to nginx!</body></html>", "text/html", "not JSON"),
         ("", "application/json", "expected 'rows' in the answer"),
     ],
-    ids=["truncated-json", "wrong-envelope", "rows-not-object", "html-200", "empty-200"],
+    ids=["json-then-junk", "wrong-envelope", "rows-not-object", "html-200", "empty-200"],
 )
 def test_malformed_answers_give_clear_errors(
     canned: CannedServer, body: str, content_type: str, message: str

@@ -117,7 +117,9 @@ def test_unknown_format_is_a_500_printed_as_html(sim: Translate5Simulator, api: 
 def test_import_archive_and_excel_history(sim: Translate5Simulator, api: requests.Session) -> None:
     task = _ready_task(sim, api, taskName="Sheet")
     archive = api.get(url(sim, f"/editor/task/export/id/{task['id']}"), params={"format": "importArchive"})
-    assert archive.headers["Content-Type"] == "application/zip"
+    # Part 2, section 150: two Content-Type headers, JSON first, and the task's name with " - ImportArchive".
+    assert archive.raw.headers.getlist("Content-Type") == ["application/json", "application/zip"]
+    assert archive.headers["Content-Disposition"].endswith("filename=Sheet%20-%20ImportArchive.zip")
     members = zipfile.ZipFile(io.BytesIO(archive.content))
     assert members.read("workfiles/hello.xlf").startswith(b"<?xml")
     history = api.get(url(sim, f"/editor/task/export/id/{task['id']}"), params={"format": "excelhistory"})
