@@ -1,10 +1,11 @@
 """Customers' default jobs (``GET /editor/customers/:customerId/workflow/:workflow/default-job``).
 
-Rows as ``DefaultUserJobViewDataProvider::buildJobView`` builds them (ids and languages as DB strings, like
-every translate5 row). The simulator has one customer with default jobs: "ACME Content Team" (number 1000)
-has translator1 (translation) and reviewer1 (reviewing) for English into German and into French in the
-``default`` workflow. Unlike translate5 the simulator does not assign them at import, so a DAG (or a test)
-applies them with ``Translate5Client.apply_default_jobs``.
+Rows as the recorded server answers them (part 2, §134/§136): ids and languages as strings, ``type`` a
+number, ``deadlineDate`` null, a customer without default jobs ``rows: []``. The simulator's default jobs are
+``catalog.DEFAULT_JOBS``: "ACME Content Team" (number 1000) has translator1 (translation) and reviewer1
+(reviewing) for English into German and into French in the ``default`` workflow. As on translate5, the
+import gives a task of that customer these jobs itself (§148, ``Store._assign_default_jobs``); applying them
+again with ``Translate5Client.apply_default_jobs`` finds them there.
 """
 
 from __future__ import annotations
@@ -16,18 +17,10 @@ from airflow_provider_translate5.testing import catalog
 from airflow_provider_translate5.testing.protocol import ApiError, Response
 from airflow_provider_translate5.testing.routing import Ctx, Route, route
 
-#: (id, customer number, login, step, source, target) of the simulator's default jobs.
-_DEFAULT_JOBS = (
-    (1, "1000", "translator1", "translation", "en", "de"),
-    (2, "1000", "reviewer1", "reviewing", "en", "de"),
-    (3, "1000", "translator1", "translation", "en", "fr"),
-    (4, "1000", "reviewer1", "reviewing", "en", "fr"),
-)
-
 
 def _rows(ctx: Ctx, customer_id: int, workflow: str) -> list[dict[str, Any]]:
     rows = []
-    for job_id, number, login, step, source, target in _DEFAULT_JOBS:
+    for job_id, (number, login, step, source, target) in enumerate(catalog.DEFAULT_JOBS, start=1):
         customer = catalog.find_customer(number)
         user = ctx.store.user_by_login(login)
         if customer is None or customer.id != customer_id or user is None or workflow != "default":
@@ -41,10 +34,10 @@ def _rows(ctx: Ctx, customer_id: int, workflow: str) -> list[dict[str, Any]]:
                 "targetLang": str(catalog.resolve_language(target)),
                 "workflow": workflow,
                 "workflowStepName": step,
-                "deadlineDate": "0",
+                "deadlineDate": None,
                 "trackchangesShow": "1",
                 "trackchangesShowAll": "1",
-                "trackchangesAcceptReject": "0",
+                "trackchangesAcceptReject": "1",
                 "type": 1,
                 "groupId": None,
                 "isCoordinatorGroupJob": False,

@@ -139,6 +139,16 @@ def find_customer(value: str | int | None) -> Customer | None:
     return None
 
 
+#: Customers' default jobs (customer number, login, step, source, target; workflow ``default``): ACME Content
+#: Team has translator1 and reviewer1 for English into German and into French.
+DEFAULT_JOBS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("1000", "translator1", "translation", "en", "de"),
+    ("1000", "reviewer1", "reviewing", "en", "de"),
+    ("1000", "translator1", "translation", "en", "fr"),
+    ("1000", "reviewer1", "reviewing", "en", "fr"),
+)
+
+
 @dataclass(frozen=True)
 class Workflow:
     name: str

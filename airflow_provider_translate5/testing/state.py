@@ -451,8 +451,29 @@ class Store:
                 row["wordCount"] = segments * 3
             for job in self.task_jobs(task):
                 job["segmentEditableCount"] = segments
+            self._assign_default_jobs(task)
             self.recalculate_step(task)
         self.touch(task)
+
+    def _assign_default_jobs(self, task: Task) -> None:
+        """translate5's import gives a task its customer's default jobs for its languages and workflow
+        (part 2, §148: the job is there right after the import); a person with a job in that step keeps it."""
+        row = task.row
+        taken = {(job["userGuid"], job["workflowStepName"]) for job in self.task_jobs(task)}
+        for number, login, step, source, target in catalog.DEFAULT_JOBS:
+            customer = catalog.find_customer(number)
+            user = self.user_by_login(login)
+            if (
+                customer is None
+                or user is None
+                or str(row["customerId"]) != str(customer.id)
+                or row["workflow"] != "default"
+                or (row["sourceLang"], row["targetLang"])
+                != (catalog.resolve_language(source), catalog.resolve_language(target))
+                or (user.guid, step) in taken
+            ):
+                continue
+            self.new_job(task, user, step, {})
 
     def _segment_count(self, task: Task) -> int:
         total = 0

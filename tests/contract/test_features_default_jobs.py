@@ -1,11 +1,12 @@
-"""Contract: a customer's default jobs, listed and applied to a task (read from translate5's source).
+"""Contract: a customer's default jobs, listed and applied to a task.
 
-No recording exists. Route ``editor/customers/:customerId/workflow/:workflow/default-job``
-(``Bootstrap.php``, route ``editorTaskDefaultUserJob``) -> ``UserassocdefaultController::indexAction`` ->
-``DefaultJobAssignmentViewDataProvider::getListFor``; row fields from ``DefaultUserJobViewDataProvider::
-buildJobView`` (``customerId``, ``userGuid``, ``sourceLang``/``targetLang`` language ids, ``workflow``,
-``workflowStepName``, ``isCoordinatorGroupJob``). Which default jobs fit a task follows
-``DefaultUserJobRepository::getDefaultUserJobsForTask`` (customer, languages, workflow).
+Recorded on a real translate5 (transcripts part 2): the list per customer and workflow answers ``rows`` and
+``total`` (``rows: []`` without default jobs, §134), languages as language-id strings (§135/§136), and
+translate5's import gives a new task of that customer its default jobs itself (§148), so applying them
+afterwards finds them and creates nothing. Route ``editor/customers/:customerId/workflow/:workflow/default-
+job`` -> ``UserassocdefaultController::indexAction``; which default jobs fit a task follows
+``DefaultUserJobRepository::getDefaultUserJobsForTask`` (customer, languages, workflow). The task is an XLIFF
+file: every translate5 imports it (HTML needs an Okapi server: E1166).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from contract_support import xliff
 
 from airflow_provider_translate5.client import Translate5Client, Translate5NotFoundError
 from airflow_provider_translate5.client.defaultjobs import DefaultJob
@@ -40,6 +42,8 @@ def test_default_jobs_are_listed_per_customer_and_workflow(t5_client: Translate5
             assert job.workflow == "default", job.raw
             assert job.workflow_step_name, job.raw
             assert job.user_guid.startswith("{"), job.raw
+            assert str(job.raw["sourceLang"]).isdigit(), job.raw  # a language id, not a code (§136)
+            assert str(job.raw["targetLang"]).isdigit(), job.raw
 
 
 def test_apply_gives_the_task_each_fitting_default_job_once(
@@ -57,14 +61,15 @@ def test_apply_gives_the_task_each_fitting_default_job_once(
         pytest.skip("no customer of this translate5 has a default user job in workflow 'default'")
     chosen = usable[0]
     languages = {language.id: language.rfc5646 for language in t5_client.list_languages()}
-    # waits for the import: translate5 itself may assign the defaults at import, then nothing is created
-    task = owned_client_task(
+    source, target = languages[chosen.source_lang or 0], languages[chosen.target_lang or 0]
+    task = owned_client_task(  # waits for the import
         unique_name("default-jobs"),
-        ("page.html", io.BytesIO(b"<p>Default jobs</p>")),
-        source_lang=languages[chosen.source_lang or 0],
-        target_lang=languages[chosen.target_lang or 0],
+        ("page.xlf", io.BytesIO(xliff(["Default jobs"], source=source, target=target))),
+        source_lang=source,
+        target_lang=target,
         customer_id=chosen.customer_id,
     )
+    imported = {(str(job.user_guid).lower(), job.workflow_step_name) for job in t5_client.list_jobs(task.id)}
 
     first = t5_client.apply_default_jobs(task.id)
     again = t5_client.apply_default_jobs(task.id)
@@ -76,6 +81,8 @@ def test_apply_gives_the_task_each_fitting_default_job_once(
         == (chosen.customer_id, chosen.source_lang, chosen.target_lang)
     }
     jobs = [(str(job.user_guid).lower(), job.workflow_step_name) for job in t5_client.list_jobs(task.id)]
+    assert fitting <= imported  # translate5's import assigned them (§148)
+    assert not any(entry.created for entry in first)
     assert fitting <= set(jobs)
     assert all(jobs.count(key) == 1 for key in fitting), jobs
     assert not any(entry.created for entry in again)

@@ -59,8 +59,26 @@ def test_default_jobs_of_a_customer_by_number(client: Translate5Client) -> None:
     assert client.list_default_jobs(ACME, workflow="complex") == []
 
 
-def test_apply_creates_the_jobs_of_the_task_language_pair_once(sim: Any, client: Translate5Client) -> None:
+def test_the_import_gives_a_task_its_customers_default_jobs(client: Translate5Client) -> None:
+    """As on translate5 (part 2, §148): the jobs are there right after the import, the first step's open."""
     task_id = _imported(client, customer=ACME)
+    jobs = {job.workflow_step_name: job for job in client.list_jobs(task_id)}
+    assert _people(client, task_id) == [("reviewer1", "reviewing"), ("translator1", "translation")]
+    assert (jobs["translation"].state, jobs["reviewing"].state) == ("open", "waiting")
+
+    applied = client.apply_default_jobs(task_id)  # finds them: nobody is assigned twice
+
+    assert [entry.created for entry in applied] == [False, False]
+    assert sorted(entry.job.id for entry in applied) == sorted(job.id for job in jobs.values())
+
+
+def test_apply_creates_removed_jobs_of_the_task_language_pair_once(
+    sim: Any, client: Translate5Client
+) -> None:
+    task_id = _imported(client, customer=ACME)
+    for job in client.list_jobs(task_id):  # held back, e.g. until a cost is approved
+        client.delete_job(task_id, job.id)
+
     first = client.apply_default_jobs(task_id)
     assert [entry.created for entry in first] == [True, True]
     assert _people(client, task_id) == [("reviewer1", "reviewing"), ("translator1", "translation")]
@@ -76,10 +94,12 @@ def test_apply_creates_the_jobs_of_the_task_language_pair_once(sim: Any, client:
 
 def test_a_person_already_assigned_is_kept(client: Translate5Client) -> None:
     task_id = _imported(client, customer=ACME)
-    mine = client.create_job(
-        task_id, user_guid=client.user_guid("translator1"), workflow_step_name="translation"
-    )
+    [reviewing] = [job for job in client.list_jobs(task_id) if job.workflow_step_name == "reviewing"]
+    client.delete_job(task_id, reviewing.id)
+    [mine] = client.list_jobs(task_id)
+
     applied = {entry.job.workflow_step_name: entry for entry in client.apply_default_jobs(task_id)}
+
     assert applied["translation"].job.id == mine.id
     assert not applied["translation"].created
     assert applied["reviewing"].created
@@ -137,7 +157,7 @@ with dag:
     applied = result.xcom("defaults")
     task_ids = result.xcom("acme")["task_ids"]
     assert sorted({entry["task_id"] for entry in applied}) == sorted(task_ids)
-    # (the test simulator may have given translator1 a job when it ended a workflow: kept, not doubled)
+    assert not any(entry["created"] for entry in applied)  # the import gave them (§148): kept, not doubled
     for task_id in task_ids:
         assert _people(client, task_id) == [("reviewer1", "reviewing"), ("translator1", "translation")]
     assert result.states["none"] == "failed"
