@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -45,8 +46,10 @@ def _as_seconds(value: Any, name: str) -> float:
         raise Translate5ConnectionConfigError(  # noqa: B904 - the cause is the value quoted in the message
             f"connection extra {name!r} must be a number of seconds, got {value!r}"
         )
-    if seconds <= 0:
-        raise Translate5ConnectionConfigError(f"connection extra {name!r} must be positive, got {value!r}")
+    if isinstance(value, bool) or not math.isfinite(seconds) or seconds <= 0:
+        raise Translate5ConnectionConfigError(
+            f"connection extra {name!r} must be a positive number of seconds, got {value!r}"
+        )
     return seconds
 
 
@@ -85,6 +88,11 @@ def client_kwargs_from_connection(conn: Connection, extra: Mapping[str, Any]) ->
     read_timeout = _as_seconds(extra.get("timeout", 300), "timeout")
     connect_timeout = _as_seconds(extra.get("connect_timeout", 10), "connect_timeout")
     kwargs["timeout"] = (connect_timeout, read_timeout)
+    deadline = extra.get("deadline")
+    if deadline is not None and str(deadline).strip():  # unset: derived from the timeouts and retries
+        from airflow_provider_translate5.client.limits import Limits
+
+        kwargs["limits"] = Limits(deadline=_as_seconds(deadline, "deadline"))
     verify: bool | str = _as_bool(extra.get("verify", True), "verify")
     ca_bundle = extra.get("ca_bundle")
     if ca_bundle:
@@ -200,10 +208,12 @@ class Translate5Hook(BaseHook):
         return task_ui_url(self.base_url, translate5_task_id, project_id)
 
     def test_connection(self) -> tuple[bool, str]:
-        """One cheap authenticated call; used by the UI/CLI "Test connection" (runs on a worker in 3.3)."""
+        """One cheap authenticated call, then one request per optional plugin, so that the UI/CLI "Test
+        connection" (run on a worker in 3.3) also tells which plugins the DAGs can use on this server."""
         try:
             client = self.get_conn()
             state = client.whoami()
+            plugins = client.optional_plugins()
         except Exception as exc:  # the UI shows the message; the exception types are the client's own
             return False, str(exc)
         finally:
@@ -211,7 +221,8 @@ class Translate5Hook(BaseHook):
         user = state.get("user") or {}
         login = user.get("login", "?") if isinstance(user, Mapping) else "?"
         version = client.server_version or "unknown version"
-        return True, f"Connected to translate5 ({version}) at {client.base_url} as {login}"
+        offered = "; ".join(str(plugin) for plugin in plugins)
+        return True, f"Connected to translate5 ({version}) at {client.base_url} as {login}. {offered}"
 
     def close(self) -> None:
         if self._client is not None:
