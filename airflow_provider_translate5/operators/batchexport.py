@@ -22,6 +22,7 @@ from airflow_provider_translate5.base import (
     check_trigger_event,
     fail_fast_on_bad_input,
     raise_for_verdict,
+    rendered_ids,
 )
 
 if TYPE_CHECKING:
@@ -142,15 +143,8 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
         return {"mode": mode, "task_ids": task_ids, "files": files}
 
     def _tasks(self, context: Context) -> list[Task]:
-        given = self.translate5_task_ids
-        if isinstance(given, str):  # a Jinja template renders a list as its text: "[8, 9]" or "8,9"
-            given = [part for part in re.split(r"[\s,]+", given.strip("[] ")) if part]
-        if isinstance(given, (int, str)) or not given:
-            raise AirflowFailException(
-                f"translate5_task_ids must be a non-empty list of task or project ids, got {given!r}"
-            )
         tasks: dict[int, Task] = {}
-        for value in given:
+        for value in rendered_ids(self.translate5_task_ids, what="task or project ids"):
             for task in self.resolve_tasks(context, value):
                 tasks.setdefault(task.id, task)
         return list(tasks.values())

@@ -11,6 +11,7 @@ from airflow_provider_translate5.base import (
     Translate5BaseOperator,
     fail_fast_on_bad_input,
     idempotency_key,
+    rendered_ids,
 )
 from airflow_provider_translate5.links import TASK_ID_XCOM_KEY, TASK_URL_XCOM_KEY
 
@@ -132,11 +133,8 @@ class Translate5ExportOperator(Translate5BaseOperator):
 
     def _task_ids(self, context: Context) -> list[int]:
         """The ids handed over by an earlier step, or the tasks behind the id (one lookup)."""
-        given = self.translate5_task_ids
-        if isinstance(given, str):  # a Jinja template renders a list as its text: "[8, 9]" or "8,9"
-            given = [part for part in given.strip("[] ").replace(",", " ").split() if part]
-        if given is not None:
-            ids = [int(i) for i in given]
+        if self.translate5_task_ids is not None:
+            ids = rendered_ids(self.translate5_task_ids, required=False)
             if ids:
                 context["ti"].xcom_push(key=TASK_ID_XCOM_KEY, value=int(self.translate5_task_id))
                 context["ti"].xcom_push(

@@ -11,7 +11,6 @@ up once per try from ``translate5_task_id``; every later look is one ``filter id
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -20,7 +19,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import (
     AirflowException,
-    AirflowFailException,
     AirflowSensorTimeout,
     AirflowSkipException,
 )
@@ -33,6 +31,7 @@ from airflow_provider_translate5.base import (
     default_deferrable,
     poll_interval,
     raise_for_verdict,
+    rendered_ids,
 )
 
 if TYPE_CHECKING:
@@ -40,38 +39,6 @@ if TYPE_CHECKING:
 
     from airflow_provider_translate5.client import Task
     from airflow_provider_translate5.wait import Wait
-
-
-def parse_task_ids(value: Any) -> list[int] | None:
-    """Task ids as a DAG author may pass them: a list (an ``XComArg`` resolves to one), or its rendered text.
-
-    A Jinja template renders a list as text (``"[12, 13]"``); ``"12,13"`` and a single id work too.
-    """
-    if value is None:
-        return None
-    items: Any = value
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            items = json.loads(text) if text.startswith("[") else [p for p in text.split(",") if p.strip()]
-        except ValueError as exc:
-            raise AirflowFailException(
-                f"translate5_task_ids: cannot read {value!r} as a list of ids"
-            ) from exc
-    elif isinstance(value, (int, bool)) or not isinstance(value, Sequence):
-        items = [value]
-    ids: list[int] = []
-    for item in items:
-        text = str(item).strip()
-        if isinstance(item, bool) or not text.isdigit() or int(text) < 1:
-            raise AirflowFailException(
-                f"translate5_task_ids must be positive task ids (the upload's task_ids); got {item!r} "
-                f"in {value!r}"
-            )
-        ids.append(int(text))
-    if not ids:
-        raise AirflowFailException(f"translate5_task_ids is empty ({value!r}): there is nothing to wait for")
-    return ids
 
 
 def _subject(tasks: Sequence[tuple[int, int | None]]) -> int | None:
@@ -198,12 +165,12 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
     def _look_up(self, wait: Wait) -> dict[int, Task]:
         """One look: the tasks by id (paged list request), or at a try's first look without ids, by lookup."""
         if self._task_ids is None:
-            given = parse_task_ids(self.translate5_task_ids)
+            given = self.translate5_task_ids
             if given is None:
                 tasks = self.client.project_tasks(str(self.translate5_task_id))
                 self._task_ids = wait.ids = [task.id for task in tasks]
                 return {task.id: task for task in tasks}
-            self._task_ids = wait.ids = given
+            self._task_ids = wait.ids = rendered_ids(given)
         return self.client.get_tasks(self._task_ids)
 
     def _watch(self, context: Context) -> Wait:

@@ -219,3 +219,22 @@ def test_a_wait_ends_as_one_event_shape_read_back_the_same(verdict: tuple[str, s
     assert verdict_of(payload) == sent
     assert payload["translate5_task_ids"] == [1]
     assert ("terminal" in payload) is (sent.status == "error")  # terminal is said for errors only
+
+
+@pytest.mark.parametrize("given", [[8, 9], (8, "9"), "[8, 9]", "8,9", "8, 9", "8 9", ["8", " 9 "]])
+def test_ids_are_read_the_one_way_whatever_form_the_dag_gives(given: Any) -> None:
+    """Sensors, export and batch export read a list, its rendered text, or comma/blank separated ids."""
+    from airflow_provider_translate5.base import rendered_ids
+
+    assert rendered_ids(given) == [8, 9]
+    assert rendered_ids(8) == rendered_ids("8") == [8]
+
+
+def test_an_export_given_unreadable_ids_fails_without_retries_naming_them() -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    export = Translate5ExportOperator(
+        task_id="e", translate5_task_id=7, translate5_task_ids="[8, x]", destination="/tmp/out"
+    )
+    with pytest.raises(AirflowFailException, match=r"cannot read '\[8, x\]'"):
+        export._task_ids({})  # type: ignore[arg-type]

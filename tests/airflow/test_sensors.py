@@ -27,10 +27,10 @@ from airflow.sdk.exceptions import (
     TaskDeferred,
 )
 
+from airflow_provider_translate5.base import rendered_ids as parse_task_ids
 from airflow_provider_translate5.client import RetryPolicy, Translate5Client
 from airflow_provider_translate5.hooks.translate5 import Translate5Hook
 from airflow_provider_translate5.sensors import Translate5ImportSensor, Translate5WorkflowEndedSensor
-from airflow_provider_translate5.sensors.translate5 import parse_task_ids
 from airflow_provider_translate5.triggers import Translate5TaskStateTrigger
 
 from t5dags import first_event
