@@ -1,41 +1,44 @@
-"""Translate the entries of a headless CMS through its REST API, and write the translations back.
+"""Translate the entries of a headless CMS through its REST API, and write the translations back as drafts.
 
-Fits CMSs that store an entry once per locale and expose "list entries of a locale" and "create or update
-the entry's version in locale X" calls. As written it speaks the Strapi 5 REST API:
+As written it speaks Strapi 5 (``strapi.py``: calls, schema, locales, errors; ``strapi_xliff.py``: entries to
+XLIFF and back). It is tested against a real Strapi 5 (``make cms-test``) and a fake that behaves like it.
 
-- ``GET /api/<collection>?locale=en&pagination[page]=1&pagination[pageSize]=100``
-  -> ``{"data": [{"documentId", "locale", "updatedAt", <fields>...}], "meta": {"pagination": {"pageCount"}}}``
-- ``PUT /api/<collection>/<documentId>?locale=de`` with ``{"data": {<fields>}}`` creates or updates the
-  German version.
+What a run does:
 
-Other CMSs need only the two methods of :class:`LocalizedEntriesApi` changed: Directus
-(``/items/<collection>`` and its ``translations`` relation), Contentful (Content Management API, entries
-with per-locale field values), WordPress with WPML or Polylang (``/wp-json/wp/v2/posts?lang=en``,
-translations linked to the original), or any in-house "entries with locale" API.
+1. Checks the params against Strapi before anything is ordered: the locales exist (``GET /api/i18n/locales``),
+   each field in ``fields`` is localized and holds text (the content type's schema). Default: every
+   localized text field, component and dynamic zone.
+2. Lists the source locale's entries (``source_status``: published versions by default, or drafts) and every
+   target locale's drafts. Entries that exist only as drafts are reported, not translated.
+3. A locale version needs the translation when it is missing, or when it is the DAG's own earlier
+   translation (unchanged since) of an older source. A version a person wrote or edited, draft or
+   published, is never overwritten unless param ``overwrite`` is on; when it is older than the source
+   the run reports it.
+4. Each such entry becomes one small XLIFF file (a unit per text field and per paragraph, heading or list
+   item of rich text, formatting as inline codes) and one translate5 project for the locales it needs.
+5. After the workflow, each locale is checked again (a person may have written it meanwhile), then written
+   with one PUT: a draft for an editor to review and publish (param ``publish`` publishes at once). What
+   Strapi stored is read back and compared with what was sent.
 
-An entry needs translating into a locale when that locale's version is missing or older than the source
-(``updatedAt``). Each such entry becomes one small XLIFF file, one ``trans-unit`` per text field, so
-translators see clean segments and the fields come back by id. translate5 gets one project per entry with the
-stale locales; the export's targets are written back with one PUT per locale. The CMS itself is the record of
-what is done: a second run finds nothing to do, and the content hash in ``foreign_id`` keeps retries and
-re-runs from ordering a translation twice.
+The work folder keeps a record of what the DAG wrote (``strapi-written.json``), so a second run orders
+nothing and an entry changed in the source is ordered again alone.
 
-Connection ``cms_api`` (type *generic*): host = the CMS base URL with scheme, password = an API token sent
-as ``Authorization: Bearer <token>``, extra ``{"timeout": 30}`` optional. For example
+Connection ``cms_api`` (type *generic*): host = the CMS base URL with scheme, password = a full-access API
+token sent as ``Authorization: Bearer <token>``, extra ``{"timeout": 30}`` optional. For example
 ``AIRFLOW_CONN_CMS_API='{"conn_type": "generic", "host": "https://cms.example.org", "password": "…"}'``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
-from xml.etree import ElementTree
-from xml.sax.saxutils import escape, quoteattr
 
-from airflow.sdk import BaseHook, ObjectStoragePath, Param, dag, get_current_context, task
+import strapi
+from airflow.sdk import ObjectStoragePath, Param, dag, get_current_context, task
 
 from airflow_provider_translate5.operators import Translate5ExportOperator, Translate5UploadTaskOperator
 from airflow_provider_translate5.sensors import Translate5ImportSensor, Translate5WorkflowEndedSensor
@@ -45,103 +48,20 @@ from content_drop import ContentItem, export_kwargs, poke_interval, translate5_i
 
 log = logging.getLogger("airflow.task")  # the logger Airflow shows in task logs
 
-CMS_CONN_ID = "cms_api"
-XLIFF_NS = "urn:oasis:names:tc:xliff:document:1.2"
-
-
-class LocalizedEntriesApi:
-    """The two CMS calls this DAG needs (Strapi 5 flavour). Adapt these for another CMS."""
-
-    def __init__(self, conn_id: str = CMS_CONN_ID) -> None:
-        import requests
-
-        conn = BaseHook.get_connection(conn_id)
-        if not conn.host or "://" not in conn.host:
-            raise ValueError(f"connection {conn_id!r}: host must be the CMS base URL with scheme")
-        self.base_url = conn.host.rstrip("/")
-        self.timeout = float(conn.extra_dejson.get("timeout", 30))
-        self.session = requests.Session()
-        self.session.headers["Accept"] = "application/json"
-        if conn.password:
-            self.session.headers["Authorization"] = f"Bearer {conn.password}"
-
-    def entries(self, collection: str, locale: str) -> Iterator[dict[str, Any]]:
-        """Every entry of a collection in one locale, page by page."""
-        page, page_count = 1, 1
-        while page <= page_count:
-            response = self.session.get(
-                f"{self.base_url}/api/{collection}",
-                params={"locale": locale, "pagination[page]": str(page), "pagination[pageSize]": "100"},
-                timeout=self.timeout,
-            )
-            response.raise_for_status()
-            body = response.json()
-            yield from body["data"]
-            page_count = int(body.get("meta", {}).get("pagination", {}).get("pageCount", 1))
-            page += 1
-
-    def put_localization(
-        self, collection: str, document_id: str, locale: str, fields: Mapping[str, str]
-    ) -> None:
-        """Create or update the ``locale`` version of an entry (PUT is idempotent: safe to retry)."""
-        response = self.session.put(
-            f"{self.base_url}/api/{collection}/{document_id}",
-            params={"locale": locale},
-            json={"data": dict(fields)},
-            timeout=self.timeout,
-        )
-        response.raise_for_status()
-
-
-def _timestamp(value: str | None) -> datetime | None:
-    # "2026-11-20T09:15:00.000Z"; fromisoformat() accepts the "Z" only from Python 3.11 on.
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-
-
-def stale_locales(source: Mapping[str, Any], versions: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """Target locales whose version of the entry is missing or older than the source version."""
-    updated = _timestamp(source.get("updatedAt"))
-    stale = []
-    for locale, entries in versions.items():
-        version = entries.get(source["documentId"])
-        version_updated = _timestamp(version.get("updatedAt")) if version else None
-        if version_updated is None or (updated is not None and version_updated < updated):
-            stale.append(locale)
-    return stale
-
-
-def entry_to_xliff(entry: Mapping[str, Any], fields: Sequence[str], source_lang: str, original: str) -> str:
-    """One ``trans-unit`` per non-empty text field; the unit id is the field name."""
-    units = "".join(
-        f"      <trans-unit id={quoteattr(name)} resname={quoteattr(name)}>\n"
-        f"        <source>{escape(entry[name])}</source>\n"
-        f"      </trans-unit>\n"
-        for name in fields
-        if isinstance(entry.get(name), str) and entry[name].strip()
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<xliff version="1.2" xmlns="{XLIFF_NS}">\n'
-        f"  <file original={quoteattr(original)} source-language={quoteattr(source_lang)}"
-        ' datatype="plaintext">\n'
-        f"    <body>\n{units}    </body>\n  </file>\n</xliff>\n"
-    )
-
-
-def xliff_to_fields(xliff: str) -> dict[str, str]:
-    """The translated fields: each unit's target text (inline markup flattened), keyed by unit id."""
-    root = ElementTree.fromstring(xliff)
-    fields = {}
-    for unit in root.iter(f"{{{XLIFF_NS}}}trans-unit"):
-        target = unit.find(f"{{{XLIFF_NS}}}target")
-        if target is not None:
-            fields[unit.attrib["id"]] = "".join(target.itertext())
-    return fields
-
 
 def document_id(item: ContentItem) -> str:
     """Items are named ``<collection>/<documentId>.xliff``."""
     return item["path"].rsplit("/", 1)[-1].removesuffix(".xliff")
+
+
+def skeleton_path(item: ContentItem) -> ObjectStoragePath:
+    """The source entry an item's XLIFF was made from, beside it: the translation is put back into it."""
+    return ObjectStoragePath(item["source"].removesuffix(".xliff") + ".json")
+
+
+def read_record(work: ObjectStoragePath) -> dict[str, dict[str, str]]:
+    path = work / strapi.RECORD_NAME
+    return dict(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else {}
 
 
 @dag(
@@ -152,9 +72,25 @@ def document_id(item: ContentItem) -> str:
     max_active_runs=1,
     params={
         "collection": Param("articles", type="string", pattern=r"^[a-z0-9-]+$", description="Collection."),
-        "fields": Param(["title", "summary", "body"], type="array", items={"type": "string"}, minItems=1),
+        "fields": Param(
+            None,
+            type=["null", "array"],
+            items={"type": "string"},
+            description="Fields to translate; empty: every localized text field, component and dynamic zone.",
+        ),
         "source_lang": Param("en", type="string", description="Locale the content is written in."),
+        "source_status": Param(
+            "published",
+            enum=["published", "draft"],
+            description="Translate the published versions of the source, or its drafts.",
+        ),
         "target_langs": Param(["de", "fr"], type="array", items={"type": "string"}, minItems=1),
+        "publish": Param(
+            False, type="boolean", description="Publish translations at once instead of drafts."
+        ),
+        "overwrite": Param(
+            False, type="boolean", description="Replace versions a person wrote when older than the source."
+        ),
         "work_folder": Param(None, type=["null", "string"], description="Folder URI for the XLIFF files."),
     },
     default_args={"retries": 2, "retry_delay": timedelta(minutes=1)},
@@ -166,27 +102,72 @@ def translate5_rest_cms() -> None:
     def fetch_entries() -> list[ContentItem]:
         """Find entries with missing or outdated translations and write one XLIFF file per entry."""
         from airflow.sdk import conf
+        from strapi_xliff import to_xliff, walk
 
-        params = get_current_context()["params"]
-        collection, source_lang = params["collection"], params["source_lang"]
-        cms = LocalizedEntriesApi()
-        versions = {
-            lang: {entry["documentId"]: entry for entry in cms.entries(collection, lang)}
-            for lang in params["target_langs"]
-        }
+        context = get_current_context()
+        params = context["params"]
+        collection, source_lang, targets = params["collection"], params["source_lang"], params["target_langs"]
+        cms = strapi.StrapiApi()
+        strapi.check_locales(cms.locales(), source_lang, targets)
+        schema = cms.schema(collection)
+        fields = schema.translatable_fields(params["fields"] or None)
+        populate = schema.populate(fields)
         work = content_drop.folder(params["work_folder"], "translate5_rest_cms_work_folder", "rest-cms")
-        items = []
-        for entry in cms.entries(collection, source_lang):
-            stale = stale_locales(entry, versions)
+        record = read_record(work)
+        versions = {
+            lang: {entry["documentId"]: entry for entry in cms.entries(collection, lang, "draft", populate)}
+            for lang in targets
+        }
+        sources = list(cms.entries(collection, source_lang, params["source_status"], populate))
+        drafts_only: list[str] = []
+        if params["source_status"] == "published" and schema.draft_and_publish:
+            published = {entry["documentId"] for entry in sources}
+            drafts = cms.entries(collection, source_lang, "draft", {"fields[0]": "updatedAt"})
+            drafts_only = sorted(e["documentId"] for e in drafts if e["documentId"] not in published)
+        if drafts_only:
+            log.warning(
+                "%d %s entr(y/ies) exist only as drafts in %s, not translated (param source_status): %s",
+                len(drafts_only),
+                collection,
+                source_lang,
+                ", ".join(drafts_only),
+            )
+        items, left_alone = [], []
+        for entry in sources:
+            doc = str(entry["documentId"])
+            name = re.sub(r"[^A-Za-z0-9._-]+", "-", doc)
+            relative = f"{collection}/{name}.xliff"
+            xliff = to_xliff(schema, entry, fields, source_lang, relative)
+            digest = hashlib.sha256(xliff.encode("utf-8")).hexdigest()
+            stale = []
+            for lang in targets:
+                needed, note = strapi.needs_writing(
+                    versions[lang].get(doc),
+                    record.get(strapi.record_key(collection, doc, lang)),
+                    digest,
+                    entry.get("updatedAt"),
+                    fields,
+                    params["overwrite"],
+                )
+                if needed:
+                    stale.append(lang)
+                if note:
+                    left_alone.append({"documentId": doc, "locale": lang, "note": note})
+                    log.warning("%s [%s]: %s", relative, lang, note)
             if not stale:
                 continue
-            name = re.sub(r"[^A-Za-z0-9._-]+", "-", str(entry["documentId"]))
-            relative = f"{collection}/{name}.xliff"
             path = work / "sources" / relative
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(entry_to_xliff(entry, params["fields"], source_lang, relative), encoding="utf-8")
-            items.append(content_drop.make_item(path, relative, work / "exports", source_lang, stale))
+            path.write_text(xliff, encoding="utf-8")
+            skeleton = {
+                "sha256": digest,
+                "updatedAt": entry.get("updatedAt"),
+                "entry": walk(schema, entry, fields, lambda _, v: v),
+            }
+            content_drop.write_json(path.parent / f"{name}.json", skeleton)
+            items.append(content_drop.make_item(path, relative, work / "exports", source_lang, stale, digest))
             log.info("%s needs %s", relative, ", ".join(stale))
+        context["ti"].xcom_push(key="report", value={"drafts_only": drafts_only, "left_alone": left_alone})
         log.info("%d entr(y/ies) of %r need translating", len(items), collection)
         limit = conf.getint("core", "max_map_length", fallback=1024)
         if len(items) > limit:  # the CMS is the record of what is done: the next run finds the rest again
@@ -211,19 +192,71 @@ def translate5_rest_cms() -> None:
     imported >> translated >> export
 
     @task
-    def write_back(items: list[ContentItem], exports: list[list[str]]) -> list[dict[str, Any]]:
-        """PUT each translated locale version back into the CMS; returns what was written."""
-        collection = get_current_context()["params"]["collection"]
-        cms = LocalizedEntriesApi()
-        written = []
+    def write_back(items: list[ContentItem], exports: list[list[str]]) -> dict[str, list[dict[str, Any]]]:
+        """Write each translated locale version back into Strapi, unless a person wrote it meanwhile."""
+        from strapi_xliff import TranslationMismatch, from_xliff
+
+        params = get_current_context()["params"]
+        collection = params["collection"]
+        cms = strapi.StrapiApi()
+        schema = cms.schema(collection)
+        fields = schema.translatable_fields(params["fields"] or None)
+        populate = schema.populate(fields)
+        work = content_drop.folder(params["work_folder"], "translate5_rest_cms_work_folder", "rest-cms")
+        record = read_record(work)
+        written, left_alone = [], []
         for index, item in enumerate(items):  # mapped tasks' results come in map index order
+            doc = document_id(item)
+            skeleton = json.loads(skeleton_path(item).read_text(encoding="utf-8"))
+            if skeleton["sha256"] != item["sha256"]:
+                raise TranslationMismatch(f"{item['path']}: its source changed on disk since it was ordered")
+            wanted = {lang.lower(): lang for lang in item["target_langs"]}
             for uri in exports[index]:
-                _, locale = content_drop.split_language(ObjectStoragePath(uri).name)
-                fields = xliff_to_fields(ObjectStoragePath(uri).read_text(encoding="utf-8"))
-                cms.put_localization(collection, document_id(item), locale, fields)
-                log.info("%s/%s [%s]: wrote %s", collection, document_id(item), locale, ", ".join(fields))
-                written.append({"documentId": document_id(item), "locale": locale, "fields": sorted(fields)})
-        return written
+                _, exported_lang = content_drop.split_language(ObjectStoragePath(uri).name)
+                locale = wanted[exported_lang.lower()]
+                data = from_xliff(
+                    schema, skeleton["entry"], fields, ObjectStoragePath(uri).read_text(encoding="utf-8")
+                )
+                key = strapi.record_key(collection, doc, locale)
+                current = cms.draft(collection, doc, locale, populate)
+                needed, note = strapi.needs_writing(
+                    current,
+                    record.get(key),
+                    item["sha256"],
+                    skeleton["updatedAt"],
+                    fields,
+                    params["overwrite"],
+                )
+                state = "published" if params["publish"] else "draft"
+                if (
+                    not needed
+                    and current is not None
+                    and record.get(key)
+                    == {
+                        "source": item["sha256"],
+                        "target": strapi.fingerprint(current, fields),
+                    }
+                ):  # this very translation, written by an earlier try of this task
+                    written.append(
+                        {"documentId": doc, "locale": locale, "fields": sorted(data), "status": state}
+                    )
+                    continue
+                if not needed:
+                    reason = note or "written in the CMS while in translation: left alone"
+                    left_alone.append({"documentId": doc, "locale": locale, "note": reason})
+                    log.warning("%s/%s [%s]: not written, %s", collection, doc, locale, reason)
+                    continue
+                stored = cms.put(collection, doc, locale, data, params["publish"], populate)
+                if strapi.fingerprint(stored, fields) != strapi.fingerprint(data, fields):
+                    raise TranslationMismatch(
+                        f"{collection}/{doc} [{locale}]: Strapi stored something else than the "
+                        f"translation sent (fields {', '.join(fields)})"
+                    )
+                record[key] = {"source": item["sha256"], "target": strapi.fingerprint(stored, fields)}
+                content_drop.write_json(work / strapi.RECORD_NAME, record)
+                log.info("%s/%s [%s]: wrote %s as %s", collection, doc, locale, ", ".join(data), state)
+                written.append({"documentId": doc, "locale": locale, "fields": sorted(data), "status": state})
+        return {"written": written, "left_alone": left_alone}
 
     # mypy sees the XComArgs passed here; the task receives the lists they resolve to when it runs.
     write_back(items, export.output)  # type: ignore[arg-type]
