@@ -224,6 +224,8 @@ class _XmlCheck(_Check):
                 return
             problem = "ends before its document does" if final else "is not well-formed"
             raise BrokenBody(f"the XML {problem} ({exc})") from None
+        except (LookupError, ValueError) as exc:  # an encoding Python has no codec for, or a multi-byte one
+            self._unreadable = str(exc)
 
     def feed(self, chunk: bytes) -> None:
         self._parse(chunk, False)

@@ -65,6 +65,8 @@ class Faults:
     def add(self, kind: str, count: int = 1, **options: Any) -> Fault:
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
+        if "fraction" in options:
+            options["fraction"] = _share(options["fraction"])
         fault = Fault(kind, int(count), **options)
         with self._lock:
             self._rules.append(fault)
@@ -129,14 +131,14 @@ class Faults:
         """How a connection cut looks on the recorded server, which frames every answer by closing the
         connection: headers without Content-Length, ``fraction`` of the body, then a clean close (FIN).
         Nothing in the transfer shows that the body is incomplete; only its format can."""
-        return self.add("cut_body", count, fraction=_share(fraction), method=method, path=path)
+        return self.add("cut_body", count, fraction=fraction, method=method, path=path)
 
     def truncated_zip(
         self, count: int = 1, *, fraction: float = 0.5, method: str | None = None, path: str | None = None
     ) -> Fault:
         """A truncated file served as if it were whole (a broken cache or proxy): ``fraction`` of the body
         with a Content-Length that matches it, so the byte count agrees and only the ZIP check can tell."""
-        return self.add("truncated_zip", count, fraction=_share(fraction), method=method, path=path)
+        return self.add("truncated_zip", count, fraction=fraction, method=method, path=path)
 
     def lose_response(self, count: int = 1, *, method: str | None = "POST", path: str | None = None) -> Fault:
         """The request is processed and committed (e.g. a task IS created), but no answer ever arrives."""
