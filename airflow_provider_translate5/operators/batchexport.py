@@ -10,7 +10,8 @@ per task instead. Either way the destination receives the same files: one export
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -21,6 +22,7 @@ from airflow_provider_translate5.base import (
     WaitMixin,
     check_trigger_event,
     fail_fast_on_bad_input,
+    idempotency_key,
     raise_for_verdict,
     rendered_ids,
 )
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_translate5.client import Task
-    from airflow_provider_translate5.files import AnyPath, PathLike
+    from airflow_provider_translate5.files import AnyPath, Delivery, PathLike
 
 QUEUED = "queued"
 SYNCHRONOUS = "synchronous"
@@ -104,12 +106,12 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
             tokens.append(token)
         task_ids = [task.id for task in tasks]
         if mode == SYNCHRONOUS:
-            return self._result(mode, task_ids, self._one_by_one(tasks, folder), folder)
+            return self._result(mode, task_ids, self._one_by_one(context, tasks, folder), folder)
         if self.deferrable:
             self._defer(context, tokens, task_ids, end_time)
             return None
         self._wait(tokens, end_time)
-        return self._result(mode, task_ids, self._fetch_all(tokens, folder), folder)
+        return self._result(mode, task_ids, self._fetch_all(context, tokens, folder), folder)
 
     def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None) -> dict[str, Any]:
         from airflow_provider_translate5.files import to_path
@@ -118,7 +120,7 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
         ti = context["ti"]
         started = ti.xcom_pull(task_ids=ti.task_id, key=BATCH_XCOM_KEY, map_indexes=ti.map_index)
         folder = to_path(self.destination)
-        files = self._fetch_all(list(started["tokens"]), folder)
+        files = self._fetch_all(context, list(started["tokens"]), folder)
         return self._result(QUEUED, [int(i) for i in started["task_ids"]], files, folder)
 
     def _defer(self, context: Context, tokens: list[str], task_ids: list[int], end_time: float) -> None:
@@ -167,31 +169,43 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
             verdict = status.Verdict(status.TIMEOUT, timeout_message(tokens, self.timeout))
         raise_for_verdict(verdict, timeout=AirflowException)  # a retry queues a new export: may succeed
 
-    def _fetch_all(self, tokens: list[str], folder: AnyPath) -> list[str]:
-        """Download each ready export once and unpack its per-task ZIPs into ``folder``."""
-        from airflow_provider_translate5 import files as _files
+    def _fetch_all(self, context: Context, tokens: list[str], folder: AnyPath) -> list[str]:
+        """Download every ready export and unpack its per-task ZIPs into ``folder``: every token or none.
 
-        files: list[str] = []
-        for token in tokens:
-            with _files.local_temp_file(".zip") as archive:
-                with self.client.open_batch_export(token) as download, archive.open("wb") as out:
-                    for chunk in download.iter_bytes():
-                        out.write(chunk)
-                try:
-                    files += _files.extract_all(archive, folder)
-                except _files.UnsafeArchiveError as exc:
-                    raise AirflowFailException(f"Refusing to extract batch export {token}: {exc}") from exc
-        return files
+        Each batch is staged as it arrives; the files move in together only when every token's download
+        and archive passed, so a failure at the last token leaves the destination as it was.
+        """
+        from airflow_provider_translate5.files import UnsafeArchiveError
 
-    def _one_by_one(self, tasks: Sequence[Task], folder: AnyPath) -> list[str]:
+        with self._delivery(context, folder) as delivery:
+            for token in tokens:
+                with fail_fast_on_bad_input(), self.client.open_batch_export(token) as download:
+                    try:
+                        delivery.unpack(download.iter_bytes(), folder)
+                    except UnsafeArchiveError as exc:
+                        raise AirflowFailException(
+                            f"Refusing to extract batch export {token}: {exc}"
+                        ) from exc
+            return delivery.commit()
+
+    def _one_by_one(self, context: Context, tasks: Sequence[Task], folder: AnyPath) -> list[str]:
         """The fallback: one synchronous export per task, staged and moved in together."""
-        from airflow_provider_translate5.files import Delivery
-
-        with Delivery(folder, f"batch-export:{folder}") as delivery:
+        with self._delivery(context, folder) as delivery:
             for task in tasks:
                 with fail_fast_on_bad_input(), self.client.open_export(task.id) as download:
                     delivery.write(folder / member_name(task), download.iter_bytes())
             return delivery.commit()
+
+    @contextmanager
+    def _delivery(self, context: Context, folder: AnyPath) -> Iterator[Delivery]:
+        """This task instance's all-or-nothing delivery; a destination that cannot take it fails for good."""
+        from airflow_provider_translate5.files import Delivery, DestinationError
+
+        try:
+            with Delivery(folder, idempotency_key(context) + "/batch-export") as delivery:
+                yield delivery
+        except DestinationError as exc:
+            raise AirflowFailException(str(exc)) from exc
 
 
 def member_name(task: Task) -> str:

@@ -18,7 +18,7 @@ from airflow_provider_translate5.links import TASK_ID_XCOM_KEY, TASK_URL_XCOM_KE
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider_translate5.files import AnyPath, Delivery, PathLike
+    from airflow_provider_translate5.files import PathLike
 
 
 class Translate5ExportOperator(Translate5BaseOperator):
@@ -27,9 +27,9 @@ class Translate5ExportOperator(Translate5BaseOperator):
     Every file (or unzipped member) is first written into a hidden staging folder inside the destination;
     only when all tasks exported completely are the files moved into place together. A failure anywhere
     (network, full disk, unsafe archive) leaves the destination exactly as it was, earlier files of the same
-    names included; a try killed midway leaves a staging folder that the next try removes. A destination that
-    cannot be written is refused before anything is downloaded. File names come from translate5, sanitized,
-    and made unique across the project's tasks.
+    names included; a try killed midway leaves a staging folder that the next export into the same folder
+    removes. A destination that cannot be written is refused before anything is downloaded. File names come
+    from translate5, sanitized, and made unique across the project's tasks.
 
     :param translate5_task_id: task or project id (templated).
     :param translate5_task_ids: the task ids behind it, when an earlier step already knows them (templated;
@@ -101,7 +101,8 @@ class Translate5ExportOperator(Translate5BaseOperator):
         )
 
         ids = self._task_ids(context)
-        folder = to_path(self.destination)
+        with fail_fast_on_bad_input():
+            folder = to_path(self.destination)
         used: set[str] = set()
         try:
             with Delivery(folder, idempotency_key(context) + "/export") as delivery:
@@ -117,8 +118,13 @@ class Translate5ExportOperator(Translate5BaseOperator):
                     ):
                         name = _unique_name(download.filename, task_id, used)
                         if self.unzip and name.lower().endswith(".zip"):
-                            target = folder / _unique_name(name[:-4], task_id, used)
-                            self._extract(download.iter_bytes(), target, delivery)
+                            delivery.unpack(
+                                download.iter_bytes(),
+                                folder / _unique_name(name[:-4], task_id, used),
+                                max_total_size=self.max_unzipped_size,
+                                max_ratio=self.max_compression_ratio,
+                                max_members=self.max_zip_members,
+                            )
                         else:
                             delivery.write(folder / name, download.iter_bytes())
                     self.log.info("Exported translate5 task %s (%s)", task_id, name)
@@ -143,22 +149,6 @@ class Translate5ExportOperator(Translate5BaseOperator):
                 )
                 return ids
         return [task.id for task in self.resolve_tasks(context, self.translate5_task_id)]
-
-    def _extract(self, chunks: Any, folder: AnyPath, delivery: Delivery) -> None:
-        from airflow_provider_translate5 import files as _files
-
-        with _files.local_temp_file(".zip") as archive:
-            with archive.open("wb") as out:
-                for chunk in chunks:
-                    out.write(chunk)
-            _files.extract_archive(
-                archive,
-                folder,
-                delivery,
-                max_total_size=self.max_unzipped_size or _files.DEFAULT_MAX_UNZIPPED_SIZE,
-                max_ratio=self.max_compression_ratio or _files.DEFAULT_MAX_COMPRESSION_RATIO,
-                max_members=self.max_zip_members or _files.DEFAULT_MAX_ZIP_MEMBERS,
-            )
 
     def _announce(self, context: Context, uris: list[str]) -> None:
         """Put the written files into the events of Asset outlets, for the DAGs they trigger."""

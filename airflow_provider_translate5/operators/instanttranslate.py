@@ -4,7 +4,6 @@ a TM pair."""
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -112,12 +111,11 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
         self.customer_id = customer_id
         self.configure_wait(deferrable=deferrable, poke_interval=poke_interval, timeout=timeout)
         self.create_grace = as_timedelta(create_grace, "create_grace")
-        if (
-            not is_template(source)
-            and not is_template(destination)
-            and _local_overwrites(source, destination)
-        ):
-            raise ValueError(f"the destination {destination!s} would overwrite the source {source!s}")
+        if not is_template(source) and not is_template(destination):
+            from airflow_provider_translate5.files import overlaps
+
+            if overlaps(source, destination):
+                raise ValueError(f"the destination {destination!s} would overwrite the source {source!s}")
 
     def execute(self, context: Context) -> str:
         from airflow_provider_translate5 import status
@@ -237,8 +235,9 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
 
     def _refuse_overwriting(self, destination: Any) -> None:
         from airflow_provider_translate5.client import Translate5ValueError
+        from airflow_provider_translate5.files import overlaps
 
-        if overwrites(self.source, destination):
+        if overlaps(self.source, destination):
             raise Translate5ValueError(
                 f"the destination {destination!s} would overwrite the source {self.source!s}; choose another"
             )
@@ -280,31 +279,6 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
             return ensure_dir(path) / safe_filename(server_name)
         ensure_dir(path.parent)
         return path
-
-
-def overwrites(source: Any, destination: Any) -> bool:
-    """Whether ``destination`` is a source, or lies inside one (compared as absolute URIs)."""
-    from airflow_provider_translate5.files import is_single, to_path, uri
-
-    sources = [source] if is_single(source) else list(source)
-    target = uri(to_path(destination)).rstrip("/")
-    for item in sources:
-        name = uri(to_path(item)).rstrip("/")
-        if target == name or target.startswith(name + "/"):
-            return True
-    return False
-
-
-def _local_overwrites(source: Any, destination: Any) -> bool:
-    """:func:`overwrites` for plain local paths, without loading the file helpers (DAG parse time)."""
-    if not all(
-        isinstance(v, (str, os.PathLike)) and "://" not in str(v) and not is_template(str(v))
-        for v in (source, destination)
-    ):
-        return False
-    name = os.path.abspath(os.path.expanduser(str(source)))
-    target = os.path.abspath(os.path.expanduser(str(destination)))
-    return target == name or target.startswith(name + os.sep)
 
 
 class Translate5WriteTmOperator(Translate5BaseOperator):

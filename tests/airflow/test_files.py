@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import errno
+import os
+import signal
 import stat
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,18 +88,131 @@ def test_a_complete_delivery_replaces_and_adds_files(tmp_path: Path) -> None:
     assert uris == [(out / "a.html").as_uri(), (out / "sub" / "b.html").as_uri()]
 
 
-def test_a_killed_try_leaves_staging_that_the_next_try_removes(tmp_path: Path) -> None:
+# A delivery in another process, as a killed or a still running worker has it. The script enters a
+# delivery into argv[1] (a path or a URI) under the tag argv[2] and stages big.zip; then, by argv[3]:
+# "kill" dies by SIGKILL; "wait" says "staged" and commits once stdin says so; "commit" stages a.html and
+# b.html over existing ones and dies by SIGKILL at the move of b.html (mid-commit).
+OTHER_PROCESS = """
+import os, signal, sys
+from airflow_provider_translate5 import files
+out = files.to_path(sys.argv[1])
+delivery = files.Delivery(out, sys.argv[2]).__enter__()
+delivery.write(out / "big.zip", iter([b"324 MB of a 1.5 GB export"]))
+if sys.argv[3] == "wait":
+    print("staged", flush=True)
+    sys.stdin.readline()
+    delivery.commit()
+    delivery.__exit__(None, None, None)
+    sys.exit(0)
+if sys.argv[3] == "commit":
+    delivery.write(out / "a.html", iter([b"new a"]))
+    delivery.write(out / "b.html", iter([b"new b"]))
+    real_move = files._move
+    def move(source, target):
+        if target.name == "b.html":
+            os.kill(os.getpid(), signal.SIGKILL)
+        real_move(source, target)
+    files._move = move
+    delivery.commit()
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def other_process(destination: str, tag: str, then: str, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", OTHER_PROCESS, destination, tag, then],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+
+
+def killed(destination: str, tag: str = "dag/run-1/export", then: str = "kill", **env: str) -> None:
+    process = other_process(destination, tag, then, **env)
+    assert process.wait(timeout=60) == -signal.SIGKILL
+
+
+def stagings(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.glob(".translate5-staging-*"))
+
+
+@pytest.mark.parametrize("kind", ["local", "object storage"])
+def test_a_killed_delivery_leaves_staging_that_the_next_delivery_removes(tmp_path: Path, kind: str) -> None:
     out = tmp_path / "out"
-    killed = _files.Delivery(out, "dag/run/export")
-    killed.__enter__()  # the worker dies mid-download: no __exit__, the staging folder stays
-    killed.write(out / "big.zip", iter([b"324 MB of a 1.5 GB export"]))
-    assert [p.name for p in out.iterdir()] == [killed.staging.name]
+    destination = str(out) if kind == "local" else f"file://{out}"
+    killed(destination)  # the worker died mid-download: its staging folder stays
+    assert len(stagings(out)) == 1
 
-    with _files.Delivery(out, "dag/run/export") as retry:  # the same task instance's next try
-        retry.write(out / "big.zip", iter([b"complete"]))
-        retry.commit()
+    target = _files.to_path(destination)
+    with _files.Delivery(target, "dag/run-2/export") as next_run:  # another task instance, same folder
+        next_run.write(target / "page.html", iter([b"complete"]))
+        next_run.commit()
 
-    assert listing(out) == {"big.zip": b"complete"}
+    assert listing(out) == {"page.html": b"complete"}
+
+
+@pytest.mark.parametrize("kind", ["local", "object storage"])
+def test_a_running_deliverys_staging_is_never_removed(tmp_path: Path, kind: str) -> None:
+    out = tmp_path / "out"
+    destination = str(out) if kind == "local" else f"file://{out}"
+    running = other_process(destination, "dag/run-1/export", "wait")
+    try:
+        assert running.stdout is not None
+        assert running.stdout.readline() == "staged\n"
+        target = _files.to_path(destination)
+        with _files.Delivery(target, "dag/run-2/export") as other:
+            other.write(target / "page.html", iter([b"other run"]))
+            other.commit()
+        assert len(stagings(out)) == 1  # still there, with what the running delivery staged
+        running.communicate("commit\n", timeout=60)
+    finally:
+        running.kill()
+    assert running.returncode == 0
+    assert listing(out) == {"big.zip": b"324 MB of a 1.5 GB export", "page.html": b"other run"}
+
+
+def test_a_staging_folder_of_another_machine_goes_only_after_a_day_without_life(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a shared folder (NFS) the lock of another machine's process may not be visible here.
+    out = tmp_path / "out"
+    fake_host = "import socket; socket.gethostname = lambda: 'worker-2'"
+    killed(str(out), PYTHONSTARTUP="", **{"PYTHONPATH": _sitecustomize(tmp_path, fake_host)})
+    with _files.Delivery(out, "dag/run-2/export"):
+        pass
+    assert len(stagings(out)) == 1  # its owner may still be alive over there
+
+    monkeypatch.setattr(_files, "STALE_AFTER", 0.0)  # as if a day had passed without a sign of life
+    with _files.Delivery(out, "dag/run-3/export"):
+        pass
+    assert stagings(out) == []
+
+
+def _sitecustomize(tmp_path: Path, code: str) -> str:
+    """A PYTHONPATH whose sitecustomize runs ``code`` first in a child process."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(code + "\n", encoding="utf-8")
+    return os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])
+
+
+def test_a_delivery_killed_mid_commit_keeps_the_previous_versions(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.html").write_bytes(b"old a")
+    (out / "b.html").write_bytes(b"old b")
+    killed(str(out), "dag/run-1/export", then="commit")  # a.html replaced, then killed
+    assert (out / "a.html").read_bytes() == b"new a"
+
+    with _files.Delivery(out, "dag/run-1/export"):  # the retry of the same task instance
+        pass
+
+    kept = {p.name: p.read_bytes() for p in out.glob(".translate5-staging-*/backups/*")}
+    assert kept == {"a.html": b"old a", "b.html": b"old b"}  # a.html's only copy left
+    assert "never removed automatically" in caplog.text
 
 
 def test_a_destination_that_cannot_be_written_is_refused_before_any_write(tmp_path: Path) -> None:
@@ -187,3 +304,31 @@ def test_a_broken_archive_is_reported_as_unsafe(tmp_path: Path) -> None:
     broken.write_bytes(b"PK\x03\x04 definitely not a zip")
     with pytest.raises(_files.UnsafeArchiveError, match="not a valid ZIP"):
         _files.extract_all(broken, tmp_path / "out")
+
+
+def test_remote_places_compare_as_store_bucket_and_normalised_key() -> None:
+    source = "s3://acme-cms/import/page.html"
+    for same in (
+        "s3a://acme-cms/import/page.html",  # one store, two protocol names
+        "s3://aws_cms@acme-cms/import/page.html",  # a connection id names no other place
+        "s3://acme-cms//import/./page.html",
+        "s3://acme-cms/import/drafts/../page.html",
+    ):
+        assert _files.overlaps(source, same), same
+    assert _files.overlaps("gs://b/in/", "gcs://b/in/page_de.html")  # inside the source folder
+    for other in (
+        "s3://acme-cms/import/page_de.html",
+        "s3://other/import/page.html",
+        "gs://acme-cms/import/page.html",
+    ):
+        assert not _files.overlaps(source, other), other
+
+
+def test_a_file_uri_names_the_local_file_rfc_8089_says(tmp_path: Path) -> None:
+    out = _files.to_path(f"file://localhost{tmp_path}/out")  # not ./localhost/... in the working directory
+    with _files.Delivery(out, "task-1") as delivery:
+        delivery.write(out / "page.html", iter([b"translated"]))
+        delivery.commit()
+    assert listing(tmp_path / "out") == {"page.html": b"translated"}
+    with pytest.raises(ValueError, match="names the host 'fileserver'"):
+        _files.to_path("file://fileserver/share/out")

@@ -12,10 +12,8 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 from t5support import RecordingTaskInstance, wait_imported
 
-from airflow_provider_translate5.base import idempotency_key
 from airflow_provider_translate5.client import Translate5Client
 from airflow_provider_translate5.client import files as client_files
-from airflow_provider_translate5.files import Delivery
 from airflow_provider_translate5.operators import (
     Translate5ExportOperator,
     Translate5InstantTranslatePretranslateOperator,
@@ -82,27 +80,6 @@ def test_reexport_unzipped_onto_a_full_disk_leaves_the_previous_export_as_it_was
         export()
 
     assert listing(out) == before  # every old file there, unchanged; nothing new, no partial or staging file
-
-
-def test_a_killed_export_leaves_files_the_next_try_removes(
-    sim: Any, client: Translate5Client, page: Path, tmp_path: Path
-) -> None:
-    task_id = imported_task(client, page)
-    out = tmp_path / "out"
-    context = context_for()
-    # What `kill -9` in the middle of a try leaves: its staging folder with a partial download, and a
-    # random-suffixed partial file of an older provider version beside the target.
-    killed = Delivery(out, idempotency_key(context) + "/export")  # type: ignore[arg-type]
-    killed.__enter__()
-    killed.write(out / "big.zip", iter([b"324 MB of 1.5 GB"]))
-    (out / ".page_de.html.3f2a9c1b7d4e.part").write_bytes(b"half")
-
-    written = Translate5ExportOperator(
-        task_id="export", translate5_task_id=task_id, destination=str(out), format="filetranslation"
-    ).execute(context)
-
-    assert [Path(uri.removeprefix("file://")).name for uri in written] == ["page_de.html"]
-    assert sorted(listing(out)) == ["page_de.html"]  # no staging folder, no stale partial file
 
 
 def test_an_unwritable_destination_is_refused_before_anything_is_sent(
