@@ -31,7 +31,7 @@ from airflow_provider_translate5.client import (
     Translate5ValidationError,
     Translate5ValueError,
 )
-from airflow_provider_translate5.client.errors import field_errors, parse_error_payload
+from airflow_provider_translate5.client.errors import Translate5DataError, field_errors, parse_error_payload
 
 from .conftest import TOKEN
 
@@ -321,6 +321,7 @@ CLASSIFICATION = [
     ("answer cut short (fails its check)", Translate5TransferError("cut"), True, True, False),
     ("login page on HTTP 200", Translate5PageError("html"), False, False, True),
     ("answer over a client limit", Translate5LimitError("too big"), False, False, True),
+    ("a count that cannot be read", Translate5DataError("words: '1,234'"), False, False, True),
     ("405 method not allowed", _api(Translate5APIError, 405), False, False, True),
     ("408 request timeout", _api(Translate5APIError, 408), True, True, False),
     ("success:false on HTTP 200", _api(Translate5APIError, 200), False, False, False),
