@@ -38,6 +38,9 @@ MAINTENANCE_SCHEDULED = "E1401"
 _PASSING = frozenset({408, 429})
 _NOT_TERMINAL = frozenset({408, 409, 423, 429})
 _GATEWAY = frozenset({502, 503, 504})
+#: A 500 that is no outage: PHP's error for a reimport ``fileId`` that is not one of the task's files (part 2
+#: §166). The same request fails again: a final "not found", for that call only.
+MISSING_REIMPORT_FILE = 'Attempt to assign property "reimportFile" on null'
 
 
 class Classification(NamedTuple):
@@ -500,6 +503,9 @@ def error_from_response(
         status, maintenance=bool(maintenance_note) or not isinstance(payload, Mapping), error_code=code
     )
     extra: dict[str, Any] = {}
+    if status == 500 and message == MISSING_REIMPORT_FILE and urlsplit(url).path.endswith("/file"):
+        cls = Translate5NotFoundError
+        hint = hint or "the fileId is not one of the task's files (GET /editor/taskid/<id>/file lists them)"
     unknown = None if isinstance(payload, Mapping) else _route_unknown(status, text, content_type, url)
     if unknown is not None:
         cls, message, route_hint = unknown

@@ -138,7 +138,7 @@ def _build(ctx: Ctx, task: Task, params: dict[str, str]) -> Response:
             return Response(200, headers, body, length=generated, close=True)
         out = ctx.upload_dir / "export.bin"
         with out.open("wb") as handle:
-            content.pseudo_translate(picked.path, picked.relpath, handle, target)
+            content.pseudo_translate(picked.path, picked.relpath, handle, target, picked.targets)
         return download(out, filename, HTML_TYPE, raw_name=True)
     if fmt == "importArchive":
         return _import_archive(ctx, task)
@@ -171,7 +171,7 @@ def _build(ctx: Ctx, task: Task, params: dict[str, str]) -> Response:
             archive.writestr(zipfile.ZipInfo(prefix), b"")  # the folder entry (section 65)
         for task_file in _work_files(task):
             with archive.open(prefix + task_file.relpath, "w", force_zip64=True) as handle:
-                content.pseudo_translate(task_file.path, task_file.relpath, handle, target)
+                content.pseudo_translate(task_file.path, task_file.relpath, handle, target, task_file.targets)
     return download(out, filename, "application/zip")
 
 
@@ -183,7 +183,8 @@ def _import_archive(ctx: Ctx, task: Task) -> Response:
     out = ctx.upload_dir / "import-archive.zip"
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for task_file in task.files:
-            archive.write(task_file.path, f"{folders[task_file.kind]}/{task_file.relpath}")
+            stored = task_file.archived or task_file.path  # a reimport replaces the archived file (§150)
+            archive.write(stored, f"{folders[task_file.kind]}/{task_file.relpath}")
     response = download(
         out, transliterate(str(task.row["taskName"])) + IMPORT_ARCHIVE_SUFFIX, "application/zip"
     )

@@ -1,9 +1,10 @@
 """Pseudo translation and export file building, all streaming (bounded memory for any file size).
 
 A reader of an export must see that "translation" happened: every translatable piece gets a visible
-``[<target rfc5646>] `` prefix. XLIFF targets are filled from their sources; XML/HTML text nodes, JSON string
-values, ``key=value`` files and gettext ``msgstr`` get the marker; other text files get it per line; binary
-formats (docx, pdf, ...) are copied unchanged.
+``[<target rfc5646>] `` prefix. XLIFF targets are filled from their sources, except the targets a reimport
+set (they are exported as the task holds them, an emptied one as ``<target/>``); XML/HTML text nodes, JSON
+string values, ``key=value`` files and gettext ``msgstr`` get the marker; other text files get it per line;
+binary formats (docx, pdf, ...) are copied unchanged.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import struct
 import time
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from html import escape
 from pathlib import Path
 from typing import IO
@@ -55,6 +56,9 @@ _SOURCE_TARGET = re.compile(
     r"(<source\b[^>]*>)(.*?)(</source>)(\s*)(<target\b[^>]*?(?:/>|>.*?</target>))?", re.DOTALL
 )
 _TARGET_OPEN = re.compile(r"<target\b([^>]*?)/?>", re.DOTALL)
+_TARGET_TEXT = re.compile(r"<target\b[^>]*?(?:/>|>(.*)</target>)", re.DOTALL)
+_UNIT = re.compile(r"<(trans-unit|unit)\b[^>]*>.*?</\1>", re.DOTALL)
+_UNIT_ID = re.compile(r"""<(?:trans-unit|unit)\b[^>]*?\sid\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _TARGET_LANG = re.compile(r'(trgLang|target-language)="[^"]*"')
 _TEXT_NODE = re.compile(r">([^<>]*\S[^<>]*)<")
 _JSON_VALUE = re.compile(r'("[^"\\]*(?:\\.[^"\\]*)*"\s*:\s*")((?:[^"\\]|\\.)+)(")')
@@ -69,14 +73,39 @@ def pseudo_text(text: str, target_rfc: str) -> str:
     return marker(target_rfc) + text
 
 
-def _fill_targets(block: str, mark: str) -> str:
+def unit_id(block: str) -> str | None:
+    """The ``id`` of the ``trans-unit``/``unit`` that ``block`` starts with (translate5's segment key)."""
+    match = _UNIT_ID.match(block)
+    if match is None:
+        return None
+    return match.group(1) if match.group(1) is not None else match.group(2)
+
+
+def units(text: str) -> Iterator[tuple[str, str, str | None]]:
+    """``(id, source, target)`` of every unit of an XLIFF text, as XML; ``target`` is None without one."""
+    for match in _UNIT.finditer(text):
+        block = match.group(0)
+        ident, pair = unit_id(block), _SOURCE_TARGET.search(block)
+        if ident is None or pair is None:
+            continue
+        target = pair.group(5)
+        held = _TARGET_TEXT.match(target) if target else None
+        yield ident, pair.group(2), None if held is None else held.group(1) or ""
+
+
+def _fill_targets(block: str, mark: str, targets: Mapping[str, str]) -> str:
+    ident = unit_id(block)
+    held = targets.get(ident) if ident is not None else None
+
     def replace(match: re.Match[str]) -> str:
         open_source, content, close_source, space, target = match.groups()
         attrs = ""
         if target:
             opening = _TARGET_OPEN.match(target)
             attrs = opening.group(1) if opening else ""
-        return f"{open_source}{content}{close_source}{space or ''}<target{attrs}>{mark}{content}</target>"
+        text = f"{mark}{content}" if held is None else held
+        filled = f"<target{attrs}>{text}</target>" if text else f"<target{attrs}/>"
+        return f"{open_source}{content}{close_source}{space or ''}{filled}"
 
     return _SOURCE_TARGET.sub(replace, block)
 
@@ -89,7 +118,7 @@ def _iter_text(src: IO[bytes]) -> Iterator[str]:
         yield data.decode("utf-8", "surrogateescape")
 
 
-def _stream_xliff(src: IO[bytes], dst: IO[bytes], target_rfc: str) -> None:
+def _stream_xliff(src: IO[bytes], dst: IO[bytes], target_rfc: str, targets: Mapping[str, str]) -> None:
     """Fill targets unit by unit; only one unit (plus one read block) is ever buffered."""
     mark = marker(target_rfc)
     buffer = ""
@@ -97,7 +126,9 @@ def _stream_xliff(src: IO[bytes], dst: IO[bytes], target_rfc: str) -> None:
     exhausted = False
 
     def emit(text: str, transform: bool) -> None:
-        text = _fill_targets(text, mark) if transform else _TARGET_LANG.sub(rf'\1="{target_rfc}"', text)
+        text = (
+            _fill_targets(text, mark, targets) if transform else _TARGET_LANG.sub(rf'\1="{target_rfc}"', text)
+        )
         dst.write(text.encode("utf-8", "surrogateescape"))
 
     while True:
@@ -153,12 +184,14 @@ def is_translatable(filename: str) -> bool:
     return ext in XLIFF_LIKE or ext in TEXT_EXTENSIONS or ext in MARKUP_EXTENSIONS or ext in {"json", "po"}
 
 
-def pseudo_translate(src_path: Path, filename: str, dst: IO[bytes], target_rfc: str) -> None:
-    """Write the pseudo translation of one work file to ``dst``."""
+def pseudo_translate(
+    src_path: Path, filename: str, dst: IO[bytes], target_rfc: str, targets: Mapping[str, str] | None = None
+) -> None:
+    """Write the pseudo translation of one work file to ``dst`` (``targets``: those a reimport set)."""
     ext = extension(filename)
     with src_path.open("rb") as src:
         if ext in XLIFF_LIKE:
-            _stream_xliff(src, dst, target_rfc)
+            _stream_xliff(src, dst, target_rfc, targets or {})
             return
         if not is_translatable(filename):
             while data := src.read(READ_SIZE):

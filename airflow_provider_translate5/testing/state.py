@@ -227,6 +227,10 @@ class TaskFile:
     kind: str  # workfiles | pivot | reference
     path: Path
     language: int | None = None  # target language for project-upload mode
+    #: Targets a reimport set, by unit id: exports show them instead of the pseudo translation (§143-147).
+    targets: dict[str, str] = field(default_factory=dict)
+    #: The last file reimported into it: the task's import archive holds it instead of the upload (§150).
+    archived: Path | None = None
 
 
 @dataclass

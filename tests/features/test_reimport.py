@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 XLIFF = """<?xml version="1.0" encoding="UTF-8"?>
 <xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
 <file original="page.html" source-language="en" target-language="de" datatype="html"><body>
-<trans-unit id="1"><source>{text}</source><target state="new"/></trans-unit>
+<trans-unit id="1"><source>{text}</source><target state="new">{target}</target></trans-unit>
 </body></file></xliff>
 """
 
@@ -30,8 +30,12 @@ def client(sim: Any) -> Iterator[Translate5Client]:
         yield t5
 
 
+def page(text: str = "Hello", target: str = "") -> bytes:
+    return XLIFF.format(text=text, target=target).encode()
+
+
 def _imported(client: Translate5Client, name: str = "page.xlf", foreign_id: str = "cms-7") -> Any:
-    body = io.BytesIO(XLIFF.format(text="Hello").encode())
+    body = io.BytesIO(page())
     task = client.create_task(
         (name, body), task_name="P", source_lang="en", target_lang="de", foreign_id=foreign_id
     )
@@ -42,14 +46,12 @@ def _imported(client: Translate5Client, name: str = "page.xlf", foreign_id: str 
     return task
 
 
-def test_reimport_replaces_the_file_and_runs_as_an_operation(sim: Any, client: Translate5Client) -> None:
+def test_reimport_updates_the_targets_and_runs_as_an_operation(sim: Any, client: Translate5Client) -> None:
     task = _imported(client)
     [listed] = client.list_task_files(task.id)
     assert client.find_task_file(task.id, "page.xlf") == listed
     sim.set(import_duration=3.0)  # operations last as long as imports: long enough to see this one run
-    client.reimport_file(
-        task.id, listed.id, ("page.xlf", io.BytesIO(XLIFF.format(text="Hello again").encode()))
-    )
+    client.reimport_file(task.id, listed.id, ("page.xlf", io.BytesIO(page("Hello again", "Hallo"))))
     assert client.get_task(task.id).state == "reimport"
     with pytest.raises(Translate5ConflictError):  # one operation at a time
         client.reimport_file(task.id, listed.id, ("page.xlf", io.BytesIO(b"<xliff/>")))
@@ -59,7 +61,7 @@ def test_reimport_replaces_the_file_and_runs_as_an_operation(sim: Any, client: T
         time.sleep(0.1)
     with client.open_export(task.id, format="filetranslation") as download:
         exported = b"".join(download.iter_bytes())
-    assert b"Hello again" in exported
+    assert b'<source>Hello</source><target state="new">Hallo</target>' in exported  # the source is kept
 
 
 def test_reimport_input_is_checked_before_the_upload(sim: Any, client: Translate5Client) -> None:
@@ -78,7 +80,7 @@ def test_reimport_operator_finds_the_task_by_foreign_id(
 ) -> None:
     task = _imported(client, foreign_id="cms-page-42")
     updated = tmp_path / "page.xlf"
-    updated.write_text(XLIFF.format(text="Changed wording"), encoding="utf-8")
+    updated.write_bytes(page(target="Hallo"))
     source = (
         dag_header("t5_reimport")
         + f"""
@@ -113,7 +115,7 @@ def test_reimport_operator_picks_the_task_of_a_project_by_target_language(
     sim: Any, client: Translate5Client, run_dag: DagRunner, tmp_path: Path
 ) -> None:
     """The foreignId lookup answers the project only; its tasks (one per target language) carry the id."""
-    body = io.BytesIO(XLIFF.format(text="Hello").encode())
+    body = io.BytesIO(page())
     project = client.create_task(
         ("page.xlf", body), task_name="P", source_lang="en", target_lang=["de", "fr"], foreign_id="cms-9"
     )
@@ -124,7 +126,7 @@ def test_reimport_operator_picks_the_task_of_a_project_by_target_language(
     tasks = client.project_tasks(project.id)
     by_lang = {client.resolve_language(t.target_lang or 0).rfc5646: t for t in tasks}
     updated = tmp_path / "page.xlf"
-    updated.write_text(XLIFF.format(text="Changed for France"), encoding="utf-8")
+    updated.write_bytes(page(target="Bonjour"))
     source = (
         dag_header("t5_reimport_project")
         + f"""
@@ -145,5 +147,5 @@ with dag:
         with client.open_export(task_id, format="filetranslation") as download:
             return b"".join(download.iter_bytes())
 
-    assert b"Changed for France" in exported(by_lang["fr"].id)
-    assert b"Changed for France" not in exported(by_lang["de"].id)  # the other language's task is untouched
+    assert b">Bonjour</target>" in exported(by_lang["fr"].id)
+    assert b">Bonjour</target>" not in exported(by_lang["de"].id)  # the other language's task is untouched
