@@ -126,6 +126,14 @@ def get_provider_info() -> dict[str, Any]:
                         "description": 'JSON object, e.g. {"https": "http://proxy:3128"}',
                         "schema": {"type": ["object", "null"]},
                     },
+                    "server_timezone": {
+                        "label": "Server time zone",
+                        "description": "IANA name of the zone the translate5 server runs in, e.g. "
+                        "Europe/Berlin. translate5 stores deadlines without a zone and drops one silently; "
+                        "with this set, deadlines given with a zone are converted, without it they are "
+                        "refused.",
+                        "schema": {"type": ["string", "null"]},
+                    },
                 },
             }
         ],

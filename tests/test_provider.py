@@ -39,7 +39,7 @@ def test_connection_form_relabels_and_hides_fields(providers_manager) -> None:
     assert behaviour["relabeling"]["password"] == "App token"
     assert {"port", "schema"} <= set(behaviour["hidden_fields"])
     widgets = providers_manager.connection_form_widgets
-    for field in ("timeout", "connect_timeout", "verify", "ca_bundle", "proxies"):
+    for field in ("timeout", "connect_timeout", "verify", "ca_bundle", "proxies", "server_timezone"):
         assert f"extra__translate5__{field}" in widgets
 
 
