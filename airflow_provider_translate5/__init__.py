@@ -69,6 +69,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_translate5.triggers.translate5",
                     "airflow_provider_translate5.triggers.batchexport",
+                    "airflow_provider_translate5.triggers.operation",
                 ],
             }
         ],

@@ -8,6 +8,9 @@ How translate5's task states count (names in :mod:`airflow_provider_translate5.c
 
 * importing (``import``, ``preparation``) and busy (a task operation such as ``matchanalysis`` or ``reimport``
   runs, or an Excel/package export locks the task): neither done nor failed; the wait says what runs;
+* a task one of translate5's workers holds (``lockedInternalSessionUniqId``: ``*translate5InternalLock*``
+  and the worker's name) is busy whatever its state says: a match analysis takes its lock while the task
+  still reads ``open`` (transcripts-2 §162);
 * ``error``: failed, for good (the wait fails without retries, quoting translate5's ``lastErrors``);
 * ``open``, ``unconfirmed``, ``end``: settled, nothing runs on the task;
 * any other state: not known to this provider; the wait goes on and names the state rather than guessing.
@@ -15,7 +18,7 @@ How translate5's task states count (names in :mod:`airflow_provider_translate5.c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -38,6 +41,11 @@ ERROR: Final = "error"
 TIMEOUT: Final = "timeout"
 WAITING: Final = "waiting"
 EVENT_STATUSES: Final = frozenset({SUCCESS, ERROR, TIMEOUT})
+
+#: translate5 writes this and a worker's name into ``lockedInternalSessionUniqId`` while the worker holds the
+#: task (``*translate5InternalLock*matchanalysis``, ``…autoqa``, ``…import``); a person editing the task locks
+#: it with a session id instead, which is no operation.
+INTERNAL_LOCK: Final = "*translate5InternalLock*"
 
 #: InstantTranslate file-list entry statuses (``PretranslatedFile.status``).
 FILE_READY: Final = "ready"
@@ -95,6 +103,14 @@ def missing_message(condition: str, task_ids: Sequence[int]) -> str:
     )
 
 
+def internal_lock(task: Task) -> str | None:
+    """The translate5 worker that holds the task (``matchanalysis``, ``autoqa``, ``import``); None if none."""
+    value = task.raw.get("lockedInternalSessionUniqId")
+    if isinstance(value, str) and value.startswith(INTERNAL_LOCK):
+        return value[len(INTERNAL_LOCK) :] or "a translate5 worker"
+    return None
+
+
 def activity(task: Task) -> str | None:
     """What runs on a task (or locks it) right now, in words; None when nothing does."""
     state = task.state
@@ -106,6 +122,9 @@ def activity(task: Task) -> str | None:
         return "locked by an Excel export until the Excel file is re-imported"
     if state == TaskState.PACKAGE_EXPORT:
         return "locked while a translator package is exported"
+    worker = internal_lock(task)
+    if worker is not None:
+        return f"{worker} running (translate5's lock; the state still reads {state})"
     return None
 
 
@@ -193,6 +212,71 @@ def _pending(condition: str, task: Task, accept_end_state: bool) -> str | None:
             return "no users assigned"
         return f"workflow step {task.workflow_step_name or 'unknown'}"
     return None
+
+
+@dataclass(frozen=True)
+class Operation:
+    """Work translate5 does in the background after answering the request that started it.
+
+    ``name`` is how messages call it, ``worker`` the task state and internal lock its worker runs under, and
+    ``result`` what it leaves behind that was not there before (a new match analysis).
+    """
+
+    name: str
+    worker: str
+    result: str
+
+
+ANALYSIS: Final = Operation("analysis", TaskState.MATCH_ANALYSIS, "analysis")
+#: A pre-translation runs the match analysis along and writes a new analysis (transcripts-2 §116).
+PRETRANSLATION: Final = Operation("pre-translation", TaskState.MATCH_ANALYSIS, "analysis")
+#: The operations by name (a deferred wait's trigger carries the name).
+OPERATIONS: Final = {operation.name: operation for operation in (ANALYSIS, PRETRANSLATION)}
+
+
+def runs(task: Task, operation: Operation) -> bool:
+    """Whether this look shows the operation's worker on the task (its state, or its lock)."""
+    return operation.worker in (task.state, internal_lock(task))
+
+
+def evaluate_operation(
+    operation: Operation,
+    task_ids: Sequence[int],
+    found: Mapping[int, Task],
+    *,
+    before: Mapping[int, str | None],
+    after: Mapping[int, str | None],
+    seen: Collection[int] = (),
+) -> Verdict:
+    """Judge an operation started on tasks: done when the lock is released AND a new result is there.
+
+    Neither alone says it: the request's own answer, and the task for a while after it, read ``open`` with
+    no lock while the work is still queued; then the worker holds the lock while ``state`` still reads
+    ``open`` (transcripts-2 §115, §123, §162). So a task is done when nothing runs on it (no operation state,
+    no worker's lock: the ``idle`` rules) and ``after`` (its result now, e.g. the analysis' ``created``) is
+    set and differs from ``before`` (the result before the start). A free task without a new result is
+    still waited for (the work is queued), unless ``seen`` says a look since the start saw the operation's
+    worker on it (:func:`runs`): then translate5 ran it and wrote nothing, which no waiting changes.
+    """
+    verdict = evaluate_tasks(IDLE, task_ids, found)
+    if verdict.status != SUCCESS:
+        return verdict
+    stale = [i for i in task_ids if after.get(i) is None or after.get(i) == before.get(i)]
+    failed = [i for i in stale if i in seen]
+    if failed:
+        return Verdict(
+            ERROR,
+            f"translate5 ran the {operation.name} of {ids_text(failed)} but wrote no new {operation.result} "
+            "(it may have been unable to lock the task, or a language resource failed); see the task's "
+            "event log in translate5",
+        )
+    if stale:
+        return Verdict(
+            WAITING,
+            f"waiting for translate5 task(s) {', '.join(map(str, stale))} ({operation.name} queued: nothing "
+            f"runs on the task yet and there is no new {operation.result})",
+        )
+    return Verdict(SUCCESS, f"{ids_text(task_ids)}: {operation.name} done (new {operation.result}, no lock)")
 
 
 def evaluate_pretranslation(task_id: int, entry: PretranslatedFile | None) -> Verdict:

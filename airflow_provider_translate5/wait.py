@@ -262,6 +262,58 @@ class Wait:
         ) // self.remind_every
 
 
+class OperationWait(Wait):
+    """A wait for an operation translate5 runs in the background (:func:`status.evaluate_operation`).
+
+    Each look first judges the task rows like any ``idle`` wait (and notes whether the operation's worker
+    shows on a task); only when every task is free are the results looked up (:func:`operation_results`)
+    and judged by :meth:`look_results`. ``before`` is each task's result before the start.
+    """
+
+    def __init__(
+        self, *, operation: status.Operation, before: Mapping[int, str | None], **kwargs: Any
+    ) -> None:
+        super().__init__(condition=status.IDLE, **kwargs)
+        self.operation = operation
+        self.before = dict(before)
+        self.seen: set[int] = set()
+        self._queued: str | None = None  # what the last look said about a queued operation
+        self._said: str | None = None
+
+    def look_tasks(
+        self, found: Mapping[int, Task], progress: Mapping[int, ImportProgress | None] | None = None
+    ) -> status.Verdict:
+        self.seen.update(i for i in self.ids if (t := found.get(i)) and status.runs(t, self.operation))
+        verdict = super().look_tasks(found, progress)
+        if verdict.status != status.SUCCESS:
+            self._queued = None
+        return verdict
+
+    def look_results(self, found: Mapping[int, Task], after: Mapping[int, str | None]) -> status.Verdict:
+        """Judge the results of free tasks; says once (not at every look) that the operation is queued."""
+        verdict = status.evaluate_operation(
+            self.operation, self.ids, found, before=self.before, after=after, seen=self.seen
+        )
+        self._queued = verdict.message if verdict.status == status.WAITING else None
+        if self._queued is not None and self._queued != self._said:
+            self.log.info("%s", self._queued)
+            self._said = self._queued
+        return verdict
+
+    def timeout_message(self) -> str:
+        text = super().timeout_message()
+        return f"{text}; {self._queued}" if self._queued else text
+
+
+def operation_results(
+    client: Translate5Client, operation: status.Operation, tasks: Sequence[Task]
+) -> dict[int, str | None]:
+    """Each task's newest result of the operation's kind (an analysis: its ``created`` time; None: none)."""
+    if operation.result != status.ANALYSIS.result:
+        raise ValueError(f"no lookup for the result of a {operation.name} ({operation.result!r})")
+    return {task.id: client.get_analysis(task.task_guid).created for task in tasks}
+
+
 def event(verdict: status.Verdict, **extra: Any) -> dict[str, Any]:
     """How a wait's end travels (a trigger's event, a worker's wait): ``status``, ``message``, ``terminal``
     (errors only) and what the waiter adds. :func:`verdict_of` reads it back."""
@@ -344,3 +396,34 @@ def block_until_idle(waiter: Waiter, ids: list[int], *, interval: float, end_tim
         return wait.look_tasks(found)
 
     return event(block(wait, look, interval=interval, end_time=end_time))
+
+
+def block_until_done(
+    waiter: Waiter,
+    operation: status.Operation,
+    ids: list[int],
+    before: Mapping[int, str | None],
+    *,
+    interval: float,
+    end_time: float,
+) -> dict[str, Any]:
+    """Wait in this worker until an operation started on ``ids`` is done (:class:`OperationWait`); returns
+    the verdict as a trigger event, judged like the event of the deferred wait
+    (``triggers.operation.Translate5OperationTrigger``)."""
+    from airflow_provider_translate5.client import Translate5Error
+
+    wait = OperationWait(operation=operation, before=before, log=waiter.log, ids=ids)
+
+    def look() -> status.Verdict:
+        try:
+            found = waiter.client.get_tasks(ids)
+            verdict = wait.look_tasks(found)
+            if verdict.status != status.SUCCESS:
+                return verdict
+            after = operation_results(waiter.client, operation, [found[i] for i in ids])
+        except Translate5Error as exc:
+            return wait.failed_with(exc)
+        return wait.look_results(found, after)
+
+    verdict = block(wait, look, interval=interval, end_time=end_time)
+    return {"status": verdict.status, "message": verdict.message, "terminal": verdict.terminal}

@@ -4,7 +4,8 @@
 2. The team's language resources (TMs, MT) are assigned and translate5's match analysis runs; the word counts
    per match band land in XCom and translate5's XML report next to the delivery.
 3. A person approves the cost in the Airflow UI (human-in-the-loop, Airflow 3.1+): the approval form shows the
-   word counts. "Reject", or no answer within three days, skips everything after it; nothing is assigned.
+   word counts (exactly as read: an analysis with a count that cannot be read fails, and nobody is asked).
+   "Reject", or no answer within three days, skips everything after it; nothing is assigned.
 4. On approval the translator and reviewer, named by login (or e-mail), get their jobs on every task, Airflow
    waits (deferred, no worker slot held) until the workflow ended, and the translated files are exported into
    the delivery folder.
@@ -41,16 +42,19 @@ APPROVAL_TIMEOUT = timedelta(days=3)
 POKE = float(os.environ.get("TRANSLATE5_EXAMPLE_POKE_INTERVAL", "60"))
 
 PROJECT = "{{ ti.xcom_pull(task_ids='upload')['id'] }}"
+#: The counts are shown exactly as the analysis returned them: the operator reads translate5's numbers
+#: strictly and fails (so nobody is asked to approve) when one cannot be read; no filter here turns one
+#: into 0.
 APPROVAL_BODY = """\
 {% set analysis = ti.xcom_pull(task_ids='analyse') -%}
 {% set name = ti.xcom_pull(task_ids='order')['name'] -%}
-**{{ analysis['total'] | int }} {{ analysis['unit_type'] }}s** to translate:
+**{{ analysis['total'] }} {{ analysis['unit_type'] }}s** to translate:
 {{ name }} into {{ params.target_langs | join(', ') }}.
 
-| Match band | Words |
+| Match band | {{ analysis['unit_type'] | capitalize }}s |
 |---|---|
-{% for band, words in analysis['bands'].items() if words -%}
-| {{ band }} | {{ words | int }} |
+{% for band, count in analysis['bands'].items() if count -%}
+| {{ band }} | {{ count }} |
 {% endfor %}
 Approve to assign {{ params.translator }} and {{ params.reviewer }}; reject to stop here.
 """

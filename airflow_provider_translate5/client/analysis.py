@@ -1,12 +1,15 @@
 """Match analysis: how many words of a task each TM/MT match band covers - the basis of every quote.
 
 translate5's MatchAnalysis plugin (public, ``application/modules/editor/Plugins/MatchAnalysis``) starts with
-``PUT /editor/task/ID/analysis/operation`` (``Init::handleOnAnalysisOperation``); while it runs the task is
-locked in state ``matchanalysis``. Results: ``GET /editor/plugins_matchanalysis_matchanalysis?taskGuid=``
-(``MatchAnalysisController::indexAction``): one row per language resource plus a ``summary`` row (and an
-``amount`` row when a pricing preset applies), the match bands as keys (``"100"``, ``"90"`` ... the lower
-bound of each band, ``"noMatch"``), the band bounds in ``metaData.fields``. The plugin analyses only tasks
-with at least one language resource assigned (``Init::queueAnalysis`` returns early otherwise).
+``PUT /editor/task/ID/analysis/operation`` (``Init::handleOnAnalysisOperation``), which answers at once with
+the task row, still ``open``; a worker then locks the task (``lockedInternalSessionUniqId``, at first while
+the state still reads ``open``) and runs it in state ``matchanalysis`` (transcripts-2 §115, §123, §162).
+Results: ``GET /editor/plugins_matchanalysis_matchanalysis?taskGuid=`` (``MatchAnalysisController::
+indexAction``): one row per language resource, an ``auto-propagated`` row, a ``summary`` row and, for words,
+an ``amount`` row; the match bands as keys (``"100"``, ``"90"`` ... the lower bound of each band,
+``"noMatch"``), the band bounds in ``metaData.fields``. The counts are JSON numbers in every row; the text
+columns are strings, ``""`` in the summary row and ``0`` in the amount row (§124). The plugin analyses only
+tasks with at least one language resource assigned (``Init::queueAnalysis`` returns early otherwise).
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_translate5.client._calls import ClientCalls
-from airflow_provider_translate5.client.coerce import form_value, to_float, to_str
-from airflow_provider_translate5.client.errors import Translate5ValueError
+from airflow_provider_translate5.client.coerce import as_mapping, form_value, to_count, to_str
+from airflow_provider_translate5.client.errors import Translate5DataError, Translate5ValueError
 from airflow_provider_translate5.client.files import Download
 
 ANALYSIS_PATH = "/editor/plugins_matchanalysis_matchanalysis"
@@ -40,13 +43,36 @@ def _bands(metadata: Any) -> list[tuple[str, str]]:
         bands.append(
             (to_str(item.get("name")) or begin, begin if begin == end or not end else f"{begin}-{end}")
         )
+    if not any(key == NO_MATCH for key, _label in bands):
+        bands.append((NO_MATCH, NO_MATCH))
     return bands
 
 
+def _count(row: Mapping[str, Any], key: str, what: str) -> float:
+    """One number of a row, read strictly (``coerce.to_count``): an unreadable one is an error, never 0."""
+    value = row.get(key)
+    number = to_count(value)
+    if number is None:
+        shown = "missing" if key not in row else repr(value)
+        raise Translate5DataError(
+            f"translate5's match analysis has an unreadable {key!r} in {what}: {shown} (expected a finite, "
+            "non-negative number); the numbers are not used"
+        )
+    return number
+
+
+def _row_name(row: Mapping[str, Any]) -> str:
+    name = row.get("resourceName")
+    if name in (_SUMMARY, _AMOUNT):
+        return f"the {name} row"
+    if not name:
+        return f"the {to_str(row.get('resourceType')) or 'unnamed'} row"
+    return f"the row of language resource {name!r}"
+
+
 def _counts(row: Mapping[str, Any], bands: list[tuple[str, str]]) -> dict[str, float]:
-    counts = {label: to_float(row.get(key)) or 0.0 for key, label in bands}
-    counts[NO_MATCH] = to_float(row.get(NO_MATCH)) or 0.0
-    return counts
+    what = _row_name(row)
+    return {label: _count(row, key, what) for key, label in bands}
 
 
 @dataclass(frozen=True)
@@ -54,8 +80,12 @@ class MatchAnalysis:
     """The newest analysis of one task; ``bands`` maps ``"100"``, ``"90-99"``, ..., ``"noMatch"`` to units.
 
     ``bands`` and ``total`` come from translate5's ``summary`` row (best match per segment, so every unit is
-    counted once); ``resources`` keeps the per language resource split; ``amount``/``currency`` are set when
-    a pricing preset priced the task. ``analysed`` is False when translate5 has no analysis for the task.
+    counted once); ``resources`` keeps the split per language resource (and translate5's
+    ``auto-propagated`` row: repetitions). Every count is read strictly: a value that is not a finite,
+    non-negative number raises :class:`Translate5DataError` naming the field and the row. ``amount`` and
+    ``currency`` are set only when a pricing preset priced the task: translate5 sends an ``amount`` row of
+    zeros with ``metaData.noPricing: true`` (transcripts-2 §124), and none for ``unitType=character``
+    (§163). ``analysed`` is False when translate5 has no analysis for the task (``rows: []``).
     """
 
     task_guid: str
@@ -73,47 +103,66 @@ class MatchAnalysis:
     def from_api(cls, payload: Any, *, task_guid: str, unit_type: str) -> MatchAnalysis:
         raw = dict(payload) if isinstance(payload, Mapping) else {"rows": payload}
         rows = [row for row in raw.get("rows") or [] if isinstance(row, Mapping)]
-        metadata = raw.get("metaData")
-        bands = _bands(metadata)
+        metadata = as_mapping(raw.get("metaData"))
         summary = next((r for r in rows if r.get("resourceName") == _SUMMARY), None)
         priced = next((r for r in rows if r.get("resourceName") == _AMOUNT), None)
+        counted = [row for row in rows if row.get("resourceName") not in (_SUMMARY, _AMOUNT)]
+        if rows and summary is None:
+            raise Translate5DataError(
+                "translate5's match analysis has rows but no summary row, so its numbers cannot be read"
+            )
+        bands = _bands(metadata)
         resources = [
             {
                 "name": to_str(row.get("resourceName")) or "",
                 "type": to_str(row.get("resourceType")) or "",
-                "total": to_float(row.get("unitCountTotal")) or 0.0,
+                "total": _count(row, "unitCountTotal", _row_name(row)),
                 "bands": _counts(row, bands),
             }
-            for row in rows
-            if row.get("resourceName") not in (_SUMMARY, _AMOUNT)
+            for row in counted
         ]
-        currency = to_str(metadata.get("currency")) if isinstance(metadata, Mapping) else None
+        amount = None
+        if priced is not None and metadata.get("noPricing") is not True:
+            amount = _count(priced, "finalAmount", _row_name(priced))
+        created = [text for row in counted if (text := row.get("created")) and isinstance(text, str)]
         return cls(
             task_guid=task_guid,
             unit_type=unit_type,
             analysed=summary is not None,
-            total=(to_float(summary.get("unitCountTotal")) or 0.0) if summary else 0.0,
+            total=_count(summary, "unitCountTotal", _row_name(summary)) if summary else 0.0,
             bands=_counts(summary, bands) if summary else {},
             resources=resources,
-            amount=to_float(priced.get("finalAmount")) if priced else None,
-            currency=currency or None,
-            created=next((to_str(r.get("created")) for r in rows if to_str(r.get("created"))), None),
+            amount=amount,
+            currency=(to_str(metadata.get("currency")) or None) if amount is not None else None,
+            created=max(created, default=None),
             raw=raw,
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-able summary (what operators push to XCom)."""
+        """JSON-able summary (what operators push to XCom); whole counts as integers (34, not 34.0)."""
         return {
             "task_guid": self.task_guid,
             "unit_type": self.unit_type,
             "analysed": self.analysed,
-            "total": self.total,
-            "bands": dict(self.bands),
-            "resources": [dict(resource) for resource in self.resources],
+            "total": plain_number(self.total),
+            "bands": {band: plain_number(count) for band, count in self.bands.items()},
+            "resources": [
+                {
+                    **resource,
+                    "total": plain_number(resource["total"]),
+                    "bands": {band: plain_number(n) for band, n in resource["bands"].items()},
+                }
+                for resource in self.resources
+            ],
             "amount": self.amount,
             "currency": self.currency,
             "created": self.created,
         }
+
+
+def plain_number(value: float) -> int | float:
+    """A count as a person reads it: ``34`` for 34.0, fractions kept (``12.5``)."""
+    return int(value) if value.is_integer() else value
 
 
 def _unit_type(value: str) -> str:

@@ -9,6 +9,7 @@ special cases per field.
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -17,6 +18,7 @@ _TRUE_TEXT = frozenset({"1", "true", "yes", "on"})
 _FALSE_TEXT = frozenset({"0", "false", "no", "off"})
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 def to_int(value: Any) -> int | None:
@@ -49,6 +51,25 @@ def to_float(value: Any) -> float | None:
             return None
         return number if number == number else None  # NaN is not a usable progress value
     return None
+
+
+def to_count(value: Any) -> float | None:
+    """A count or an amount a person decides on, read strictly: a finite, non-negative JSON number (or its
+    plain decimal text, ``"16"``, as PHP may send a DB column); None for anything else.
+
+    Unlike :func:`to_float`, nothing is guessed: ``"1,234"`` (a thousands separator, or a decimal comma?),
+    ``""``, ``null``, ``true``, ``NaN``, ``Infinity`` and ``-500`` give None, and the caller reports them
+    as an error naming the field, never as 0.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    if isinstance(value, str) and not _DECIMAL.fullmatch(value):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 def to_flag(value: Any) -> bool | None:

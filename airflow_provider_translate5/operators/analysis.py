@@ -1,9 +1,11 @@
 """Cost before commitment: assign language resources, run a match analysis or pre-translation, report it.
 
-The analysis operators start translate5's operation on every task behind the id, wait with the project's one
-wait loop (condition ``idle``: no import or operation running) in the worker or, deferred, in the triggerer,
-then read the newest analysis of each task and return the word counts per match band (XCom), optionally
-writing translate5's report files.
+The analysis operators start translate5's operation on every task behind the id and wait for the operation,
+not for a state (``status.evaluate_operation``: translate5's lock released AND a new analysis there; a task
+reads ``open`` while the work is queued and even while its worker holds the lock, transcripts-2 §115, §162),
+in the worker or, deferred, in the triggerer. Then they read the newest analysis of each task strictly (a
+count that is not a finite, non-negative number fails the task, naming it) and return the word counts per
+match band (XCom), optionally writing translate5's report files.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_provider_translate5.base import (
     Translate5BaseOperator,
     WaitMixin,
     as_flag,
     check_trigger_event,
-    defer_until_idle,
+    defer_until_done,
     fail_fast_on_bad_input,
     is_template,
     rendered_list,
@@ -32,8 +34,6 @@ if TYPE_CHECKING:
     from airflow_provider_translate5.client.analysis import MatchAnalysis
     from airflow_provider_translate5.files import PathLike
 
-#: XCom key of the analyses seen before the start (to tell a new analysis from an old one after deferral).
-BEFORE_XCOM_KEY = "translate5_analysis_before"
 REPORT_SUFFIX = {"xml": ".xml", "excel": ".xlsx"}
 
 
@@ -102,7 +102,9 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
 
     translate5 analyses only tasks with at least one language resource assigned (see
     :class:`Translate5AssignLanguageResourcesOperator`); a task without one fails at once instead of waiting
-    for an analysis that never comes. While it runs, a task is in state ``matchanalysis``.
+    for an analysis that never comes. The wait ends when translate5 released the task's lock and a new
+    analysis is there; an analysis translate5 ran without writing one fails, one that never starts ends at
+    the timeout (both saying so).
 
     :param translate5_task_id: task or project id (templated).
     :param unit_type: ``word`` or ``character`` counts.
@@ -117,7 +119,8 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
 
     Returns ``{"task_ids", "unit_type", "total", "bands": {"100": n, "90-99": n, ..., "noMatch": n},
     "tasks": [{"task_id", "task_guid", "total", "bands", "resources", "amount", "currency", "created"}],
-    "reports": [<URI>, ...]}``; ``total`` and ``bands`` are summed over the tasks.
+    "reports": [<URI>, ...]}``; ``total`` and ``bands`` are summed over the tasks, whole counts as integers.
+    ``amount`` is None unless translate5 priced the analysis (``metaData.noPricing`` false).
     """
 
     template_fields: Sequence[str] = ("translate5_task_id", "report_destination")
@@ -157,7 +160,8 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
         self.client.start_analysis(task.id, internal_fuzzy=self.internal_fuzzy)
 
     def execute(self, context: Context) -> dict[str, Any] | None:
-        from airflow_provider_translate5.wait import block_until_idle
+        from airflow_provider_translate5.status import OPERATIONS
+        from airflow_provider_translate5.wait import block_until_done
 
         tasks = self.resolve_tasks(context, self.translate5_task_id)
         end_time = self.deadline()
@@ -174,28 +178,29 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
                     "Translate5AssignLanguageResourcesOperator)"
                 )
             before = {
-                str(t.id): self.client.get_analysis(t.task_guid, unit_type=self.unit_type).created
-                for t in tasks
+                t.id: self.client.get_analysis(t.task_guid, unit_type=self.unit_type).created for t in tasks
             }
-            context["ti"].xcom_push(key=BEFORE_XCOM_KEY, value=before)
             for task in tasks:
                 self.start(task)
                 self.log.info("Started the %s of translate5 task %s", self.operation, task.id)
-        ids = [task.id for task in tasks]
+        ids, operation = [task.id for task in tasks], OPERATIONS[self.operation]
         if self.deferrable:
-            defer_until_idle(self, ids, end_time)
+            defer_until_done(self, operation, ids, before, end_time)
             return None
-        check_trigger_event(block_until_idle(self, ids, interval=self.poke_interval, end_time=end_time))
-        return self._results(context, before)
+        event = block_until_done(self, operation, ids, before, interval=self.poke_interval, end_time=end_time)
+        check_trigger_event(event)
+        return self._results(context, {str(i): c for i, c in before.items()})
 
     def execute_complete(self, context: Context, event: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        check_trigger_event(event)
-        ti = context["ti"]
-        before = ti.xcom_pull(task_ids=ti.task_id, key=BEFORE_XCOM_KEY, map_indexes=ti.map_index) or {}
-        return self._results(context, dict(before))
+        before = check_trigger_event(event).get("before")
+        if not isinstance(before, Mapping):  # a trigger of an earlier release: the start is not known
+            raise AirflowException(
+                "the wait ended without the analyses seen before the start; retry the task"
+            )
+        return self._results(context, before)
 
     def _results(self, context: Context, before: Mapping[str, Any]) -> dict[str, Any]:
-        from airflow_provider_translate5.client.analysis import NO_MATCH
+        from airflow_provider_translate5.client.analysis import NO_MATCH, plain_number
 
         tasks = self.resolve_tasks(context, self.translate5_task_id)
         entries: list[dict[str, Any]] = []
@@ -218,14 +223,15 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
         return {
             "task_ids": [task.id for task in tasks],
             "unit_type": self.unit_type,
-            "total": total,
-            "bands": bands,
+            "total": plain_number(total),
+            "bands": {band: plain_number(count) for band, count in bands.items()},
             "tasks": entries,
             "reports": reports,
         }
 
     def _check_new(self, task: Task, analysis: MatchAnalysis, before: str | None) -> None:
-        if not analysis.analysed or (before is not None and analysis.created == before):
+        """The wait saw a new analysis; this read must show it too, or no numbers are reported."""
+        if not analysis.analysed or analysis.created == before:
             raise AirflowFailException(
                 f"translate5 ran no new {self.operation} for task {task.id} (it may have been unable to lock "
                 "the task, or a language resource failed); see the task's event log in translate5"

@@ -1,4 +1,7 @@
-"""Language resources on a task, match analysis and pre-translation operations, against the simulator."""
+"""Match analysis and pre-translation operations against the simulator, which runs them as the recorded
+server did (transcripts-2 §115, §121-124, §162-163): the operation answers the task row still ``open``, the
+task stays ``open`` and unlocked while the work is queued, then reads ``open`` while the worker already holds
+its lock, then ``matchanalysis``, and ends ``open`` with a new analysis."""
 
 from __future__ import annotations
 
@@ -9,11 +12,22 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_translate5.client import Translate5Client, Translate5ValueError
+from airflow_provider_translate5 import status
+from airflow_provider_translate5.client import Task, Translate5Client, Translate5ValueError
 
 pytestmark = pytest.mark.integration
 
-PAGE = b"<p>Hello world, this is a page.</p><p>A second sentence here.</p>"
+#: The contract suite's three-unit page (8 words, 47 characters: "About us", "We translate websites.",
+#: "Contact us today.").
+PAGE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
+  <file original="about-us" source-language="en" target-language="de" datatype="plaintext"><body>
+    <trans-unit id="1"><source>About us</source><target/></trans-unit>
+    <trans-unit id="2"><source>We translate websites.</source><target/></trans-unit>
+    <trans-unit id="3"><source>Contact us today.</source><target/></trans-unit>
+  </body></file>
+</xliff>
+"""
 
 
 @pytest.fixture
@@ -22,73 +36,119 @@ def client(sim: Any) -> Iterator[Translate5Client]:
         yield t5
 
 
-def _settled(
-    client: Translate5Client, task_id: int, busy: tuple[str, ...] = ("import", "matchanalysis")
-) -> Any:
-    deadline = time.monotonic() + 10
-    while (task := client.get_task(task_id)).state in busy:
-        assert time.monotonic() < deadline, f"task {task_id} stayed {task.state}"
-        time.sleep(0.05)
-    return task
-
-
-def _task(client: Translate5Client, targets: Any = "de") -> Any:
+def _imported(client: Translate5Client, targets: Any = "de") -> Task:
     created = client.create_task(
-        ("page.html", io.BytesIO(PAGE)), task_name="A", source_lang="en", target_lang=targets
+        [("page.xlf", io.BytesIO(PAGE))], task_name="A", source_lang="en", target_lang=targets
     )
-    for task in created.project_tasks:
-        _settled(client, task.id)
+    deadline = time.monotonic() + 10
+    while any(client.get_task(t.id).state == "import" for t in created.project_tasks):
+        assert time.monotonic() < deadline, "the import did not finish"
+        time.sleep(0.02)
     return created
 
 
+def _done(
+    client: Translate5Client,
+    tasks: list[Task],
+    before: dict[int, str | None],
+    operation: status.Operation = status.ANALYSIS,
+) -> dict[int, Task]:
+    """Poll every 20 ms until the operation is done by the provider's rule; the task rows then."""
+    ids, deadline = [t.id for t in tasks], time.monotonic() + 10
+    while True:
+        found = client.get_tasks(ids)
+        after = {t.id: client.get_analysis(t.task_guid).created for t in tasks}
+        verdict = status.evaluate_operation(operation, ids, found, before=before, after=after)
+        if verdict.status != status.WAITING:
+            assert verdict.status == status.SUCCESS, verdict.message
+            return found
+        assert time.monotonic() < deadline, verdict.message
+        time.sleep(0.02)
+
+
 def test_analysis_without_language_resources_does_nothing(client: Translate5Client) -> None:
-    task = _task(client)
-    client.start_analysis(task.id)
+    task = _imported(client)
+    answer = client.start_analysis(task.id)
+    assert answer["rows"]["state"] == "open"  # the task row, as for any operation (§121)
     assert client.get_task(task.id).state == "open"  # translate5 queues no analysis without resources
     assert client.get_analysis(task.task_guid).analysed is False
 
 
-def test_assign_language_resources_by_name_or_id_once(sim: Any, client: Translate5Client) -> None:
-    task = _task(client)
-    tm = client.resolve_language_resource("demo tm")
-    assigned = client.assign_language_resources(task.task_guid, ["Demo TM", tm.id])
-    assert [(r.name, r.resource_type) for r in assigned] == [("Demo TM", "tm")]
-    assert client.assign_language_resources(task.task_guid, [tm.id]) == assigned  # nothing assigned twice
-    assert sim.requests.count("POST", "/editor/languageresourcetaskassoc") == 1
-    with pytest.raises(Translate5ValueError, match="'No such TM'"):
-        client.assign_language_resources(task.task_guid, ["No such TM"])
-    [entry] = assigned
-    assert entry.assoc_id is not None
-    client.unassign_language_resource(entry.assoc_id)
-    client.unassign_language_resource(entry.assoc_id)  # already gone: fine
-    assert all(r.assoc_id is None for r in client.task_language_resources(task.task_guid))
+@pytest.mark.parametrize("translate5_simulator", [{"import_duration": 1.0}], indirect=True)
+def test_an_operation_is_queued_then_holds_its_lock_while_the_task_still_reads_open(
+    client: Translate5Client,
+) -> None:
+    task = _imported(client)
+    client.assign_language_resources(task.task_guid, ["ZDemoMT"])
+    answer = client.start_analysis(task.id)
+    seen: list[tuple[str, str | None]] = [
+        (answer["rows"]["state"], answer["rows"]["lockedInternalSessionUniqId"])
+    ]
+    deadline = time.monotonic() + 10
+    while not (seen[-1] == ("open", None) and client.get_analysis(task.task_guid).analysed):
+        assert time.monotonic() < deadline, f"the analysis did not end: {seen}"
+        row = client.get_task(task.id)
+        look = (row.state, row.raw["lockedInternalSessionUniqId"])
+        if look != seen[-1]:
+            seen.append(look)
+        time.sleep(0.01)
+
+    lock = "*translate5InternalLock*"
+    assert seen == [
+        ("open", None),  # the answer, and the task while the worker is queued (§115)
+        ("open", f"{lock}matchanalysis"),  # the worker holds the task, the state still says open (§162)
+        ("matchanalysis", f"{lock}matchanalysis"),
+        ("matchanalysis", f"{lock}autoqa"),
+        ("matchanalysis", None),  # unlocked, and still not done (§115)
+        ("open", None),
+    ]
 
 
-def test_analysis_counts_every_word_once(client: Translate5Client) -> None:
-    task = _task(client)
+def test_analysis_counts_every_unit_once_in_its_best_band(client: Translate5Client) -> None:
+    task = _imported(client)
     client.assign_language_resources(task.task_guid, ["Demo TM", "ZDemoMT"])
     client.start_analysis(task.id, internal_fuzzy=True)
-    assert client.get_task(task.id).state == "matchanalysis"
-    words = _settled(client, task.id).raw["wordCount"]
-    analysis = client.get_analysis(task.task_guid)
-    assert analysis.analysed
-    assert analysis.total == float(words) > 0
-    assert sum(analysis.bands.values()) == analysis.total
-    assert set(analysis.bands) >= {"100", "90-99", "50-59", "noMatch"}
-    assert [r["name"] for r in analysis.resources] == ["Demo TM", "ZDemoMT"]
-    assert analysis.as_dict()["bands"] == analysis.bands
-    with client.open_analysis_report(task.task_guid) as report:
-        xml = b"".join(report.iter_bytes())
-    assert f'<total words="{words}"/>'.encode() in xml
+    row = _done(client, [task], {task.id: None})[task.id]
+
+    words = client.get_analysis(task.task_guid)
+    assert words.total == float(row.raw["wordCount"]) > 0
+    assert words.bands["70-79"] == words.total  # the MT's match rate (§124), not noMatch
+    assert sum(words.bands.values()) == words.total
+    assert [(r["name"], r["total"]) for r in words.resources] == [
+        ("Demo TM", 0),
+        ("ZDemoMT", words.total),
+        ("", 0),  # the auto-propagated row: repetitions
+    ]
+    assert words.amount is None  # the amount row is there, but translate5 did not price it (noPricing)
+    characters = client.get_analysis(task.task_guid, unit_type="character")
+    assert characters.total == 47  # the page's source characters, as the recorded server counted (§163)
+    assert characters.amount is None
+    assert characters.created == words.created
 
 
-def test_project_analysis_runs_for_each_task(client: Translate5Client) -> None:
-    project = _task(client, ["de", "fr"])
+def test_a_new_analysis_replaces_the_old_one(client: Translate5Client) -> None:
+    task = _imported(client)
+    client.assign_language_resources(task.task_guid, ["Demo TM"])
+    client.start_analysis(task.id)
+    _done(client, [task], {task.id: None})
+    first = client.get_analysis(task.task_guid).created
+    client.start_analysis(task.id)
+    _done(client, [task], {task.id: first})
+    again = client.get_analysis(task.task_guid)
+    assert again.created is not None
+    assert first is not None
+    assert again.created > first
+    assert again.bands["noMatch"] == again.total  # the empty demo TM finds nothing
+
+
+def test_project_pretranslation_analyses_each_task(client: Translate5Client) -> None:
+    project = _imported(client, ["de", "fr"])
     for task in project.project_tasks:
         client.assign_language_resources(task.task_guid, ["Demo TM"])
     client.start_pretranslation(project.id, pretranslate_matchrate=100, pretranslate_mt=False)
+    found = _done(client, project.project_tasks, {t.id: None for t in project.project_tasks})
+    assert {t.state for t in found.values()} == {"open"}
     for task in project.project_tasks:
-        _settled(client, task.id)
         assert client.get_analysis(task.task_guid).analysed
 
 
