@@ -10,6 +10,7 @@ runs.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -68,15 +69,18 @@ def as_flag(value: Any, name: str) -> bool | None:
     return flag
 
 
-def rendered_list(value: Any, name: str) -> list[Any]:
+def rendered_list(value: Any, name: str, *, split: bool = False) -> list[Any]:
     """A list field as a DAG author may give it: a list (an ``XComArg`` resolves to one) or a template.
 
-    Jinja renders a list as its Python text (``"['Demo TM', 'ZDemoMT']"``) unless the DAG renders native
-    objects; that text is read back as the list. Any other text is one item (a name may contain commas).
+    Jinja renders a list as its Python text (``"['Demo TM', 'ZDemoMT']"``, ``"[12, 13]"``) unless the DAG
+    renders native objects; that text is read back as the list. Any other text is one item (a name may contain
+    commas), or with ``split`` (ids) the items between commas and blanks (``"12,13"``, ``"12 13"``).
     """
     if isinstance(value, str):
         text = value.strip()
         if not text.startswith("["):
+            if split:
+                return [part for part in re.split(r"[\s,]+", text) if part]
             return [text] if text else []
         import ast
 
@@ -90,6 +94,30 @@ def rendered_list(value: Any, name: str) -> list[Any]:
     if isinstance(value, Sequence):
         return list(value)
     return [value]
+
+
+def rendered_ids(
+    value: Any, name: str = "translate5_task_ids", *, what: str = "task ids", required: bool = True
+) -> list[int]:
+    """translate5 ids as a DAG author may pass them: a list (the upload's ``task_ids``, an ``XComArg``), its
+    rendered text (``"[12, 13]"``), ``"12,13"`` or a single id.
+
+    Read when the task runs, so a mistake fails the task without retries (``AirflowFailException``), naming
+    the value; with ``required`` an empty list too. The one reading of ids for sensors, export, batch export.
+    """
+    try:
+        items = rendered_list(value, name, split=True)
+    except ValueError as exc:
+        raise AirflowFailException(f"{exc} of ids") from exc
+    ids: list[int] = []
+    for item in items:
+        text = str(item).strip()
+        if isinstance(item, bool) or not text.isdigit() or int(text) < 1:
+            raise AirflowFailException(f"{name} must be positive {what}; got {item!r} in {value!r}")
+        ids.append(int(text))
+    if required and not ids:
+        raise AirflowFailException(f"{name} is empty ({value!r}): there are no {what} to work on")
+    return ids
 
 
 def as_timedelta(value: timedelta | float | int, name: str) -> timedelta:
@@ -341,6 +369,7 @@ def defer_until_idle(operator: WaitMixin, ids: list[int], end_time: float) -> No
     from airflow_provider_translate5.triggers.translate5 import Translate5TaskStateTrigger
 
     operator.defer_until(Translate5TaskStateTrigger, task_ids=ids, end_time=end_time, condition=status.IDLE)
+
 
 def defer_until_done(
     operator: WaitMixin,
