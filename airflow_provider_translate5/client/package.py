@@ -24,7 +24,6 @@ from airflow_provider_translate5.client.files import PreparedUpload
 
 #: Package folder of each per-file type the client accepts.
 FOLDERS = {"workfiles": "workfiles", "pivot": "relais", "reference": "referenceFiles"}
-ZIP_MAGIC = b"PK\x03\x04"
 
 
 def is_zip_package(upload: PreparedUpload) -> bool:

@@ -33,9 +33,10 @@ from collections.abc import Callable
 from typing import IO, Any
 from xml.parsers import expat
 
-from airflow_provider_translate5.client.package import ZIP_MAGIC
-
 log = logging.getLogger("airflow_provider_translate5.client")
+
+#: How every ZIP archive with a first member starts (a local file header).
+ZIP_MAGIC = b"PK\x03\x04"
 
 _EMPTY_ZIP = b"PK\x05\x06"
 BOM = b"\xef\xbb\xbf"
