@@ -30,7 +30,9 @@ DERIVED: Final = "derived"
 class Limits:
     """Client-side limits; every field can be raised for a server that legitimately needs more.
 
-    :param max_download_bytes: decoded bytes of one download (a gzip bomb stops here), None = unlimited.
+    :param max_download_bytes: decoded bytes of one download (a gzip bomb stops here), and the unpacked
+        bytes of a downloaded ZIP's members whose CRCs its check reads (members beyond are logged as not
+        checked), None = unlimited.
     :param max_json_bytes: bytes of one JSON answer read into memory, None = unlimited.
     :param deadline: seconds one call may take in total (retries, backoff and a download's body included),
         however slowly the server trickles; :data:`DERIVED` (the default) = derived from the client's
