@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from airflow_provider_translate5.hooks.translate5 import Translate5Hook
 
 
-#: translate5's documented limit for ``foreignId`` (the database allows more, the docs promise 120).
-FOREIGN_ID_MAX_LENGTH = 120
 #: How long translate5 may still be saving a create whose answer never arrived (see docs/reliability.md).
 DEFAULT_CREATE_GRACE = timedelta(minutes=5)
 
@@ -352,12 +350,14 @@ class Translate5BaseOperator(Translate5Mixin, BaseOperator):
 
 def idempotency_key(context: Context) -> str:
     """A foreignId that names this task instance (not the try), readable while it fits translate5's limit."""
+    from airflow_provider_translate5.client.checks import MAX_FOREIGN_ID
+
     ti = context["ti"]
     key = f"airflow:{ti.dag_id}/{ti.run_id}/{ti.task_id}"
     map_index = getattr(ti, "map_index", -1)
     if map_index is not None and map_index >= 0:
         key += f"/{map_index}"
-    if len(key) > FOREIGN_ID_MAX_LENGTH:
+    if len(key) > MAX_FOREIGN_ID:
         key = "airflow:sha256:" + hashlib.sha256(key.encode()).hexdigest()
     return key
 

@@ -216,3 +216,13 @@ def test_operators_package_exports_every_operator_class() -> None:
     assert {getattr(package, name).__module__ for name in package.__all__} <= {
         module_name(path, ROOT) for path in (ROOT / "operators").glob("*.py")
     }
+
+
+def test_the_client_package_offers_every_name_it_lists_and_loads_it_on_use() -> None:
+    """``client/__init__`` loads names lazily: each listed name resolves, and the map and the list agree."""
+    client = importlib.import_module(f"{PACKAGE}.client")
+    assert sorted(client._HOMES) == sorted(client.__all__)
+    for name in client.__all__:
+        assert getattr(client, name) is getattr(
+            importlib.import_module(f"{PACKAGE}.client.{client._HOMES[name]}"), name
+        )

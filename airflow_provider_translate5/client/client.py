@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import requests
 
+from airflow_provider_translate5.client import checks
 from airflow_provider_translate5.client.checks import count, non_empty, positive_id
 from airflow_provider_translate5.client.coerce import form_value, keyed_records, to_int
 from airflow_provider_translate5.client.errors import (
@@ -65,9 +66,6 @@ FILE_TYPES = frozenset(FOLDERS)
 #: Export formats that answer a file. translate5 answers the others with JSON, a redirect, HTML or an
 #: HTTP 500 ("Context ... does not exist"), never with a file.
 EXPORT_FORMATS = frozenset({"filetranslation", "xliff2", "importArchive", "excelhistory"})
-#: translate5's column limits (``editor_Models_Validator_Task``), checked before the upload starts.
-MAX_TASK_NAME = 255
-MAX_FOREIGN_ID = 120
 #: Bytes of a download looked at before it is handed out (envelopes, maintenance texts).
 _SNIFF_BYTES = 1 << 16
 #: translate5's text in the 30 minutes before a scheduled maintenance, instead of an export.
@@ -98,15 +96,6 @@ def _rfc5646(code: str, what: str) -> str:
     if kind != "rfc5646":
         raise Translate5ValueError(f"{what} must be an RFC 5646 code such as 'de' or 'en-GB', got {code!r}")
     return str(code).strip()
-
-
-def _checked_foreign_id(value: str) -> str:
-    non_empty(value, "foreign_id")
-    if len(value) > MAX_FOREIGN_ID:
-        raise Translate5ValueError(
-            f"foreign_id is {len(value)} characters long; translate5 stores at most {MAX_FOREIGN_ID}"
-        )
-    return value
 
 
 def _json_mapping(body: bytes) -> Mapping[str, Any] | None:
@@ -501,7 +490,7 @@ class Translate5Client(FeaturesMixin):
         One request (``projectsOnly=1``): every upload creates exactly one such entry, so this is the
         idempotency lookup; the tasks of a project are :meth:`project_tasks`.
         """
-        rule = [Filter.eq("foreignId", _checked_foreign_id(foreign_id))]
+        rule = [Filter.eq("foreignId", checks.foreign_id(foreign_id))]
         return list(self.iter_tasks(filters=rule, projects_only=True))
 
     def project_tasks(self, task_or_project_id: int | str) -> list[Task]:
@@ -550,13 +539,10 @@ class Translate5Client(FeaturesMixin):
         come too: with one target the client sends that target as every file's language; with several, each
         file goes into its type's package folder (``workfiles/``, ``relais/``, ``referenceFiles/``).
         """
-        non_empty(task_name, "task_name")
-        if len(task_name) > MAX_TASK_NAME:
-            raise Translate5ValueError(
-                f"task_name is {len(task_name)} characters long; translate5 stores at most {MAX_TASK_NAME}"
-            )
+        checks.task_name(task_name)
         if foreign_id is not None:
-            _checked_foreign_id(foreign_id)
+            checks.foreign_id(foreign_id)
+        targets = checks.target_languages(target_lang)
         sources = _sources(files)
         if not sources:
             raise Translate5ValueError("create_task needs at least one file")
@@ -579,21 +565,12 @@ class Translate5Client(FeaturesMixin):
         if task_config is not None:
             extras.append(("taskConfig", prepare_upload(task_config, "task config file")))
 
-        targets = [target_lang] if isinstance(target_lang, (str, int)) else list(target_lang)
-        if not targets:
-            raise Translate5ValueError("target_lang needs at least one language")
-        if any(isinstance(t, str) and not t.strip() for t in targets):
-            raise Translate5ValueError(f"target_lang contains an empty language: {targets!r}")
         fields: list[tuple[str, str]] = [
             ("taskName", task_name),
             ("sourceLang", self._language_code(source_lang)),
         ]
         codes = [self._language_code(target) for target in targets]
-        repeated = sorted({code for code in codes if codes.count(code) > 1})
-        if repeated:
-            raise Translate5ValueError(
-                f"target_lang names the same language twice ({', '.join(repeated)}): {targets!r}"
-            )
+        checks.distinct(codes, targets)  # "de" and "lcid-1031" are one language
         target_field = "targetLang" if len(codes) == 1 else "targetLang[]"
         fields += [(target_field, code) for code in codes]
         if relais_lang is not None:

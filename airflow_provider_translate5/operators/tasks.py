@@ -37,26 +37,6 @@ if TYPE_CHECKING:
     from airflow_provider_translate5.once import Outcome
 
 
-def check_targets(target_lang: Any) -> list[Any]:
-    """Refuse an empty or repeated target language when the DAG is parsed (a plain ``ValueError``).
-
-    Only what is visible in the text: the client checks the resolved codes, name and ``foreign_id`` lengths
-    again before the first request (the operator must not load the client at parse time).
-    """
-    targets = [target_lang] if isinstance(target_lang, (str, int)) else list(target_lang or [])
-    if not targets:
-        raise ValueError("target_lang needs at least one language")
-    seen: set[str] = set()
-    for target in targets:
-        text = str(target).strip().lower()
-        if not text:
-            raise ValueError(f"target_lang contains an empty language: {targets!r}")
-        if text in seen:
-            raise ValueError(f"target_lang names {target!r} twice: {targets!r}")
-        seen.add(text)
-    return targets
-
-
 class Translate5UploadTaskOperator(Translate5BaseOperator):
     """Create a translate5 task (one target language) or project (several) from files, safely under retries.
 
@@ -123,8 +103,10 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
     ) -> None:
         kwargs.setdefault("multiple_outputs", True)
         super().__init__(**kwargs)
-        if not is_template(target_lang):
-            check_targets(target_lang)
+        if not is_template(target_lang):  # known now: a mistake fails the DAG's parse (a ValueError)
+            from airflow_provider_translate5.client.checks import target_languages
+
+            target_languages(target_lang)
         self.create_grace = as_timedelta(create_grace, "create_grace")
         self.source = source
         self.task_name = task_name
@@ -139,9 +121,13 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
         self.create_task_kwargs = dict(create_task_kwargs or {})
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_translate5.client import checks
+
         key = self.foreign_id or idempotency_key(context)
         with fail_fast_on_bad_input():
-            self._check_name()
+            # The client's rules for a new task, before the idempotency lookup (the first request).
+            checks.task_name(self.task_name)
+            targets = checks.target_languages(self.target_lang)
             outcome = self._create_once(key, context)
             task = outcome.unit
             kind = "project" if task.is_project else "task"
@@ -159,7 +145,7 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
                     "Created translate5 %s %s (%r), foreignId %r", kind, task.id, task.task_name, key
                 )
             url = self.push_task_link(context, task)
-            task_ids = self._task_ids(task, len(check_targets(self.target_lang)))
+            task_ids = self._task_ids(task, len(targets))
         result = {
             "id": task.id,
             "task_guid": task.task_guid,
@@ -180,18 +166,6 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
             taskName=task.task_name,
         )
         return result
-
-    def _check_name(self) -> None:
-        """The client's task name rule, applied before the idempotency lookup (the first request)."""
-        from airflow_provider_translate5.client import Translate5ValueError
-        from airflow_provider_translate5.client.client import MAX_TASK_NAME
-
-        if not isinstance(self.task_name, str) or not self.task_name.strip():
-            raise Translate5ValueError("task_name must be a non-empty string")
-        if len(self.task_name) > MAX_TASK_NAME:
-            raise Translate5ValueError(
-                f"task_name has {len(self.task_name)} characters; translate5 stores at most {MAX_TASK_NAME}"
-            )
 
     def _create_once(self, key: str, context: Context) -> Outcome[Task]:
         from airflow_provider_translate5.once import CreateOnce

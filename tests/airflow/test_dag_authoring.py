@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from t5support import RecordingTaskInstance
 
-from airflow_provider_translate5.base import FOREIGN_ID_MAX_LENGTH, idempotency_key
+from airflow_provider_translate5.base import idempotency_key
+from airflow_provider_translate5.client.checks import MAX_FOREIGN_ID as FOREIGN_ID_MAX_LENGTH
 from airflow_provider_translate5.operators import (
     Translate5AssignJobOperator,
     Translate5ExportOperator,
@@ -36,6 +37,29 @@ def test_importing_operators_and_sensors_loads_no_client_http_or_trigger_code() 
     assert all(name.startswith(("airflow_provider_translate5.", "airflow.sdk")) for name in added), added
     for heavy in ("client", "hooks", "triggers", "translate5.files"):
         assert not [name for name in added if heavy in name], added
+
+
+def test_checking_an_upload_when_the_dag_is_parsed_loads_only_the_clients_rules() -> None:
+    """The upload checks literal target languages with the client's rule (client.checks), not with a copy,
+    and that costs no HTTP code at parse time."""
+    code = (
+        "import sys, json\n"
+        "import airflow.sdk\n"
+        "from airflow_provider_translate5.operators import Translate5UploadTaskOperator\n"
+        "before = set(sys.modules)\n"
+        "Translate5UploadTaskOperator(task_id='u', source='a.html', task_name='A', source_lang='en',\n"
+        "                             target_lang=['de', 'fr'])\n"
+        "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    added = json.loads(out.strip().splitlines()[-1])
+    assert "requests" not in added, added
+    assert {name for name in added if name.startswith("airflow_provider_translate5.")} <= {
+        "airflow_provider_translate5.client",
+        "airflow_provider_translate5.client.checks",
+        "airflow_provider_translate5.client.coerce",
+        "airflow_provider_translate5.client.errors",
+    }, added
 
 
 def render(operator: Any, **params: Any) -> Any:
