@@ -134,3 +134,17 @@ def test_every_operation_runs_under_the_match_analysis_worker(operation: str) ->
     assert status.runs(row("matchanalysis"), status.OPERATIONS[operation])
     assert status.runs(row("open", "matchanalysis"), status.OPERATIONS[operation])
     assert not status.runs(row("open", "autoqa"), status.OPERATIONS[operation])
+
+
+def test_the_deferred_wait_survives_serialization_with_what_was_there_before() -> None:
+    from airflow_provider_translate5.triggers.operation import Translate5OperationTrigger
+
+    trigger = Translate5OperationTrigger(
+        translate5_task_ids=[178], operation="pre-translation", before={"178": BEFORE}, end_time=1.0
+    )
+    path, kwargs = trigger.serialize()
+    assert path == "airflow_provider_translate5.triggers.operation.Translate5OperationTrigger"
+    again = Translate5OperationTrigger(**kwargs)
+    assert (again.operation, again.before, again.end_time) == (status.PRETRANSLATION, {"178": BEFORE}, 1.0)
+    with pytest.raises(ValueError, match="unknown operation 'reimport'"):
+        Translate5OperationTrigger(translate5_task_ids=[178], operation="reimport", before={})
