@@ -36,6 +36,7 @@ help:
 	@echo "make dist             - build sdist and wheel into dist/ and check them with twine"
 	@echo "make dist-check       - dist, plus a resolver dry run of the wheel next to the Amazon/Google/Celery providers"
 	@echo "make deployment-test  - the examples on Celery (2 workers), PostgreSQL, Redis and S3 (moto), all local"
+	@echo "make cms-test         - the REST CMS example against a real Strapi 5 (Node.js, SQLite) and the simulator"
 
 # The constraints file is a lock generated from a green install; it keeps installs reproducible.
 $(STAMP): pyproject.toml $(CONSTRAINTS)
@@ -104,6 +105,24 @@ deployment-test: dist-check $(DEPLOY_STAMP)
 	$(DEPLOY_BIN)/python -m pip uninstall --disable-pip-version-check --yes airflow-provider-translate5
 	$(DEPLOY_BIN)/python -m pip install $(PIP_FLAGS) -c $(DEPLOY_CONSTRAINTS) "$$(ls dist/*.whl)[testing]"
 	$(DEPLOY_BIN)/python tests/deployment/harness.py
+
+# A real Strapi 5.54 (tests/cms/strapi, SQLite), installed from its lockfile with npm ci (better-sqlite3
+# compiles from source: about a minute) and started and stopped by the tests; ARGS go to pytest. Node.js 20
+# or newer is needed: where node is missing, Debian's is installed (CI runs as root). node-gyp gets the
+# machine's Node.js headers, where there are any, instead of downloading them.
+CMS_DIR := tests/cms/strapi
+CMS_STAMP := $(CMS_DIR)/node_modules/.installed
+NODE_HEADERS := $(if $(wildcard /usr/include/node/node.h),npm_config_nodedir=/usr)
+
+$(CMS_STAMP): $(CMS_DIR)/package.json $(CMS_DIR)/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null || { apt-get update && apt-get install -y nodejs npm; }
+	@node -e 'if (+process.versions.node.split(".")[0] < 20) { console.error("Strapi 5 needs Node.js 20 or newer, not " + process.version); process.exit(1) }'
+	cd $(CMS_DIR) && $(NODE_HEADERS) npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: cms-test
+cms-test: $(STAMP) $(CMS_STAMP)
+	TRANSLATE5_CMS_TEST=1 $(BIN)/python -m pytest tests/cms $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(DEPLOY_VENV) $(BUILD_VENV) dist .demo .bench .deploy .airflow-local site .pytest_cache .mypy_cache .ruff_cache

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent / "examples")]
+sys.path[:0] = [str(HERE), str(HERE.parent / "examples"), str(HERE.parents[1] / "example_dags")]
 
 import harness  # noqa: E402  (found through the sys.path entry above)
 

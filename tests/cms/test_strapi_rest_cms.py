@@ -189,3 +189,68 @@ def test_drafts_components_and_rich_text_round_trip_and_a_persons_draft_survives
     assert articles.get(sale, "fr", "draft")["title"] == "[fr] Spring sale, extended"  # type: ignore[index]
     assert articles.get(store, "de", "draft") == {**persons, "seo": None, "sections": []}
     assert translate5_simulator.requests.count("POST", "/editor/task") == 3
+
+
+def test_translations_are_published_when_asked(
+    translate5_simulator: Any, run_example: Any, articles: Articles, tmp_path: Path
+) -> None:
+    sale = articles.create("sale", "Sale")
+
+    run = run_example(DAG_ID, target_langs=["de", "fr"], publish=True, work_folder=uri(tmp_path / "work"))
+
+    assert run.state == "success", run.states
+    assert articles.locales_of(sale, "published") == ["de", "en", "fr"]
+    assert articles.get(sale, "fr", "published")["title"] == "[fr] Sale"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"fields": ["title", "body", "slug"]}, "'slug' is not localized in Strapi"),
+        ({"target_langs": ["de", "xx"]}, "Strapi has no locale 'xx'"),
+    ],
+)
+def test_a_non_localized_field_or_an_unknown_locale_fails_before_any_order(
+    translate5_simulator: Any,
+    run_example: Any,
+    articles: Articles,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    params: dict[str, Any],
+    message: str,
+) -> None:
+    sale = articles.create("sale", "Sale")
+
+    run = run_example(DAG_ID, **{"target_langs": ["de"], "work_folder": uri(tmp_path / "work"), **params})
+
+    assert run.state == "failed"
+    assert run.task_states("fetch_entries") == ["failed"]
+    assert message in capsys.readouterr().out
+    assert translate5_simulator.requests.count("POST", "/editor/task") == 0
+    assert articles.locales_of(sale, "draft") == ["en"]
+    assert articles.get(sale, "en", "draft")["slug"] == "sale"  # type: ignore[index]
+
+
+def test_strapis_errors_carry_its_status_name_and_message(
+    strapi_server: harness.Strapi, articles: Articles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import strapi
+    from airflow.sdk.exceptions import AirflowFailException
+
+    api = strapi.StrapiApi()
+    assert list(api.entries("articles", "en", "published", {})) == []  # pageCount 0 ends the listing
+    sale = articles.create("sale", "Sale")
+    with pytest.raises(AirflowFailException) as refused:  # a validation error: no Airflow retry
+        api.put("articles", sale, "de", {"body": [{"type": "paragraph"}]}, publish=False, populate={})
+    assert isinstance(refused.value, strapi.StrapiRequestError)
+    assert (refused.value.status, refused.value.name) == (400, "ValidationError")
+    assert "body[0].children is a required field" in str(refused.value)
+    connection = {"conn_type": "generic", "host": strapi_server.base_url}
+    monkeypatch.setenv("AIRFLOW_CONN_CMS_API", json.dumps(connection))
+    with pytest.raises(strapi.StrapiRequestError, match="403 ForbiddenError: Forbidden"):
+        strapi.StrapiApi().locales()
+    monkeypatch.setenv("AIRFLOW_CONN_CMS_API", json.dumps({**connection, "password": "wrong"}))
+    with pytest.raises(
+        strapi.StrapiRequestError, match="401 UnauthorizedError: Missing or invalid credentials"
+    ):
+        strapi.StrapiApi().locales()
