@@ -1,7 +1,8 @@
 """Fixtures of the real-CMS tests: one Strapi 5 for the session, and the example-DAG runner of tests/examples.
 
-These tests start Node.js and Strapi (about 10 s, 250 MB); they run with ``make cms-test``, which installs
-the Strapi project first and sets ``TRANSLATE5_CMS_TEST=1``. Elsewhere (``make test``) they are skipped.
+The tests that use ``strapi_server`` start Node.js and Strapi (about 10 s, 250 MB); they run with ``make
+cms-test``, which installs the Strapi project first and sets ``TRANSLATE5_CMS_TEST=1``. Elsewhere (``make
+test``) they are skipped; the tests without a server run everywhere.
 """
 
 from __future__ import annotations
@@ -40,11 +41,12 @@ run_example = _examples.run_example  # type: ignore[attr-defined]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that need the real Strapi run only in ``make cms-test``; the others run everywhere."""
     if os.environ.get("TRANSLATE5_CMS_TEST") == "1":
         return
     skip = pytest.mark.skip(reason="needs Node.js and the Strapi project: run `make cms-test`")
     for item in items:
-        if HERE in Path(str(item.fspath)).parents:
+        if "strapi_server" in getattr(item, "fixturenames", ()):
             item.add_marker(skip)
 
 
