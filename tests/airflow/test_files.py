@@ -178,7 +178,7 @@ def test_a_staging_folder_of_another_machine_goes_only_after_a_day_without_life(
     # On a shared folder (NFS) the lock of another machine's process may not be visible here.
     out = tmp_path / "out"
     fake_host = "import socket; socket.gethostname = lambda: 'worker-2'"
-    killed(str(out), PYTHONSTARTUP="", **{"PYTHONPATH": _sitecustomize(tmp_path, fake_host)})
+    killed(str(out), PYTHONPATH=_sitecustomize(tmp_path, fake_host))
     with _files.Delivery(out, "dag/run-2/export"):
         pass
     assert len(stagings(out)) == 1  # its owner may still be alive over there
