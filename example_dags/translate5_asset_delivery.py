@@ -104,6 +104,8 @@ def translate5_asset_delivery() -> None:
         """Move every exported file waiting in the export folders into the CMS import folder."""
         from airflow.sdk import ObjectStoragePath
 
+        from airflow_provider_translate5.files import overlaps
+
         events = get_current_context()["triggering_asset_events"].get(CMS_TRANSLATIONS) or []
         exports = content_drop.folder(None, "translate5_export_folder", "exports")
         cms_import = content_drop.folder(None, "translate5_cms_import", "cms-import")
@@ -112,7 +114,7 @@ def translate5_asset_delivery() -> None:
             log.info("Started by the export of translate5 task %s", event.extra.get("translate5_task_id"))
             for uri in event.extra.get("uris", []):
                 parent = ObjectStoragePath(uri).parent
-                if not str(parent).startswith(str(exports).rstrip("/")):
+                if not overlaps(exports, parent):  # the export folder's own files are delivered anyway
                     folders.setdefault(str(parent), parent)
         delivered = []
         for folder in folders.values():
