@@ -36,22 +36,6 @@ if TYPE_CHECKING:
 DEFAULT_CREATE_GRACE = timedelta(minutes=5)
 
 
-def renamed(cls: str, new: str, value: Any, old: str, old_value: Any) -> Any:
-    """Accept a parameter's old name for one more release, with a ``DeprecationWarning``."""
-    if old_value is None:
-        return value
-    import warnings
-
-    warnings.warn(
-        f"{cls}({old}=...) is deprecated and will be removed in the next release; use {new}=... instead",
-        DeprecationWarning,
-        stacklevel=3,
-    )
-    if value is not None:
-        raise ValueError(f"{cls}: pass {new}, not both {new} and {old}")
-    return old_value
-
-
 #: The shortest time between two looks of a waiting step (``[translate5] min_poll_interval``).
 MIN_POLL_INTERVAL = 1.0
 

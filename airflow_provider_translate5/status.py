@@ -303,8 +303,7 @@ def _failure(task: Task) -> str:
 def task_summary(task: Task) -> dict[str, Any]:
     """The JSON-serializable facts about a task that sensors return and trigger events carry.
 
-    Keys are snake_case like every XCom of the provider; the camelCase ones (translate5's own spelling) stay
-    for one release.
+    Keys are snake_case like every XCom of the provider.
     """
     return {
         "id": task.id,
@@ -313,10 +312,6 @@ def task_summary(task: Task) -> dict[str, Any]:
         "project_id": task.project_id,
         "state": task.state,
         "workflow_step_name": task.workflow_step_name,
-        "taskGuid": task.task_guid,
-        "taskName": task.task_name,
-        "projectId": task.project_id,
-        "workflowStepName": task.workflow_step_name,
     }
 
 

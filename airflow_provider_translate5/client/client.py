@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
@@ -692,24 +691,15 @@ class Translate5Client(FeaturesMixin):
         state: str | None = None,
         type: int | None = None,  # translate5's field name
         deadline_date: str | datetime | None = None,
-        entity_version: int | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> Job:
         """Assign a user to a workflow step of the task (``type`` 1 = editor, 2 = coordinator).
 
         ``deadline_date``: the server's local time (``"YYYY-MM-DD HH:MM:SS"`` or a datetime), or ``"default"``
         (translate5 derives it from its configuration); one with a zone needs ``server_timezone``.
-
-        ``entity_version`` is deprecated and ignored: translate5 does not check ``Mqi-Entity-Version`` when a
-        job is created (only job PUT and DELETE do), so it never protected anything.
+        No ``Mqi-Entity-Version`` is sent: translate5 does not check it when a job is created (only job PUT
+        and DELETE do).
         """
-        if entity_version is not None:
-            warnings.warn(
-                "create_job(entity_version=) is ignored and will be removed: translate5 does not check the "
-                "entity version when a job is created",
-                DeprecationWarning,
-                stacklevel=2,
-            )
         body: dict[str, Any] = {
             "userGuid": non_empty(user_guid, "user_guid"),
             "workflowStepName": non_empty(workflow_step_name, "workflow_step_name"),

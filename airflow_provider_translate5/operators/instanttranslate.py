@@ -20,7 +20,6 @@ from airflow_provider_translate5.base import (
     idempotency_key,
     is_template,
     raise_for_verdict,
-    renamed,
     retry_pre_wait,
 )
 from airflow_provider_translate5.links import PRETRANSLATION_ID_XCOM_KEY
@@ -284,10 +283,10 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
 class Translate5WriteTmOperator(Translate5BaseOperator):
     """Write one translation pair to the InstantTranslate translation memory.
 
-    :param source_lang: RFC 5646 source language (templated; formerly ``source_language``).
-    :param target_lang: RFC 5646 target language (templated; formerly ``target_language``).
-    :param source_text: the source text (templated; formerly ``source``).
-    :param target_text: its translation (templated; formerly ``target``).
+    :param source_lang: RFC 5646 source language (templated).
+    :param target_lang: RFC 5646 target language (templated).
+    :param source_text: the source text (templated).
+    :param target_text: its translation (templated).
 
     Returns the ids of the language resources written to.
     """
@@ -298,27 +297,22 @@ class Translate5WriteTmOperator(Translate5BaseOperator):
     def __init__(
         self,
         *,
-        source_lang: str | None = None,
-        target_lang: str | None = None,
-        source_text: str | None = None,
-        target_text: str | None = None,
-        source_language: str | None = None,
-        target_language: str | None = None,
-        source: str | None = None,
-        target: str | None = None,
+        source_lang: str,
+        target_lang: str,
+        source_text: str,
+        target_text: str,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        name = type(self).__name__
-        self.source_lang = renamed(name, "source_lang", source_lang, "source_language", source_language)
-        self.target_lang = renamed(name, "target_lang", target_lang, "target_language", target_language)
-        self.source_text = renamed(name, "source_text", source_text, "source", source)
-        self.target_text = renamed(name, "target_text", target_text, "target", target)
+        self.source_lang = source_lang
+        self.target_lang = target_lang
+        self.source_text = source_text
+        self.target_text = target_text
         missing = [
             n for n in ("source_lang", "target_lang", "source_text", "target_text") if not getattr(self, n)
         ]
         if missing:
-            raise ValueError(f"{name} needs {', '.join(missing)}")
+            raise ValueError(f"{type(self).__name__} needs {', '.join(missing)}")
 
     def execute(self, context: Context) -> list[int]:
         with fail_fast_on_bad_input():

@@ -63,8 +63,8 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
         ``deadline_date``, ``file_types``, ``tbx``, ``task_config``, ``extra_fields`` ...). ``tbx`` and
         ``task_config`` may be local paths, URIs or ``ObjectStoragePath`` as well.
 
-    Returns ``{"id", "taskGuid", "projectId", "taskIds", "foreignId", "taskName", "state", "url",
-    "reattached"}`` where ``id`` is the project id (several targets) or the task id, and ``taskIds`` has one
+    Returns ``{"id", "task_guid", "project_id", "task_ids", "foreign_id", "task_name", "state", "url",
+    "reattached"}`` where ``id`` is the project id (several targets) or the task id, and ``task_ids`` has one
     task per target. Each key is also pushed as its own XCom (``multiple_outputs`` defaults to True), so
     downstream tasks can use ``upload.output["id"]``.
     """
@@ -157,14 +157,6 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
             "url": url,
             "reattached": outcome.reattached,
         }
-        # Deprecated camelCase keys, still pushed for one release (see docs/operators.md).
-        result.update(
-            taskGuid=task.task_guid,
-            projectId=result["project_id"],
-            taskIds=task_ids,
-            foreignId=key,
-            taskName=task.task_name,
-        )
         return result
 
     def _create_once(self, key: str, context: Context) -> Outcome[Task]:

@@ -119,10 +119,6 @@ def _job_summary(job: Job) -> dict[str, Any]:
         "workflow_step_name": job.workflow_step_name,
         "state": job.state,
         "role": job.role,
-        # Deprecated camelCase keys, kept for one release (docs/operators.md).
-        "taskGuid": job.task_guid,
-        "userGuid": job.user_guid,
-        "workflowStepName": job.workflow_step_name,
     }
 
 

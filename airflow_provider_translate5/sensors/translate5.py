@@ -208,12 +208,11 @@ class _Translate5TaskSensor(Translate5Mixin, WaitMixin, BaseSensorOperator):
         """What the sensor returns (XCom): the id it was given (or their project) and the tasks behind it."""
         subject = self.translate5_task_id
         if subject is None:
-            subject = _subject([(t["id"], t.get("project_id", t.get("projectId"))) for t in tasks])
+            subject = _subject([(t["id"], t.get("project_id")) for t in tasks])
         ids = [t["id"] for t in tasks]
         return {
             "id": None if subject is None else int(subject),
             "task_ids": ids,
-            "taskIds": ids,
             "tasks": tasks,
         }
 
@@ -239,7 +238,7 @@ class Translate5ImportSensor(_Translate5TaskSensor):
         and come back to the task in a later run.
 
     Returns ``{"id", "task_ids", "tasks": [{id, task_guid, task_name, project_id, state,
-    workflow_step_name}]}`` (the camelCase keys ``taskIds``, ``taskGuid``, ... stay for one release).
+    workflow_step_name}]}``.
     """
 
     condition = "imported"

@@ -140,28 +140,16 @@ def test_ids_paths_names_and_kwargs_dicts_are_rendered() -> None:
         assert str(sensor.translate5_task_id) == "7"
 
 
-def test_old_parameter_names_work_for_one_release_with_a_warning() -> None:
-    with pytest.warns(DeprecationWarning, match="source_language=...\\) is deprecated"):
-        old = Translate5WriteTmOperator(
-            task_id="tm", source_language="en", target_language="de", source="Hello", target="Hallo"
+def test_the_pre_release_parameter_names_are_refused_naming_them() -> None:
+    """0.1.0 was never released with them: no alias, the DAG's parse fails naming the parameter to use."""
+    from airflow.sdk.exceptions import AirflowException
+
+    with pytest.raises((TypeError, AirflowException), match="missing keyword argument 'source_lang'"):
+        Translate5WriteTmOperator(  # type: ignore[call-arg]
+            task_id="tm", source_language="en", target_lang="de", source_text="Hello", target_text="Hallo"
         )
-    new = Translate5WriteTmOperator(
-        task_id="tm", source_lang="en", target_lang="de", source_text="Hello", target_text="Hallo"
-    )
-    assert [old.source_lang, old.target_lang, old.source_text, old.target_text] == [
-        "en",
-        "de",
-        "Hello",
-        "Hallo",
-    ]
-    assert [new.source_lang, new.target_lang, new.source_text, new.target_text] == [
-        "en",
-        "de",
-        "Hello",
-        "Hallo",
-    ]
-    with pytest.raises(ValueError, match="not both"), pytest.warns(DeprecationWarning, match="deprecated"):
-        Translate5WriteTmOperator(
+    with pytest.raises((TypeError, AirflowException), match="source_language"):
+        Translate5WriteTmOperator(  # type: ignore[call-arg]
             task_id="tm",
             source_lang="en",
             source_language="en",
@@ -169,6 +157,15 @@ def test_old_parameter_names_work_for_one_release_with_a_warning() -> None:
             source_text="a",
             target_text="b",
         )
+    new = Translate5WriteTmOperator(
+        task_id="tm", source_lang="en", target_lang="de", source_text="Hello", target_text="Hallo"
+    )
+    assert [new.source_lang, new.target_lang, new.source_text, new.target_text] == [
+        "en",
+        "de",
+        "Hello",
+        "Hallo",
+    ]
 
 
 def ti(**overrides: Any) -> dict[str, RecordingTaskInstance]:

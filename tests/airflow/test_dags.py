@@ -74,7 +74,7 @@ def test_cms_to_translate5_and_back(
 
     upload = result.xcom("upload")
     assert upload["task_ids"] == [upload["id"] + 1, upload["id"] + 2]  # one task per target language
-    assert upload["foreignId"] == f"airflow:{dag_id}/{result.run_id}/upload"
+    assert upload["foreign_id"] == f"airflow:{dag_id}/{result.run_id}/upload"
     assert not upload["reattached"]
     link = f"{sim.base_url}/editor/#project/{upload['id']}/focus"
     for task_id in ("upload", "imported", "ended", "export"):

@@ -137,9 +137,7 @@ def test_ids_from_the_upload_cost_one_batched_request_per_look(
     server.rows[69]["state"] = server.rows[70]["state"] = "open"
     done = sensor.poke({"ti": ti})
 
-    assert (
-        done.xcom_value["task_ids"] == done.xcom_value["taskIds"] == [69, 70]
-    )  # camelCase: one more release
+    assert done.xcom_value["task_ids"] == [69, 70]  # camelCase: one more release
     assert done.xcom_value["id"] == 68  # the tasks' project, as if the project id had been given
     polls = [r for r in server.requests() if "importprogress" not in r]
     assert polls == ["GET /editor/task id in [69, 70]"] * 3

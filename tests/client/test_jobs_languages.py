@@ -65,14 +65,6 @@ def test_create_job_sends_data_json_and_reads_the_job_beside_a_notice(client, an
     }
 
 
-def test_create_job_entity_version_is_deprecated_and_never_sent(client, answer, sent):
-    answer("POST", "/editor/task/7/job", JOB_CREATED)
-    with pytest.warns(DeprecationWarning, match="translate5 does not check the entity version"):
-        client.create_job(7, user_guid="{u}", workflow_step_name="translation", entity_version=5)
-    assert "Mqi-Entity-Version" not in sent[0].headers
-    assert "entityVersion" not in json.loads(sent[0].value("data"))
-
-
 def test_create_job_without_entity_version_sends_no_header(client, answer, sent):
     answer("POST", "/editor/task/7/job", {"rows": JOB})
     client.create_job(7, user_guid="{u}", workflow_step_name="translation")

@@ -88,8 +88,8 @@ def test_triggerer_restart_resumes_from_serialized_kwargs(
     assert time.time() < resumed.end_time
     assert resumed.end_time == trigger.end_time
     result = sensor.execute_complete(context_for(), event)
-    assert result["taskIds"] == task.task_ids
-    assert {t["workflowStepName"] for t in result["tasks"]} == {"workflowEnded"}
+    assert result["task_ids"] == task.task_ids
+    assert {t["workflow_step_name"] for t in result["tasks"]} == {"workflowEnded"}
 
 
 def test_triggerer_restart_keeps_the_absolute_deadline(
@@ -139,7 +139,7 @@ def test_worker_dies_after_create_and_the_next_try_reattaches(
 
     assert result["reattached"] is True
     assert ti.xcom["translate5_task_id"] == result["id"]
-    projects = client.list_tasks(filters=[Filter.eq("foreignId", result["foreignId"])], projects_only=True)
+    projects = client.list_tasks(filters=[Filter.eq("foreignId", result["foreign_id"])], projects_only=True)
     assert [p.id for p in projects.rows] == [result["id"]]
     assert sim.requests.count("POST", "/editor/task") == 1
 
@@ -236,7 +236,7 @@ def test_simulator_restart_with_state_kept_recovers(
     result = outage_during_wait(restartable, monkeypatch, page, deferrable=deferrable, comes_back="kept")
 
     assert restartable.restarts == 1
-    assert [t["workflowStepName"] for t in result["tasks"]] == ["workflowEnded"]
+    assert [t["workflow_step_name"] for t in result["tasks"]] == ["workflowEnded"]
 
 
 @MODES
@@ -261,7 +261,7 @@ def test_outage_longer_than_the_retries_is_waited_out(
     )
 
     assert restartable.restarts == 1
-    assert [t["workflowStepName"] for t in result["tasks"]] == ["workflowEnded"]
+    assert [t["workflow_step_name"] for t in result["tasks"]] == ["workflowEnded"]
     output = "".join(capfd.readouterr())  # Airflow's task/trigger logger writes to the console
     assert "translate5 is not answering" in output
     assert "still waiting" in output

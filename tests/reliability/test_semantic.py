@@ -114,7 +114,7 @@ def test_rename_operator_refetches_and_retries_after_a_concurrent_change(
     summary = operator.execute(context_for())
 
     assert interfered.is_set()
-    assert summary["taskName"] == "Renamed"
+    assert summary["task_name"] == "Renamed"
     row = client.get_task(task.id)
     assert (row.task_name, row.raw["description"]) == ("Renamed", "edited by a PM")  # both edits kept
     assert sim.requests.count("PUT", f"/editor/task/{task.id}") == 3  # PM, stale try, fresh try
