@@ -261,6 +261,8 @@ class WaitMixin:
         self.poke_interval = poll_interval(interval, self.log)  # type: ignore[attr-defined]
         self.timeout = as_timedelta(timeout, "timeout").total_seconds()
         self.deferrable = default_deferrable() if deferrable is None else deferrable
+        if self.deferrable:  # known now: settings that cannot reach the triggerer fail the DAG's parse
+            trigger_hook_params(getattr(self, "hook_params", None))
 
     def deadline(self) -> float:
         """The absolute end of the wait (epoch seconds); triggers get absolute deadlines, never durations."""
@@ -274,6 +276,12 @@ class WaitMixin:
         Airflow's own deferral timeout is only a safety net (a dead triggerer): the trigger itself sends a
         readable ``timeout`` event at ``end_time``.
         """
+        try:
+            hook_params = trigger_hook_params(getattr(self, "hook_params", None))
+        except ValueError as exc:
+            raise AirflowFailException(str(exc)) from exc
+        if hook_params:
+            kwargs["hook_params"] = hook_params
         trigger = trigger_cls(
             translate5_task_ids=list(task_ids),
             translate5_conn_id=self.translate5_conn_id,
@@ -286,6 +294,33 @@ class WaitMixin:
         self.defer(  # type: ignore[attr-defined]
             trigger=trigger, method_name="execute_complete", timeout=timedelta(seconds=remaining + grace)
         )
+
+
+def trigger_hook_params(hook_params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``hook_params`` as a trigger stores them, to build its client with them in the triggerer.
+
+    Only plain values (numbers, text, lists, mappings) can be stored with a trigger; anything else (a
+    ``RetryPolicy``, ``Limits``) is refused with ``ValueError`` naming it, instead of being dropped.
+    """
+    params = dict(hook_params or {})
+    for name, value in params.items():
+        if not _plain(value):
+            raise ValueError(
+                f"hook_params[{name!r}] is a {type(value).__name__}: a deferrable wait hands its client "
+                "settings to the triggerer, which takes plain values only (numbers, text, lists, mappings); "
+                "give plain values, or deferrable=False"
+            )
+    return params
+
+
+def _plain(value: Any) -> bool:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_plain(item) for item in value)
+    if isinstance(value, Mapping):
+        return all(isinstance(key, str) and _plain(item) for key, item in value.items())
+    return False
 
 
 def is_template(value: Any) -> bool:

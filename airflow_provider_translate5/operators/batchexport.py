@@ -25,6 +25,7 @@ from airflow_provider_translate5.base import (
     idempotency_key,
     raise_for_verdict,
     rendered_ids,
+    trigger_hook_params,
 )
 
 if TYPE_CHECKING:
@@ -133,6 +134,7 @@ class Translate5BatchExportOperator(WaitMixin, Translate5BaseOperator):
             poll_interval=self.poke_interval,
             end_time=end_time,
             timeout=self.timeout,
+            hook_params=trigger_hook_params(self.hook_params),
         )
         # Airflow's own deferral timeout is a safety net only: the trigger sends a readable timeout event.
         grace = max(60.0, 3 * self.poke_interval)

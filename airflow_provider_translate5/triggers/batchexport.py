@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -62,6 +62,7 @@ class Translate5BatchExportTrigger(BaseTrigger):
         poll_interval: float,
         end_time: float,
         timeout: float,
+        hook_params: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.tokens = list(tokens)
@@ -69,6 +70,7 @@ class Translate5BatchExportTrigger(BaseTrigger):
         self.poll_interval = poll_interval
         self.end_time = end_time
         self.timeout = timeout
+        self.hook_params = dict(hook_params or {})
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return f"{type(self).__module__}.{type(self).__qualname__}", {
@@ -77,6 +79,7 @@ class Translate5BatchExportTrigger(BaseTrigger):
             "poll_interval": self.poll_interval,
             "end_time": self.end_time,
             "timeout": self.timeout,
+            **({"hook_params": self.hook_params} if self.hook_params else {}),
         }
 
     def _event(self, verdict: status.Verdict) -> TriggerEvent:
@@ -85,11 +88,11 @@ class Translate5BatchExportTrigger(BaseTrigger):
         return TriggerEvent(event(verdict, tokens=self.tokens))  # type: ignore[no-untyped-call]
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        from airflow_provider_translate5.hooks.translate5 import Translate5Hook
+        from airflow_provider_translate5.triggers.poller import connect
 
         wait = new_wait(self.tokens, self.log)
         pending = set(self.tokens)
-        client = await Translate5Hook(translate5_conn_id=self.translate5_conn_id).aget_conn()
+        client = await connect(self.translate5_conn_id, self.hook_params)
         try:
             while True:
                 verdict = await asyncio.to_thread(look_tokens, client, pending, wait)

@@ -42,6 +42,7 @@ class Translate5OperationTrigger(Translate5TaskStateTrigger):
         end_time: float | None = None,
         page_size: int = poller.DEFAULT_PAGE_SIZE,
         last_seen: str | None = None,
+        hook_params: Mapping[str, Any] | None = None,
     ) -> None:
         if operation not in status.OPERATIONS:
             raise ValueError(f"unknown operation {operation!r}; expected one of {sorted(status.OPERATIONS)}")
@@ -53,6 +54,7 @@ class Translate5OperationTrigger(Translate5TaskStateTrigger):
             end_time=end_time,
             page_size=page_size,
             last_seen=last_seen,
+            hook_params=hook_params,
         )
         self.operation = status.OPERATIONS[operation]
         self.before = {str(task_id): created for task_id, created in before.items()}
@@ -93,7 +95,5 @@ class Translate5OperationTrigger(Translate5TaskStateTrigger):
     async def _connection(self) -> Translate5Client:
         """The trigger's own client (closed by :meth:`close`), made at the first result lookup."""
         if self._client is None:
-            from airflow_provider_translate5.hooks.translate5 import Translate5Hook
-
-            self._client = await Translate5Hook(translate5_conn_id=self.translate5_conn_id).aget_conn()
+            self._client = await poller.connect(self.translate5_conn_id, self.hook_params)
         return self._client

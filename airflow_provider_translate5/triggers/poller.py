@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import importlib
+import json
 import logging
 import time
 import weakref
@@ -240,8 +241,17 @@ class PollReport:
 class Poller:
     """Polls translate5 for the union of its subscribers' ids, once per interval."""
 
-    def __init__(self, *, conn_id: str, poll_interval: float, kind: str, page_size: int) -> None:
+    def __init__(
+        self,
+        *,
+        conn_id: str,
+        poll_interval: float,
+        kind: str,
+        page_size: int,
+        hook_params: Mapping[str, Any] | None = None,
+    ) -> None:
         self.conn_id = conn_id
+        self.hook_params = dict(hook_params or {})
         self.poll_interval = poll_interval
         self.kind = kind
         self.page_size = page_size
@@ -339,13 +349,18 @@ class Poller:
 
     async def _get_client(self) -> Translate5Client:
         if self._client is None:
-            from airflow_provider_translate5.hooks.translate5 import Translate5Hook
-
-            self._client = await Translate5Hook(translate5_conn_id=self.conn_id).aget_conn()
+            self._client = await connect(self.conn_id, self.hook_params)
         return self._client
 
 
-PollerKey = tuple[str, float, str]
+async def connect(conn_id: str, hook_params: Mapping[str, Any] | None = None) -> Translate5Client:
+    """A client for a trigger: the connection, with the waiting operator's ``hook_params`` over it."""
+    from airflow_provider_translate5.hooks.translate5 import Translate5Hook
+
+    return await Translate5Hook(translate5_conn_id=conn_id, **dict(hook_params or {})).aget_conn()
+
+
+PollerKey = tuple[str, float, str, str]
 _registries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[PollerKey, Poller]] = (
     weakref.WeakKeyDictionary()
 )
@@ -364,16 +379,21 @@ async def subscribe(
     kind: str,
     ids: Sequence[int],
     page_size: int = DEFAULT_PAGE_SIZE,
+    hook_params: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[Subscription]:
-    """Share the poller for ``(conn_id, poll_interval, kind)`` for as long as the block runs."""
+    """Share the poller for ``(conn_id, poll_interval, kind, hook_params)`` for as long as the block runs."""
     if kind not in _FETCHERS:
         raise ValueError(f"unknown poll kind {kind!r}; expected one of {sorted(_FETCHERS)}")
     pollers = active_pollers()
-    key = (conn_id, float(poll_interval), kind)
+    key = (conn_id, float(poll_interval), kind, json.dumps(hook_params or {}, sort_keys=True))
     poller = pollers.get(key)
     if poller is None:
         poller = pollers[key] = Poller(
-            conn_id=conn_id, poll_interval=poll_interval, kind=kind, page_size=page_size
+            conn_id=conn_id,
+            poll_interval=poll_interval,
+            kind=kind,
+            page_size=page_size,
+            hook_params=hook_params,
         )
     subscription = Subscription(ids=frozenset(int(i) for i in ids))
     poller.add(subscription)

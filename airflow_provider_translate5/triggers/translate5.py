@@ -47,6 +47,7 @@ class _Translate5WaitTrigger(BaseTrigger):
         end_time: float | None = None,
         page_size: int = poller.DEFAULT_PAGE_SIZE,
         last_seen: str | None = None,
+        hook_params: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.translate5_task_ids = [int(i) for i in translate5_task_ids]
@@ -59,9 +60,11 @@ class _Translate5WaitTrigger(BaseTrigger):
         #: What the operator's own look saw before deferring: the timeout message names it should the
         #: deadline come before this trigger's first poll.
         self.last_seen = last_seen
+        #: The waiting operator's client settings (plain values: they are stored with the trigger).
+        self.hook_params = dict(hook_params or {})
 
     def _kwargs(self) -> dict[str, Any]:
-        return {
+        kwargs = {
             "translate5_task_ids": self.translate5_task_ids,
             "translate5_conn_id": self.translate5_conn_id,
             "poll_interval": self.poll_interval,
@@ -69,6 +72,7 @@ class _Translate5WaitTrigger(BaseTrigger):
             "page_size": self.page_size,
             "last_seen": self.last_seen,
         }
+        return {**kwargs, "hook_params": self.hook_params} if self.hook_params else kwargs
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return f"{type(self).__module__}.{type(self).__qualname__}", self._kwargs()
@@ -109,6 +113,7 @@ class _Translate5WaitTrigger(BaseTrigger):
                 kind=self.kind,
                 ids=self.translate5_task_ids,
                 page_size=self.page_size,
+                hook_params=self.hook_params,
             ) as subscription:
                 while True:
                     remaining = self._remaining()
@@ -164,6 +169,7 @@ class Translate5TaskStateTrigger(_Translate5WaitTrigger):
         accept_end_state: bool = False,
         page_size: int = poller.DEFAULT_PAGE_SIZE,
         last_seen: str | None = None,
+        hook_params: Mapping[str, Any] | None = None,
     ) -> None:
         status.check_condition(condition)
         super().__init__(
@@ -173,6 +179,7 @@ class Translate5TaskStateTrigger(_Translate5WaitTrigger):
             end_time=end_time,
             page_size=page_size,
             last_seen=last_seen,
+            hook_params=hook_params,
         )
         self._condition = condition
         self.accept_end_state = bool(accept_end_state)
@@ -205,9 +212,7 @@ class Translate5TaskStateTrigger(_Translate5WaitTrigger):
         if not due:
             return {}
         if self._client is None:
-            from airflow_provider_translate5.hooks.translate5 import Translate5Hook
-
-            self._client = await Translate5Hook(translate5_conn_id=self.translate5_conn_id).aget_conn()
+            self._client = await poller.connect(self.translate5_conn_id, self.hook_params)
         return await asyncio.to_thread(import_progress, self._client, due)
 
     async def close(self) -> None:

@@ -27,6 +27,7 @@ from airflow.sdk.exceptions import (
     TaskDeferred,
 )
 
+from airflow_provider_translate5.base import Translate5BaseOperator, WaitMixin
 from airflow_provider_translate5.base import rendered_ids as parse_task_ids
 from airflow_provider_translate5.client import RetryPolicy, Translate5Client
 from airflow_provider_translate5.hooks.translate5 import Translate5Hook
@@ -428,3 +429,38 @@ def test_a_refused_look_fails_at_once_naming_what_was_waited_for(task_instance: 
         AirflowFailException, match=r"^Could not read translate5 tasks 69, 70: .*403.*No access"
     ):
         sensor.poke({"ti": task_instance()})
+
+
+class _WaitForImport(WaitMixin, Translate5BaseOperator):
+    """A DAG author's own waiting operator: starts nothing, hands the wait to the triggerer."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.configure_wait(deferrable=True, poke_interval=1, timeout=60)
+
+    def execute(self, context: Any) -> None:
+        self.defer_until(
+            Translate5TaskStateTrigger, task_ids=[69], end_time=self.deadline(), condition="imported"
+        )
+
+
+def test_a_waiting_operators_hook_params_reach_the_triggerer(connection: None, server: Server) -> None:
+    """The client the trigger builds in the triggerer gets the operator's hook_params (stored with it)."""
+    from airflow.serialization.serialized_objects import BaseSerialization
+
+    server.rows[69] = row(69, 68, "open")
+    operator = _WaitForImport(task_id="w", hook_params={"user_agent": "dag-team-42", "timeout": (5, 60)})
+    with pytest.raises(TaskDeferred) as deferred:
+        operator.execute({})
+    classpath, kwargs = deferred.value.trigger.serialize()
+    stored = json.loads(json.dumps(BaseSerialization.serialize(kwargs)))  # as the triggerer stores kwargs
+    module, _, name = classpath.rpartition(".")
+    rebuilt = getattr(importlib.import_module(module), name)(**BaseSerialization.deserialize(stored))
+
+    assert asyncio.run(first_event(rebuilt))["status"] == "success"
+    assert {r.headers["User-Agent"] for r in server.mock.request_history} == {"dag-team-42"}
+
+
+def test_hook_params_that_cannot_reach_the_triggerer_are_refused_when_the_dag_is_parsed() -> None:
+    with pytest.raises(ValueError, match=r"hook_params\['retry'\] is a RetryPolicy.*deferrable=False"):
+        _WaitForImport(task_id="w", hook_params={"retry": RetryPolicy(max_attempts=2)})
