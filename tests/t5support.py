@@ -11,13 +11,15 @@ import datetime
 import socket
 import threading
 import time
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class RecordingTaskInstance:
     """The part of Airflow's task instance that operators and sensors touch outside a DAG run: identity
-    (operators derive retry-safe markers from it), XCom pushes (kept in ``xcom``), the first reschedule date.
+    (operators derive retry-safe markers from it), its XComs (kept in ``xcom``), the first reschedule date.
     Airflow ships no stand-in for its runtime task instance, so every test uses this one (fixture
     ``task_instance`` in tests/conftest.py, or a subclass that fails on purpose) instead of its own."""
 
@@ -39,6 +41,10 @@ class RecordingTaskInstance:
     def xcom_push(self, key: str, value: Any) -> None:
         self.xcom[key] = value
 
+    def xcom_pull(self, task_ids: Any = None, key: str = "return_value", map_indexes: Any = None) -> Any:
+        """What this task instance pushed (a resumed deferred operator reads its own XComs back)."""
+        return self.xcom.get(key)
+
     def get_first_reschedule_date(self, context: Any) -> datetime.datetime | None:
         return self.first_reschedule
 
@@ -53,13 +59,40 @@ async def first_event(trigger: Any) -> dict[str, Any]:
     return dict(event.payload)
 
 
-def wait_imported(client: Any, task_ids: Iterable[int], timeout: float = 10.0) -> None:
-    """Poll (every 20 ms) until translate5 finished importing the tasks; fail after ``timeout`` seconds."""
+def eventually(
+    look: Callable[[], T],
+    done: Callable[[T], object] = bool,
+    *,
+    what: str,
+    timeout: float = 30.0,
+    interval: float = 0.02,
+) -> T:
+    """Call ``look`` every ``interval`` seconds until ``done`` accepts its value (by default: a true value),
+    and return that value.
+
+    The one way a test waits: for what it checks, never for a fixed time. ``timeout`` only bounds the wait (a
+    loaded machine may take longer, but never fails for it), so it is generous; when it runs out, the failure
+    names ``what`` was awaited and the last value seen. An async test calls it in a thread
+    (``await asyncio.to_thread(eventually, ...)``): the event loop must go on running what is awaited.
+    """
+    ends = time.monotonic() + timeout
+    while True:
+        value = look()
+        if done(value):
+            return value
+        if time.monotonic() >= ends:
+            raise AssertionError(f"waited {timeout:g} s for {what}; last seen: {value!r}")
+        time.sleep(interval)
+
+
+def wait_imported(client: Any, task_ids: Iterable[int]) -> None:
+    """Wait until translate5 finished importing the tasks."""
     ids = list(task_ids)
-    deadline = time.monotonic() + timeout
-    while any(client.get_task(i).state == "import" for i in ids):
-        assert time.monotonic() < deadline, f"the import of tasks {ids} did not finish in {timeout} s"
-        time.sleep(0.02)
+    eventually(
+        lambda: next((i for i in ids if client.get_task(i).state == "import"), None),
+        lambda importing: importing is None,
+        what=f"tasks {ids} to import (last seen: the first one still importing)",
+    )
 
 
 class RawServer:

@@ -1,18 +1,23 @@
-"""Reimport: bring an updated bilingual file into an existing task instead of ordering it again.
+"""Reimport: bring an updated bilingual file into an existing task.
 
 translate5's ``FileController`` (``application/modules/editor/Controllers/FileController.php``) lists a task's
 files at ``GET /editor/taskid/{taskId}/file`` and takes a new version of one with
-``POST /editor/taskid/{taskId}/file`` (form field ``fileId``, upload field ``fileReimport``). The reimport
-runs as an operation: the task is in state ``reimport`` until it is done. What it changes (from
-``Task/Reimport/SegmentProcessor``): segments are matched to the task's segments by their XLIFF ``mid``;
-the target of a matched segment is updated, its source only when the task allows source editing; segments
-the task does not have are not added. Only file types with a reimporter are accepted (XLIFF/XML,
-``FileparserRegistry``); the task must not be in an exclusive state (import, another operation) nor in error
-(``editor_Models_Task::checkStateAllowsActions``, HTTP 409 ``E1046``).
+``POST /editor/taskid/{taskId}/file`` (form field ``fileId``, upload field ``fileReimport``). The answer is
+``{"success": true}`` at once; the reimport runs in the background, the task in state ``reimport`` until it
+is done. What it changes (recorded, ``translate5-real-transcripts-2.md`` §143-147, and
+``Task/Reimport/SegmentProcessor``): segments are matched to the task's segments by their XLIFF ``mid``; a
+matched segment's TARGET becomes the file's target (an empty ``<target/>`` erases a translation the task
+held); a changed SOURCE is never applied (with source editing on, translate5 writes it to the segment's edit
+field only); segments the task does not have are not added. Only file types with a reimporter are accepted
+(XLIFF/XML, ``FileparserRegistry``; anything else is a 422 ``E1430``, §165); the task must not be in an
+exclusive state (import, another operation) nor in error (``editor_Models_Task::checkStateAllowsActions``,
+HTTP 409 ``E1046``). A ``fileId`` that is not one of the task's files is a PHP error, HTTP 500 (§166).
+After the reimport the task's import archive holds the reimported file instead of the upload (§150).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -27,6 +32,8 @@ from airflow_provider_translate5.client.models import record
 #: Extensions of the file parsers with a reimporter (``FileparserRegistry``: the Xlf and Xml parsers).
 REIMPORT_EXTENSIONS = frozenset({".xlf", ".xliff", ".xlif", ".sdlxliff", ".mqxliff", ".xml"})
 UPLOAD_FIELD = "fileReimport"
+#: The import archive's folder of the translatable files.
+WORKFILES = "workfiles"
 
 
 @dataclass(frozen=True)
@@ -90,3 +97,37 @@ class ReimportMixin(ClientCalls):
         fields = [("fileId", str(positive_id(file_id, "file id")))]
         payload = self._json("POST", path, fields=fields, uploads=[(UPLOAD_FIELD, upload)], idempotent=False)
         return dict(payload) if isinstance(payload, Mapping) else {}
+
+    def archived_file_digests(self, task_id: int | str, file_name: str) -> frozenset[str]:
+        """SHA-256 of each file named ``file_name`` in the task's import archive (``format=importArchive``).
+
+        translate5 replaces the archived file with the file of each reimport, byte for byte (§150): so this
+        says whether a given file was reimported (or imported) into the task, whatever happened to its
+        answer. The archive is downloaded to a temporary file (removed at once) and its members are hashed
+        one by one.
+        """
+        import tempfile
+        import zipfile
+
+        from airflow_provider_translate5.client.checks import positive_id
+
+        number = positive_id(task_id)
+        wanted = PurePosixPath(file_name).name
+        path, params = f"/editor/task/export/id/{number}", {"format": "importArchive"}
+        digests: set[str] = set()
+        with tempfile.TemporaryFile() as spool:
+            with self._download(path, params, f"task-{number}-importArchive", zip_expected=True) as download:
+                for chunk in download.iter_bytes():  # a ZIP checked whole (central directory, CRCs)
+                    spool.write(chunk)
+            spool.seek(0)
+            with zipfile.ZipFile(spool) as archive:
+                for info in archive.infolist():
+                    member = PurePosixPath(info.filename)
+                    if info.is_dir() or member.parts[:1] != (WORKFILES,) or member.name != wanted:
+                        continue
+                    digest = hashlib.sha256()
+                    with archive.open(info) as handle:
+                        while chunk := handle.read(1 << 20):
+                            digest.update(chunk)
+                    digests.add(digest.hexdigest())
+        return frozenset(digests)

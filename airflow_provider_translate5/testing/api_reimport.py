@@ -4,9 +4,11 @@ As recorded (``translate5-real-transcripts-2.md`` §142-147, §150, §165, §166
 source: the file list; ``POST`` with ``fileId`` and the upload ``fileReimport`` checks the task state (409
 ``E1046`` unless open/end/unconfirmed), the parameters (422 ``E1426`` without ``fileId``, ``E1427`` without an
 upload, ``E1430`` for a file type without reimporter, §165), then a ``fileId`` that is not one of the task's
-files fails with PHP's 500 (§166). An accepted reimport answers ``{"success": true}`` at once and keeps the
-task in state ``reimport`` for ``import_duration`` seconds; at its end it does what translate5's
-``ContentDefault::saveSegment`` does to each segment the file has (matched by unit id, others ignored):
+files fails with PHP's 500 (§166). An accepted reimport answers ``{"success": true}`` at once; then, within
+``import_duration`` seconds, it goes through the recorded steps (§143, §146): queued (the task still
+``open``, unlocked), state ``reimport``, autoqa's lock, unlocked, back in its state. Its worker does what
+translate5's ``ContentDefault::saveSegment`` does to each segment the file has (matched by unit id, others
+ignored):
 
 * the **target** is set to the file's target, an empty ``<target/>`` erasing the translation the task held
   (§143/144, §146/147); a unit with empty source and target is skipped;
@@ -23,13 +25,15 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+import time
+import uuid
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from airflow_provider_translate5.testing import content, shapes
 from airflow_provider_translate5.testing.protocol import ApiError, Response
 from airflow_provider_translate5.testing.routing import Ctx, Route, route
-from airflow_provider_translate5.testing.state import Store, Task, TaskFile
+from airflow_provider_translate5.testing.state import Store, Task, TaskFile, lock_for, unlock
 
 REIMPORT_STATE = "reimport"
 NON_EXCLUSIVE = frozenset({"open", "end", "unconfirmed"})
@@ -37,6 +41,10 @@ REIMPORTABLE = frozenset({".xlf", ".xliff", ".xlif", ".sdlxliff", ".mqxliff", ".
 _PARSERS = {".xml": "editor_Models_Import_FileParser_Xml"}
 #: PHP's error when ``DataProvider::getFiles`` looks up a file id the task does not have (§166).
 NO_SUCH_FILE = 'Attempt to assign property "reimportFile" on null'
+#: The steps after the answer, as fractions of ``import_duration``, as recorded (§143: 2.4 s queued, state
+#: ``reimport`` at 2.4 s, autoqa's lock at 9.3 s, unlocked at 13.7 s, ``open`` at 19.4 s). The segments and
+#: the import archive are written when the reimport worker ends, as autoqa takes over.
+STEPS: tuple[tuple[float, str], ...] = ((0.12, "state"), (0.48, "autoqa"), (0.7, "unlock"), (1.0, "done"))
 FILE_STRING_COLUMNS = frozenset(
     {"id", "sourceLang", "targetLang", "relaisLang", "fileOrder", "isReimportable"}
 )
@@ -92,14 +100,36 @@ def _reimported(task_file: TaskFile, reimport: Path) -> TaskFile:
     return TaskFile(task_file.relpath, task_file.kind, task_file.path, task_file.language, targets, reimport)
 
 
-def _finish(store: Store, task_id: int, previous: str, index: int, reimport: Path) -> None:
+def _step(store: Store, task_id: int, step: str, index: int, reimport: Path, previous: list[str]) -> None:
     with store.lock:
         task = store.task(task_id)
-        if task is None or task.row["state"] != REIMPORT_STATE:
+        if task is None:
             return
-        task.files[index] = _reimported(task.files[index], reimport)
-        task.row["state"] = previous
+        row = task.row
+        if step == "state":
+            previous.append(str(row["state"]))
+            row["state"] = REIMPORT_STATE
+        elif step == "autoqa":
+            try:
+                task.files[index] = _reimported(task.files[index], reimport)
+            except OSError:  # the simulator was stopped meanwhile (its files are gone)
+                return
+            lock_for(row, "autoqa")
+        elif step == "unlock":
+            unlock(row)
+        elif row["state"] == REIMPORT_STATE:
+            row["state"] = previous[0]
         store.touch(task)
+
+
+def _play(store: Store, task_id: int, index: int, reimport: Path, duration: float, started: float) -> None:
+    """The steps one after the other (one thread: they never overtake each other, however short)."""
+    previous: list[str] = []
+    for fraction, step in STEPS:
+        delay = started + duration * fraction - time.time()
+        if delay > 0:
+            time.sleep(delay)
+        _step(store, task_id, step, index, reimport, previous)
 
 
 def reimport(ctx: Ctx, match: re.Match[str]) -> Response:
@@ -125,19 +155,21 @@ def reimport(ctx: Ctx, match: re.Match[str]) -> Response:
         target = dict(_work_files(task)).get(int(file_id) if file_id.isdigit() else -1)
         if target is None:
             raise ApiError.coded(500, None, NO_SUCH_FILE)
-        # The task's own copy: the tasks of a project share the files of its upload.
-        own = ctx.store.task_dir(task.id) / "reimport" / target.relpath
+        # A copy of the task's own, one per reimport: the tasks of a project share the files of its upload,
+        # and the import archive keeps the last reimported file until the next reimport has run.
+        own = ctx.store.task_dir(task.id) / "reimport" / uuid.uuid4().hex / target.relpath
         own.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(upload.path, own)
-        previous = str(task.row["state"])
-        task.row["state"] = REIMPORT_STATE
-        ctx.store.touch(task)
         index = task.files.index(target)
     duration = max(ctx.config.import_duration, 0.01)
-    timer = threading.Timer(duration, _finish, (ctx.store, task.id, previous, index, own))
-    timer.daemon = True
-    timer.start()
-    return ctx.json({"success": True})
+    worker = threading.Thread(
+        target=_play,
+        args=(ctx.store, task.id, index, own, duration, time.time()),
+        name=f"t5-sim-reimport-{task.id}",
+        daemon=True,
+    )
+    worker.start()
+    return ctx.json({"success": True})  # queued: the task still reads open (§143)
 
 
 ROUTES: list[Route] = [

@@ -93,19 +93,34 @@ def reimport(
     )
 
 
-def reimported(t5_http: T5Http, task_id: int | str, data: bytes) -> dict[str, Any]:
-    """Reimport ``data`` and wait until the operation is over: the task open again, its lock released."""
+def archived(t5_http: T5Http, task_id: int | str, response: Any = None) -> bytes:
+    """The work file the task's import archive holds (§150: after a reimport, the reimported file)."""
+    if response is None:
+        response = t5_http.get(f"/editor/task/export/id/{task_id}", params={"format": "importArchive"})
+    assert response.status_code == 200, describe(response)
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        return archive.read(f"workfiles/{NAME}")
+
+
+def reimported(t5_http: T5Http, task_id: int | str, data: bytes) -> None:
+    """Reimport ``data`` and wait until it has run: the task open, unlocked, and its archive holds the file.
+
+    The state alone does not say it: the task reads ``open`` while the reimport is queued (§143).
+    """
     response = reimport(t5_http, task_id, data)
     assert response.status_code == 200, describe(response)
     assert response.json() == {"success": True}  # at once; the work runs in the background (§143)
-    return dict(
-        poll(
-            lambda: t5_http.task(task_id),
-            lambda row: row["state"] == "open" and not row.get("lockedInternalSessionUniqId"),
-            deadline=STATE_DEADLINE,
-            what=f"end of the reimport of task {task_id}",
-        )
-    )
+
+    def done() -> bool:
+        row = t5_http.task(task_id)
+        if row["state"] != "open" or row.get("lockedInternalSessionUniqId"):
+            return False
+        response = t5_http.get(f"/editor/task/export/id/{task_id}", params={"format": "importArchive"})
+        if response.status_code == 409:  # the queued reimport started meanwhile: no export now
+            return False
+        return archived(t5_http, task_id, response) == data
+
+    poll(done, bool, deadline=STATE_DEADLINE, what=f"end of the reimport of task {task_id}")
 
 
 def exported(t5_http: T5Http, task_id: int | str) -> bytes:
@@ -161,14 +176,14 @@ def test_a_changed_source_is_never_applied_and_empty_targets_erase_translations(
 def test_the_import_archive_holds_the_last_reimported_file(
     t5_http: T5Http, xliff_task: dict[str, Any]
 ) -> None:
-    """§150: a reimport replaces the stored import file, byte for byte (what a retried reimport can check)."""
+    """§150: the archive holds the upload until a reimport has run, then the reimported file, byte for byte
+    (what a retried reimport can check). Queued, the reimport leaves the task ``open`` (§143)."""
+    assert archived(t5_http, xliff_task["id"]) == PAGE
     data = page(TEXTS, ["Über uns", "", ""])
+
     reimported(t5_http, xliff_task["id"], data)
 
-    response = t5_http.get(f"/editor/task/export/id/{xliff_task['id']}", params={"format": "importArchive"})
-    assert response.status_code == 200, describe(response)
-    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-        assert archive.read(f"workfiles/{NAME}") == data
+    assert archived(t5_http, xliff_task["id"]) == data
 
 
 def test_reimport_of_an_unsupported_file_type_is_refused(t5_http: T5Http, xliff_task: dict[str, Any]) -> None:

@@ -52,10 +52,13 @@ def test_reimport_updates_the_targets_and_runs_as_an_operation(sim: Any, client:
     assert client.find_task_file(task.id, "page.xlf") == listed
     sim.set(import_duration=3.0)  # operations last as long as imports: long enough to see this one run
     client.reimport_file(task.id, listed.id, ("page.xlf", io.BytesIO(page("Hello again", "Hallo"))))
-    assert client.get_task(task.id).state == "reimport"
+    assert client.get_task(task.id).state == "open"  # queued at first, as recorded (§143)
+    deadline = time.monotonic() + 10
+    while client.get_task(task.id).state != "reimport":
+        assert time.monotonic() < deadline, "the reimport did not start"
+        time.sleep(0.05)
     with pytest.raises(Translate5ConflictError):  # one operation at a time
         client.reimport_file(task.id, listed.id, ("page.xlf", io.BytesIO(b"<xliff/>")))
-    deadline = time.monotonic() + 10
     while client.get_task(task.id).state == "reimport":
         assert time.monotonic() < deadline, "the reimport did not end"
         time.sleep(0.1)
@@ -105,6 +108,7 @@ with dag:
         "file_id": client.list_task_files(task.id)[0].id,
         "file_name": "page.xlf",
         "state": "open",
+        "sent": True,
     }
     assert result.states["unknown"] == "failed"
     assert "expected one translate5 task with foreignId 'cms-page-43', found none" in result.output

@@ -8,6 +8,7 @@ milliseconds, so the whole suite stays fast.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 import threading
 from collections.abc import Callable, Iterator
@@ -79,15 +80,18 @@ def context_for(ti: RecordingTaskInstance | None = None, *, try_number: int = 1)
 
 
 def run_like_airflow(operator: Any, context: dict[str, Any] | None = None) -> Any:
-    """``execute``; when it defers, run the trigger (as the triggerer would) and resume the operator."""
+    """``execute``; when it defers, run the trigger (as the triggerer would) and resume the operator, as often
+    as it defers."""
     from airflow.sdk.exceptions import TaskDeferred
 
     context = context or context_for()
-    try:
-        return operator.execute(context)
-    except TaskDeferred as deferred:
-        event = asyncio.run(first_event(deferred.trigger))
-        return getattr(operator, deferred.method_name)(context, event)
+    step: Callable[[dict[str, Any]], Any] = operator.execute
+    while True:
+        try:
+            return step(context)
+        except TaskDeferred as deferred:
+            event = asyncio.run(first_event(deferred.trigger))
+            step = functools.partial(getattr(operator, deferred.method_name), event=event)
 
 
 # -- a tiny server for answers translate5 (and the simulator) would never give ------------------------------
