@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from t5support import eventually
 
 from airflow_provider_translate5.client import Translate5Client
 from airflow_provider_translate5.triggers import Translate5PretranslationTrigger, Translate5TaskStateTrigger
@@ -18,14 +18,6 @@ from airflow_provider_translate5.triggers.poller import active_pollers
 from t5dags import first_event, polled_ids
 
 integration = pytest.mark.integration
-
-
-async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Wait for something to happen (not for a fixed time); fail the test if it never does."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the condition"
-        await asyncio.sleep(0.01)
 
 
 def waiting_for(ids: list[int], condition: str, *, seconds: float = 30.0) -> Translate5TaskStateTrigger:
@@ -115,7 +107,7 @@ async def test_task_deleted_while_waiting_is_a_terminal_error(
     trigger = waiting_for([task.id], "workflow_ended")
 
     async def delete_soon() -> None:
-        await until(lambda: [task.id] in polled_ids(sim))  # the trigger saw the task at least once
+        await asyncio.to_thread(eventually, lambda: [task.id] in polled_ids(sim), what="a poll of the task")
         await asyncio.to_thread(client.delete_task, task.id, force=True)
 
     deleter = asyncio.create_task(delete_soon())
@@ -200,7 +192,11 @@ async def test_many_deferred_waits_share_one_request_per_interval(
     ]
     task_ids = [task_id for project in projects for task_id in project.task_ids]
     assert len(task_ids) == 12
-    await until(lambda: all(t.state == "open" for t in client.list_tasks().rows))  # imports done
+    await asyncio.to_thread(
+        eventually,
+        lambda: all(t.state == "open" for t in client.list_tasks().rows),
+        what="every task to import",
+    )
     sim.requests.clear()
     interval = 0.2
     triggers = [
@@ -217,7 +213,9 @@ async def test_many_deferred_waits_share_one_request_per_interval(
     polls_while_all_waited: list[list[int]] = []
 
     async def translators_finish() -> None:
-        await until(lambda: len(polled_ids(sim)) >= 3 * 3)  # three complete poll rounds while all wait
+        await asyncio.to_thread(  # three complete poll rounds while all wait
+            eventually, lambda: len(polled_ids(sim)) >= 3 * 3, what="three poll rounds"
+        )
         polls_while_all_waited.extend(polled_ids(sim))
         for project in projects:
             await asyncio.to_thread(sim.finish_workflow, project.id)
@@ -252,7 +250,9 @@ async def test_a_wait_that_joins_during_a_slow_poll_is_not_told_its_task_is_gone
     sim.faults.latency(0.5, 1, method="GET", path="/editor/task")  # the first poll is slow ...
 
     async def join_late() -> dict[str, Any]:
-        await until(lambda: sim.requests.count("GET", "/editor/task") >= 1)  # ... the second wait joins
+        await asyncio.to_thread(  # ... the second wait joins
+            eventually, lambda: sim.requests.count("GET", "/editor/task") >= 1, what="the first poll"
+        )
         return await first_event(
             waiting_for([second.id], "imported")
         )  # while the first poll's answer is still delayed

@@ -7,13 +7,13 @@ translate5 answered (the recorded transcripts; "section NN" in a test names the 
 from __future__ import annotations
 
 import io
-import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
+from t5support import eventually
 
 from airflow_provider_translate5.testing import Translate5Simulator
 
@@ -82,22 +82,12 @@ def create_task(
     return dict(body["rows"])
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.01)
-
-
 def wait_state(
     sim: Translate5Simulator, api: requests.Session, task_id: int, states: tuple[str, ...] = ("open", "error")
 ) -> dict[str, Any]:
-    def done() -> dict[str, Any] | None:
-        row = dict(api.get(url(sim, f"/editor/task/{task_id}")).json()["rows"])
-        return row if row["state"] in states else None
-
-    return dict(wait_for(done))
+    """Wait until the task is in one of ``states``; returns its row."""
+    return eventually(
+        lambda: dict(api.get(url(sim, f"/editor/task/{task_id}")).json()["rows"]),
+        lambda row: row["state"] in states,
+        what=f"task {task_id} to reach state {' or '.join(states)}",
+    )

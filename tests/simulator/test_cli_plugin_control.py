@@ -10,10 +10,11 @@ import sys
 
 import pytest
 import requests
+from t5support import eventually
 
 from airflow_provider_translate5.testing import Translate5Simulator
 
-from .conftest import create_task, url, wait_for
+from .conftest import create_task, url
 
 
 @pytest.mark.integration
@@ -109,10 +110,10 @@ def test_control_api(sim: Translate5Simulator, api: requests.Session) -> None:
     assert knobs["workflow_auto_finish"] == 0.01
     assert requests.post(url(sim, "/_simulator/knobs"), json={"nope": 1}).status_code == 400
     row = create_task(sim, api)
-    wait_for(lambda: sim.task(row["id"])["workflowStepName"] == "workflowEnded")
+    eventually(lambda: sim.task(row["id"])["workflowStepName"] == "workflowEnded", what="the workflow to end")
     requests.post(url(sim, "/_simulator/knobs"), json={"workflow_auto_finish": None})
     second = create_task(sim, api)
-    wait_for(lambda: sim.task(second["id"])["state"] == "open")
+    eventually(lambda: sim.task(second["id"])["state"] == "open", what="the second task to import")
     step = requests.post(url(sim, f"/_simulator/tasks/{second['id']}/finish_step")).json()
     assert step["rows"]["workflowStepName"] == "workflowEnded"  # only jobs end a workflow: one was added
     jobs = api.get(url(sim, f"/editor/task/{second['id']}/job")).json()["rows"]

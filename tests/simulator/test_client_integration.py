@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from t5support import eventually
 
 from airflow_provider_translate5.client import (
     Filter,
@@ -27,7 +28,7 @@ from airflow_provider_translate5.client import (
 )
 from airflow_provider_translate5.testing import Translate5Simulator
 
-from .conftest import XLIFF, wait_for
+from .conftest import XLIFF
 
 REVIEWER = "{00000000-0000-4000-8000-000000000003}"
 FAST_RETRY = RetryPolicy(max_attempts=4, backoff=0.0, jitter=False, max_retry_after=0.0)
@@ -44,7 +45,9 @@ def _upload(name: str = "hello.xlf", data: bytes = XLIFF) -> UploadFile:
 
 
 def _imported(client: Translate5Client, task_id: int) -> Task:
-    return wait_for(lambda: (t := client.get_task(task_id)).state not in ("import",) and t)  # type: ignore[no-any-return]
+    return eventually(
+        lambda: client.get_task(task_id), lambda t: t.state != "import", what=f"task {task_id} to import"
+    )
 
 
 def test_auth_and_languages(sim: Translate5Simulator, client: Translate5Client) -> None:
@@ -191,8 +194,10 @@ def test_instant_translate_round_trip(client: Translate5Client, tmp_path: Path) 
     rows = client.instant_translate("Hello", source="en", target="de")["rows"]
     assert "[de] Hello" in str(rows)
     task_id = client.file_pretranslate(_upload("notes.txt", b"line\n"), source="en", target="de")
-    ready = wait_for(
-        lambda: (f := client.list_pretranslated_files().get(task_id)) and f.status == "ready" and f
+    ready = eventually(
+        lambda: client.list_pretranslated_files().get(task_id),
+        lambda f: f is not None and f.status == "ready",
+        what=f"pre-translated file {task_id} to be ready",
     )
     assert ready.download_url
     with client.open_download(ready.download_url) as download:

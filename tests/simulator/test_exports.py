@@ -10,10 +10,11 @@ import zipfile
 from urllib.parse import urlsplit
 
 import requests
+from t5support import eventually
 
 from airflow_provider_translate5.testing import Translate5Simulator
 
-from .conftest import create_task, url, wait_for, wait_state
+from .conftest import create_task, url, wait_state
 
 
 def _ready_task(sim: Translate5Simulator, api: requests.Session, **fields: object) -> dict[str, object]:
@@ -195,7 +196,7 @@ def test_export_conflicts(sim: Translate5Simulator, api: requests.Session) -> No
         target=lambda: results.append(requests.get(export_url, headers=headers).status_code)
     )
     first.start()
-    wait_for(lambda: sim.store.tasks[int(task["id"])].export_running)
+    eventually(lambda: sim.store.tasks[int(task["id"])].export_running, what="the first export to run")
     second = api.get(export_url)
     first.join()
     assert (second.status_code, second.json()["errorCode"]) == (409, "E1538")

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 import requests
+from t5support import eventually
 
 from airflow_provider_translate5.testing import Translate5Simulator
 
-from .conftest import url, wait_for
+from .conftest import url
 
 
 def test_translate_text(sim: Translate5Simulator, api: requests.Session) -> None:
@@ -61,11 +62,11 @@ def test_file_pretranslate_round_trip(sim: Translate5Simulator, api: requests.Se
         entry
     )
 
-    def ready() -> dict[str, Any] | None:
-        found = _entries(api.get(url(sim, "/editor/instanttranslateapi/filelist")).json())[0]
-        return found if found["downloadUrl"] != "isImporting" else None
-
-    entry = wait_for(ready)
+    entry = eventually(
+        lambda: _entries(api.get(url(sim, "/editor/instanttranslateapi/filelist")).json())[0],
+        lambda found: found["downloadUrl"] != "isImporting",
+        what="the pre-translation to finish",
+    )
     assert entry["downloadUrl"] == f"/editor/task/export/id/{task_id}?format=filetranslation"
     assert entry["importProgress"] == []
     download = api.get(url(sim, entry["downloadUrl"]))
@@ -86,11 +87,11 @@ def test_file_pretranslate_test_hooks(
         data={"source": "en", "target": "de", "fileName": name, "fileData": "text"},
     )
 
-    def settled() -> dict[str, Any] | None:
-        found = _entries(api.get(url(sim, "/editor/instanttranslateapi/filelist")).json())[0]
-        return found if found["downloadUrl"] != "isImporting" else None
-
-    entry = wait_for(settled)
+    entry = eventually(
+        lambda: _entries(api.get(url(sim, "/editor/instanttranslateapi/filelist")).json())[0],
+        lambda found: found["downloadUrl"] != "isImporting",
+        what="the pre-translation to settle",
+    )
     assert entry["downloadUrl"] == expected
     assert bool(entry["errors"]) is (expected == "isErroneous")
 

@@ -6,10 +6,11 @@ import json
 from typing import Any
 
 import requests
+from t5support import eventually
 
 from airflow_provider_translate5.testing import Translate5Simulator
 
-from .conftest import PACKAGE, STALE_ENTITY_VERSION, create_task, url, wait_for, wait_state
+from .conftest import PACKAGE, STALE_ENTITY_VERSION, create_task, url, wait_state
 
 TRANSLATOR = "{00000000-0000-4000-8000-000000000002}"
 REVIEWER = "{00000000-0000-4000-8000-000000000003}"
@@ -127,11 +128,11 @@ def test_workflow_auto_finish(sim: Translate5Simulator, api: requests.Session) -
     sim.set(workflow_auto_finish=0.05)
     row = create_task(sim, api)
 
-    def ended() -> bool:
-        rows = api.get(url(sim, f"/editor/task/{row['id']}")).json()["rows"]
-        return bool(rows["workflowStepName"] == "workflowEnded")
-
-    wait_for(ended)
+    eventually(
+        lambda: api.get(url(sim, f"/editor/task/{row['id']}")).json()["rows"]["workflowStepName"],
+        lambda step: step == "workflowEnded",
+        what="the workflow to end",
+    )
 
 
 def test_workflow_trigger(sim: Translate5Simulator, api: requests.Session) -> None:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from typing import Any
 
 import pytest
 import requests
+from t5support import eventually
 
 from airflow_provider_translate5.testing import Translate5Simulator
 
-from .conftest import PACKAGE, STALE_ENTITY_VERSION, XLIFF, create_task, url, wait_for, wait_state, zipped
+from .conftest import PACKAGE, STALE_ENTITY_VERSION, XLIFF, create_task, url, wait_state, zipped
 
 TASK_COLUMNS = {
     "id", "entityVersion", "modified", "created", "taskGuid", "taskNr", "foreignId", "foreignName",
@@ -151,6 +151,7 @@ def test_missing_upload_is_422_and_leaves_a_stub_behind(
 ) -> None:
     """Sections 39, 39a, 39b: 422 E1026, yet a task stays (import, unlocked, no project); a plain DELETE
     removes it."""
+    sim.set(import_duration=0)  # an import it started would be over at the next request
     data = {"taskName": "missing file", "sourceLang": "en", "targetLang": "de"}
     answer = api.post(url(sim, "/editor/task"), data=data)
     assert answer.status_code == 422
@@ -174,7 +175,6 @@ def test_missing_upload_is_422_and_leaves_a_stub_behind(
     stub = found["rows"][0]
     assert (stub["state"], stub["locked"], stub["projectId"]) == ("import", None, None)
     assert (stub["entityVersion"], stub["foreignId"], stub["workflowStepName"]) == ("0", "", "")
-    time.sleep(0.2)  # it never imports
     assert api.get(url(sim, f"/editor/task/{stub['id']}")).json()["rows"]["state"] == "import"
     deleted = api.delete(url(sim, f"/editor/task/{stub['id']}"))
     assert (deleted.status_code, deleted.content) == (200, b"")
@@ -332,9 +332,9 @@ def test_import_error_test_hook(sim: Translate5Simulator, api: requests.Session)
 def test_auto_start_import_off_waits_for_import_call(
     sim: Translate5Simulator, api: requests.Session, flag: str
 ) -> None:
+    sim.set(import_duration=0)  # an auto-started import would be over at the next request
     row = create_task(sim, api, autoStartImport=flag, targetLang="de,fr", files=PACKAGE)
     child = row["projectTasks"][0]["id"]
-    time.sleep(0.15)  # three import durations: an auto-started import would be done by now
     assert api.get(url(sim, "/editor/task/importprogress"), params={"taskGuid": row["taskGuid"]}).json() == {
         "progress": []
     }
@@ -542,7 +542,7 @@ def test_callback_after_each_task_import(sim: Translate5Simulator, api: requests
     with Translate5Simulator() as receiver:
         sim.set(callback_url=receiver.base_url + "/callback")
         row = create_task(sim, api, targetLang="de,fr", files=PACKAGE)
-        wait_for(lambda: len(sim.callbacks) == 2)
+        eventually(lambda: len(sim.callbacks) == 2, what="a callback per task")
         received = sim.callbacks
         hits = receiver.requests.count("POST", "/callback")
     assert hits == 2

@@ -6,10 +6,11 @@ import json
 from typing import Any
 
 import requests
+from t5support import eventually
 
 from airflow_provider_translate5.testing import Translate5Simulator
 
-from .conftest import create_task, url, wait_for, wait_state
+from .conftest import create_task, url, wait_state
 
 NOTICE = 'Der Workflow Schritt der Aufgabe wurde zu "{0}" geändert!'
 
@@ -179,11 +180,11 @@ def test_workflow_auto_finish_assigns_a_job(sim: Translate5Simulator, api: reque
     sim.set(workflow_auto_finish=0.01)
     row = create_task(sim, api)
 
-    def ended() -> dict[str, Any] | None:
-        task = dict(api.get(url(sim, f"/editor/task/{row['id']}")).json()["rows"])
-        return task if task["workflowStepName"] == "workflowEnded" else None
-
-    task = wait_for(ended)
+    task = eventually(
+        lambda: dict(api.get(url(sim, f"/editor/task/{row['id']}")).json()["rows"]),
+        lambda task: task["workflowStepName"] == "workflowEnded",
+        what="the workflow to end",
+    )
     assert [u["login"] for u in task["users"]] == ["translator1"]
     assert task["state"] == "open"
 
