@@ -73,7 +73,16 @@ def get_provider_info() -> dict[str, Any]:
                 ],
             }
         ],
-        "extra-links": ["airflow_provider_translate5.links.Translate5TaskLink"],
+        "extra-links": [
+            "airflow_provider_translate5.links.Translate5TaskLink",
+            "airflow_provider_translate5.links.Translate5ViewLink",
+        ],
+        # The translate5 view in the Airflow UI. Airflow 3.3 loads provider plugins from here only with
+        # [core] lazy_discover_providers = False; the airflow.plugins entry point (pyproject.toml) loads it
+        # by default. Importing the plugin class loads nothing heavy (it is imported by task runners too).
+        "plugins": [
+            {"name": "translate5", "plugin-class": "airflow_provider_translate5.ui.plugin.Translate5Plugin"}
+        ],
         "connection-types": [
             {
                 "connection-type": _CONN_TYPE,

@@ -22,7 +22,12 @@ from airflow.sdk import BaseOperator, BaseOperatorLink, conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSensorTimeout
 
 from airflow_provider_translate5 import DEFAULT_CONN_ID
-from airflow_provider_translate5.links import TASK_ID_XCOM_KEY, TASK_URL_XCOM_KEY, Translate5TaskLink
+from airflow_provider_translate5.links import (
+    TASK_ID_XCOM_KEY,
+    TASK_URL_XCOM_KEY,
+    Translate5TaskLink,
+    Translate5ViewLink,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -194,7 +199,7 @@ def check_trigger_event(
 class Translate5Mixin:
     """Hook, connection id and the "translate5 task" link for operators and sensors alike."""
 
-    operator_extra_links: Collection[BaseOperatorLink] = (Translate5TaskLink(),)
+    operator_extra_links: Collection[BaseOperatorLink] = (Translate5TaskLink(), Translate5ViewLink())
     ui_color: str = "#d9ecf7"
 
     translate5_conn_id: str
