@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
     f"{PACKAGE}.wait": 2,
     f"{PACKAGE}.triggers": 3,
     f"{PACKAGE}.base": 4,
+    f"{PACKAGE}.lineage": 4,  # what the operators report to OpenLineage (beside base: operators call it)
     f"{PACKAGE}.operators": 5,
     f"{PACKAGE}.sensors": 5,
     f"{PACKAGE}.testing": 6,

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_translate5.files import AnyPath, Delivery, PathLike
+    from airflow_provider_translate5.lineage import Lineage
 
 #: What a ``destination`` may name per item and task: the upload's vocabulary (its ``items`` keys).
 PLACEHOLDERS = ("foreign_id", "target_lang", "translate5_task_id")
@@ -139,6 +140,7 @@ class Translate5ExportOperator(Translate5BaseOperator):
     def execute(self, context: Context) -> list[Any]:
         if self.items is not None:
             return self._export_items(context)
+        from airflow_provider_translate5 import lineage
         from airflow_provider_translate5.files import to_path
 
         try:
@@ -152,6 +154,7 @@ class Translate5ExportOperator(Translate5BaseOperator):
         written = self._deliver(shipment, idempotency_key(context) + "/export")
         self.log.info("Delivered %d file(s) into %s", len(written), self.destination)
         self._announce(context, written, {"translate5_task_id": int(self.translate5_task_id or 0)})
+        lineage.note(self, taskIds=ids, written=written)
         return written
 
     def _export_items(self, context: Context) -> list[dict[str, Any]]:
@@ -159,6 +162,8 @@ class Translate5ExportOperator(Translate5BaseOperator):
         ``concurrency`` items at a time; the first failure stops new ones and fails the task."""
         from concurrent.futures import ThreadPoolExecutor
         from threading import Event
+
+        from airflow_provider_translate5 import lineage
 
         items = self._items()
         try:
@@ -211,7 +216,17 @@ class Translate5ExportOperator(Translate5BaseOperator):
         self.log.info("Delivered %d item(s), %d file(s), into %s", len(results), len(uris), self.destination)
         ids = [task["id"] for result in results for task in result["tasks"]]
         self._announce(context, uris, {"translate5_task_ids": ids})
+        lineage.note(self, taskIds=ids, written=uris)
         return results
+
+    def get_openlineage_facets_on_start(self) -> Lineage:
+        return self.get_openlineage_facets_on_complete(None)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Lineage:
+        """OpenLineage: the translate5 tasks exported, the files delivered."""
+        from airflow_provider_translate5 import lineage
+
+        return lineage.operator_lineage(self, "export", tasks="inputs")
 
     def _items(self) -> list[Mapping[str, Any]]:
         try:

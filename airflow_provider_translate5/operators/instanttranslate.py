@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_translate5.files import AnyPath, PathLike
+    from airflow_provider_translate5.lineage import Lineage
 
 
 #: The marker an InstantTranslate upload carries in its file name: the idempotency key of the pre-translation.
@@ -258,6 +259,7 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
             raise Translate5ValueError(f"{exc} (checked before uploading)") from exc
 
     def _download(self, download_url: str, marker: str) -> str:
+        from airflow_provider_translate5 import lineage
         from airflow_provider_translate5.client.files import remove_stale_partials, write_atomically
         from airflow_provider_translate5.files import uri
 
@@ -267,7 +269,23 @@ class Translate5InstantTranslatePretranslateOperator(WaitMixin, Translate5BaseOp
             remove_stale_partials(target)
             written = uri(write_atomically(download.iter_bytes(), target))
         self.log.info("Downloaded the pre-translated file to %s", written)
+        lineage.note(self, written=[written])
         return written
+
+    def get_openlineage_facets_on_start(self) -> Lineage:
+        return self.get_openlineage_facets_on_complete(None)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Lineage:
+        """OpenLineage: the file sent to InstantTranslate, the pre-translated file written."""
+        from airflow_provider_translate5 import lineage
+
+        return lineage.operator_lineage(
+            self,
+            "instantTranslate",
+            inputs=[self.source],
+            source_lang=self.source_lang,
+            target_lang=self.target_lang,
+        )
 
     def _target(self, server_name: str) -> AnyPath:
         from airflow_provider_translate5.client import safe_filename

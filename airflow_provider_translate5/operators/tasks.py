@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from airflow_provider_translate5.client import Task
     from airflow_provider_translate5.files import PathLike
+    from airflow_provider_translate5.lineage import Lineage
     from airflow_provider_translate5.once import Outcome
 
 
@@ -121,6 +122,7 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
         self.create_task_kwargs = dict(create_task_kwargs or {})
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_translate5 import lineage
         from airflow_provider_translate5.client import checks
 
         key = self.foreign_id or idempotency_key(context)
@@ -157,7 +159,25 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
             "url": url,
             "reattached": outcome.reattached,
         }
+        lineage.note(self, taskIds=task_ids, projectId=result["project_id"], taskUrl=url, foreignId=key)
         return result
+
+    def get_openlineage_facets_on_start(self) -> Lineage:
+        return self.get_openlineage_facets_on_complete(None)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Lineage:
+        """OpenLineage: the files sent (with ``tbx``/``task_config``), the translate5 task(s) made of them."""
+        from airflow_provider_translate5 import lineage
+
+        extra = [self.create_task_kwargs.get(name) for name in ("tbx", "task_config")]
+        return lineage.operator_lineage(
+            self,
+            "upload",
+            inputs=[self.source, *extra],
+            tasks="outputs",
+            source_lang=self.source_lang,
+            target_lang=self.target_lang,
+        )
 
     def _create_once(self, key: str, context: Context) -> Outcome[Task]:
         from airflow_provider_translate5.once import CreateOnce
