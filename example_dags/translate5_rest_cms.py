@@ -213,7 +213,11 @@ def translate5_rest_cms() -> None:
             wanted = {lang.lower(): lang for lang in item["target_langs"]}
             for uri in exports[index]:
                 _, exported_lang = content_drop.split_language(ObjectStoragePath(uri).name)
-                locale = wanted[exported_lang.lower()]
+                locale = wanted.get(exported_lang.lower())
+                if locale is None:
+                    raise TranslationMismatch(
+                        f"{uri}: translate5 exported {exported_lang!r}, not one of {item['target_langs']}"
+                    )
                 data = from_xliff(
                     schema, skeleton["entry"], fields, ObjectStoragePath(uri).read_text(encoding="utf-8")
                 )

@@ -181,12 +181,18 @@ def test_drafts_components_and_rich_text_round_trip_and_a_persons_draft_survives
     assert again.xcom("fetch_entries") == []
     assert translate5_simulator.requests.count("POST", "/editor/task") == 2
 
+    articles.write(sale, "de", publish=True)  # an editor reviews the German draft and publishes it as it is
     articles.write(sale, "en", publish=True, title="Spring sale, extended")
     changed = run_example(DAG_ID, **conf)
 
     assert changed.state == "success", changed.states
-    assert [item["path"] for item in changed.xcom("fetch_entries")] == [f"articles/{sale}.xliff"]
+    assert {item["path"]: item["target_langs"] for item in changed.xcom("fetch_entries")} == {
+        f"articles/{sale}.xliff": ["de", "fr"]
+    }
     assert articles.get(sale, "fr", "draft")["title"] == "[fr] Spring sale, extended"  # type: ignore[index]
+    # The published German version stays until the editor publishes the new draft.
+    assert articles.get(sale, "de", "draft")["title"] == "[de] Spring sale, extended"  # type: ignore[index]
+    assert articles.get(sale, "de", "published")["title"] == "[de] Spring sale"  # type: ignore[index]
     assert articles.get(store, "de", "draft") == {**persons, "seo": None, "sections": []}
     assert translate5_simulator.requests.count("POST", "/editor/task") == 3
 

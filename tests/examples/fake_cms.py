@@ -22,6 +22,7 @@ import itertools
 import json
 import math
 import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -84,6 +85,8 @@ class FakeCms:
         self.requests: list[tuple[str, str]] = []
         #: answered to the next PUT instead of doing it, as Strapi answers a value its schema refuses
         self.refuse_next_put: StrapiError | None = None
+        #: called with (documentId, locale) before one version is read: a person at work meanwhile
+        self.before_read_one: Callable[[str, str], None] | None = None
         self._ids = itertools.count(1)
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -185,6 +188,8 @@ class FakeCms:
         }
 
     def _one(self, document_id: str, query: dict[str, str]) -> dict[str, Any]:
+        if self.before_read_one is not None:
+            self.before_read_one(document_id, query.get("locale", "en"))
         version = self.versions.get(
             (document_id, query.get("locale", "en"), query.get("status", "published"))
         )

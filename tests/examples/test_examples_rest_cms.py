@@ -154,6 +154,30 @@ def test_components_and_dynamic_zones_keep_their_structure(
     assert quote["id"] != cms.version("sale", "en")["sections"][0]["id"]  # type: ignore[index]
 
 
+def test_a_version_a_person_writes_while_in_translation_is_left_alone(
+    translate5_simulator: Any, run_example: ExampleRunner, cms: FakeCms, conf: dict[str, Any]
+) -> None:
+    cms.add("sale", "en", LATER, title="Sale", body=text("Now."))
+
+    def person_writes_german(document_id: str, locale: str) -> None:
+        if locale == "de" and cms.version(document_id, "de") is None:
+            cms.add(document_id, "de", LATER, status="draft", title="Ausverkauf", body=text("Jetzt."))
+
+    cms.before_read_one = person_writes_german  # between the order and the write-back
+
+    run = run_example(DAG_ID, **conf)
+
+    assert run.state == "success", run.states
+    assert [item["target_langs"] for item in run.xcom("fetch_entries")] == [["de", "fr"]]
+    assert cms.version("sale", "de")["title"] == "Ausverkauf"  # type: ignore[index]
+    assert cms.version("sale", "fr")["title"] == "[fr] Sale"  # type: ignore[index]
+    result = run.xcom("write_back")
+    assert [(w["documentId"], w["locale"], w["status"]) for w in result["written"]] == [
+        ("sale", "fr", "draft")
+    ]
+    assert [(w["documentId"], w["locale"]) for w in result["left_alone"]] == [("sale", "de")]
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
