@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from airflow_provider_translate5.testing import (
+    api_editor,
     api_export,
     api_features,
     api_instant,
@@ -58,6 +59,7 @@ ROUTES: list[routing.Route] = [
     *api_jobs.ROUTES,
     *api_tasks.ROUTES,
     *api_instant.ROUTES,
+    *api_editor.ROUTES,
 ]
 TICK = 0.02
 MAINTENANCE_PAGE = (

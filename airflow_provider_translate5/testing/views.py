@@ -216,3 +216,63 @@ def create_row(store: Store, task: Task) -> dict[str, Any]:
         inner["projectId"] = None
         row["projectTasks"] = inner
     return row
+
+
+#: The simulator's stand-in for translate5's web UI at ``/editor`` (see :func:`editor_page`).
+_EDITOR_SCRIPT = """
+var match = /^#project\\/(\\d+)(?:\\/(\\d+))?/.exec(location.hash);
+if (match) {
+  var rows = document.querySelectorAll("tr[data-task-id]"), shown = 0;
+  rows.forEach(function (row) {
+    var hit = match[2] ? row.dataset.taskId === match[2] : row.dataset.projectId === match[1];
+    row.hidden = !hit; if (hit) { shown += 1; }
+  });
+  var note = document.getElementById("focus");
+  var named = match[2] ? "task " + match[2] + " of project " + match[1] : "project " + match[1];
+  note.textContent = "The link names " + named + (shown ? "." : ", which this simulator does not have.");
+  note.hidden = false; document.getElementById("all").hidden = false;
+}
+"""
+
+
+def editor_page(store: Store) -> str:
+    """What a link into translate5's UI (``/editor/#project/<project>/<task>/focus``) shows on the simulator.
+
+    translate5's editor is a browser application behind a login; the simulator has none. Its page says so and
+    lists the tasks (the one the link names, read from the URL's ``#`` part, which browsers do not send).
+    """
+    from html import escape
+
+    rows = []
+    for task in sorted(store.visible_tasks(), key=lambda t: t.id):
+        if task.is_project:
+            continue
+        row = task.row
+        languages = f"{catalog.rfc5646(row['sourceLang'])} → {catalog.rfc5646(row['targetLang'])}"
+        cells = (
+            task.id,
+            row["taskName"],
+            languages,
+            row["state"],
+            row["workflowStepName"],
+            row["projectId"],
+        )
+        rows.append(
+            f'<tr data-task-id="{task.id}" data-project-id="{row["projectId"]}">'
+            + "".join(f"<td>{escape(str(cell))}</td>" for cell in cells)
+            + "</tr>"
+        )
+    body = "".join(rows) or '<tr><td colspan="6">No tasks yet.</td></tr>'
+    return (
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>translate5 simulator</title>"
+        "<style>body{font:14px system-ui,sans-serif;margin:1.5rem}td,th{padding:.3rem .6rem;"
+        "border-bottom:1px solid #ddd;text-align:left}</style></head><body>"
+        "<h1>translate5 simulator</h1>"
+        "<p>This is the translate5 <b>simulator</b> bundled with airflow-provider-translate5 for demos and "
+        "tests, not translate5: it has no editor. A link into translate5's web UI lands here; on a real "
+        "translate5 server it opens the task in translate5's project overview.</p>"
+        '<p id="focus" hidden></p><p id="all" hidden><a href="/editor/">Show all tasks</a></p>'
+        "<table><thead><tr><th>Task</th><th>Name</th><th>Languages</th><th>State</th>"
+        f"<th>Workflow step</th><th>Project</th></tr></thead><tbody>{body}</tbody></table>"
+        f"<script>{_EDITOR_SCRIPT}</script></body></html>"
+    )
