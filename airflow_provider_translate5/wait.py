@@ -425,5 +425,4 @@ def block_until_done(
             return wait.failed_with(exc)
         return wait.look_results(found, after)
 
-    verdict = block(wait, look, interval=interval, end_time=end_time)
-    return {"status": verdict.status, "message": verdict.message, "terminal": verdict.terminal}
+    return event(block(wait, look, interval=interval, end_time=end_time))
