@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import requests
+from t5support import eventually
 
 if TYPE_CHECKING:
     from airflow_provider_translate5.client import Task, Translate5Client, UploadSource
@@ -246,18 +247,6 @@ class T5Http:
 # -- waiting -------------------------------------------------------------------------------------------------
 
 
-def poll(read: Callable[[], Any], done: Callable[[Any], bool], *, deadline: float, what: str) -> Any:
-    """Call ``read`` until ``done`` accepts its value; at the deadline fail naming ``what`` and the value."""
-    ends = time.monotonic() + deadline
-    while True:
-        value = read()
-        if done(value):
-            return value
-        if time.monotonic() >= ends:
-            raise AssertionError(f"{what}: still not there after {deadline:.0f} s; last seen: {value!r}")
-        time.sleep(POLL_SECONDS)
-
-
 def _summary(row: Mapping[str, Any]) -> dict[str, Any]:
     keys = ("id", "state", "workflowStepName", "segmentCount", "taskType", "locked", "entityVersion")
     return {key: row.get(key) for key in keys}
@@ -274,11 +263,12 @@ def wait_for_import(http: T5Http, task_id: int | str, *, deadline: float = IMPOR
         for task in http.project_tasks(task_id):
             wait_for_import(http, task["id"], deadline=deadline)
         return http.task(task_id)
-    final = poll(
+    final = eventually(
         lambda: http.task(task_id),
         lambda current: current.get("state") not in BUSY,  # imported, and no follow-up operation running
-        deadline=deadline,
-        what=f"import of task {task_id}",
+        what=f"the import of task {task_id}",
+        timeout=deadline,
+        interval=POLL_SECONDS,
     )
     assert final.get("state") != "error", f"import of task {task_id} failed: {_summary(final)}"
     return dict(final)
@@ -287,7 +277,13 @@ def wait_for_import(http: T5Http, task_id: int | str, *, deadline: float = IMPOR
 def wait_for_state(
     http: T5Http, task_id: int | str, accept: Callable[[dict[str, Any]], bool], what: str
 ) -> dict[str, Any]:
-    row = poll(lambda: http.task(task_id), accept, deadline=STATE_DEADLINE, what=f"{what} (task {task_id})")
+    row = eventually(
+        lambda: http.task(task_id),
+        accept,
+        what=f"{what} (task {task_id})",
+        timeout=STATE_DEADLINE,
+        interval=POLL_SECONDS,
+    )
     return dict(row)
 
 

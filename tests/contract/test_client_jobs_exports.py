@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from contract_support import (
     PAGE,
+    POLL_SECONDS,
     STATE_DEADLINE,
     UPLOAD_NAME,
     Cleanup,
@@ -17,11 +18,11 @@ from contract_support import (
     create_owned_client_task,
     describe,
     import_owned_task,
-    poll,
     unique,
     wait_for_state,
     zip_names,
 )
+from t5support import eventually
 
 
 def page_file(folder: Path) -> Path:
@@ -143,7 +144,12 @@ def test_client_reads_the_xml_analysis_report_labelled_json(
         pytest.skip("no language resource fits this task's languages: translate5 would analyse nothing")
     t5_client.assign_language_resources(guid, [resources[0].id])
     t5_client.start_analysis(row["id"])
-    poll(lambda: t5_client.get_analysis(guid).analysed, bool, deadline=STATE_DEADLINE, what="the analysis")
+    eventually(
+        lambda: t5_client.get_analysis(guid).analysed,
+        what="the analysis",
+        timeout=STATE_DEADLINE,
+        interval=POLL_SECONDS,
+    )
 
     params = {"taskGuid": guid, "type": "exportXml", "unitType": "word"}
     raw = t5_http.get("/editor/plugins_matchanalysis_matchanalysis/export", params=params)

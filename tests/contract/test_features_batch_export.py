@@ -18,7 +18,8 @@ from collections.abc import Callable
 
 import pytest
 import requests
-from contract_support import Cleanup, T5Http, content_types, describe, import_owned_task, poll
+from contract_support import POLL_SECONDS, Cleanup, T5Http, content_types, describe, import_owned_task
+from t5support import eventually
 
 from airflow_provider_translate5.client import (
     Translate5Client,
@@ -66,11 +67,12 @@ def test_the_token_answers_as_recorded_from_queued_to_gone(t5_http: T5Http, queu
     assert first.status_code == 200, describe(first)
     assert "text/html" in content_types(first), describe(first)
     assert json.loads(first.text) in ({"ready": False}, {"ready": True}), describe(first)
-    poll(
+    eventually(
         lambda: json.loads(_status(t5_http, token).text),
         lambda answer: answer == {"ready": True},  # §153
-        deadline=BATCH_DEADLINE,
         what=f"queued export {token}",
+        timeout=BATCH_DEADLINE,
+        interval=POLL_SECONDS,
     )
 
     download = t5_http.get(f"/editor/queuedexport/{token}/download")  # §154

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from contract_support import (
     PAGE,
+    POLL_SECONDS,
     SOURCE,
     STATE_DEADLINE,
     TARGET,
@@ -25,9 +26,9 @@ from contract_support import (
     T5Http,
     as_recorded,
     describe,
-    poll,
     xliff,
 )
+from t5support import eventually
 
 from airflow_provider_translate5.client import Translate5Client, Translate5Error
 
@@ -120,7 +121,9 @@ def reimported(t5_http: T5Http, task_id: int | str, data: bytes) -> None:
             return False
         return archived(t5_http, task_id, response) == data
 
-    poll(done, bool, deadline=STATE_DEADLINE, what=f"end of the reimport of task {task_id}")
+    eventually(
+        done, what=f"the end of the reimport of task {task_id}", timeout=STATE_DEADLINE, interval=POLL_SECONDS
+    )
 
 
 def exported(t5_http: T5Http, task_id: int | str) -> bytes:

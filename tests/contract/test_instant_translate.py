@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 import requests
-from contract_support import PAGE, SOURCE, TARGET, Cleanup, T5Http, content_types, describe, poll
+from contract_support import PAGE, POLL_SECONDS, SOURCE, TARGET, Cleanup, T5Http, content_types, describe
+from t5support import eventually
 
 from airflow_provider_translate5.client import Translate5Client, Translate5PluginMissingError
 from airflow_provider_translate5.client.plugins import ABSENT, OFFERED, REFUSED
@@ -117,11 +118,12 @@ def test_file_pretranslation_until_download(
         return next((f for f in files if f.task_id == task_id), None)
 
     try:
-        ready = poll(
+        ready = eventually(
             entry,
             lambda current: current is not None and current.status in ("ready", "erroneous"),
-            deadline=PRETRANSLATE_DEADLINE,
             what=f"InstantTranslate pre-translation {task_id}",
+            timeout=PRETRANSLATE_DEADLINE,
+            interval=POLL_SECONDS,
         )
     except AssertionError:
         last = entry()
