@@ -184,14 +184,17 @@ class Schema:
             for name in nested:
                 self._populate(self.component(uid)[name], f"{prefix}[populate][{name}]", params, seen | {uid})
         elif kind == "dynamiczone":
-            shallow = True
-            for uid in attribute.get("components", []):
-                for name in self._nested(uid, seen):
-                    shallow = False
+            uids = list(attribute.get("components", []))
+            inside = {uid: self._nested(uid, seen) for uid in uids}
+            if not any(inside.values()):
+                params[prefix] = "true"
+                return
+            for uid in uids:  # with "on", Strapi answers only the components named (seen on 5.54)
+                if not inside[uid]:
+                    params[f"{prefix}[on][{uid}]"] = "true"
+                for name in inside[uid]:
                     attr = self.component(uid)[name]
                     self._populate(attr, f"{prefix}[on][{uid}][populate][{name}]", params, seen | {uid})
-            if shallow:
-                params[prefix] = "true"
 
     def _nested(self, uid: str, seen: frozenset[str]) -> list[str]:
         attributes = self.component(uid)

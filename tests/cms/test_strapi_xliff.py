@@ -149,3 +149,14 @@ def test_schema_decides_which_fields_are_translated() -> None:
         "populate[seo]": "true",
         "populate[sections]": "true",
     }
+
+
+def test_a_dynamic_zone_with_a_nested_component_gets_every_component_populated() -> None:
+    # Strapi answers only the components an "on" names (seen on 5.54): each is named, nested or not.
+    quote = {**SCHEMA.components["shared.quote"], "meta": {"type": "component", "component": "shared.seo"}}
+    nested = Schema(**{**SCHEMA.__dict__, "components": {**SCHEMA.components, "shared.quote": quote}})
+
+    assert nested.populate(["sections"]) == {
+        "populate[sections][on][shared.quote][populate][meta]": "true",
+        "populate[sections][on][shared.rich-text]": "true",
+    }
