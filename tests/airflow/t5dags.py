@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import textwrap
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from t5support import eventually
 from t5support import first_event as first_event  # one copy for every test folder (re-exported)
 
 
@@ -110,18 +110,26 @@ def once_a_trigger_polls(
     of the same ids do not count then).
     """
 
+    counted_from: int | None = None if after is not None else 0
+
+    def counted() -> tuple[int, set[int]]:
+        """(polls counted so far, every id polled)"""
+        nonlocal counted_from
+        seen = polled_ids(sim)
+        ids = {task_id for poll in seen for task_id in poll}
+        if counted_from is None and ids and after is not None and after(ids):
+            counted_from = len(seen)
+        return (0 if counted_from is None else len(seen) - counted_from), ids
+
     def watch() -> None:
-        deadline = time.monotonic() + timeout
-        counted_from: int | None = None if after is not None else 0
-        while time.monotonic() < deadline:
-            seen = polled_ids(sim)
-            ids = {task_id for poll in seen for task_id in poll}
-            if counted_from is None and ids and after is not None and after(ids):
-                counted_from = len(seen)
-            if counted_from is not None and len(seen) - counted_from >= polls:
-                action(ids)
-                return
-            time.sleep(0.05)
+        _, ids = eventually(
+            counted,
+            lambda seen: seen[0] >= polls,
+            what=f"{polls} poll(s) by id (last seen: polls counted, ids polled)",
+            timeout=timeout,
+            interval=0.05,
+        )
+        action(ids)
 
     thread = threading.Thread(target=watch, name="t5-remote-change", daemon=True)
     thread.start()
