@@ -1,5 +1,5 @@
 # mypy: disable-error-code="index"
-# (upload.output["id"]: Airflow resolves an XComArg item at run time; its type does not declare indexing)
+# (upload.output["items"]: Airflow resolves an XComArg item at run time; its type does not declare indexing)
 """The README's DAG: one page through the provider's building blocks, nothing else.
 
 Upload the page as a project with a task per target language, wait for the import, wait until translators
@@ -24,15 +24,16 @@ def translate_product_page() -> None:
         source_lang="en",
         target_lang=["de", "fr"],
     )
+    # The ids flow from step to step: the waits and the export never look them up again.
     imported = Translate5ImportSensor(
-        task_id="imported", translate5_task_id=upload.output["id"], deferrable=True
+        task_id="imported", translate5_task_ids=upload.output["task_ids"], deferrable=True
     )
     done = Translate5WorkflowEndedSensor(
-        task_id="translated", translate5_task_id=upload.output["id"], deferrable=True
+        task_id="translated", translate5_task_ids=upload.output["task_ids"], deferrable=True
     )
     export = Translate5ExportOperator(
         task_id="export",
-        translate5_task_id=upload.output["id"],
+        items=upload.output["items"],
         destination="s3://cms@content-import/product-page/",
         format="filetranslation",
     )

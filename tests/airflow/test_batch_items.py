@@ -4,6 +4,7 @@ pattern, all or nothing per item, without looking the tasks up again."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from t5support import RecordingTaskInstance, wait_imported
 
 from airflow_provider_translate5.client import Translate5Client
 from airflow_provider_translate5.operators import Translate5ExportOperator
+
+from t5dags import polled_ids
 
 pytestmark = pytest.mark.integration
 
@@ -191,3 +194,181 @@ def test_a_destination_pattern_that_cannot_work_fails_when_the_dag_is_parsed(
 ) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         Translate5ExportOperator(task_id="export", **kwargs)
+
+
+# -- the upload: many items in one task instance ----------------------------------------------------------
+
+
+def upload_items(**kwargs: Any) -> Any:
+    """A fresh upload operator (every Airflow try parses the DAG anew), en -> de + fr unless told."""
+    kwargs.setdefault("source_lang", "en")
+    kwargs.setdefault("target_lang", ["de", "fr"])
+    kwargs.setdefault("create_grace", 0.3)
+    from airflow_provider_translate5.operators import Translate5UploadTaskOperator
+
+    return Translate5UploadTaskOperator(task_id="upload", **kwargs)
+
+
+@pytest.fixture
+def pages(source_file: Callable[..., Path]) -> list[dict[str, Any]]:
+    """Three items as a task listing a content drop would hand them over (their own foreign ids)."""
+    return [
+        {
+            "source": str(source_file(f"page{n}.html", f"<p>Page {n}.</p>")),
+            "foreign_id": f"cms:page-{n}",
+            "task_name": f"Page {n}",
+        }
+        for n in range(3)
+    ]
+
+
+def live_units(client: Translate5Client) -> dict[str, list[int]]:
+    """The projects/tasks translate5 holds per foreignId (project tasks count as their project)."""
+    units: dict[str, set[int]] = {}
+    for row in client.list_tasks().rows:
+        units.setdefault(row.foreign_id or "", set()).add(row.project_id or row.id)
+    return {key: sorted(ids) for key, ids in units.items()}
+
+
+def test_many_items_are_created_with_one_lookup_before_and_one_after(
+    sim: Any, client: Translate5Client, pages: list[dict[str, Any]]
+) -> None:
+    result = upload_items(items=pages, concurrency=2).execute(context())
+    # the DAG's own foreign ids may exist from an earlier run: one lookup for all before, one check after
+    assert sim.requests.count("GET", "/editor/task") == 2
+    assert sim.requests.count("POST", "/editor/task") == 3
+
+    assert [item["foreign_id"] for item in result["items"]] == ["cms:page-0", "cms:page-1", "cms:page-2"]
+    assert [[t["target_lang"] for t in item["tasks"]] for item in result["items"]] == [["de", "fr"]] * 3
+    assert result["task_ids"] == [t["id"] for item in result["items"] for t in item["tasks"]]
+    assert not any(item["reattached"] for item in result["items"])
+    assert live_units(client) == {item["foreign_id"]: [item["id"]] for item in result["items"]}
+    rows = {row.id: row for row in client.list_tasks().rows}
+    for item in result["items"]:  # the tasks are the project's, in the languages named
+        assert {rows[t["id"]].project_id for t in item["tasks"]} == {item["id"]}
+        assert [rows[t["id"]].task_name.rsplit(" / ", 1)[1] for t in item["tasks"]] == ["de", "fr"]
+
+
+def test_derived_keys_at_the_first_try_are_neither_looked_up_nor_checked(
+    sim: Any, client: Translate5Client, pages: list[dict[str, Any]]
+) -> None:
+    items = [{key: value for key, value in page.items() if key != "foreign_id"} for page in pages]
+
+    result = upload_items(items=items).execute(context())
+    assert sim.requests.count("GET", "/editor/task") == 0
+    assert sim.requests.count("POST", "/editor/task") == 3
+
+    keys = [item["foreign_id"] for item in result["items"]]
+    assert keys == [f"airflow:tests/manual__2024-01-01T00:00:00+00:00/task#{n}" for n in range(3)]
+    assert sorted(live_units(client)) == sorted(keys)
+
+
+def test_a_retry_reattaches_what_the_failed_try_created_and_creates_the_rest(
+    sim: Any, client: Translate5Client, pages: list[dict[str, Any]]
+) -> None:
+    items = [{key: value for key, value in page.items() if key != "foreign_id"} for page in pages]
+    # try 1: the first item is created, the second one's create meets a gateway error before it is saved
+    sim.faults.latency(0.0, method="POST", path="/editor/task")  # the first create passes untouched
+    sim.faults.fail_next(1, status=502, message="Bad Gateway", method="POST", path="/editor/task")
+    with pytest.raises(Exception) as caught:  # retryable: nothing appeared within the grace
+        upload_items(items=items, concurrency=1).execute(context())
+    assert not isinstance(caught.value, AirflowFailException)
+
+    result = upload_items(items=items, concurrency=1).execute({"ti": RecordingTaskInstance(try_number=2)})
+
+    assert [item["reattached"] for item in result["items"]] == [True, False, False]
+    assert sorted(live_units(client)) == sorted(item["foreign_id"] for item in result["items"])
+    assert all(len(ids) == 1 for ids in live_units(client).values())  # nothing created twice
+
+
+def test_a_lost_create_answer_in_a_batch_is_found_not_repeated(
+    sim: Any, client: Translate5Client, pages: list[dict[str, Any]]
+) -> None:
+    sim.faults.lose_response(1, method="POST", path="/editor/task")  # saved, then the answer was lost
+
+    result = upload_items(items=pages, concurrency=2).execute(context())
+    assert sim.requests.count("POST", "/editor/task") == 3
+
+    assert sum(item["reattached"] for item in result["items"]) == 1
+    assert live_units(client) == {item["foreign_id"]: [item["id"]] for item in result["items"]}
+    assert all(len(item["tasks"]) == 2 for item in result["items"])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"source": "/nowhere/page.html"},
+            "items[1] (foreign_id 'cms:page-1'): import file '/nowhere/page.html'",
+        ),
+        ({"target_lang": ["de", "xx-INVALID"]}, "items[1] (foreign_id 'cms:page-1'): "),
+        ({"target_lang": ["de", "DE"]}, "items[1] (foreign_id 'cms:page-1'): target_lang names the same"),
+        ({"task_name": ""}, "items[1] (foreign_id 'cms:page-1'): task_name is missing"),
+        (
+            {"foreign_id": "cms:page-0"},
+            "items[0] (foreign_id 'cms:page-0') and items[1] (foreign_id 'cms:page-0')",
+        ),
+        ({"foreign_id": "x" * 121}, "foreign_id is 121 characters long"),
+        ({"target": "de"}, "items[1] has unknown key(s) 'target'"),
+    ],
+)
+def test_a_bad_item_fails_the_task_before_anything_is_created(
+    sim: Any, pages: list[dict[str, Any]], change: dict[str, Any], message: str
+) -> None:
+    pages[1].update(change)
+
+    with pytest.raises(AirflowFailException) as caught:
+        upload_items(items=pages).execute(context())
+
+    assert message in str(caught.value)
+    assert sim.requests.count("POST", "/editor/task") == 0
+    assert sim.requests.count("GET", "/editor/task") == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"task_name": "A", "source_lang": "en", "target_lang": "de"}, "give source"),
+        ({"items": [], "source": "a.html"}, "items carry their own source and foreign_id"),
+        ({"items": [], "concurrency": 0}, "concurrency must be a positive integer"),
+    ],
+)
+def test_an_upload_that_cannot_work_fails_when_the_dag_is_parsed(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    from airflow_provider_translate5.operators import Translate5UploadTaskOperator
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Translate5UploadTaskOperator(task_id="upload", **kwargs)
+
+
+def test_the_upload_result_flows_into_the_waits_and_the_export_without_lookups(
+    sim: Any, pages: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    from airflow_provider_translate5.sensors import Translate5ImportSensor
+
+    uploaded = upload_items(items=pages).execute(context())
+    sim.requests.clear()
+    imported = Translate5ImportSensor(
+        task_id="imported", translate5_task_ids=uploaded["task_ids"], poke_interval=1, timeout=30
+    )
+    deadline = time.monotonic() + 30
+    while not imported.poke(context()).is_done:
+        assert time.monotonic() < deadline
+    # each look: one list request by id for all six tasks (and the import progress of at most three of
+    # them while they import); no project read, no project-task list
+    assert {r.path for r in sim.requests} <= {"/editor/task", "/editor/task/importprogress"}
+    polls = polled_ids(sim)
+    assert len(polls) == sim.requests.count("GET", "/editor/task")
+    assert all(sorted(poll) == sorted(uploaded["task_ids"]) for poll in polls)
+    looks = len(sim.requests)
+
+    written = Translate5ExportOperator(
+        task_id="export",
+        items=uploaded["items"],
+        destination=f"{tmp_path}/out/{{foreign_id}}/{{target_lang}}/",
+        format="filetranslation",
+    ).execute(context())
+
+    assert len(sim.requests) == looks + 6  # the six downloads
+    assert [len(item["uris"]) for item in written] == [2, 2, 2]

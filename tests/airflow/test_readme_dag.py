@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from t5dags import DagRunner
+from t5dags import DagRunner, polled_ids
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -43,3 +43,38 @@ def test_the_readme_dag_translates_into_every_language(sim: Any, run_dag: DagRun
     written = sorted(p.name for p in out.iterdir())
     assert written == ["product-page_de.html", "product-page_fr.html"]
     assert "[de]" in (out / "product-page_de.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "translate5_simulator", [{"import_duration": 0, "workflow_auto_finish": 0}], indirect=True
+)
+def test_the_readme_dag_makes_six_requests_for_one_page_in_two_languages(
+    sim: Any, run_dag: DagRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Against a server that answers at once: the language list, the create, one look per wait, and one
+    download per language. The ids flow from step to step; nothing is looked up twice."""
+    from airflow_provider_translate5.client import client
+
+    monkeypatch.setattr(client, "_LANGUAGES", {})  # a worker process starts without the languages
+    page = tmp_path / "product-page.html"
+    page.write_text("<h1>Trail Runner X</h1><p>Light and fast.</p>", encoding="utf-8")
+    out = tmp_path / "out"
+    source = readme_dag_source()
+    source = source.replace("s3://cms@content-drop/product-page.html", str(page))
+    source = source.replace("s3://cms@content-import/product-page/", str(out))
+    source = source.replace("\ntranslate_product_page()\n", "\ndag = translate_product_page()\n")
+
+    result = run_dag(source, "translate_product_page")
+
+    assert result.state == "success", result.output
+    de, fr = result.xcom("upload")["task_ids"]
+    assert [f"{r.method} {r.path}" for r in sim.requests] == [
+        "GET /editor/language",  # checks every language before the create (and names the tasks' ones)
+        "POST /editor/task",  # the first try of a derived key: no lookup before, no check after
+        "GET /editor/task",  # the import wait: one list request by id
+        "GET /editor/task",  # the workflow wait: the same
+        f"GET /editor/task/export/id/{de}",
+        f"GET /editor/task/export/id/{fr}",
+    ]
+    assert polled_ids(sim) == [[de, fr], [de, fr]]  # the two list requests are the waits' looks by id
+    assert sorted(p.name for p in out.iterdir()) == ["product-page_de.html", "product-page_fr.html"]
