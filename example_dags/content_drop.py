@@ -11,8 +11,9 @@ Layout this module assumes (copy it next to the DAG that uses it and adapt ``del
     <content drop>/pages/about-us.html              what the CMS exported (any depth)
     <cms import>/de/pages/about-us.html             what we deliver: one folder per target language
     <cms import>/.translate5-manifest.json          content hash per delivered item ("what is new?"),
-                                                    the orders still open in translate5, and what a run
-                                                    had to leave for the next one
+                                                    the orders still open in translate5, the orders
+                                                    superseded by newer content, and what a run had to
+                                                    leave for the next one
     <cms import>/.translate5-staging/<item key>/    exports waiting to be delivered; ``.item.json`` in it
                                                     says the export is complete
     <cms import>/.translate5-batches/<run>/         the items of each batch of a running DAG run
@@ -37,8 +38,6 @@ from airflow.sdk.exceptions import AirflowFailException
 
 MANIFEST_NAME = ".translate5-manifest.json"
 STAGING_NAME = ".translate5-staging"
-#: What translate5 reimports into an open task: files of its XLIFF and XML parsers (``FileparserRegistry``).
-REIMPORTABLE = (".xlf", ".xliff", ".xlif", ".sdlxliff", ".mqxliff", ".xml")
 BATCHES_NAME = ".translate5-batches"  # the items of each batch of a run, passed by reference
 MARKER_NAME = ".item.json"  # written last into an item's staging folder: its export is complete
 _POKE_INTERVAL_ENV = "TRANSLATE5_EXAMPLE_POKE_INTERVAL"
@@ -49,18 +48,7 @@ _SINGLE_MACHINE_EXECUTORS = ("LocalExecutor", "SequentialExecutor", "DebugExecut
 log = logging.getLogger("airflow.task")  # the logger Airflow shows in task logs
 
 
-class ReimportPlan(TypedDict):
-    """The open order a changed item may be reimported into (from the manifest's ``open`` section)."""
-
-    foreign_id: str
-    segments: str | None  # fingerprint of the segment ids of the content that order holds
-
-
-class _ItemOptions(TypedDict, total=False):
-    reimport: ReimportPlan  # changed while its order is open: reimport it into that order if translate5 can
-
-
-class ContentItem(_ItemOptions):
+class ContentItem(TypedDict):
     """One piece of CMS content (a file in the drop), as passed between tasks through XCom."""
 
     path: str  # relative to the content drop, "/"-separated: also the path below each language folder
@@ -96,7 +84,8 @@ def translation_wait(default: float) -> float:
 
     ``TRANSLATE5_EXAMPLE_TRANSLATION_WAIT``, read when the DAG file is parsed (set it on every process, like
     the poke interval). A run that stops waiting ends its batches as skipped, not failed: the orders stay
-    open in translate5 and in the manifest, and the next run waits for them again, reimporting what changed.
+    open in translate5 and in the manifest, and the next run waits for them again (or orders anew what
+    changed).
     """
     return float(os.environ.get(_TRANSLATION_WAIT_ENV, default))
 
@@ -220,21 +209,25 @@ def write_manifest(
     items: Mapping[str, Mapping[str, Any]],
     backlog: Mapping[str, Any] | None = None,
     open_orders: Mapping[str, Mapping[str, Any]] | None = None,
+    superseded: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
     """Write the manifest under a temporary name first: a crash never leaves it half written.
 
-    ``backlog`` (what the last run had to leave for the next one) and ``open_orders`` are kept from the
-    file unless given.
+    ``backlog`` (what the last run had to leave for the next one), ``open_orders`` and ``superseded`` are
+    kept from the file unless given.
     """
-    if backlog is None or open_orders is None:
+    if backlog is None or open_orders is None or superseded is None:
         current = read_manifest_file(cms_import)
         backlog = current.get("backlog") if backlog is None else backlog
         open_orders = current.get("open") if open_orders is None else open_orders
+        superseded = current.get("superseded") if superseded is None else superseded
     data: dict[str, Any] = {"items": items}
     if backlog:
         data["backlog"] = backlog
     if open_orders:
         data["open"] = open_orders
+    if superseded:
+        data["superseded"] = superseded
     write_json(cms_import / MANIFEST_NAME, data)
 
 
@@ -283,7 +276,6 @@ def changed_items(
     source_lang: str,
     target_langs: Sequence[str],
     concurrency: int = 8,
-    reimport: bool = True,
     files: Mapping[str, ObjectStoragePath] | None = None,
 ) -> list[ContentItem]:
     """Files in the drop that are new or changed since their last delivery, or lack a language.
@@ -294,10 +286,9 @@ def changed_items(
 
     An item with an order still open in translate5 (the manifest's ``open`` section; an earlier run ended
     without delivering it) goes back to that order when its content is what the order holds. When it
-    changed since, and ``reimport`` is on and translate5 can reimport the file type, the item carries a
-    ``reimport`` plan (see :func:`translate5_batches.reimport_changed`); otherwise it is ordered anew and the
-    log says why. ``files``: the drop's :func:`list_files`, when the caller listed it already (on object
-    storage a listing costs requests).
+    changed since, it is ordered anew and the log says so: :func:`record_open_orders` then notes the open
+    order as superseded. Nothing is written here. ``files``: the drop's :func:`list_files`, when the caller
+    listed it already (on object storage a listing costs requests).
     """
     manifest = read_manifest_file(cms_import)
     delivered = dict(manifest.get("items", {}))
@@ -317,116 +308,103 @@ def changed_items(
         if not languages:
             return None
         item = make_item(path, relative, cms_import / STAGING_NAME, source_lang, languages, digest, current)
-        return _follow_open_order(item, open_orders.get(relative), reimport)
+        return _follow_open_order(item, open_orders.get(relative))
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         return [item for item in pool.map(describe, files) if item is not None]
 
 
-def _follow_open_order(item: ContentItem, order: Mapping[str, Any] | None, reimport: bool) -> ContentItem:
-    """Send ``item`` back to its open order, plan a reimport into it, or leave it to order anew (logged)."""
+def _follow_open_order(item: ContentItem, order: Mapping[str, Any] | None) -> ContentItem:
+    """Send ``item`` back to its open order when that order holds this content; else it is ordered anew."""
     if not order:
         return item
     relative, key = item["path"], str(order["foreign_id"])
     ordered = sorted(order.get("languages", []))
-    if ordered != sorted(item["target_langs"]):
+    if order.get("sha256") != item["sha256"]:
+        log.warning(
+            "%s changed while its order %s is open in translate5: the new content is ordered anew (%s); "
+            "the open order is superseded: it is ended in translate5 and never delivered",
+            relative,
+            key,
+            item["foreign_id"],
+        )
+    elif ordered != sorted(item["target_langs"]):
         wanted = ", ".join(sorted(item["target_langs"]))
         log.info(
             "%s: its open order %s is for %s, %s is needed: ordered anew", relative, key, ordered, wanted
         )
-    elif order.get("sha256") == item["sha256"]:
-        item["foreign_id"] = key  # the open order holds this content: wait for it again
-    elif not reimport:
-        log.info("%s changed while its order %s is open: ordered anew (param reimport is off)", relative, key)
-    elif not relative.lower().endswith(REIMPORTABLE):
-        log.info(
-            "%s changed while its order %s is open; translate5 reimports only XLIFF/XML files (%s), so it "
-            "is ordered anew",
-            relative,
-            key,
-            ", ".join(REIMPORTABLE),
-        )
     else:
-        item["reimport"] = ReimportPlan(foreign_id=key, segments=order.get("segments"))
+        item["foreign_id"] = key  # the open order holds this content: wait for it again
     return item
 
 
-def segment_fingerprint(data: bytes) -> str | None:
-    """A short hash of the segment ids of an XLIFF file (``trans-unit``/``unit`` ids, ``mrk`` mids).
-
-    translate5's reimport updates the segments it matches by id and neither adds nor removes any, so a
-    change can be reimported only when the ids are the same as in the content the order was placed with.
-    None when the file has no such ids (not XLIFF, or not in an ASCII-compatible encoding): not reimportable.
-    """
-    keys = []
-    for tag, attributes in _SEGMENT_TAG.findall(data):
-        values = {name: first or second for name, first, second in _ATTRIBUTE.findall(attributes)}
-        if tag == b"mrk":
-            if values.get(b"mtype") == b"seg" and b"mid" in values:
-                keys.append(b"mrk:" + values[b"mid"])
-        elif b"id" in values:
-            keys.append(tag + b":" + values[b"id"])
-    return hashlib.sha256(b"\n".join(keys)).hexdigest()[:16] if keys else None
-
-
-_SEGMENT_TAG = re.compile(rb"<(?:[\w.-]+:)?(trans-unit|unit|mrk)\b([^>]*)>")
-_ATTRIBUTE = re.compile(rb"\b(id|mid|mtype)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
-
-
 def record_open_orders(
-    cms_import: ObjectStoragePath,
-    items: Sequence[ContentItem],
-    present: Collection[str],
-    concurrency: int = 8,
+    cms_import: ObjectStoragePath, items: Sequence[ContentItem], present: Collection[str]
 ) -> None:
-    """Note in the manifest's ``open`` section what this run orders (or reimported), before it is uploaded.
+    """Note in the manifest what this run orders, before it is uploaded, and which open orders it supersedes.
 
-    The section holds the orders placed in translate5 and not delivered yet, by item path: ``{foreign_id,
-    sha256, languages, segments, ordered_at[, reimported_at]}``; ``sha256`` is the content the order holds
-    (after a reimport: the reimported content). A manifest written before this section existed has none:
-    every change is then ordered anew, as before.
+    The ``open`` section holds the orders placed in translate5 and not delivered yet, by item path:
+    ``{foreign_id, sha256, languages, ordered_at}``; ``sha256`` is the content the order holds. An open
+    order that this run replaces with an order for other content of its path is *superseded*: it moves to
+    the ``superseded`` section, by its foreignId: ``{path, sha256, languages, ordered_at, superseded_at,
+    superseded_by}``. Its export is never delivered (:func:`deliver_pending`), and ``end_superseded_orders``
+    ends it in translate5 (``ended_at``). A superseded order whose content comes back (the CMS reverted the
+    change) is current again: it leaves ``superseded``, and the upload re-attaches to it and reopens it.
 
-    The next run finds a change to an item whose order is still open here. Each entry says which content
-    the order holds (``sha256``) and, for reimportable files, the fingerprint of its segment ids, read from
-    that very content (a file that changed again since it was hashed gets none: it is then not reimported
-    but ordered anew). Entries of files no longer in the drop are dropped; their orders stay in translate5.
-    An entry of an upload that never happened does no harm: whoever uses it looks the order up first.
+    Entries of files no longer in the drop leave ``open``; their orders stay in translate5. An entry of an
+    upload that never happened does no harm: whoever uses it looks the order up first. A manifest written
+    before these sections existed has none: changes are then ordered anew, as always.
     """
     manifest = read_manifest_file(cms_import)  # read once: at 10,000 items it is megabytes
     recorded = dict(manifest.get("open", {}))
+    superseded_before = dict(manifest.get("superseded", {}))
+    superseded = dict(superseded_before)
     open_orders = {path: order for path, order in recorded.items() if path in present}
-
-    def describe(item: ContentItem) -> dict[str, Any]:
+    for item in items:
         previous = open_orders.get(item["path"], {})
         same_order = previous.get("foreign_id") == item["foreign_id"]
-        entry: dict[str, Any] = {
+        if previous and not same_order and previous.get("sha256") != item["sha256"]:
+            superseded[str(previous["foreign_id"])] = {
+                "path": item["path"],
+                "sha256": previous.get("sha256"),
+                "languages": previous.get("languages", []),
+                "ordered_at": previous.get("ordered_at"),
+                "superseded_at": _now(),
+                "superseded_by": item["foreign_id"],
+            }
+        superseded.pop(item["foreign_id"], None)  # its content is current (again)
+        open_orders[item["path"]] = {
             "foreign_id": item["foreign_id"],
             "sha256": item["sha256"],
             "languages": sorted(item["target_langs"]),
-            "segments": _segments_of(item),
             "ordered_at": (same_order and previous.get("ordered_at")) or _now(),
         }
-        if same_order and previous.get("sha256") != item["sha256"]:
-            entry["reimported_at"] = _now()
-        elif same_order and previous.get("reimported_at"):
-            entry["reimported_at"] = previous["reimported_at"]
-        return entry
-
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        entries = list(pool.map(describe, items))
-    for item, entry in zip(items, entries, strict=True):
-        open_orders[item["path"]] = entry
-    if open_orders != recorded:
-        write_manifest(cms_import, manifest.get("items", {}), manifest.get("backlog") or {}, open_orders)
+    if open_orders != recorded or superseded != superseded_before:
+        backlog = manifest.get("backlog") or {}
+        write_manifest(cms_import, manifest.get("items", {}), backlog, open_orders, superseded)
 
 
-def _segments_of(item: ContentItem) -> str | None:
-    if not item["path"].lower().endswith(REIMPORTABLE):
-        return None
-    data = ObjectStoragePath(item["source"]).read_bytes()
-    if hashlib.sha256(data).hexdigest() != item["sha256"]:
-        return None
-    return segment_fingerprint(data)
+def superseded_orders(cms_import: ObjectStoragePath) -> dict[str, dict[str, Any]]:
+    """The manifest's ``superseded`` section: orders replaced by newer content, by foreignId."""
+    return dict(read_manifest_file(cms_import).get("superseded", {}))
+
+
+def record_ended(cms_import: ObjectStoragePath, ended: Mapping[str, str]) -> None:
+    """Note when superseded orders were ended in translate5 (``{foreign_id: what was done}``)."""
+    if not ended:
+        return
+    manifest = read_manifest_file(cms_import)
+    superseded = dict(manifest.get("superseded", {}))
+    for key, outcome in ended.items():
+        if key in superseded:
+            superseded[key] = {**superseded[key], "ended_at": _now(), "ended": outcome}
+    write_manifest(
+        cms_import,
+        manifest.get("items", {}),
+        manifest.get("backlog") or {},
+        manifest.get("open") or {},
+        superseded,
+    )
 
 
 def take(cms_import: ObjectStoragePath, items: Sequence[ContentItem], limit: int) -> list[ContentItem]:
@@ -601,16 +579,32 @@ def deliver_pending(
     Files are copied ``concurrency`` at a time. Every ``manifest_every`` items the manifest is written and
     only then their staging folders removed, so a crash loses at most the copies since the last write (they
     are repeated; a copy is idempotent) and never a record of a delivery.
+
+    The export of a superseded order (the CMS replaced its content while it was in translation, see
+    :func:`record_open_orders`) is never delivered: it would overwrite the translation of the newer content.
+    It is removed from staging, and the log says so. Superseded orders already ended in translate5 then
+    leave the manifest: nothing can export them any more.
     """
     staging_root = cms_import / STAGING_NAME
-    pending = pending_exports(staging_root)
-    if not pending:
-        log.info("Nothing waiting for delivery in %s", staging_root)
-        return []
     manifest_file = read_manifest_file(cms_import)
     manifest = dict(manifest_file.get("items", {}))
     open_orders = dict(manifest_file.get("open", {}))
     backlog = manifest_file.get("backlog") or {}  # kept as it is; passed so no write reads the file again
+    superseded = dict(manifest_file.get("superseded", {}))
+    pending = []
+    for marker, exported in pending_exports(staging_root):
+        order = superseded.get(marker["item"]["foreign_id"])
+        if order is None:
+            pending.append((marker, exported))
+        else:
+            _discard_superseded(marker, order)
+    still_superseded = {key: order for key, order in superseded.items() if not order.get("ended_at")}
+    if not pending:
+        log.info("Nothing waiting for delivery in %s", staging_root)
+        if still_superseded != superseded:
+            write_manifest(cms_import, manifest, backlog, open_orders, still_superseded)
+        _remove_if_empty(staging_root)
+        return []
     summaries: list[dict[str, Any]] = []
     failures: list[str] = []
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
@@ -630,7 +624,7 @@ def deliver_pending(
                     del open_orders[marker["item"]["path"]]  # this order is delivered, no longer open
                 summaries.append(_summary(marker, outcome))
                 done.append(marker)
-            write_manifest(cms_import, manifest, backlog, open_orders)
+            write_manifest(cms_import, manifest, backlog, open_orders, still_superseded)
             for marker in done:
                 staging = ObjectStoragePath(marker["item"]["staging"])
                 if staging.exists():
@@ -639,6 +633,21 @@ def deliver_pending(
         raise ValueError(f"{len(failures)} item(s) could not be delivered: " + "; ".join(failures[:20]))
     _remove_if_empty(staging_root)
     return summaries
+
+
+def _discard_superseded(marker: Mapping[str, Any], order: Mapping[str, Any]) -> None:
+    item = marker["item"]
+    log.warning(
+        "%s: the export of translate5 order %s is NOT delivered: the CMS changed the content while it was "
+        "in translation (superseded by order %s on %s); removed from staging",
+        item["path"],
+        item["foreign_id"],
+        order.get("superseded_by"),
+        order.get("superseded_at"),
+    )
+    staging = ObjectStoragePath(item["staging"])
+    if staging.exists():
+        staging.rmdir(recursive=True)
 
 
 def _deliver_item(

@@ -8,20 +8,19 @@ triggerer (where all waits of a connection share one poll per interval anyway).
 
 Retries are safe at every step: uploads look their items up by ``foreignId`` first (one request per batch)
 and re-attach instead of ordering twice; exports overwrite their staging files and write the item's marker
-last (see :mod:`content_drop`). Items changed while their order is open are reimported into that order
-(:func:`reimport_changed`: one lookup for all, the drop's current bytes, ``concurrency`` items at a time).
+last (see :mod:`content_drop`). Orders superseded by newer content of their item are ended
+(:func:`end_superseded`).
 
 This file defines no DAG; ``.airflowignore`` keeps the DAG processor from parsing it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.sdk import BaseOperator, ObjectStoragePath
 
@@ -38,8 +37,6 @@ log = logging.getLogger("airflow.task")  # the logger Airflow shows in task logs
 
 #: Rows per page of translate5's task list in batch lookups (translate5 pages lists itself anyway).
 PAGE_SIZE = 200
-#: Seconds a reimport waits at most for the tasks of open orders that are busy (import, operation).
-SETTLE_SECONDS = 600.0
 #: Ids per ``in`` filter: keeps each lookup's query string well below common URL length limits.
 IDS_PER_LOOKUP = 100
 
@@ -75,24 +72,22 @@ def tasks_where(
 
 
 def upload_batch(
-    hook: Translate5Hook, items: Sequence[ContentItem], concurrency: int, reimportable: bool = False
+    hook: Translate5Hook, items: Sequence[ContentItem], concurrency: int
 ) -> list[dict[str, Any]]:
     """Order every item of the batch in translate5 (one project per item), re-attaching what exists.
 
-    With ``reimportable``, XLIFF/XML items are ordered with source editing on: translate5's reimport
-    updates a segment's source text only in such a task, so a later change of the item can be reimported.
+    A re-attached order that is ended in translate5 is reopened: this run orders its content again (it was
+    ended as superseded, and the CMS reverted the change since: see :func:`content_drop.record_open_orders`).
 
     Returns, per item in order, ``{"item", "id", "taskIds", "reattached"}`` (``id``: the project, or the task
     for a single target language; ``taskIds``: one task per target language).
     """
     from airflow_provider_translate5.client import UploadFile
+    from airflow_provider_translate5.client.states import TaskState
 
     client = hook.get_conn()
     keys = [item["foreign_id"] for item in items]
     existing = {task.foreign_id: task for task in tasks_where(client, "foreignId", keys, projects=True)}
-
-    def editable(item: ContentItem) -> bool:
-        return reimportable and item["path"].lower().endswith(content_drop.REIMPORTABLE)
 
     def create(item: ContentItem) -> Task:
         if item["foreign_id"] in existing:
@@ -105,14 +100,22 @@ def upload_batch(
                 source_lang=item["source_lang"],
                 target_lang=item["target_langs"],
                 foreign_id=item["foreign_id"],
-                enable_source_editing=True if editable(item) else None,
             )
 
     projects = run_bounded(create, list(items), concurrency)
     by_project: dict[int, list[int]] = {}
     for task in tasks_where(client, "projectId", sorted({p.id for p in projects})):
-        if not task.is_project:
-            by_project.setdefault(int(task.project_id or task.id), []).append(task.id)
+        if task.is_project:
+            continue
+        by_project.setdefault(int(task.project_id or task.id), []).append(task.id)
+        if task.state == TaskState.END:
+            client.reopen_task(task.id)
+            log.warning(
+                "Reopened translate5 task %s (%s), which was ended: this run orders its content again (the "
+                "CMS reverted a change that had superseded it)",
+                task.id,
+                task.foreign_id,
+            )
     results = []
     for item, project in zip(items, projects, strict=True):
         task_ids = sorted(by_project.get(project.id, [])) or [project.id]
@@ -128,132 +131,60 @@ def upload_batch(
     return results
 
 
-def reimport_changed(
-    hook: Translate5Hook, items: Sequence[ContentItem], concurrency: int
-) -> list[ContentItem]:
-    """Reimport every item with a ``reimport`` plan into its open order; the others are returned unchanged.
+def end_superseded(hook: Translate5Hook, cms_import: ObjectStoragePath) -> list[str]:
+    """End in translate5 the orders the manifest lists as superseded and not ended yet; returns their keys.
 
-    One task-list lookup finds the open orders' tasks (one per target language); then each changed file is
-    read once, and those very bytes are checked and sent to every task of its order, ``concurrency`` items at
-    a time. A reimported item goes back to its open order (its ``foreign_id``) with the hash of the bytes
-    sent, so the delivery of that order records the new content. An item translate5 cannot take (order gone
-    or finished, a task busy or in error, source editing off, segments added or removed, a 4xx answer such as
-    409 ``E1046``) loses its plan and is ordered anew; the log says why. A retry reads the drop again, so it
-    never reimports an older version than the one the CMS holds now.
+    The CMS replaced their content while they were in translation; the new content is ordered anew. Ending
+    them stops translators and reviewers from working on text that will never be delivered; what they did
+    stays in translate5 (and its translation memories), and a project manager can reopen the tasks. One
+    lookup for all orders. A task translate5 cannot end now (it imports or runs an operation) is left for
+    the next run, as is a failed request: the manifest keeps the order until it is ended.
     """
-    planned = [item for item in items if item.get("reimport")]
-    if not planned:
-        return list(items)
-    client = hook.get_conn()
-    orders = _open_orders(client, sorted({item["reimport"]["foreign_id"] for item in planned}))
-
-    def attempt(item: ContentItem) -> tuple[ContentItem, bool]:
-        from airflow_provider_translate5.client import Translate5Error
-
-        plan = item["reimport"]
-        fresh = cast("ContentItem", {key: value for key, value in item.items() if key != "reimport"})
-        try:
-            outcome = _reimport(client, item, orders.get(plan["foreign_id"], []))
-        except Translate5Error as error:
-            if not error.terminal:  # translate5 unreachable or failing: the task fails and is retried
-                raise
-            outcome = f"translate5 refused it: {error}"
-        if isinstance(outcome, str):
-            log.info(
-                "%s changed while its order %s is open; ordered anew: %s",
-                item["path"],
-                plan["foreign_id"],
-                outcome,
-            )
-            return fresh, False
-        log.info(
-            "%s changed while its order %s is open: reimported into translate5 task(s) %s",
-            item["path"],
-            plan["foreign_id"],
-            outcome["tasks"],
-        )
-        return {**fresh, "foreign_id": plan["foreign_id"], "sha256": outcome["sha256"]}, True
-
-    outcomes = iter(run_bounded(attempt, planned, concurrency))
-    result, reimported = [], 0
-    for item in items:
-        if item.get("reimport"):
-            item, done = next(outcomes)
-            reimported += done
-        result.append(item)
-    log.info(
-        "%d changed item(s) with an open order: %d reimported, %d ordered anew",
-        len(planned),
-        reimported,
-        len(planned) - reimported,
-    )
-    return result
-
-
-def _open_orders(client: Translate5Client, keys: Sequence[str]) -> dict[str, list[Task]]:
-    """The tasks of the open orders by foreignId, once none of them is busy (or ``SETTLE_SECONDS`` passed).
-
-    translate5 refuses a reimport while a task imports or runs an operation. The likeliest operation is a
-    reimport this task started before it was retried: it is waited for, not taken as a refusal, so the retry
-    reimports again instead of ordering the item twice. One lookup for all orders per check.
-    """
+    from airflow_provider_translate5.client import Translate5ConflictError, Translate5NotFoundError
     from airflow_provider_translate5.client.states import TaskState
 
-    deadline = time.monotonic() + SETTLE_SECONDS
-    while True:
-        orders: dict[str, list[Task]] = {}
-        for task in tasks_where(client, "foreignId", keys):
-            if not task.is_project and task.foreign_id:
-                orders.setdefault(task.foreign_id, []).append(task)
-        busy = [
-            t for ts in orders.values() for t in ts if t.state in TaskState.IMPORTING | TaskState.OPERATIONS
-        ]
-        if not busy or time.monotonic() >= deadline:
-            return orders
-        log.info(
-            "Waiting for %d translate5 task(s) of open orders to finish their import or operation (%s)",
-            len(busy),
-            ", ".join(f"{t.id}: {t.state}" for t in busy[:10]),
-        )
-        time.sleep(content_drop.poke_interval(10))
-
-
-def _reimport(client: Translate5Client, item: ContentItem, tasks: Sequence[Task]) -> dict[str, Any] | str:
-    """Reimport one item into the tasks of its open order: ``{"sha256", "tasks"}``, or why it cannot be."""
-    import io
-
-    from airflow_provider_translate5.client import UploadFile
-    from airflow_provider_translate5.client.coerce import to_flag
-    from airflow_provider_translate5.client.states import TaskState, WorkflowStep
-
-    plan = item["reimport"]
-    if not tasks:
-        return "the order is no longer in translate5"
-    if len(tasks) != len(item["target_langs"]):
-        return f"the order has {len(tasks)} task(s) for {len(item['target_langs'])} target language(s)"
-    for task in tasks:
-        if task.workflow_step_name == WorkflowStep.ENDED or task.state == TaskState.END:
-            return f"its translation is finished (translate5 task {task.id}: workflow ended)"
-        if task.state not in (TaskState.OPEN, TaskState.UNCONFIRMED):
-            return f"translate5 task {task.id} is in state {task.state!r}"
-        if to_flag(task.raw.get("reimportable", "1")) is False:
-            return f"translate5 marks task {task.id} as not reimportable"
-        if not to_flag(task.raw.get("enableSourceEditing")):
-            return (
-                f"translate5 task {task.id} does not allow source editing, so a reimport keeps the old text"
+    superseded = content_drop.superseded_orders(cms_import)
+    keys = sorted(key for key, order in superseded.items() if not order.get("ended_at"))
+    if not keys:
+        log.info("No superseded order to end")
+        return []
+    client = hook.get_conn()
+    tasks: dict[str, list[Task]] = {}
+    for task in tasks_where(client, "foreignId", keys):
+        if not task.is_project and task.foreign_id:
+            tasks.setdefault(task.foreign_id, []).append(task)
+    ended: dict[str, str] = {}
+    for key in keys:
+        order, refused = superseded[key], []
+        for task in tasks.get(key, []):
+            if task.state == TaskState.END:
+                continue
+            try:
+                client.end_task(task.id)
+            except Translate5NotFoundError:
+                continue  # deleted meanwhile: nothing left to end
+            except Translate5ConflictError as error:  # importing or in an operation: not now
+                refused.append(f"task {task.id}: {error}")
+        if refused:
+            log.warning(
+                "%s: superseded order %s is not ended yet, the next run tries again (%s)",
+                order["path"],
+                key,
+                "; ".join(refused),
             )
-    source = ObjectStoragePath(item["source"])
-    data = source.read_bytes()  # the bytes checked are the bytes sent, whatever the CMS writes meanwhile
-    segments = content_drop.segment_fingerprint(data)
-    if plan["segments"] is None:
-        return "the segments of the content the order holds are not known"
-    if segments != plan["segments"]:
-        return "segments were added or removed (translate5's reimport only updates existing segments)"
-    name = source.name
-    for task in sorted(tasks, key=lambda t: t.id):
-        task_file = client.find_task_file(task.id, name)
-        client.reimport_file(task.id, task_file.id, UploadFile(name, io.BytesIO(data)))
-    return {"sha256": hashlib.sha256(data).hexdigest(), "tasks": ", ".join(str(t.id) for t in tasks)}
+            continue
+        named = ", ".join(str(task.id) for task in tasks.get(key, [])) or "none left in translate5"
+        log.warning(
+            "%s: ended superseded order %s (translate5 task(s) %s): the CMS changed the content while it was "
+            "in translation; order %s holds the new content",
+            order["path"],
+            key,
+            named,
+            order.get("superseded_by"),
+        )
+        ended[key] = f"translate5 task(s) {named}"
+    content_drop.record_ended(cms_import, ended)
+    return sorted(ended)
 
 
 def export_batch(hook: Translate5Hook, uploads: Sequence[Mapping[str, Any]], concurrency: int) -> list[str]:

@@ -24,15 +24,16 @@ ordering the same translation twice, whether Airflow retries a task or you trigg
 
 Content that changes while its translation is open: the manifest lists every order not delivered yet
 (``open``). A run waits for translators at most ``TRANSLATE5_EXAMPLE_TRANSLATION_WAIT`` seconds (default 30
-days); then its batches end as skipped and their orders stay open. The next run waits for them again, and
-when the CMS changed an item meanwhile, it reimports the changed file into the open order instead of
-ordering it twice, if translate5 can: an XLIFF/XML file with the same segment ids, its tasks open and not
-finished, ordered with source editing on (param ``reimport``, the default). Every other change is ordered
-anew, and the log of ``find_changed_content`` says why. The open order's delivery then records the new
-content. Runs do not overlap (``max_active_runs=1``), so to have changes reach open orders as they happen,
-schedule the DAG (e.g. ``@hourly``) and set the wait below the schedule's interval (e.g. 3000 s): each run
-delivers what is done, re-attaches to what is not, and reimports what changed. With the 30-day default, a
-change made while a run still waits is picked up after that run's delivery and ordered anew.
+days); then its batches end as skipped and their orders stay open. The next run waits for them again; when
+the CMS changed an item meanwhile, the new content is ordered anew, and the open order is *superseded*:
+``end_superseded_orders`` ends it in translate5 (its translators stop working on text that will not be
+published; a project manager can reopen it), and its export is never delivered, so it can never overwrite
+the translation of the newer content. The logs of ``find_changed_content``, ``end_superseded_orders`` and
+``deliver`` say what happened to each such order. (translate5's reimport cannot update an open order
+instead: it applies a file's targets, never a changed source.) Runs do not overlap (``max_active_runs=1``),
+so to pick up changes while translations are open, schedule the DAG (e.g. ``@hourly``) and set the wait
+below the schedule's interval (e.g. 3000 s): each run delivers what is done, re-attaches to what is not,
+and orders anew what changed.
 """
 
 from __future__ import annotations
@@ -97,12 +98,6 @@ def _hook() -> Any:
         "concurrency": Param(
             4, type="integer", minimum=1, maximum=32, description="Parallel requests per task to translate5."
         ),
-        "reimport": Param(
-            True,
-            type="boolean",
-            description="Reimport an XLIFF/XML item that changed while its order is still open into that "
-            "order instead of ordering it again (such items are ordered with source editing on).",
-        ),
     },
     default_args={"retries": 2, "retry_delay": timedelta(minutes=1)},
     tags=["translate5", "example"],
@@ -111,7 +106,11 @@ def _hook() -> Any:
 def translate5_cms_roundtrip() -> None:
     @task
     def find_changed_content() -> list[str]:
-        """Batches of the content that needs translating, at most what one run may take (one file each)."""
+        """Batches of the content that needs translating, at most what one run may take (one file each).
+
+        Reads the drop and writes the manifest only (the orders it places and those they supersede);
+        translate5 is not asked.
+        """
         from airflow.sdk import conf
 
         context = get_current_context()
@@ -120,25 +119,14 @@ def translate5_cms_roundtrip() -> None:
         concurrency = int(params["concurrency"])
         files = content_drop.list_files(drop)  # listed once: changes, and which open orders are still in it
         items = content_drop.changed_items(
-            drop,
-            cms_import,
-            params["source_lang"],
-            params["target_langs"],
-            concurrency,
-            reimport=params["reimport"],
-            files=files,
+            drop, cms_import, params["source_lang"], params["target_langs"], concurrency, files=files
         )
         size = int(params["batch_size"])
         most = size * conf.getint("core", "max_map_length", fallback=1024)
         limit = min(most, int(params["max_items_per_run"] or most))
         taken = content_drop.take(cms_import, items, limit)
-        if any(item.get("reimport") for item in taken):  # changed while their order is open
-            hook = _hook()
-            try:
-                taken = translate5_batches.reimport_changed(hook, taken, concurrency)
-            finally:
-                hook.close()
-        content_drop.record_open_orders(cms_import, taken, set(files), concurrency)  # gone files: forgotten
+        # what is ordered now, and which open orders that supersedes (gone files: forgotten)
+        content_drop.record_open_orders(cms_import, taken, set(files))
         batches = content_drop.batches(taken, size)
         log.info("%d new or changed item(s) in %s, %d batch(es) this run", len(items), drop, len(batches))
         return content_drop.save_batches(cms_import, context["run_id"], batches)
@@ -154,9 +142,7 @@ def translate5_cms_roundtrip() -> None:
             hook = _hook()
             try:
                 params = get_current_context()["params"]
-                uploads = translate5_batches.upload_batch(
-                    hook, items, params["concurrency"], reimportable=params["reimport"]
-                )
+                uploads = translate5_batches.upload_batch(hook, items, params["concurrency"])
             finally:
                 hook.close()
             return {"uploads": uploads, "taskIds": [i for upload in uploads for i in upload["taskIds"]]}
@@ -198,6 +184,19 @@ def translate5_cms_roundtrip() -> None:
     batches = find_changed_content()
     translated = translate.expand(batch=batches)
 
+    @task
+    def end_superseded_orders() -> list[str]:
+        """End in translate5 the open orders whose content the CMS replaced; returns their foreignIds."""
+        _, cms_import = _folders(get_current_context()["params"])
+        hook = _hook()
+        try:
+            return translate5_batches.end_superseded(hook, cms_import)
+        finally:
+            hook.close()
+
+    ended = end_superseded_orders()
+    batches >> ended
+
     @task(trigger_rule="all_done")  # also after a failed batch: what the others exported is delivered
     def deliver() -> list[dict[str, Any]]:
         """Put every complete export into the CMS import folder, record it in the manifest, and report.
@@ -219,12 +218,13 @@ def translate5_cms_roundtrip() -> None:
     def report_failed_batches() -> None:
         """Fail the run when a batch failed, after ``deliver`` handed over what the others finished."""
         raise AirflowException(
-            "a batch failed; the next run takes its items again, into their open orders (see its task logs)"
+            "a batch (or ending a superseded order) failed; the next run takes its items again, into their "
+            "open orders, and ends what is left to end (see the task logs)"
         )
 
     delivered = deliver()
-    translated >> delivered
-    [translated, delivered] >> report_failed_batches()
+    [translated, ended] >> delivered  # a superseded order's export is never delivered
+    [translated, ended, delivered] >> report_failed_batches()
 
 
 translate5_cms_roundtrip()

@@ -17,8 +17,9 @@ for the steps after it - with ``airflow dags test --mark-success-pattern '^appro
 runs for real. The demo prints the word counts the approver would have seen and where the files landed.
 
 Last, the CMS roundtrip runs twice on one XLIFF page: run 1 orders it and stops waiting after 5 s
-(``TRANSLATE5_EXAMPLE_TRANSLATION_WAIT``), leaving the order open; the page changes; run 2 reimports the
-change into the open order, and the simulated translators finish only once both tasks got it.
+(``TRANSLATE5_EXAMPLE_TRANSLATION_WAIT``), leaving the order open; the page changes; run 2 orders the new
+page and ends the open order (superseded: never delivered). The simulated translators start only once the
+old order is ended, and the demo checks the delivery against the new page, unit by unit.
 
 It reuses the plumbing of ``scripts/demo.py`` (isolated AIRFLOW_HOME, simulator child process, step output,
 failure report) below ``.demo/features/``; nothing outside it is touched and nothing is left running.
@@ -53,12 +54,12 @@ base.LOGS = base.DEMO / "logs"
 DELIVERY = base.DEMO / "delivery"
 BATCH_DELIVERY = base.DEMO / "batch-delivery"
 ROUNDTRIP_DAG_ID = "translate5_cms_roundtrip"
-REIMPORT_DROP = base.DEMO / "reimport" / "content-drop"
-REIMPORT_CMS = base.DEMO / "reimport" / "cms-import"
+CHANGE_DROP = base.DEMO / "changed-page" / "content-drop"
+CHANGE_CMS = base.DEMO / "changed-page" / "cms-import"
 XLIFF_ITEM = "products/trail-runner-x.xliff"
-#: What the CMS changes in the page while it is in translation (the same segments, new wording).
+#: What the CMS changes in the page while it is in translation.
 CMS_EDIT = ("Add to cart", "Add to basket")
-REIMPORT_REQUEST = r"POST /editor/taskid/\d+/file"
+XLIFF_NS = "{urn:oasis:names:tc:xliff:document:1.2}"
 
 
 def log_of(dag_id: str) -> Path:
@@ -111,54 +112,80 @@ def requests_to(base_url: str, pattern: str) -> int:
     return sum(n for key, n in counts.items() if re.fullmatch(pattern, key))
 
 
-def run_reimport_scene(connection: str, base_url: str) -> tuple[int, int]:
-    """The CMS roundtrip twice: run 1 stops waiting and leaves its order open; the page changes; run 2
-    reimports the change into that order. The simulated translators finish only after the reimport.
+def ended_tasks(info: dict[str, Any]) -> list[int]:
+    """The ids of the translate5 tasks in state ``end``, asked through translate5's API like any client."""
+    from airflow_provider_translate5.client import Translate5Client
 
-    Returns how many orders (``POST /editor/task``) and file reimports the two runs sent.
+    with Translate5Client(info["base_url"], info["token"]) as t5:
+        return sorted(task.id for task in t5.iter_tasks() if task.state == "end")
+
+
+def run_changed_page_scene(info: dict[str, Any]) -> tuple[int, list[int]]:
+    """The CMS roundtrip twice: run 1 stops waiting and leaves its order open; the page changes; run 2 orders
+    the new page and ends the open order. The simulated translators start only once it is ended.
+
+    Returns how many orders (``POST /editor/task``) the two runs placed, and the tasks ended.
     """
-    (REIMPORT_DROP / XLIFF_ITEM).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(base.SAMPLE_CONTENT / XLIFF_ITEM, REIMPORT_DROP / XLIFF_ITEM)
-    conf = {"content_drop": REIMPORT_DROP.as_uri(), "cms_import": REIMPORT_CMS.as_uri()}
+    connection, base_url = info["connection"], info["base_url"]
+    (CHANGE_DROP / XLIFF_ITEM).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(base.SAMPLE_CONTENT / XLIFF_ITEM, CHANGE_DROP / XLIFF_ITEM)
+    conf = {"content_drop": CHANGE_DROP.as_uri(), "cms_import": CHANGE_CMS.as_uri()}
     simulator(base_url, "DELETE", "/requests")
     simulator(base_url, "POST", "/knobs", {"workflow_auto_finish": None})  # the translators take their time
     print(f"      run 1: orders {XLIFF_ITEM}; waits 5 s for the translators, then leaves the order open")
     wait_briefly = {"TRANSLATE5_EXAMPLE_TRANSLATION_WAIT": "5"}
     run_dag(connection, ROUNDTRIP_DAG_ID, conf, log=log_of("roundtrip-run-1"), env_extra=wait_briefly)
-    page = REIMPORT_DROP / XLIFF_ITEM
+    page = CHANGE_DROP / XLIFF_ITEM
     page.write_text(page.read_text(encoding="utf-8").replace(*CMS_EDIT), encoding="utf-8")
     print(f"      the CMS changes the page while it is in translation: {CMS_EDIT[0]!r} -> {CMS_EDIT[1]!r}")
 
-    def translators() -> None:  # finish the workflow once both tasks (de, fr) got the new version
+    def translators() -> None:  # work once the superseded order (both its tasks) is ended
         deadline = time.monotonic() + base.DAG_TIMEOUT
-        while requests_to(base_url, REIMPORT_REQUEST) < len(TARGET_LANGS) and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            if len(ended_tasks(info)) >= len(TARGET_LANGS):
+                break
             time.sleep(0.5)
         simulator(base_url, "POST", "/knobs", {"workflow_auto_finish": 1.0})
 
     watcher = threading.Thread(target=translators, daemon=True)
     watcher.start()
-    print("      run 2: finds the change, reimports it into the open order, waits, delivers")
+    print("      run 2: orders the new page, ends the open order (superseded), waits, delivers")
     run_dag(connection, ROUNDTRIP_DAG_ID, conf, log=log_of("roundtrip-run-2"))
     watcher.join(timeout=10)
-    return requests_to(base_url, r"POST /editor/task"), requests_to(base_url, REIMPORT_REQUEST)
+    return requests_to(base_url, r"POST /editor/task"), ended_tasks(info)
 
 
-def report_reimport(orders: int, reimports: int) -> None:
+def units(path: Path) -> list[tuple[str, str]]:
+    """``(source, target)`` of every trans-unit of an XLIFF 1.2 file."""
+    import xml.etree.ElementTree as ET
+
+    def text(element: Any) -> str:
+        return "".join(element.itertext()) if element is not None else ""
+
+    root = ET.fromstring(path.read_bytes())  # noqa: S314 (the demo's own delivery, written just now)
+    return [
+        (text(unit.find(f"{XLIFF_NS}source")), text(unit.find(f"{XLIFF_NS}target")))
+        for unit in root.iter(f"{XLIFF_NS}trans-unit")
+    ]
+
+
+def report_changed_page(orders: int, ended: list[int]) -> None:
     print(f"\n== {ROUNDTRIP_DAG_ID}: a page that changes while in translation ==\n")
-    manifest = json.loads((REIMPORT_CMS / ".translate5-manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((CHANGE_CMS / ".translate5-manifest.json").read_text(encoding="utf-8"))
     entry, log = manifest["items"].get(XLIFF_ITEM), log_of("roundtrip-run-2")
-    if entry is None or "open" in manifest or orders != 1:
-        message = f"{XLIFF_ITEM} was not delivered from its one open order ({orders} orders placed)"
+    if entry is None or "open" in manifest or "superseded" in manifest or orders != 2:
+        message = f"{XLIFF_ITEM} was not delivered from a new order after the change ({orders} orders placed)"
         raise base.StepFailed(message, log)
-    project = entry["translate5_task_id"]
-    print(f"translate5 orders for {XLIFF_ITEM}: {orders} (project {project}); run 2 reimported the change")
-    print(f"into its tasks ({reimports} x POST /editor/taskid/{{id}}/file) instead of ordering it twice.")
-    print("Delivered with the new wording:")
+    print(f"translate5 orders for {XLIFF_ITEM}: {orders}. Run 2 ordered the new page (project")
+    print(f"{entry['translate5_task_id']}) and ended the tasks of the open order, which held the old page")
+    print(f"({', '.join(map(str, ended))}: superseded, never delivered). A reimport could not have updated")
+    print("that order: translate5 never applies a changed source. Delivered, unit by unit the translation")
+    print("of the new page:")
+    sources = [source for source, _ in units(CHANGE_DROP / XLIFF_ITEM)]
     for lang in TARGET_LANGS:
-        path = REIMPORT_CMS / lang / XLIFF_ITEM
-        text = path.read_text(encoding="utf-8")
-        if CMS_EDIT[1] not in text:
-            raise base.StepFailed(f"{base.relative(path)} lacks the reimported text", log)
+        path = CHANGE_CMS / lang / XLIFF_ITEM
+        if units(path) != [(source, f"[{lang}] {source}") for source in sources]:
+            raise base.StepFailed(f"{base.relative(path)} is not the translation of the new page", log)
         print(f"  {base.relative(path)}")
         for line in base.excerpt(path, lang, lines=6):
             if CMS_EDIT[1] in line:
@@ -219,7 +246,7 @@ def report_batch(base_url: str) -> None:
     print(f"\n{len(uploads)} pages ordered for customer 1000 (ACME Content Team), a project each:")
     for upload in uploads:
         project = upload["id"]
-        print(f"  {upload['taskName']}: project {project} ({base_url}/editor/#project/{project}/focus)")
+        print(f"  {upload['task_name']}: project {project} ({base_url}/editor/#project/{project}/focus)")
     pretranslated = xcoms(BATCH_DAG_ID, "pretranslate")
     resources = sorted({r["name"] for p in pretranslated for t in p["tasks"] for r in t["resources"]})
     tasks = sum(len(p["task_ids"]) for p in pretranslated)
@@ -264,16 +291,16 @@ def main() -> int:
         current = f"run the DAG {BATCH_DAG_ID}"
         with base.step(4, 6, f"Running {BATCH_DAG_ID}: pages, pre-translate, staff, wait, batch export"):
             run_pretranslate_batch_export(info["connection"])
-        current = f"run the DAG {ROUNDTRIP_DAG_ID} twice (reimport)"
+        current = f"run the DAG {ROUNDTRIP_DAG_ID} twice (a changed page)"
         with base.step(5, 6, f"Running {ROUNDTRIP_DAG_ID} twice: a page changes while in translation"):
-            orders, reimports = run_reimport_scene(info["connection"], info["base_url"])
+            orders, ended = run_changed_page_scene(info)
         current = "stop the simulator"
         with base.step(6, 6, "Stopping the simulator"):
             simulator.stop()
         current = "show what happened"
         report(info["base_url"])
         report_batch(info["base_url"])
-        report_reimport(orders, reimports)
+        report_changed_page(orders, ended)
     except base.StepFailed as error:
         return base.fail(error, current)
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ import re
 import runpy
 import textwrap
 import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ DAG_DEADLINE = 480
 POLL_SECONDS = 2.0
 #: Tries per task before the finisher reports it (a job or finish call a busy server refused once).
 MAX_TRIES = 3
+XLIFF_NS = "{urn:oasis:names:tc:xliff:document:1.2}"
 
 pytestmark = [pytest.mark.dagrun, pytest.mark.timeout(DAG_DEADLINE + 120)]
 
@@ -45,7 +47,7 @@ class WorkflowFinisher:
         ready: Callable[[], bool] = lambda: True,
     ) -> None:
         self.http, self.user_guid, self.marker, self.cleanup = http, user_guid, marker, cleanup
-        self.ready = ready  # the translators start once this says so (e.g. after the DAG's reimport)
+        self.ready = ready  # the translators start once this says so (e.g. after an order was ended)
         self.failures: dict[str, list[str]] = {}
         self.finished: set[str] = set()
         self.errors: list[str] = []
@@ -212,7 +214,19 @@ def test_cms_roundtrip_example_against_the_server(
     assert len(finisher.finished) == 2
 
 
-def test_cms_roundtrip_reimports_a_page_changed_while_in_translation(
+def xliff_units(text: str) -> list[tuple[str, str]]:
+    """``(source, target)`` of every trans-unit of an XLIFF 1.2 file (``""`` without a target)."""
+
+    def content(element: ET.Element | None) -> str:
+        return "".join(element.itertext()) if element is not None else ""
+
+    return [
+        (content(unit.find(f"{XLIFF_NS}source")), content(unit.find(f"{XLIFF_NS}target")))
+        for unit in ET.fromstring(text).iter(f"{XLIFF_NS}trans-unit")
+    ]
+
+
+def test_cms_roundtrip_orders_a_page_changed_while_in_translation_anew(
     airflow_db: Path,
     airflow_connection: str,
     tmp_path: Path,
@@ -221,19 +235,21 @@ def test_cms_roundtrip_reimports_a_page_changed_while_in_translation(
     cleanup: Cleanup,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Run 1 stops waiting for the translators; the page changes; run 2 reimports it into the open order.
+    """Run 1 stops waiting for the translators; the page changes; run 2 orders the new page and ends the open
+    order. translate5's reimport could not bring the new text into the open order: it never applies a
+    changed source (part 2 §143-145). The delivery is, word for word, the server's translation of the NEW
+    page, and nothing of the old order is ever delivered.
 
     The translation wait of run 1 is cut to a few seconds (as ``TRANSLATE5_EXAMPLE_TRANSLATION_WAIT`` would);
-    nobody finishes the workflow until run 2 has reimported the change, so the order is open in translate5
-    all that time.
+    nobody works on any task until run 2 has ordered the new page and ended the old order.
     """
-    marker = unique("reimport")
+    marker = unique("changed")
     drop = tmp_path / "content-drop"
     (drop / "pages").mkdir(parents=True)
     item = f"pages/{marker}-about.xliff"
     page = drop / item
     page.write_bytes(xliff(["About us", "We translate websites.", marker], original="about"))
-    cleanup.task_name(item)  # the project and its tasks carry the item's path as name
+    cleanup.task_name(item)  # the projects and their tasks carry the item's path as name
     cms_import = tmp_path / "cms-import"
     conf = {"content_drop": drop.as_uri(), "cms_import": cms_import.as_uri()}
 
@@ -247,27 +263,40 @@ def test_cms_roundtrip_reimports_a_page_changed_while_in_translation(
     first = first_dag.test(run_conf=conf)
     assert str(first.state) == "success", run_states(first)  # the batch ends skipped, its order stays open
     assert run_states(first)[("translate.wait_for_translation", 0)] == "skipped", run_states(first)
-    ordered = manifest()["open"][item]
-    [project] = t5_http.tasks_where("foreignId", ordered["foreign_id"], projects_only=True)
+    [old] = t5_http.tasks_where("foreignId", manifest()["open"][item]["foreign_id"], projects_only=True)
 
-    changed = xliff(["About us", "We translate websites and apps.", marker], original="about")
-    page.write_bytes(changed)
-    new_hash = hashlib.sha256(changed).hexdigest()
+    new_units = ["About us", "We translate websites and apps.", marker]
+    page.write_bytes(xliff(new_units, original="about"))
 
-    def reimported() -> bool:  # find_changed_content records the reimport before the batches start
-        return manifest().get("open", {}).get(item, {}).get("sha256") == new_hash
+    def old_order_ended() -> bool:  # the translators start once run 2 ended the superseded order
+        try:
+            rows = t5_http.project_tasks(old["id"])
+        except Exception:  # a busy real server: the next look may work
+            return False
+        return bool(rows) and all(row["state"] == "end" for row in rows)
 
-    with WorkflowFinisher(t5_http, job_user_guid, marker, cleanup, ready=reimported) as finisher:
+    with WorkflowFinisher(t5_http, job_user_guid, marker, cleanup, ready=old_order_ended) as finisher:
         second = roundtrip_dag(monkeypatch).test(run_conf=conf)
     assert not finisher.errors, finisher.errors
 
     assert str(second.state) == "success", run_states(second)
     projects = t5_http.tasks_where("taskName", item, projects_only=True)
-    assert [str(p["id"]) for p in projects] == [str(project["id"])]  # not ordered twice
-    assert len(finisher.finished) == 2  # the open order's two tasks, finished after the reimport
-    delivered = manifest()["items"][item]
-    assert delivered["sha256"] == new_hash
-    assert "open" not in manifest()
-    for target in ("de", "fr"):
-        text = (cms_import / target / item).read_text(encoding="utf-8")
-        assert "We translate websites and apps." in text, f"the {target} delivery lacks the reimported text"
+    [new] = [p for p in projects if str(p["id"]) != str(old["id"])]  # ordered anew, once
+    ended = {(row["state"], row["workflowStepName"]) for row in t5_http.project_tasks(old["id"])}
+    assert all(state == "end" and step != "workflowEnded" for state, step in ended), (
+        ended
+    )  # nobody worked on it
+    assert len(finisher.finished) == 2  # the new order's two tasks
+    after = manifest()
+    assert after["items"][item]["sha256"] == hashlib.sha256(page.read_bytes()).hexdigest()
+    assert str(after["items"][item]["translate5_task_id"]) == str(new["id"])
+    assert "open" not in after
+    assert "superseded" not in after
+    for task in t5_http.project_tasks(new["id"]):
+        response = t5_http.get(f"/editor/task/export/id/{task['id']}", params={"format": "filetranslation"})
+        assert response.status_code == 200, response.text[:300]
+        found = re.search(r"_([A-Za-z-]+)\.xliff", response.headers.get("Content-Disposition", ""))
+        assert found, response.headers
+        delivered = (cms_import / found.group(1) / item).read_bytes()
+        assert [source for source, _ in xliff_units(delivered.decode())] == new_units  # word for word
+        assert delivered == response.content  # the server's translation of the new page, as delivered

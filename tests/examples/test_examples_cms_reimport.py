@@ -1,21 +1,20 @@
 """``translate5_cms_roundtrip``: a page that changes while its translation is still open in translate5.
 
 Run 1 orders the drop, but the translators do not finish within its wait (the test shortens the wait that
-is 30 days in the DAG), so the run ends with the orders open. The CMS then changes pages; run 2 reimports
-the changed XLIFF into its open order instead of ordering it twice, orders the changed HTML page anew (no
-reimport for it), goes back to the open order of the unchanged page, and delivers all three once the
-translators finished.
+is 30 days in the DAG), so the run ends with the orders open. The CMS then changes pages. translate5's
+reimport cannot bring a changed source into an open order (it applies targets only), so the next run orders
+the new content anew and the open order is superseded: ended in translate5 and never delivered. The
+simulated translators translate by prefixing ``[<language>] ``; a delivery is checked unit by unit against
+that translation of the page the CMS holds.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
-import re
-import sys
 import threading
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,14 +23,7 @@ import pytest
 
 from airflow_provider_translate5.client import Translate5Client
 
-from examples_support import (
-    EXAMPLE_DAGS,
-    FAST_POKE_INTERVAL,
-    ExampleRun,
-    ExampleRunner,
-    parse_example_dags,
-    uri,
-)
+from examples_support import FAST_POKE_INTERVAL, ExampleRun, ExampleRunner, parse_example_dags, uri
 
 pytestmark = [pytest.mark.integration, pytest.mark.dagrun]
 
@@ -39,7 +31,8 @@ DAG_ID = "translate5_cms_roundtrip"
 XLIFF = "products/trail-runner-x.xliff"
 HTML = "pages/about-us.html"
 MARKDOWN = "blog/2026-11-release-notes.md"
-REIMPORT_PATH = r"/editor/taskid/\d+/file"
+XLIFF_NS = "{urn:oasis:names:tc:xliff:document:1.2}"
+LANGS = ("de", "fr")
 
 
 @pytest.fixture
@@ -59,20 +52,35 @@ def conf(content_drop: Path, cms_import: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def first_run(
+def run_briefly(
     run_example: ExampleRunner, conf: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> ExampleRun:
-    """Run 1: orders the drop, but stops waiting after 2 s (the translators are not done).
+) -> Callable[[], ExampleRun]:
+    """A run that stops waiting for the translators after 2 s, leaving its orders open.
 
     ``TRANSLATE5_EXAMPLE_TRANSLATION_WAIT`` (read at parse time) as a scheduled DAG would set it below its
-    interval: the batches end as skipped and the orders stay open in translate5. (``run_example`` is
-    requested for the Airflow settings it makes.)
+    interval: the batches end as skipped. (``run_example`` is requested for the Airflow settings it makes.)
     """
-    monkeypatch.setenv("TRANSLATE5_EXAMPLE_TRANSLATION_WAIT", "2")
-    dag_run = parse_example_dags().dags[DAG_ID].test(run_conf=conf)
-    monkeypatch.delenv("TRANSLATE5_EXAMPLE_TRANSLATION_WAIT")  # later runs wait as long as they need
-    states = {(ti.task_id, ti.map_index): str(ti.state) for ti in dag_run.get_task_instances()}
-    return ExampleRun(DAG_ID, dag_run.run_id, str(dag_run.state), states)
+
+    def run() -> ExampleRun:
+        monkeypatch.setenv("TRANSLATE5_EXAMPLE_TRANSLATION_WAIT", "2")
+        try:
+            dag_run = parse_example_dags().dags[DAG_ID].test(run_conf=conf)
+        finally:
+            monkeypatch.delenv("TRANSLATE5_EXAMPLE_TRANSLATION_WAIT")  # later runs wait as long as needed
+        states = {(ti.task_id, ti.map_index): str(ti.state) for ti in dag_run.get_task_instances()}
+        return ExampleRun(DAG_ID, dag_run.run_id, str(dag_run.state), states)
+
+    return run
+
+
+@pytest.fixture
+def first_run(run_briefly: Callable[[], ExampleRun], cms_import: Path) -> ExampleRun:
+    """Run 1: orders the drop; the translators are not done when it stops waiting."""
+    first = run_briefly()
+    assert first.state == "success", first.states  # nothing failed: the translators are not done yet
+    assert first.task_states("translate.wait_for_translation") == ["skipped"]
+    assert sorted(manifest(cms_import)["open"]) == [MARKDOWN, HTML, XLIFF]
+    return first
 
 
 @pytest.fixture
@@ -82,7 +90,7 @@ def client(translate5_simulator: Any) -> Iterator[Translate5Client]:
 
 
 class Translators:
-    """Finish the workflow of every imported task, once ``ready()`` (run 2 got past its reimport decision).
+    """Finish the workflow of every imported task that is open, once ``ready()`` says so.
 
     After ``patience`` seconds they finish anyway: a run that never gets ready then ends (and the test's
     assertions say what went wrong) instead of waiting the DAG's 30 days.
@@ -111,21 +119,22 @@ class Translators:
             with self.sim.store.lock:
                 rows = [task.row for task in self.sim.store.tasks.values()]
             for row in rows:
-                settled = row["state"] in ("open", "reimport") and row["taskType"] != "project"
-                if settled and row["workflowStepName"] != "workflowEnded":
+                task = row["state"] == "open" and row["taskType"] != "project"
+                if task and row["workflowStepName"] != "workflowEnded":
                     self.sim.finish_workflow(int(row["id"]))
-
-
-def reimports(sim: Any) -> int:
-    return sum(1 for r in sim.requests if r.method == "POST" and _is_reimport(r.path))
-
-
-def _is_reimport(path: str) -> bool:
-    return re.fullmatch(REIMPORT_PATH, path) is not None
 
 
 def created(sim: Any) -> int:
     return int(sim.requests.count("POST", "/editor/task"))
+
+
+def reimports(sim: Any) -> int:
+    return sum(1 for r in sim.requests if r.method == "POST" and r.path.startswith("/editor/taskid/"))
+
+
+def ended_tasks(sim: Any) -> int:
+    with sim.store.lock:
+        return sum(1 for task in sim.store.tasks.values() if task.row["state"] == "end")
 
 
 def manifest(cms_import: Path) -> dict[str, Any]:
@@ -135,9 +144,24 @@ def manifest(cms_import: Path) -> dict[str, Any]:
 def projects_of(client: Translate5Client, item: str) -> list[Any]:
     """The translate5 projects the roundtrip created for ``item`` (its foreignIds start with the item)."""
     slug = item.replace("/", "-")
-    return [
+    found = [
         t for t in client.iter_tasks(projects_only=True) if (t.foreign_id or "").startswith(f"cms:{slug}@")
     ]
+    return sorted(found, key=lambda project: project.id)
+
+
+def task_states(client: Translate5Client, project: Any) -> set[tuple[str, bool]]:
+    """``(state, workflow ended)`` of the project's tasks."""
+    return {(t.state, t.workflow_step_name == "workflowEnded") for t in client.project_tasks(project.id)}
+
+
+def states_in_simulator(sim: Any, project_id: int) -> set[str]:
+    with sim.store.lock:
+        return {
+            t.row["state"]
+            for t in sim.store.tasks.values()
+            if t.row["projectId"] == project_id and not t.is_project
+        }
 
 
 def sha256(path: Path) -> str:
@@ -150,7 +174,27 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def test_a_page_changed_while_in_translation_is_reimported_into_its_open_order(
+def units(text: str) -> list[tuple[str, str]]:
+    """``(source, target)`` of every trans-unit of an XLIFF 1.2 file (``""`` without a target)."""
+
+    def content(element: ET.Element | None) -> str:
+        return "".join(element.itertext()) if element is not None else ""
+
+    return [
+        (content(unit.find(f"{XLIFF_NS}source")), content(unit.find(f"{XLIFF_NS}target")))
+        for unit in ET.fromstring(text).iter(f"{XLIFF_NS}trans-unit")
+    ]
+
+
+def assert_delivered_translation_of(page: Path, cms_import: Path) -> None:
+    """Each language's delivery is, unit for unit, the translation of the page as it is now."""
+    sources = [source for source, _ in units(page.read_text(encoding="utf-8"))]
+    for lang in LANGS:
+        delivered = (cms_import / lang / XLIFF).read_text(encoding="utf-8")
+        assert units(delivered) == [(source, f"[{lang}] {source}") for source in sources], lang
+
+
+def test_a_page_changed_while_in_translation_is_ordered_anew_and_its_open_order_ended(
     translate5_simulator: Any,
     first_run: ExampleRun,
     run_example: ExampleRunner,
@@ -158,112 +202,116 @@ def test_a_page_changed_while_in_translation_is_reimported_into_its_open_order(
     content_drop: Path,
     cms_import: Path,
     client: Translate5Client,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    first = first_run
-    assert first.state == "success", first.states  # nothing failed: the translators are not done yet
-    assert first.task_states("translate.wait_for_translation") == ["skipped"]
-    opened = manifest(cms_import)["open"]
-    assert sorted(opened) == [MARKDOWN, HTML, XLIFF]
-    assert "items" not in manifest(cms_import) or not manifest(cms_import)["items"]  # nothing delivered
-    [order] = projects_of(client, XLIFF)
-    assert opened[XLIFF]["foreign_id"] == order.foreign_id
-    assert opened[XLIFF]["sha256"] == sha256(content_drop / XLIFF)
-
-    edit(content_drop / XLIFF, "Add to cart", "Add to basket")  # same trans-units, new wording
-    edit(content_drop / HTML, "About Alpine", "Meet Alpine")  # HTML: translate5 cannot reimport it
-    # the translators are done once both tasks (de, fr) of the XLIFF's order got the new version
-    with Translators(translate5_simulator, lambda: reimports(translate5_simulator) == 2):
+    [old_xliff] = projects_of(client, XLIFF)
+    [old_html] = projects_of(client, HTML)
+    edit(content_drop / XLIFF, "Add to cart", "Add to basket")
+    edit(content_drop / HTML, "About Alpine", "Meet Alpine")
+    # the translators work once the new orders exist and the superseded ones (2 tasks each) are ended
+    sim = translate5_simulator
+    with Translators(sim, lambda: created(sim) == 5 and ended_tasks(sim) == 4):
         second = run_example(DAG_ID, **conf)
 
     assert second.state == "success", second.states
-    assert reimports(translate5_simulator) == 2
-    assert [p.id for p in projects_of(client, XLIFF)] == [order.id]  # still one order for the page
+    assert reimports(sim) == 0
+    assert sorted(second.xcom("end_superseded_orders")) == sorted([old_xliff.foreign_id, old_html.foreign_id])
+    old, new = projects_of(client, XLIFF)
+    assert old.id == old_xliff.id
+    assert task_states(client, old) == {("end", False)}  # ended before anyone finished translating it
+    assert task_states(client, new) == {("open", True)}
     assert len(projects_of(client, MARKDOWN)) == 1  # unchanged: its open order was delivered
-    assert len(projects_of(client, HTML)) == 2  # changed, not reimportable: ordered anew
-    taken = {item["path"]: item for item in second.taken_items()}
-    assert taken[XLIFF]["foreign_id"] == order.foreign_id
-
-    for task_id in order.task_ids or [t.id for t in client.project_tasks(order.id)]:
-        with client.open_export(task_id, format="filetranslation") as download:
-            exported = b"".join(download.iter_bytes()).decode()
-        assert "Add to basket" in exported  # the task's file is the new content
-    for lang in ("de", "fr"):
-        delivered = (cms_import / lang / XLIFF).read_text(encoding="utf-8")
-        assert f"<target>[{lang}] Add to basket</target>" in delivered
-        assert "Add to cart" not in delivered
+    assert_delivered_translation_of(content_drop / XLIFF, cms_import)
     html = (cms_import / "de" / HTML).read_text(encoding="utf-8")
     assert "<h1>[de] Meet Alpine Outfitters</h1>" in html
-
     after = manifest(cms_import)
     assert after["items"][XLIFF]["sha256"] == sha256(content_drop / XLIFF)  # the new content is delivered
-    assert after["items"][XLIFF]["languages"] == ["de", "fr"]
+    assert after["items"][XLIFF]["translate5_task_id"] == new.id
     assert "open" not in after  # every order delivered
+    assert "superseded" not in after  # ended, and no export of theirs can come any more
+    assert f"{XLIFF} changed while its order {old_xliff.foreign_id} is open" in caplog.text
+    assert f"ended superseded order {old_xliff.foreign_id}" in caplog.text
 
-    third = run_example(DAG_ID, **conf)  # nothing changed since: no order, no reimport
+    third = run_example(DAG_ID, **conf)  # nothing changed since: no order, nothing ended
     assert third.state == "success", third.states
     assert third.xcom("find_changed_content") == []
-    assert created(translate5_simulator) == 4
-    assert reimports(translate5_simulator) == 2
+    assert third.xcom("end_superseded_orders") == []
+    assert created(sim) == 5
 
 
-def test_a_changed_xliff_with_new_segments_is_ordered_anew(
+def test_the_export_of_a_superseded_order_is_never_delivered(
     translate5_simulator: Any,
     first_run: ExampleRun,
     run_example: ExampleRunner,
+    run_briefly: Callable[[], ExampleRun],
     conf: dict[str, str],
     content_drop: Path,
     cms_import: Path,
-    caplog: pytest.LogCaptureFixture,
     client: Translate5Client,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    assert first_run.state == "success"
-    [order] = projects_of(client, XLIFF)
-
-    unit = '<trans-unit id="product.size">\n        <source>Sizes 36 to 47</source>\n      </trans-unit>\n'
-    edit(content_drop / XLIFF, "    </body>", f"  {unit}    </body>")
-    with Translators(translate5_simulator, lambda: created(translate5_simulator) == 4):
+    """The old order's export waits in staging (its delivery failed) when the CMS changes the page."""
+    sim = translate5_simulator
+    [old] = projects_of(client, XLIFF)
+    blocker = cms_import / "de" / "products"  # a file where the delivery needs a folder: its copy fails
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("not a folder", encoding="utf-8")
+    with Translators(sim, lambda: True):
         second = run_example(DAG_ID, **conf)
+    assert second.task_states("deliver") == ["failed"], second.states
+    stale = [p for p in (cms_import / ".translate5-staging").rglob("*_de.xliff")]
+    assert len(stale) == 1  # the old order's export, complete, waiting for a delivery
+    blocker.unlink()
+    edit(content_drop / XLIFF, "Add to cart", "Add to basket")
 
-    assert second.state == "success", second.states
-    assert reimports(translate5_simulator) == 0
-    kept, anew = sorted(projects_of(client, XLIFF), key=lambda project: project.id)  # ordered anew
-    assert kept.id == order.id
-    assert anew.foreign_id != order.foreign_id
-    assert "segments were added or removed" in caplog.text
-    delivered = (cms_import / "de" / XLIFF).read_text(encoding="utf-8")
-    assert "<target>[de] Sizes 36 to 47</target>" in delivered
+    third = run_briefly()  # orders the new content; its translators are not done when it stops waiting
+
+    assert third.state == "success", third.states
+    assert third.xcom("end_superseded_orders") == [old.foreign_id]
+    assert not (cms_import / "de" / XLIFF).exists()  # the stale export did not land
+    assert not (cms_import / "fr" / XLIFF).exists()
+    assert not stale[0].exists()
+    assert f"{XLIFF}: the export of translate5 order {old.foreign_id} is NOT delivered" in caplog.text
+
+    with Translators(sim, lambda: True):
+        fourth = run_example(DAG_ID, **conf)
+    assert fourth.state == "success", fourth.states
+    assert_delivered_translation_of(content_drop / XLIFF, cms_import)
     assert manifest(cms_import)["items"][XLIFF]["sha256"] == sha256(content_drop / XLIFF)
 
 
-def test_a_retried_reimport_waits_for_the_running_one_and_never_orders_twice(
-    translate5_simulator: Any, first_run: ExampleRun, content_drop: Path, cms_import: Path
+def test_a_reverted_change_reopens_the_superseded_order(
+    translate5_simulator: Any,
+    first_run: ExampleRun,
+    run_example: ExampleRunner,
+    run_briefly: Callable[[], ExampleRun],
+    conf: dict[str, str],
+    content_drop: Path,
+    cms_import: Path,
+    client: Translate5Client,
 ) -> None:
-    """What ``find_changed_content`` does when Airflow retries it after its reimport was sent."""
-    from airflow.sdk import ObjectStoragePath
-
-    from airflow_provider_translate5.hooks import Translate5Hook
-
-    sys.path.insert(0, str(EXAMPLE_DAGS))  # Airflow puts the DAG folder on sys.path the same way
-    content_drop_module: Any = importlib.import_module("content_drop")
-    batches: Any = importlib.import_module("translate5_batches")
-    assert first_run.state == "success"
+    """A -> B -> A while in translation: A's order is ended as superseded, then reopened (not doubled)."""
+    sim = translate5_simulator
+    [order_a] = projects_of(client, XLIFF)
     edit(content_drop / XLIFF, "Add to cart", "Add to basket")
-    drop, target = (ObjectStoragePath(uri(folder) + "/") for folder in (content_drop, cms_import))
-    [item] = [
-        i for i in content_drop_module.changed_items(drop, target, "en", ["de", "fr"]) if i["path"] == XLIFF
-    ]
-    translate5_simulator.set(import_duration=1.0)  # a reimport runs 1 s: the "retry" finds it running
+    second = run_briefly()
+    assert second.xcom("end_superseded_orders") == [order_a.foreign_id]
+    assert task_states(client, order_a) == {("end", False)}
+    [_, order_b] = projects_of(client, XLIFF)
+    edit(content_drop / XLIFF, "Add to basket", "Add to cart")  # the CMS reverts the change
 
-    hook = Translate5Hook()
-    try:
-        [attempt] = batches.reimport_changed(hook, [item], 2)
-        [retry] = batches.reimport_changed(hook, [item], 2)
-    finally:
-        hook.close()
+    def ready() -> bool:  # B ended as superseded, A reopened
+        return states_in_simulator(sim, order_b.id) == {"end"} and states_in_simulator(sim, order_a.id) == {
+            "open"
+        }
 
-    assert attempt == retry
-    assert retry["foreign_id"] == item["reimport"]["foreign_id"]  # back to the open order
-    assert retry["sha256"] == sha256(content_drop / XLIFF)
-    assert "reimport" not in retry
-    assert reimports(translate5_simulator) == 4  # both tasks, twice: the same content again
-    assert created(translate5_simulator) == 3  # run 1's orders only
+    with Translators(sim, ready):
+        third = run_example(DAG_ID, **conf)
+
+    assert third.state == "success", third.states
+    assert third.xcom("end_superseded_orders") == [order_b.foreign_id]
+    assert [p.id for p in projects_of(client, XLIFF)] == [order_a.id, order_b.id]  # no third order
+    assert task_states(client, order_a) == {("open", True)}
+    assert task_states(client, order_b) == {("end", False)}
+    assert_delivered_translation_of(content_drop / XLIFF, cms_import)
+    assert manifest(cms_import)["items"][XLIFF]["translate5_task_id"] == order_a.id

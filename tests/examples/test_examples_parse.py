@@ -10,7 +10,13 @@ from examples_support import parse_example_dags
 TRANSLATION_TASKS = {"upload", "wait_for_import", "wait_for_translation", "export"}
 BATCH_TASKS = {f"translate.{task_id}" for task_id in TRANSLATION_TASKS}  # a mapped task group per batch
 EXPECTED = {
-    "translate5_cms_roundtrip": {"find_changed_content", *BATCH_TASKS, "deliver", "report_failed_batches"},
+    "translate5_cms_roundtrip": {
+        "find_changed_content",
+        *BATCH_TASKS,
+        "end_superseded_orders",
+        "deliver",
+        "report_failed_batches",
+    },
     "translate5_rest_cms": {"fetch_entries", *TRANSLATION_TASKS, "write_back"},
     "translate5_instant_translate": {"find_changed_content", "pretranslate", "record"},
     "translate5_asset_translate": {"order", *TRANSLATION_TASKS},
