@@ -263,37 +263,6 @@ def test_derived_keys_at_the_first_try_are_neither_looked_up_nor_checked(
     assert sorted(live_units(client)) == sorted(keys)
 
 
-def test_a_retry_reattaches_what_the_failed_try_created_and_creates_the_rest(
-    sim: Any, client: Translate5Client, pages: list[dict[str, Any]]
-) -> None:
-    items = [{key: value for key, value in page.items() if key != "foreign_id"} for page in pages]
-    # try 1: the first item is created, the second one's create meets a gateway error before it is saved
-    sim.faults.latency(0.0, method="POST", path="/editor/task")  # the first create passes untouched
-    sim.faults.fail_next(1, status=502, message="Bad Gateway", method="POST", path="/editor/task")
-    with pytest.raises(Exception) as caught:  # retryable: nothing appeared within the grace
-        upload_items(items=items, concurrency=1).execute(context())
-    assert not isinstance(caught.value, AirflowFailException)
-
-    result = upload_items(items=items, concurrency=1).execute({"ti": RecordingTaskInstance(try_number=2)})
-
-    assert [item["reattached"] for item in result["items"]] == [True, False, False]
-    assert sorted(live_units(client)) == sorted(item["foreign_id"] for item in result["items"])
-    assert all(len(ids) == 1 for ids in live_units(client).values())  # nothing created twice
-
-
-def test_a_lost_create_answer_in_a_batch_is_found_not_repeated(
-    sim: Any, client: Translate5Client, pages: list[dict[str, Any]]
-) -> None:
-    sim.faults.lose_response(1, method="POST", path="/editor/task")  # saved, then the answer was lost
-
-    result = upload_items(items=pages, concurrency=2).execute(context())
-    assert sim.requests.count("POST", "/editor/task") == 3
-
-    assert sum(item["reattached"] for item in result["items"]) == 1
-    assert live_units(client) == {item["foreign_id"]: [item["id"]] for item in result["items"]}
-    assert all(len(item["tasks"]) == 2 for item in result["items"])
-
-
 @pytest.mark.parametrize(
     ("change", "message"),
     [
