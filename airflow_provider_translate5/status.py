@@ -128,6 +128,12 @@ def activity(task: Task) -> str | None:
     return None
 
 
+#: A field only the simulator bundled with this provider sends in its task rows, while it ends workflows by
+#: itself (its knob ``workflow_auto_finish``, see docs/testing.md): a task without users is then no reason
+#: for a person to act. A real translate5 keeps such a task at step "no workflow" until someone is assigned.
+SIMULATOR_AUTO_FINISH: Final = "simulatorWorkflowAutoFinish"
+
+
 def notice(condition: str, task: Task) -> str | None:
     """Something a user must know while the wait goes on, because only a person in translate5 can change it.
 
@@ -139,6 +145,7 @@ def notice(condition: str, task: Task) -> str | None:
         condition == WORKFLOW_ENDED
         and task.workflow_step_name == WorkflowStep.NO_WORKFLOW
         and task.state in TaskState.SETTLED
+        and task.raw.get(SIMULATOR_AUTO_FINISH) is not True
     ):
         return (
             f"{name} has no users assigned (workflow step {WorkflowStep.NO_WORKFLOW!r}): its workflow "

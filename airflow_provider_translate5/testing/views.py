@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_provider_translate5.status import SIMULATOR_AUTO_FINISH
 from airflow_provider_translate5.testing import catalog, shapes
 from airflow_provider_translate5.testing.state import SYSTEM_GUID, SYSTEM_USER_NAME, Store, Task, User
 
@@ -17,7 +18,10 @@ def raw_row(task: Task) -> dict[str, Any]:
 
 
 def task_out(store: Store, row: dict[str, Any]) -> dict[str, Any]:
-    return shapes.typed(row, shapes.TASK_STRING_COLUMNS, store.config.numbers_as_strings)
+    row = shapes.typed(row, shapes.TASK_STRING_COLUMNS, store.config.numbers_as_strings)
+    if store.config.workflow_auto_finish is not None:  # said so waits do not ask a person to assign users
+        row[SIMULATOR_AUTO_FINISH] = True
+    return row
 
 
 def job_out(store: Store, job: dict[str, Any]) -> dict[str, Any]:
