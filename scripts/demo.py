@@ -184,7 +184,9 @@ def excerpt(path: Path, lang: str, lines: int = 3) -> list[str]:
     return [line if len(line) <= 100 else line[:97] + "..." for line in found[:lines]]
 
 
-def report(items: list[str], base_url: str) -> None:
+def report(items: list[str]) -> None:
+    """What the demo leaves behind: the delivered files. The simulator (and its translate5 projects) stopped
+    before this summary, so it names projects by id only, never by a link that no longer answers."""
     manifest_path = CMS_IMPORT / ".translate5-manifest.json"
     if not manifest_path.exists():
         message = f"the DAG succeeded but wrote no manifest to {relative(CMS_IMPORT)}"
@@ -196,7 +198,7 @@ def report(items: list[str], base_url: str) -> None:
         if entry is None:
             raise StepFailed(f"{item} was not delivered", LOGS / "dags-test.log")
         project = entry["translate5_task_id"]
-        print(f"  {item}   (translate5 project {project}: {base_url}/editor/#project/{project}/focus)")
+        print(f"  {item}   (from translate5 project {project})")
         for lang in TARGET_LANGS:
             path = CMS_IMPORT / lang / item
             if not path.exists():
@@ -207,6 +209,8 @@ def report(items: list[str], base_url: str) -> None:
     print(
         "\nThe simulator pseudo-translates: every translated text starts with [<language>]. Against a real"
         "\ntranslate5, translators and reviewers do that work; see docs/getting-started.md to connect one."
+        "\nThe simulator stopped with the demo, its projects with it. To click through a run, its translate5"
+        "\nprojects and the Airflow UI while they exist, run `make airflow` (docs/getting-started.md)."
     )
 
 
@@ -254,7 +258,7 @@ def main() -> int:
         with step(5, 5, "Stopping the simulator"):
             simulator.stop()
         current = "check the delivered files"
-        report(items, info["base_url"])
+        report(items)
     except StepFailed as error:
         return fail(error, current)
     except KeyboardInterrupt:
