@@ -34,7 +34,7 @@ class Translate5AssignJobOperator(Translate5BaseOperator):
     :param deadline_date: ``"YYYY-MM-DD HH:MM:SS"`` or ``"default"``.
     :param extra: further job fields (``segmentrange``, ``trackchangesShow`` ...).
 
-    Returns one ``{"id", "taskGuid", "userGuid", "workflowStepName", "state", "role"}`` per task.
+    Returns one ``{"id", "task_guid", "user_guid", "workflow_step_name", "state", "role"}`` per task.
     """
 
     template_fields = (
