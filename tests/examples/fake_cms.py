@@ -115,7 +115,13 @@ class FakeCms:
     ) -> None:
         """A version written by a person: a draft, and its published copy unless ``status="draft"``."""
         draft = {"documentId": document_id, "locale": locale, "updatedAt": updated_at, "publishedAt": None}
-        draft.update(self._with_ids(fields))
+        others = [v for (doc, _, _), v in self.versions.items() if doc == document_id]
+        shared = {
+            k: v
+            for k, v in (others[0] if others else {}).items()
+            if k in self.attributes and not self._localized(k)
+        }
+        draft.update({**self._blank(), **copy.deepcopy(shared), **self._with_ids(fields)})
         self.versions[document_id, locale, "draft"] = draft
         if status == "published":
             self.versions[document_id, locale, "published"] = {
@@ -127,6 +133,14 @@ class FakeCms:
         return self.versions.get((document_id, locale, status))
 
     # Strapi's behaviour.
+
+    def _blank(self) -> dict[str, Any]:
+        """What a new version holds before data is written: every plain field, null or its default."""
+        return {
+            name: attribute.get("default")
+            for name, attribute in self.attributes.items()
+            if attribute["type"] not in ("component", "dynamiczone")
+        }
 
     def _with_ids(self, data: dict[str, Any]) -> dict[str, Any]:
         out = copy.deepcopy(data)
@@ -240,8 +254,6 @@ class FakeCms:
         return bool(self.attributes[name].get("pluginOptions", {}).get("i18n", {}).get("localized"))
 
     def _put(self, document_id: str, query: dict[str, str], data: dict[str, Any]) -> dict[str, Any]:
-        locale, status = query.get("locale", "en"), query.get("status", "published")
-        populate = self._populate(query)
         if self.refuse_next_put is not None:
             error, self.refuse_next_put = self.refuse_next_put, None
             raise error
@@ -252,6 +264,17 @@ class FakeCms:
         ]
         if not others:
             raise StrapiError(404, "NotFoundError", "Not Found")
+        return self._save(document_id, query, data, others[0])
+
+    def _create(self, query: dict[str, str], data: dict[str, Any]) -> dict[str, Any]:
+        return self._save(f"doc{next(self._ids):06d}", query, data, None)
+
+    def _save(
+        self, document_id: str, query: dict[str, str], data: dict[str, Any], other: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """Save a locale version's draft (a new one gets the others' non-localized fields); maybe publish."""
+        locale, status = query.get("locale", "en"), query.get("status", "published")
+        populate = self._populate(query)
         draft = self.versions.get((document_id, locale, "draft"))
         self._check(data, draft)
         for name, value in list(data.items()):
@@ -269,10 +292,16 @@ class FakeCms:
         if draft is None:
             shared = {
                 k: copy.deepcopy(v)
-                for k, v in others[0].items()
+                for k, v in (other or {}).items()
                 if k in self.attributes and not self._localized(k)
             }
-            draft = {"documentId": document_id, "locale": locale, **shared, "publishedAt": None}
+            draft = {
+                "documentId": document_id,
+                "locale": locale,
+                **self._blank(),
+                **shared,
+                "publishedAt": None,
+            }
         draft = {**draft, **self._with_ids(data), "updatedAt": stamp}
         if status == "published":
             self._check_required(draft)
@@ -338,6 +367,12 @@ class FakeCms:
                 if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
                     raise StrapiError(400, "ValidationError", 'Missing "data" payload in the request body')
                 return self._put(segments[2], query, body["data"])
+            if method == "POST" and len(segments) == 2:
+                return self._create(query, body["data"])
+            if method == "DELETE" and len(segments) == 3:  # ?locale=* : the document in every locale
+                for key in [k for k in self.versions if k[0] == segments[2]]:
+                    del self.versions[key]
+                return None
         raise StrapiError(404, "NotFoundError", "Not Found")
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -348,7 +383,7 @@ class FakeCms:
                 pass
 
             def _send(self, status: int, payload: Any) -> None:
-                body = json.dumps(payload).encode()
+                body = b"" if status == 204 else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -375,12 +410,18 @@ class FakeCms:
                 except StrapiError as error:
                     self._send(error.status, error.body)
                     return
-                self._send(200, payload)
+                self._send({"POST": 201, "DELETE": 204}.get(method, 200), payload)
 
             def do_GET(self) -> None:
                 self._serve("GET")
 
             def do_PUT(self) -> None:
                 self._serve("PUT")
+
+            def do_POST(self) -> None:
+                self._serve("POST")
+
+            def do_DELETE(self) -> None:
+                self._serve("DELETE")
 
         return Handler
