@@ -96,19 +96,40 @@ def test_the_wheel_lists_every_package_of_the_source_tree() -> None:
     assert (REPO / examples / "translate5_cms_roundtrip.py").is_file()
 
 
-def test_readme_links_are_absolute_and_point_at_files_of_this_repository() -> None:
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub (and mkdocs' default slugs, for ASCII headings) give a Markdown heading."""
+    text = re.sub(r"[`*_\[\]()]", "", heading.strip().lower())
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def anchors(page: Path) -> set[str]:
+    text = re.sub(r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.MULTILINE | re.DOTALL)
+    headings = re.findall(r"^#{1,6}\s+(.+?)\s*$", text, flags=re.MULTILINE)  # not a comment in a code block
+    return {github_anchor(heading) for heading in headings}
+
+
+def test_readme_links_are_relative_and_point_at_files_and_headings_of_this_repository() -> None:
+    """Relative links work in a clone, offline and on the repository's web page. (The package index shows
+    the same README as its long description, where these links do not resolve; its sidebar carries the
+    project URLs of pyproject.toml, which do.)"""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     source = PYPROJECT["project"]["urls"]["Source"].rstrip("/")
     inline = re.findall(r"\]\(([^)\s]+)\)", readme)
-    references = re.findall(r"^\[[^\]]+\]:\s*(\S+)", readme, flags=re.MULTILINE)  # [name]: https://...
+    references = re.findall(r"^\[[^\]]+\]:\s*(\S+)", readme, flags=re.MULTILINE)  # [name]: docs/...
     assert inline
     assert references
-    links = inline + references
-    for link in links:
-        assert re.match(r"^https?://", link), f"relative link {link!r} breaks on the package index page"
-        if link.startswith(f"{source}/blob/main/"):
-            target = link.removeprefix(f"{source}/blob/main/").split("#")[0]
-            assert (REPO / target).exists(), f"{link} points at a file that does not exist"
+    relative = 0
+    for link in inline + references:
+        if re.match(r"^https?://", link):
+            assert not link.startswith(source + "/"), f"{link}: link this repository's files relatively"
+            continue
+        relative += 1
+        path, _hash, anchor = link.partition("#")
+        target = REPO / path
+        assert target.exists(), f"{link} points at a file that does not exist"
+        if anchor:
+            assert anchor in anchors(target), f"{link}: {path} has no heading with the anchor #{anchor}"
+    assert relative
 
 
 def test_license_file_is_the_apache_license() -> None:
