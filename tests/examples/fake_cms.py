@@ -13,6 +13,10 @@ like Strapi did there (``make cms-test`` runs the example against the real one):
   version gets the non-localized fields of the others;
 - components and dynamic zones come back only when populated; a component id of another version is refused;
 - ``blocks`` are validated on every PUT, required fields only on publishing, with Strapi's error messages.
+
+``tests/cms/test_fake_cms_matches_strapi.py`` sends the same requests to both and expects the same answers.
+What it leaves out on purpose: media, relations, other content types, filters and sorting, and Strapi's
+checks of string lengths and other field types (a test that needs such a 400 sets ``refuse_next_put``).
 """
 
 from __future__ import annotations
