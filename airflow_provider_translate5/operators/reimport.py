@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from airflow_provider_translate5.client import Task
     from airflow_provider_translate5.files import PathLike
+    from airflow_provider_translate5.lineage import Lineage
 
 #: What a try sent (or found sent), for the wait's end and a deferred resume.
 XCOM_KEY = "translate5_reimport_file"
@@ -218,8 +219,18 @@ class Translate5ReimportFileOperator(WaitMixin, Translate5BaseOperator):
         return tasks[0]
 
     def _result(self, sent: Mapping[str, Any]) -> dict[str, Any]:
+        from airflow_provider_translate5 import lineage
+
         with fail_fast_on_bad_input():
             task = self.client.get_task(int(sent["task"]))
+        lineage.note(
+            self,
+            taskIds=[task.id],
+            projectId=task.project_id,
+            taskUrl=self.task_url(task),
+            foreignId=self.foreign_id,
+            fileId=int(sent["id"]),
+        )
         return {
             "id": task.id,
             "task_guid": task.task_guid,
@@ -228,3 +239,14 @@ class Translate5ReimportFileOperator(WaitMixin, Translate5BaseOperator):
             "state": task.state,
             "sent": bool(sent["sent"]),
         }
+
+    def get_openlineage_facets_on_start(self) -> Lineage:
+        return self.get_openlineage_facets_on_complete(None)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Lineage:
+        """OpenLineage: the file reimported, the translate5 task it changed."""
+        from airflow_provider_translate5 import lineage
+
+        return lineage.operator_lineage(
+            self, "reimport", inputs=[self.source], tasks="outputs", target_lang=self.target_lang
+        )

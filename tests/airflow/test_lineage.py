@@ -137,7 +137,8 @@ def test_the_listener_emits_the_files_and_tasks_each_operator_read_and_wrote(
 ) -> None:
     """upload -> reimport -> export and an InstantTranslate pre-translation, run with the OpenLineage
     provider's listener: each COMPLETE event names the files and translate5 tasks as datasets and carries
-    the translate5 facet; the upload's START event already names the file it will send."""
+    the translate5 facet; the upload's START event already names the file it will send. The reimport and
+    the pre-translation are deferrable: what they did is reported from the try that resumed."""
     source = tmp_path / "in" / "page.xlf"
     source.parent.mkdir()
     source.write_text(XLIFF.format(target=""), encoding="utf-8")
@@ -162,6 +163,7 @@ def test_the_listener_emits_the_files_and_tasks_each_operator_read_and_wrote(
             )
             reimport = Translate5ReimportFileOperator(
                 task_id="reimport", foreign_id="cms-7", source={str(updated)!r}, poke_interval=0.05,
+                deferrable=True,  # the note is made where the resumed task ends
             )
             export = Translate5ExportOperator(
                 task_id="export", translate5_task_id={task_id!r}, destination={str(out / "export")!r},
@@ -170,7 +172,7 @@ def test_the_listener_emits_the_files_and_tasks_each_operator_read_and_wrote(
             upload >> imported >> reimport >> export
             Translate5InstantTranslatePretranslateOperator(
                 task_id="pretranslate", source={str(html)!r}, source_lang="en", target_lang="fr",
-                destination={str(out / "instant") + "/"!r}, poke_interval=0.05,
+                destination={str(out / "instant") + "/"!r}, poke_interval=0.05, deferrable=True,
             )
         """,
     )
@@ -206,6 +208,13 @@ def test_the_listener_emits_the_files_and_tasks_each_operator_read_and_wrote(
     assert datasets(start, "inputs") == [("file", str(source.resolve()))]
     assert datasets(start, "outputs") == []
     assert start["run"]["facets"]["translate5"]["targetLanguages"] == ["de"]
+
+    reimport = by_task["reimport", "COMPLETE"]
+    assert datasets(reimport, "inputs") == [("file", str(updated.resolve()))]
+    assert datasets(reimport, "outputs") == [(t5, f"task/{tid}")]
+    facet = reimport["run"]["facets"]["translate5"]
+    assert (facet["operation"], facet["taskIds"], facet["foreignId"]) == ("reimport", [tid], "cms-7")
+    assert isinstance(facet["fileId"], int)
 
     export = by_task["export", "COMPLETE"]
     assert datasets(export, "inputs") == [(t5, f"task/{tid}")]
