@@ -51,16 +51,11 @@ class DuplicateNotRemovedError(Translate5Error):
 
 @dataclass(frozen=True)
 class Outcome(Generic[T]):
-    """The unit that survives for the key, and whether it existed before this call created anything.
-
-    ``rows``: what the lookups showed of the survivor (a project's row and its tasks' rows; empty when the
-    key was not looked up).
-    """
+    """The unit that survives for the key, and whether it existed before this call created anything."""
 
     unit: T
     reattached: bool
     removed: tuple[int, ...] = ()
-    rows: tuple[T, ...] = ()
 
 
 @dataclass
@@ -228,7 +223,7 @@ class CreateEach(Generic[T]):
         """The outcome of a unit this try created, given what the check after the create saw."""
         outcome = self._converge([created, *rows], reattached=False)
         if self.root_of(outcome.unit) != self.root_of(created):
-            return Outcome(outcome.unit, True, outcome.removed, outcome.rows)
+            return Outcome(outcome.unit, True, outcome.removed)
         return outcome
 
     def _converge(self, rows: Sequence[T], *, reattached: bool) -> Outcome[T]:
@@ -248,8 +243,7 @@ class CreateEach(Generic[T]):
             )
             self._delete(root)
             removed.append(root)
-        kept = units[survivor]
-        return Outcome(self._representative(survivor, kept), reattached, tuple(removed), tuple(kept))
+        return Outcome(self._representative(survivor, units[survivor]), reattached, tuple(removed))
 
     def _representative(self, root: int, rows: list[T]) -> T:
         for row in rows:

@@ -337,7 +337,7 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
                 raise
 
         once: CreateEach[Task] = CreateEach(
-            lookup=lambda keys: _tasks_where(client, "foreignId", keys),
+            lookup=lambda keys: _tasks_where(client, "foreignId", keys, projects_only=True),
             key_of=lambda task: task.foreign_id,
             create=create,
             root_of=lambda task: task.project_id or task.id,
@@ -362,8 +362,9 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
     def _results(
         self, orders: Sequence[_Order], outcomes: Mapping[str, Outcome[Task]], languages: Mapping[int, str]
     ) -> list[dict[str, Any]]:
-        """Each order's unit with one task per target language; projects found while translate5 still
-        creates their tasks are waited for (for ``create_grace``, one lookup per second for all)."""
+        """Each order's unit with one task per target language. The tasks of projects found by the lookup are
+        listed with one request for all; projects found while translate5 still creates their tasks are waited
+        for (for ``create_grace``, one lookup per second for all)."""
         from airflow_provider_translate5.client import checks
 
         tasks_of: dict[str, list[Task]] = {}
@@ -371,12 +372,8 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
         for order in orders:
             outcome = outcomes[order.key]
             unit = outcome.unit
-            if unit.project_tasks:
-                tasks = list(unit.project_tasks)
-            elif not unit.is_project:
-                tasks = [unit]
-            else:
-                tasks = [row for row in outcome.rows if not row.is_project and row.id != unit.id]
+            # A create answers with the project's tasks; a project found by the lookup comes without them.
+            tasks = list(unit.project_tasks) if unit.project_tasks or unit.is_project else [unit]
             tasks_of[order.key] = tasks
             targets = len(checks.target_languages(order.fields["target_lang"]))
             if len(tasks) < targets:
@@ -530,9 +527,12 @@ def _item_key(context: Context, index: int) -> str:
     return key
 
 
-def _tasks_where(client: Translate5Client, prop: str, values: Sequence[Any]) -> list[Task]:
-    """Every task row whose ``prop`` is one of ``values`` (projects and their tasks): ``eq`` for one value,
-    as recorded; else one ``in`` list request per chunk that keeps the URL short."""
+def _tasks_where(
+    client: Translate5Client, prop: str, values: Sequence[Any], *, projects_only: bool = False
+) -> list[Task]:
+    """Every task row whose ``prop`` is one of ``values`` (``projects_only``: the top-level rows, a project or
+    a single-target task per upload): ``eq`` for one value, as recorded; else one ``in`` list request per
+    chunk that keeps the URL short."""
     import json
 
     from airflow_provider_translate5.client import Filter
@@ -552,7 +552,7 @@ def _tasks_where(client: Translate5Client, prop: str, values: Sequence[Any]) -> 
         chunks.append(chunk)
     for part in chunks:
         rule = Filter.eq(prop, part[0]) if len(part) == 1 else Filter.in_(prop, part)
-        rows += client.iter_tasks(filters=[rule], page_size=_LOOKUP_VALUES)
+        rows += client.iter_tasks(filters=[rule], page_size=_LOOKUP_VALUES, projects_only=projects_only)
     return rows
 
 

@@ -74,12 +74,17 @@ def test_a_batch_retry_reattaches_what_the_failed_try_created_and_creates_the_re
         upload(items, concurrency=1).execute(context_for(try_number=1))
     assert not caught.value.terminal
     assert sim.requests.count("POST", "/editor/task") == 2  # the third item was not even tried
+    sim.requests.clear()
 
     result = upload(items, concurrency=1).execute(context_for(try_number=2))
 
+    assert sim.requests.count("POST", "/editor/task") == 2  # the two missing ones
+    # lookups for all keys at once (a retry first looks for the rest for what retry_delay did not cover),
+    # one list of the re-attached project's tasks: never a read per project
+    assert {r.path for r in sim.requests if r.method == "GET"} == {"/editor/task"}
     assert [item["reattached"] for item in result["items"]] == [True, False, False]
     assert live_units(client) == {item["foreign_id"]: [item["id"]] for item in result["items"]}
-    assert sim.requests.count("POST", "/editor/task") == 4  # 1 + the refused one + the two missing
+    assert len(result["items"][0]["tasks"]) == 2
 
 
 def test_a_lost_create_answer_in_a_batch_is_found_by_one_lookup_for_the_batch(
