@@ -128,6 +128,20 @@ def test_a_translate5_server_is_one_namespace_whatever_the_scheme_and_credential
     )
 
 
+def test_a_dag_file_that_imports_the_operators_loads_nothing_of_lineage() -> None:
+    """DAG parse time stays as it was: the lineage module and OpenLineage load only when the listener asks."""
+    code = (
+        "import sys, json, airflow.sdk\n"
+        "before = set(sys.modules)\n"
+        "import airflow_provider_translate5.operators, airflow_provider_translate5.sensors\n"
+        "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    added = json.loads(out.strip().splitlines()[-1])
+    assert added  # the operators themselves
+    assert [name for name in added if "lineage" in name] == []
+
+
 # -- events --------------------------------------------------------------------------------------------------
 
 
