@@ -37,6 +37,7 @@ help:
 	@echo "make dist-check       - dist, plus a resolver dry run of the wheel next to the Amazon/Google/Celery providers"
 	@echo "make deployment-test  - the examples on Celery (2 workers), PostgreSQL, Redis and S3 (moto), all local"
 	@echo "make cms-test         - the REST CMS example against a real Strapi 5 (Node.js, SQLite) and the simulator"
+	@echo "make ui-test          - the translate5 view in headless Chromium against a real airflow api-server"
 
 # The constraints file is a lock generated from a green install; it keeps installs reproducible.
 $(STAMP): pyproject.toml $(CONSTRAINTS)
@@ -119,6 +120,18 @@ $(CMS_STAMP): $(CMS_DIR)/package.json $(CMS_DIR)/package-lock.json
 	@node -e 'if (+process.versions.node.split(".")[0] < 20) { console.error("Strapi 5 needs Node.js 20 or newer, not " + process.version); process.exit(1) }'
 	cd $(CMS_DIR) && $(NODE_HEADERS) npm ci --no-audit --no-fund
 	@touch $@
+
+# The translate5 view in a real browser: headless Chromium (Debian's chromium and chromium-driver, installed
+# where missing: CI runs as root) logs into a real airflow api-server after one run of the CMS round-trip
+# example against the simulator, all on 127.0.0.1; the screenshot goes to docs/img/. ARGS go to pytest.
+UI_BROWSER := $(shell command -v chromium >/dev/null && command -v chromedriver >/dev/null && echo found)
+
+.PHONY: ui-test
+ui-test: $(STAMP)
+ifneq ($(UI_BROWSER),found)
+	apt-get update && apt-get install -y chromium chromium-driver
+endif
+	TRANSLATE5_UI_TEST=1 $(BIN)/python -m pytest tests/ui/test_browser.py $(ARGS)
 
 .PHONY: cms-test
 cms-test: $(STAMP) $(CMS_STAMP)

@@ -27,6 +27,7 @@ th { background: #f7fafc; font-weight: 600; }
 .bar > span { display: block; height: 100%; background: #3182ce; }
 .muted { color: #718096; } .overdue { color: #c53030; font-weight: 600; }
 ul.jobs { margin: 0; padding-left: 1rem; }
+td.name { min-width: 12rem; } td.airflow { font-size: .85rem; color: #4a5568; }
 """
 
 _SCRIPT = """

@@ -8,13 +8,15 @@ of recent runs asks for each DAG: Airflow's default ``filter_authorized_dag_ids`
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from airflow.api_fastapi.auth.managers.simple.simple_auth_manager import SimpleAuthManager
 
 OUTSIDER = "outsider"
-#: DAG ids the outsider may not read (the tests add the DAG they run).
-DENIED: set[str] = set()
+#: DAG ids the outsider may not read: the tests add the DAG they run (an API server started by a test reads
+#: them from ``TRANSLATE5_UI_TEST_DENIED_DAGS``, comma-separated).
+DENIED: set[str] = {dag for dag in os.environ.get("TRANSLATE5_UI_TEST_DENIED_DAGS", "").split(",") if dag}
 
 
 class OneDagDeniedAuthManager(SimpleAuthManager):
