@@ -28,7 +28,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 help:
 	@echo "make airflow          - Airflow UI on 127.0.0.1 with the simulator and the example DAGs (Ctrl-C stops)"
 	@echo "make demo             - run the CMS -> translate5 -> CMS example DAG against the bundled simulator"
-	@echo "make demo-features    - analyse -> approve, pages -> pre-translate -> batch export, a reimport, vs the simulator"
+	@echo "make demo-features    - analyse -> approve, pages -> pre-translate -> batch export, a changed page, vs the simulator"
 	@echo "make test             - lint, type-check and run the whole test suite"
 	@echo "make contract         - the contract suite against TRANSLATE5_CONTRACT_URL, or the bundled simulator"
 	@echo "make bench            - run the benchmarks and regenerate docs/performance.md"
