@@ -142,6 +142,34 @@ def test_a_dag_file_that_imports_the_operators_loads_nothing_of_lineage() -> Non
     assert [name for name in added if "lineage" in name] == []
 
 
+def test_an_upload_of_many_items_names_every_file_it_will_send_once(tmp_path: Path) -> None:
+    """What the start event of an upload of ``items`` reports: each item's source, its own and the shared
+    ``create_task_kwargs`` files (a shared glossary once), no languages (items may each have their own)."""
+    from airflow_provider_translate5.operators import Translate5UploadTaskOperator
+
+    a, b, glossary, config = (tmp_path / name for name in ("a.html", "b.html", "terms.tbx", "b.config"))
+    upload = Translate5UploadTaskOperator(
+        task_id="upload",
+        items=[
+            {"source": str(a), "foreign_id": "a"},
+            {"source": b.as_uri(), "foreign_id": "b", "create_task_kwargs": {"task_config": str(config)}},
+        ],
+        task_name="Pages",
+        source_lang="en",
+        target_lang=["de", "fr"],
+        create_task_kwargs={"tbx": str(glossary)},
+    )
+
+    lineage = upload.get_openlineage_facets_on_start()
+
+    expected = [a, glossary, b, config]
+    assert [(d.namespace, d.name) for d in lineage.inputs] == [("file", str(p.resolve())) for p in expected]
+    assert lineage.outputs == []
+    facet = lineage.run_facets["translate5"]
+    assert facet.operation == "upload"
+    assert getattr(facet, "targetLanguages", None) is None
+
+
 # -- events --------------------------------------------------------------------------------------------------
 
 
