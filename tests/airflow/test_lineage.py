@@ -211,7 +211,12 @@ def test_the_listener_emits_the_files_and_tasks_each_operator_read_and_wrote(
                 task_id="export", translate5_task_id={task_id!r}, destination={str(out / "export")!r},
                 format="filetranslation",
             )
-            upload >> imported >> reimport >> export
+            export_items = Translate5ExportOperator(
+                task_id="export_items", items=upload.output["items"],
+                destination={str(out / "items" / "{foreign_id}" / "{target_lang}")!r},
+                format="filetranslation",
+            )
+            upload >> imported >> reimport >> [export, export_items]
             Translate5InstantTranslatePretranslateOperator(
                 task_id="pretranslate", source={str(html)!r}, source_lang="en", target_lang="fr",
                 destination={str(out / "instant") + "/"!r}, poke_interval=0.05, deferrable=True,
@@ -263,6 +268,11 @@ def test_the_listener_emits_the_files_and_tasks_each_operator_read_and_wrote(
     delivered = sorted((out / "export").iterdir())
     assert datasets(export, "outputs") == [("file", str(p.resolve())) for p in delivered]
     assert export["run"]["facets"]["translate5"]["operation"] == "export"
+
+    by_items = by_task["export_items", "COMPLETE"]
+    assert datasets(by_items, "inputs") == [(t5, f"task/{tid}")]
+    [delivered_item] = (out / "items" / "cms-7" / "de").iterdir()
+    assert datasets(by_items, "outputs") == [("file", str(delivered_item.resolve()))]
 
     instant = by_task["pretranslate", "COMPLETE"]
     [translated] = sorted((out / "instant").iterdir())
