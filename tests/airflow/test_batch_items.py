@@ -341,3 +341,59 @@ def test_the_upload_result_flows_into_the_waits_and_the_export_without_lookups(
 
     assert len(sim.requests) == looks + 6  # the six downloads
     assert [len(item["uris"]) for item in written] == [2, 2, 2]
+
+
+@pytest.mark.dagrun
+@pytest.mark.parametrize(
+    "translate5_simulator", [{"import_duration": 0, "workflow_auto_finish": 0}], indirect=True
+)
+def test_a_drop_in_batches_flows_through_the_building_blocks_at_four_requests_per_item(
+    sim: Any, run_dag: Any, source_file: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The composition a CMS DAG uses: a task lists the drop in batches, each batch is one upload, one wait of
+    each kind and one export task instance; the ids flow through XCom, nothing is looked up twice."""
+    from airflow_provider_translate5.client import client as client_module
+
+    monkeypatch.setattr(client_module, "_LANGUAGES", {})  # a worker process starts without the languages
+    drop = [str(source_file(f"page{n}.html", f"<p>Page {n}.</p>")) for n in range(5)]
+    out = tmp_path / "out"
+    source = f"""
+import pendulum
+from airflow.sdk import DAG, task
+from airflow_provider_translate5.operators import Translate5ExportOperator, Translate5UploadTaskOperator
+from airflow_provider_translate5.sensors import Translate5ImportSensor, Translate5WorkflowEndedSensor
+
+with DAG("t5_batches", schedule=None, start_date=pendulum.datetime(2024, 1, 1, tz="UTC")) as dag:
+
+    @task
+    def list_drop():
+        items = [{{"source": path, "task_name": path.rsplit("/", 1)[1]}} for path in {drop!r}]
+        return [items[:3], items[3:]]
+
+    upload = Translate5UploadTaskOperator.partial(
+        task_id="upload", source_lang="en", target_lang=["de", "fr"]
+    ).expand(items=list_drop())
+    # a mapped task's result is mapped over whole (Airflow maps no custom XCom key of it)
+    task_ids = upload.output.map(lambda result: result["task_ids"])
+    imported = Translate5ImportSensor.partial(task_id="imported", deferrable=True).expand(
+        translate5_task_ids=task_ids
+    )
+    translated = Translate5WorkflowEndedSensor.partial(task_id="translated", deferrable=True).expand(
+        translate5_task_ids=task_ids
+    )
+    export = Translate5ExportOperator.partial(
+        task_id="export", destination="{out}/{{foreign_id}}/{{target_lang}}", format="filetranslation"
+    ).expand(items=upload.output.map(lambda result: result["items"]))
+    upload >> imported >> translated >> export
+"""
+    result = run_dag(source, "t5_batches")
+
+    assert result.state == "success", result.output
+    delivered = sorted(p.name for p in out.rglob("*.html"))
+    assert delivered == sorted(f"page{n}_{lang}.html" for n in range(5) for lang in ("de", "fr"))
+    counts = sim.requests.counts()
+    assert counts.pop("GET /editor/language") == 1
+    assert counts.pop("POST /editor/task") == 5
+    assert counts.pop("GET /editor/task") == 4  # per batch: one look of each wait, for all its tasks
+    assert sum(count for key, count in counts.items() if key.startswith("GET /editor/task/export/id/")) == 10
+    assert len(sim.requests) == 20  # 4 per item in two languages: nothing else
