@@ -268,12 +268,12 @@ class Translate5UploadTaskOperator(Translate5BaseOperator):
                     f"{label} has unknown key(s) {', '.join(map(repr, unknown))}; an item takes "
                     f"{', '.join(ITEM_KEYS)}"
                 )
+            extra = item.get("create_task_kwargs") or {}
+            if not isinstance(extra, Mapping):
+                raise Translate5ValueError(f"{label}: create_task_kwargs must be a dict, got {extra!r}")
             fields = {name: getattr(self, name) for name in _DEFAULTED}
             fields.update({name: value for name, value in item.items() if value is not None})
-            fields["create_task_kwargs"] = {
-                **self.create_task_kwargs,
-                **(item.get("create_task_kwargs") or {}),
-            }
+            fields["create_task_kwargs"] = {**self.create_task_kwargs, **extra}
             own = item.get("foreign_id") not in (None, "")
             if own:
                 key = str(item["foreign_id"])

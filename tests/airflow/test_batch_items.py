@@ -279,6 +279,7 @@ def test_derived_keys_at_the_first_try_are_neither_looked_up_nor_checked(
         ),
         ({"foreign_id": "x" * 121}, "foreign_id is 121 characters long"),
         ({"target": "de"}, "items[1] has unknown key(s) 'target'"),
+        ({"create_task_kwargs": "workflow=x"}, "create_task_kwargs must be a dict"),
     ],
 )
 def test_a_bad_item_fails_the_task_before_anything_is_created(
