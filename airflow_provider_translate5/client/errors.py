@@ -31,6 +31,8 @@ PLUGIN_ROUTES = {
     "/editor/plugins_matchanalysis_": "MatchAnalysis",
 }
 EXPORT_RUNNING = "E1538"
+#: translate5 answers a PUT to a deleted task with 409 E1774, not 404 (``TaskController::putAction``).
+TASK_DELETED = "E1774"
 # translate5 refuses a batch export with 422 E1401 while a maintenance is scheduled (TaskbatchController).
 MAINTENANCE_SCHEDULED = "E1401"
 

@@ -28,6 +28,7 @@ from airflow_provider_translate5.base import (
     fail_fast_on_bad_input,
     idempotency_key,
     is_template,
+    rendered_ids,
     rendered_list,
     retry_pre_wait,
 )
@@ -579,26 +580,63 @@ class Translate5StartImportOperator(Translate5BaseOperator):
 
 
 class _TaskStateChangeOperator(Translate5BaseOperator):
-    """Apply one state change to every task behind the id (translate5 does not change projects themselves)."""
+    """Apply one state change to every task behind the id (translate5 does not change projects themselves),
+    or to many tasks given by their ids.
 
-    template_fields = ("translate5_task_id", "translate5_conn_id")
+    :param translate5_task_id: task or project id (templated).
+    :param translate5_task_ids: instead: task ids (templated; e.g. an upload's ``task_ids``), changed without
+        a lookup. An empty list changes nothing, and a task that no longer exists is skipped with a warning:
+        for DAGs that end or reopen what an earlier run ordered, which someone may have deleted since.
+    """
+
+    template_fields = ("translate5_task_id", "translate5_task_ids", "translate5_conn_id")
     action: str
 
-    def __init__(self, *, translate5_task_id: int | str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        translate5_task_id: int | str | None = None,
+        translate5_task_ids: Sequence[int | str] | str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
+        if (translate5_task_id is None) == (translate5_task_ids is None):
+            raise ValueError(
+                "give translate5_task_id (a task or project) or translate5_task_ids (tasks, e.g. an upload's "
+                "task_ids), not both"
+            )
         self.translate5_task_id = translate5_task_id
+        self.translate5_task_ids = translate5_task_ids
 
     def change(self, task_id: int) -> Task:
         raise NotImplementedError
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
+        from airflow_provider_translate5.client import Translate5APIError, Translate5NotFoundError
+        from airflow_provider_translate5.client.errors import TASK_DELETED
         from airflow_provider_translate5.status import task_summary
 
-        changed = []
-        for task in self.resolve_tasks(context, self.translate5_task_id):
+        if self.translate5_task_id is not None:
+            ids = [task.id for task in self.resolve_tasks(context, self.translate5_task_id)]
+        else:
+            ids = rendered_ids(self.translate5_task_ids, required=False)
+            if not ids:
+                self.log.info("No translate5 task given: nothing to change")
+        changed: list[dict[str, Any]] = []
+        for task_id in ids:
             with fail_fast_on_bad_input():
-                changed.append(task_summary(self.change(task.id)))
-            self.log.info("%s translate5 task %s", self.action, task.id)
+                try:
+                    task = self.change(task_id)
+                except Translate5APIError as exc:
+                    gone = isinstance(exc, Translate5NotFoundError) or exc.error_code == TASK_DELETED
+                    if not gone or self.translate5_task_id is not None:
+                        raise
+                    self.log.warning("translate5 task %s does not exist (any more): skipped", task_id)
+                    continue
+            if not changed and self.translate5_task_id is None:
+                self.push_task_link(context, task)
+            changed.append(task_summary(task))
+            self.log.info("%s translate5 task %s", self.action, task_id)
         return changed
 
 

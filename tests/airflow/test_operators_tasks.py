@@ -71,6 +71,33 @@ def test_end_then_reopen(client: Translate5Client, task_id: int) -> None:
     assert client.get_task(task_id).state == "open"
 
 
+def test_end_and_reopen_many_task_ids_without_a_lookup(
+    sim: Any, client: Translate5Client, source_file: Callable[..., Path]
+) -> None:
+    project = client.create_task(source_file(), task_name="Many", source_lang="en", target_lang=["de", "fr"])
+    wait_imported(client, project.task_ids)
+    sim.set(force_delete_right=True)
+    gone = client.create_task(source_file(), task_name="Gone", source_lang="en", target_lang="it")
+    wait_imported(client, gone.task_ids)
+    client.delete_task(gone.id, force=True)  # deleted in translate5 since it was ordered: skipped
+    ids = [*project.task_ids, gone.id]
+    sim.requests.clear()
+
+    ended, pushed = run(Translate5EndTaskOperator(task_id="end", translate5_task_ids=ids))
+
+    assert [(t["id"], t["state"]) for t in ended] == [(i, "end") for i in project.task_ids]
+    assert [r.method for r in sim.requests] == ["PUT", "PUT", "PUT"]  # one per id, nothing looked up
+    assert pushed["translate5_task_id"] == project.task_ids[0]
+    reopened, _ = run(Translate5ReopenTaskOperator(task_id="reopen", translate5_task_ids=str(ids)))
+    assert {client.get_task(i).state for i in project.task_ids} == {"open"}
+    assert len(reopened) == 2
+    sim.requests.clear()
+    assert run(Translate5EndTaskOperator(task_id="none", translate5_task_ids=[]))[0] == []
+    assert list(sim.requests) == []  # nothing to end: not even a session
+    with pytest.raises(ValueError, match="not both"):
+        Translate5EndTaskOperator(task_id="both", translate5_task_id=1, translate5_task_ids=[1])
+
+
 def test_delete_counts_a_task_already_gone_as_deleted(
     sim: Any, client: Translate5Client, task_id: int
 ) -> None:
