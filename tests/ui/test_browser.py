@@ -149,7 +149,7 @@ def browser() -> Iterator[Any]:
     from selenium.webdriver.chrome.service import Service as DriverService
 
     options = webdriver.ChromeOptions()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1500,1000"):
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1800,1100"):
         options.add_argument(argument)
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
     driver_path = shutil.which("chromedriver")
@@ -228,6 +228,36 @@ def test_the_run_shows_every_project_with_state_and_progress(browser: Any, airfl
     browser.switch_to.default_content()
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(SCREENSHOT))
+
+
+def test_a_project_link_opens_the_project_in_a_new_tab(browser: Any, airflow: Airflow) -> None:
+    """From inside the UI's sandboxed iframe, the project's link opens a tab; on the simulator it lands on
+    its /editor page, which shows the tasks of that project only."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{airflow.url}/dags/{DAG_ID}/runs/{quote(airflow.run_id, safe='')}/plugin/translate5-run")
+    section = _in_view(browser, "section.project")[0]
+    project_id = section.get_attribute("data-project-id")
+    before = set(browser.window_handles)
+    section.find_element(By.CSS_SELECTOR, "h2 a.t5-out").click()
+    WebDriverWait(browser, 30).until(lambda driver: set(driver.window_handles) - before)
+    [opened] = set(browser.window_handles) - before
+    browser.switch_to.window(opened)
+    try:
+        WebDriverWait(browser, 30).until(
+            lambda driver: driver.find_elements(By.CSS_SELECTOR, "tr[data-task-id]")
+        )
+        assert browser.current_url == f"{airflow.translate5['base_url']}/editor/#project/{project_id}/focus"
+        assert "translate5 simulator" in browser.find_element(By.TAG_NAME, "h1").text
+        shown = [
+            row for row in browser.find_elements(By.CSS_SELECTOR, "tr[data-task-id]") if row.is_displayed()
+        ]
+        assert len(shown) == 2
+        assert {row.get_attribute("data-project-id") for row in shown} == {project_id}
+    finally:
+        browser.close()
+        browser.switch_to.window(next(iter(before)))
 
 
 def test_browse_lists_the_run(browser: Any, airflow: Airflow) -> None:
