@@ -6,8 +6,9 @@ The sources, all written by the operators and sensors themselves:
   task or project is known, also by a wait that is still deferred;
 - the rendered template fields ``translate5_task_ids`` / ``translate5_task_id`` / ``translate5_conn_id``:
   every id a wait covers, known from the moment it starts;
-- the return value: the upload's ``task_ids`` and ``project_id``, a wait's ``tasks`` (id, name, project,
-  state and workflow step when it ended), the state changes' task summaries.
+- the return value: the upload's ``items`` (per item its project and tasks) and ``task_ids``, a wait's
+  ``tasks`` (id, name, project, state and workflow step when it ended), the state changes' task summaries;
+- the rendered ``items`` of an export given the upload's items.
 
 ``step_from`` reads them (pure, tolerant of anything a user's XCom may hold); ``load_run`` and
 ``recent_runs`` query the metadata DB.
