@@ -134,6 +134,9 @@ def main() -> int:
                     [sys.executable, "-m", "airflow", "standalone"],
                     LOGS / "standalone.log",
                     env,
+                    # Not the repository root: there the editable install's *.egg-info is importable too, so
+                    # Airflow would see the provider's plugin entry point twice ("already registered").
+                    cwd=HOME,
                 )
             )
             url = f"http://{LOOPBACK}:{PORT}"
