@@ -386,24 +386,18 @@ def idempotency_key(context: Context) -> str:
     return key
 
 
-def defer_until_idle(operator: WaitMixin, ids: list[int], end_time: float) -> None:
-    """Hand the wait for translate5 to finish an operation (analysis, pre-translation, reimport) to the
-    triggerer; :func:`airflow_provider_translate5.wait.block_until_idle` is the same wait in the worker."""
-    from airflow_provider_translate5 import status
-    from airflow_provider_translate5.triggers.translate5 import Translate5TaskStateTrigger
-
-    operator.defer_until(Translate5TaskStateTrigger, task_ids=ids, end_time=end_time, condition=status.IDLE)
-
-
 def defer_until_done(
     operator: WaitMixin,
     operation: status.Operation,
     ids: list[int],
     before: Mapping[int, str | None],
     end_time: float,
+    *,
+    sent: Mapping[str, Any] | None = None,
 ) -> None:
     """Hand the wait for an operation started on ``ids`` (no lock, and a new result) to the triggerer;
-    :func:`airflow_provider_translate5.wait.block_until_done` is the same wait in the worker."""
+    :func:`airflow_provider_translate5.wait.block_until_done` is the same wait in the worker. ``sent``: what
+    the request sent, where the result is told by it (a reimport's file), back in the success event."""
     from airflow_provider_translate5.triggers.operation import Translate5OperationTrigger
 
     operator.defer_until(
@@ -412,4 +406,5 @@ def defer_until_done(
         end_time=end_time,
         operation=operation.name,
         before={str(task_id): created for task_id, created in before.items()},
+        **({"sent": dict(sent)} if sent else {}),
     )

@@ -19,7 +19,7 @@ How translate5's task states count (names in :mod:`airflow_provider_translate5.c
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final
 
 from airflow_provider_translate5.client.states import TaskState, WorkflowStep
@@ -225,20 +225,61 @@ def _pending(condition: str, task: Task, accept_end_state: bool) -> str | None:
 class Operation:
     """Work translate5 does in the background after answering the request that started it.
 
-    ``name`` is how messages call it, ``worker`` the task state and internal lock its worker runs under, and
-    ``result`` what it leaves behind that was not there before (a new match analysis).
+    ``name`` is how messages call it and ``worker`` the task state and internal lock its worker runs under.
+    What it leaves behind that was not there before is its result (a new match analysis; the file a reimport
+    sent, in the task's import archive), which :func:`airflow_provider_translate5.wait.operation_results`
+    looks up. The words: ``result`` says it is there, ``lacking`` that a task has none yet, ``unwritten``
+    that a run left none, and why. They may name what the request sent (``{name}``: a reimport's file), of
+    which the result lookup ``needs`` these keys.
     """
 
     name: str
     worker: str
     result: str
+    lacking: str
+    unwritten: str
+    needs: frozenset[str] = frozenset()
+
+    def say(self, words: str, sent: Mapping[str, Any] | None) -> str:
+        """``words`` (one of the phrases above) with what was sent filled in."""
+        return words.format_map({key: str(value) for key, value in (sent or {}).items()})
 
 
-ANALYSIS: Final = Operation("analysis", TaskState.MATCH_ANALYSIS, "analysis")
+ANALYSIS: Final = Operation(
+    "analysis",
+    TaskState.MATCH_ANALYSIS,
+    result="a new analysis is there",
+    lacking="there is no new analysis",
+    unwritten="wrote no new analysis (it may have been unable to lock the task, or a language resource "
+    "failed)",
+)
 #: A pre-translation runs the match analysis along and writes a new analysis (transcripts-2 §116).
-PRETRANSLATION: Final = Operation("pre-translation", TaskState.MATCH_ANALYSIS, "analysis")
+PRETRANSLATION: Final = replace(ANALYSIS, name="pre-translation")
+#: A reimport replaces the file in the task's import archive with the file sent, byte for byte
+#: (transcripts-2 §150); its worker runs in state ``reimport`` while locks come and go (§143).
+REIMPORT: Final = Operation(
+    "reimport",
+    TaskState.REIMPORT,
+    result="the import archive holds the {name} sent",
+    lacking="the import archive does not hold the {name} sent",
+    unwritten="its import archive does not hold the {name} sent (E1475: the archive is missing or not "
+    "writable; a new try would send the file again)",
+    needs=frozenset({"name", "sha256"}),
+)
 #: The operations by name (a deferred wait's trigger carries the name).
-OPERATIONS: Final = {operation.name: operation for operation in (ANALYSIS, PRETRANSLATION)}
+OPERATIONS: Final = {operation.name: operation for operation in (ANALYSIS, PRETRANSLATION, REIMPORT)}
+
+
+def named_operation(name: str, sent: Mapping[str, Any] | None = None) -> Operation:
+    """The operation called ``name``, given what its result lookup needs of ``sent`` (checked where the wait
+    is set up); ``ValueError`` names what is wrong."""
+    if name not in OPERATIONS:
+        raise ValueError(f"unknown operation {name!r}; expected one of {sorted(OPERATIONS)}")
+    found = OPERATIONS[name]
+    missing = sorted(found.needs - set(sent or {}))
+    if missing:
+        raise ValueError(f"the wait for a {name} needs {', '.join(missing)} of what was sent; got {sent!r}")
+    return found
 
 
 def runs(task: Task, operation: Operation) -> bool:
@@ -254,16 +295,18 @@ def evaluate_operation(
     before: Mapping[int, str | None],
     after: Mapping[int, str | None],
     seen: Collection[int] = (),
+    sent: Mapping[str, Any] | None = None,
 ) -> Verdict:
     """Judge an operation started on tasks: done when the lock is released AND a new result is there.
 
     Neither alone says it: the request's own answer, and the task for a while after it, read ``open`` with
     no lock while the work is still queued; then the worker holds the lock while ``state`` still reads
-    ``open`` (transcripts-2 §115, §123, §162). So a task is done when nothing runs on it (no operation state,
-    no worker's lock: the ``idle`` rules) and ``after`` (its result now, e.g. the analysis' ``created``) is
-    set and differs from ``before`` (the result before the start). A free task without a new result is
-    still waited for (the work is queued), unless ``seen`` says a look since the start saw the operation's
-    worker on it (:func:`runs`): then translate5 ran it and wrote nothing, which no waiting changes.
+    ``open`` (transcripts-2 §115, §123, §143, §162). So a task is done when nothing runs on it (no operation
+    state, no worker's lock: the ``idle`` rules) and ``after`` (its result now: the analysis' ``created``,
+    the digest of the file a reimport sent once the archive holds it) is set and differs from ``before``
+    (the result before the start). A free task without a new result is still waited for (the work is
+    queued), unless ``seen`` says a look since the start saw the operation's worker on it (:func:`runs`):
+    then translate5 ran it and wrote nothing, which no waiting changes. ``sent`` fills in the messages.
     """
     verdict = evaluate_tasks(IDLE, task_ids, found)
     if verdict.status != SUCCESS:
@@ -273,17 +316,17 @@ def evaluate_operation(
     if failed:
         return Verdict(
             ERROR,
-            f"translate5 ran the {operation.name} of {ids_text(failed)} but wrote no new {operation.result} "
-            "(it may have been unable to lock the task, or a language resource failed); see the task's "
-            "event log in translate5",
+            f"translate5 ran the {operation.name} of {ids_text(failed)} but "
+            f"{operation.say(operation.unwritten, sent)}; see the task's event log in translate5",
         )
     if stale:
         return Verdict(
             WAITING,
             f"waiting for translate5 task(s) {', '.join(map(str, stale))} ({operation.name} queued: nothing "
-            f"runs on the task yet and there is no new {operation.result})",
+            f"runs on the task yet and {operation.say(operation.lacking, sent)})",
         )
-    return Verdict(SUCCESS, f"{ids_text(task_ids)}: {operation.name} done (new {operation.result}, no lock)")
+    done = operation.say(operation.result, sent)
+    return Verdict(SUCCESS, f"{ids_text(task_ids)}: {operation.name} done ({done}, no lock)")
 
 
 def evaluate_pretranslation(task_id: int, entry: PretranslatedFile | None) -> Verdict:

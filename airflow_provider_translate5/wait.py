@@ -266,16 +266,23 @@ class OperationWait(Wait):
     """A wait for an operation translate5 runs in the background (:func:`status.evaluate_operation`).
 
     Each look first judges the task rows like any ``idle`` wait (and notes whether the operation's worker
-    shows on a task); only when every task is free are the results looked up (:func:`operation_results`)
-    and judged by :meth:`look_results`. ``before`` is each task's result before the start.
+    shows on a task); only when every task is free are the results looked up and judged
+    (:meth:`look_up_results`). ``before`` is each task's result before the start, ``sent`` what the request
+    that started it sent, where the result is told by it (a reimport: the file's ``name`` and ``sha256``).
     """
 
     def __init__(
-        self, *, operation: status.Operation, before: Mapping[int, str | None], **kwargs: Any
+        self,
+        *,
+        operation: status.Operation,
+        before: Mapping[int, str | None],
+        sent: Mapping[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(condition=status.IDLE, **kwargs)
-        self.operation = operation
+        self.operation = status.named_operation(operation.name, sent)
         self.before = dict(before)
+        self.sent = dict(sent or {})
         self.seen: set[int] = set()
         self._queued: str | None = None  # what the last look said about a queued operation
         self._said: str | None = None
@@ -289,10 +296,27 @@ class OperationWait(Wait):
             self._queued = None
         return verdict
 
+    def look_up_results(self, client: Translate5Client, found: Mapping[int, Task]) -> status.Verdict:
+        """After :meth:`look_tasks` found every task free: look up their results and judge them.
+
+        A 409 means an operation took a task since its row was read (no export of a busy task): the wait
+        goes on, as for a busy task.
+        """
+        from airflow_provider_translate5.client import Translate5ConflictError, Translate5Error
+
+        tasks = [found[i] for i in self.ids]
+        try:
+            after = operation_results(client, self.operation, tasks, self.sent)
+        except Translate5ConflictError as exc:
+            return status.Verdict(status.WAITING, f"waiting for {self.what} (busy again: {exc})")
+        except Translate5Error as exc:
+            return self.failed_with(exc)
+        return self.look_results(found, after)
+
     def look_results(self, found: Mapping[int, Task], after: Mapping[int, str | None]) -> status.Verdict:
         """Judge the results of free tasks; says once (not at every look) that the operation is queued."""
         verdict = status.evaluate_operation(
-            self.operation, self.ids, found, before=self.before, after=after, seen=self.seen
+            self.operation, self.ids, found, before=self.before, after=after, seen=self.seen, sent=self.sent
         )
         self._queued = verdict.message if verdict.status == status.WAITING else None
         if self._queued is not None and self._queued != self._said:
@@ -306,12 +330,28 @@ class OperationWait(Wait):
 
 
 def operation_results(
-    client: Translate5Client, operation: status.Operation, tasks: Sequence[Task]
+    client: Translate5Client,
+    operation: status.Operation,
+    tasks: Sequence[Task],
+    sent: Mapping[str, Any] | None = None,
 ) -> dict[int, str | None]:
-    """Each task's newest result of the operation's kind (an analysis: its ``created`` time; None: none)."""
-    if operation.result != status.ANALYSIS.result:
-        raise ValueError(f"no lookup for the result of a {operation.name} ({operation.result!r})")
-    return {task.id: client.get_analysis(task.task_guid).created for task in tasks}
+    """Each task's result of the operation now, to compare with the one before its start (None: none).
+
+    An analysis or pre-translation: the newest analysis' ``created`` time. A reimport: the SHA-256 of the
+    file sent (``sent``: ``name``, ``sha256``) once the task's import archive holds it (part 2 §150), None
+    while it holds another file; a busy task's archive cannot be exported (``Translate5ConflictError``).
+    """
+    if operation in (status.ANALYSIS, status.PRETRANSLATION):
+        return {task.id: client.get_analysis(task.task_guid).created for task in tasks}
+    if operation == status.REIMPORT:
+        wanted = dict(sent or {})
+        status.named_operation(operation.name, wanted)  # a ValueError naming what is missing
+        name, digest = str(wanted["name"]), str(wanted["sha256"])
+        return {
+            task.id: digest if digest in client.archived_file_digests(task.id, name) else None
+            for task in tasks
+        }
+    raise ValueError(f"no lookup for the result of a {operation.name}")
 
 
 def event(verdict: status.Verdict, **extra: Any) -> dict[str, Any]:
@@ -382,8 +422,8 @@ class Waiter(Protocol):
 
 
 def block_until_idle(waiter: Waiter, ids: list[int], *, interval: float, end_time: float) -> dict[str, Any]:
-    """Wait in this worker until translate5 finished an operation (analysis, pre-translation, reimport) on
-    ``ids``; returns the verdict as a trigger event, so it is judged like the deferred wait's event."""
+    """Wait in this worker until nothing runs on ``ids`` (whatever runs: a reimport waits so before it
+    decides whether to send); returns the verdict as a trigger event, judged like a trigger's event."""
     from airflow_provider_translate5.client import Translate5Error
 
     wait = Wait(condition=status.IDLE, log=waiter.log, ids=ids)
@@ -406,23 +446,23 @@ def block_until_done(
     *,
     interval: float,
     end_time: float,
+    sent: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Wait in this worker until an operation started on ``ids`` is done (:class:`OperationWait`); returns
     the verdict as a trigger event, judged like the event of the deferred wait
     (``triggers.operation.Translate5OperationTrigger``)."""
     from airflow_provider_translate5.client import Translate5Error
 
-    wait = OperationWait(operation=operation, before=before, log=waiter.log, ids=ids)
+    wait = OperationWait(operation=operation, before=before, sent=sent, log=waiter.log, ids=ids)
 
     def look() -> status.Verdict:
         try:
             found = waiter.client.get_tasks(ids)
-            verdict = wait.look_tasks(found)
-            if verdict.status != status.SUCCESS:
-                return verdict
-            after = operation_results(waiter.client, operation, [found[i] for i in ids])
         except Translate5Error as exc:
             return wait.failed_with(exc)
-        return wait.look_results(found, after)
+        verdict = wait.look_tasks(found)
+        if verdict.status != status.SUCCESS:
+            return verdict
+        return wait.look_up_results(waiter.client, found)
 
     return event(block(wait, look, interval=interval, end_time=end_time))

@@ -31,9 +31,11 @@ class TaskState:
     IMPORTING: Final = frozenset({IMPORT, PREPARATION})
     #: The MatchAnalysis plugin's worker (an analysis, and the one a pre-translation runs along).
     MATCH_ANALYSIS: Final = "matchanalysis"
+    #: A file reimport's worker (``Task/Reimport``).
+    REIMPORT: Final = "reimport"
     #: ``Task\\Operation::getAllOperations``: the task's state is the running operation.
     OPERATIONS: Final = frozenset(
-        {MATCH_ANALYSIS, "autoqa", "pivotpretranslation", "tagterms", "visualexchange", "reimport"}
+        {MATCH_ANALYSIS, "autoqa", "pivotpretranslation", "tagterms", "visualexchange", REIMPORT}
     )
     #: ``Task::isSpecialExportState``: the task is locked for editing and for further operations.
     SPECIAL_EXPORTS: Final = frozenset({EXCEL_EXPORTED, PACKAGE_EXPORT})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import time
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import PurePosixPath
@@ -16,7 +15,7 @@ from airflow_provider_translate5.base import (
     Translate5BaseOperator,
     WaitMixin,
     check_trigger_event,
-    defer_until_idle,
+    defer_until_done,
     fail_fast_on_bad_input,
 )
 
@@ -26,9 +25,6 @@ if TYPE_CHECKING:
     from airflow_provider_translate5.client import Task
     from airflow_provider_translate5.files import PathLike
     from airflow_provider_translate5.lineage import Lineage
-
-#: What a try sent (or found sent), for the wait's end and a deferred resume.
-XCOM_KEY = "translate5_reimport_file"
 
 
 class Translate5ReimportFileOperator(WaitMixin, Translate5BaseOperator):
@@ -47,8 +43,9 @@ class Translate5ReimportFileOperator(WaitMixin, Translate5BaseOperator):
     Never twice: translate5's import archive holds the last file reimported into the task, byte for byte.
     Before sending, the operator compares the file with the one the archive holds; the same file was
     reimported already (by an earlier try whose answer was lost) and is not sent again. A task busy at the
-    start (maybe with that earlier reimport) is waited for first, in the worker. The wait after sending ends
-    when translate5's lock is released and the archive holds the file (docs/reliability.md).
+    start (maybe with that earlier reimport) is waited for first, in the worker. The wait after sending is
+    the one wait for an operation (``status.REIMPORT``, worker or triggerer): it ends when translate5's lock
+    is released and the archive holds the file (docs/reliability.md).
 
     :param foreign_id: the ``foreignId`` the task was created with (e.g. the CMS page id; templated). Exactly
         one task (not a project: give ``target_lang`` to pick its task) must carry it.
@@ -90,7 +87,7 @@ class Translate5ReimportFileOperator(WaitMixin, Translate5BaseOperator):
         from airflow_provider_translate5 import status
         from airflow_provider_translate5.client import UploadFile
         from airflow_provider_translate5.files import open_upload, to_path
-        from airflow_provider_translate5.wait import block_until_idle
+        from airflow_provider_translate5.wait import block_until_done, block_until_idle
 
         end_time = self.deadline()
         with fail_fast_on_bad_input():
@@ -100,16 +97,10 @@ class Translate5ReimportFileOperator(WaitMixin, Translate5BaseOperator):
             task_file = self.client.find_task_file(task.id, name)
             with open_upload(self.source) as (_, handle):
                 data = handle.read()
-        sent = {
-            "task": task.id,
-            "id": task_file.id,
-            "name": task_file.file_name,
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "end_time": end_time,
-            "sent": False,
-        }
+        #: What the reimport's result is told by (``status.REIMPORT``), and what the result names.
+        file = {"id": task_file.id, "name": task_file.file_name, "sha256": hashlib.sha256(data).hexdigest()}
         running = status.activity(task)
-        archived = None if running else self._archived(sent)
+        archived = None if running else self._archived(task, file)
         while archived is None:  # busy: perhaps with the reimport of an earlier try whose answer was lost
             self.log.info(
                 "translate5 task %s is busy (%s): waiting before anything is sent",
@@ -119,82 +110,59 @@ class Translate5ReimportFileOperator(WaitMixin, Translate5BaseOperator):
             check_trigger_event(
                 block_until_idle(self, [task.id], interval=self.poke_interval, end_time=end_time)
             )
-            running, archived = None, self._archived(sent)
+            running, archived = None, self._archived(task, file)
         if archived:
             self.log.info(
                 "translate5 task %s already holds this %s (sha256 %s): an earlier try reimported it; "
                 "not sent again",
                 task.id,
                 task_file.file_name,
-                sent["sha256"],
+                file["sha256"],
             )
-            return self._result(sent)
+            return self._result(task.id, file, sent=False)
         with fail_fast_on_bad_input():
             upload = UploadFile(PurePosixPath(task_file.file_name).name, io.BytesIO(data))
             self.client.reimport_file(task.id, task_file.id, upload)
-        sent["sent"] = True
         self.log.info("Reimport of %s (file %s) into translate5 task %s started", name, task_file.id, task.id)
-        context["ti"].xcom_push(key=XCOM_KEY, value=sent)
-        return self._wait(sent)
+        before = {task.id: None}  # the archive did not hold the file sent: no result before the start
+        if self.deferrable:
+            defer_until_done(self, status.REIMPORT, [task.id], before, end_time, sent=file)
+            return None
+        check_trigger_event(
+            block_until_done(
+                self,
+                status.REIMPORT,
+                [task.id],
+                before,
+                interval=self.poke_interval,
+                end_time=end_time,
+                sent=file,
+            )
+        )
+        return self._result(task.id, file, sent=True)
 
     def execute_complete(
         self, context: Context, event: Mapping[str, Any] | None = None
     ) -> dict[str, Any] | None:
-        check_trigger_event(event)
-        ti = context["ti"]
-        sent = ti.xcom_pull(task_ids=ti.task_id, key=XCOM_KEY, map_indexes=ti.map_index)
-        if not isinstance(sent, Mapping) or "sha256" not in sent:  # a try of an earlier release
+        done = check_trigger_event(event)
+        file, ids = done.get("sent"), done.get("translate5_task_ids")
+        if not isinstance(file, Mapping) or "id" not in file or not ids:  # a trigger of an earlier release
             raise AirflowException("the wait ended without the record of the file sent; retry the task")
-        return self._applied(sent) or self._wait(sent)  # still queued: defers again
+        return self._result(int(ids[0]), file, sent=True)
 
-    def _wait(self, sent: Mapping[str, Any]) -> dict[str, Any] | None:
-        """Wait until translate5's lock is released and its import archive holds the file sent.
-
-        A look between the answer and the start of translate5's worker finds the task free (the reimport
-        is queued, part 2 §143): the archive then still holds the old file, and the wait goes on.
-        """
-        from airflow_provider_translate5.wait import block_until_idle
-
-        task_id, end_time = int(sent["task"]), float(sent["end_time"])
-        while True:
-            if self.deferrable:
-                defer_until_idle(self, [task_id], end_time)
-                return None
-            check_trigger_event(
-                block_until_idle(self, [task_id], interval=self.poke_interval, end_time=end_time)
-            )
-            result = self._applied(sent)
-            if result is not None:
-                return result
-            time.sleep(self.poke_interval)
-
-    def _applied(self, sent: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The result once the archive holds the file; None while the reimport may still be queued."""
-        archived = self._archived(sent)
-        if archived:
-            return self._result(sent)
-        if archived is None:  # the queued reimport started since the task looked free
-            return None
-        if time.time() + self.poke_interval > float(sent["end_time"]):
-            raise AirflowException(
-                f"translate5 task {sent['task']} is free, but its import archive does not hold the "
-                f"{sent['name']} sent: the reimport is still queued, or translate5 ran it without archiving "
-                "the file (E1475: import archive missing or not writable); see the task's event log. A retry "
-                "sends the file only if the archive still lacks it."
-            )
-        self.log.info("translate5 task %s is free but the reimport has not run yet (queued)", sent["task"])
-        return None
-
-    def _archived(self, sent: Mapping[str, Any]) -> bool | None:
-        """Whether the task's import archive holds the file; None when the task is busy (no export now)."""
+    def _archived(self, task: Task, file: Mapping[str, Any]) -> bool | None:
+        """Whether the task's import archive holds the file (the reimport's result, looked up as the wait
+        does); None when the task is busy (no export now)."""
+        from airflow_provider_translate5 import status
         from airflow_provider_translate5.client import Translate5ConflictError
+        from airflow_provider_translate5.wait import operation_results
 
         try:
             with fail_fast_on_bad_input():
-                digests = self.client.archived_file_digests(int(sent["task"]), str(sent["name"]))
+                found = operation_results(self.client, status.REIMPORT, [task], file)
         except Translate5ConflictError:  # 409 E1046: an operation started on the task meanwhile
             return None
-        return str(sent["sha256"]) in digests
+        return found[task.id] is not None
 
     def _task(self) -> Task:
         """The one task with the foreignId (of a project: the one of ``target_lang``).
@@ -218,26 +186,26 @@ class Translate5ReimportFileOperator(WaitMixin, Translate5BaseOperator):
             )
         return tasks[0]
 
-    def _result(self, sent: Mapping[str, Any]) -> dict[str, Any]:
+    def _result(self, task_id: int, file: Mapping[str, Any], *, sent: bool) -> dict[str, Any]:
         from airflow_provider_translate5 import lineage
 
         with fail_fast_on_bad_input():
-            task = self.client.get_task(int(sent["task"]))
+            task = self.client.get_task(task_id)
         lineage.note(
             self,
             taskIds=[task.id],
             projectId=task.project_id,
             taskUrl=self.task_url(task),
             foreignId=self.foreign_id,
-            fileId=int(sent["id"]),
+            fileId=int(file["id"]),
         )
         return {
             "id": task.id,
             "task_guid": task.task_guid,
-            "file_id": int(sent["id"]),
-            "file_name": str(sent["name"]),
+            "file_id": int(file["id"]),
+            "file_name": str(file["name"]),
             "state": task.state,
-            "sent": bool(sent["sent"]),
+            "sent": sent,
         }
 
     def get_openlineage_facets_on_start(self) -> Lineage:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_provider_translate5.client import (
     Task,
@@ -142,10 +142,53 @@ def test_a_first_look_while_the_reimport_is_queued_does_not_end_the_wait(
     assert result["sent"] is True
 
 
-def test_a_reimport_that_never_shows_in_the_archive_fails_at_the_deadline_naming_why(
+def test_a_deferred_reimport_resumes_once_when_the_archive_holds_the_file(
+    sim: Any, client: Translate5Client, task: Task, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The triggerer waits for the operation (lock released AND the file archived): the operator resumes
+    once, done, not at each look that finds the task free while the reimport is queued (a worker slot and
+    a new deferral each; the wait for the task to be idle resumed it 6 times here)."""
+    sim.set(import_duration=3.0)  # queued for ~0.4 s after the answer (§143): looks every 0.02 s see it
+    triggers: list[Any] = []
+    defer = Translate5ReimportFileOperator.defer
+
+    def counted(self: Any, **kwargs: Any) -> None:
+        triggers.append(kwargs["trigger"])
+        defer(self, **kwargs)
+
+    monkeypatch.setattr(Translate5ReimportFileOperator, "defer", counted)
+
+    result = run_like_airflow(reimporter(translated(tmp_path, "Über uns"), deferrable=True))
+
+    assert len(triggers) == 1
+    assert (result["sent"], result["state"]) == (True, "open")
+    assert "<target>Über uns</target>" in exported(client, task).decode()
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["worker", "triggerer"])
+def test_a_reimport_seen_running_that_left_the_archive_unchanged_fails_at_once_without_retries(
+    sim: Any, task: Task, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deferrable: bool
+) -> None:
+    """The wait saw translate5 run the reimport (state ``reimport``), then the task free and the archive
+    without the file (E1475): no waiting changes that, and a retry would send the file again."""
+    from airflow_provider_translate5.testing import api_reimport
+
+    monkeypatch.setattr(api_reimport, "_reimported", lambda task_file, reimport: task_file)
+    operator = reimporter(translated(tmp_path, "Über uns"), deferrable=deferrable, timeout=20)
+
+    with pytest.raises(AirflowFailException) as failed:
+        run_like_airflow(operator)
+
+    message = str(failed.value)
+    assert f"translate5 ran the reimport of translate5 task {task.id} but its import archive" in message
+    assert "does not hold the page.xlf sent (E1475" in message
+    assert sent(sim) == 1
+
+
+def test_a_reimport_that_never_shows_in_the_archive_fails_naming_why(
     sim: Any, task: Task, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """translate5 could not archive the file (E1475): the wait cannot tell the reimport ran; it says so."""
+    """translate5 could not archive the file (E1475): the wait ends saying so, naming the file."""
     from airflow_provider_translate5.testing import api_reimport
 
     monkeypatch.setattr(api_reimport, "_reimported", lambda task_file, reimport: task_file)
