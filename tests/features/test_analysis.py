@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from t5support import eventually, wait_imported
 
 from airflow_provider_translate5 import status
 from airflow_provider_translate5.client import Task, Translate5Client, Translate5ValueError
@@ -40,10 +41,7 @@ def _imported(client: Translate5Client, targets: Any = "de") -> Task:
     created = client.create_task(
         [("page.xlf", io.BytesIO(PAGE))], task_name="A", source_lang="en", target_lang=targets
     )
-    deadline = time.monotonic() + 10
-    while any(client.get_task(t.id).state == "import" for t in created.project_tasks):
-        assert time.monotonic() < deadline, "the import did not finish"
-        time.sleep(0.02)
+    wait_imported(client, [t.id for t in created.project_tasks])
     return created
 
 
@@ -53,17 +51,19 @@ def _done(
     before: dict[int, str | None],
     operation: status.Operation = status.ANALYSIS,
 ) -> dict[int, Task]:
-    """Poll every 20 ms until the operation is done by the provider's rule; the task rows then."""
-    ids, deadline = [t.id for t in tasks], time.monotonic() + 10
-    while True:
+    """Wait until the operation is done by the provider's rule; the task rows then."""
+    ids = [t.id for t in tasks]
+
+    def look() -> tuple[status.Verdict, dict[int, Task]]:
         found = client.get_tasks(ids)
         after = {t.id: client.get_analysis(t.task_guid).created for t in tasks}
-        verdict = status.evaluate_operation(operation, ids, found, before=before, after=after)
-        if verdict.status != status.WAITING:
-            assert verdict.status == status.SUCCESS, verdict.message
-            return found
-        assert time.monotonic() < deadline, verdict.message
-        time.sleep(0.02)
+        return status.evaluate_operation(operation, ids, found, before=before, after=after), found
+
+    verdict, found = eventually(
+        look, lambda seen: seen[0].status != status.WAITING, what=f"the {operation.name} of tasks {ids}"
+    )
+    assert verdict.status == status.SUCCESS, verdict.message
+    return found
 
 
 def test_analysis_without_language_resources_does_nothing(client: Translate5Client) -> None:

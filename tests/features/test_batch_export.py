@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from t5support import eventually, wait_imported
 
 from airflow_provider_translate5.client import Translate5Client, Translate5NotFoundError, Translate5ValueError
 
@@ -28,20 +28,14 @@ def _imported(client: Translate5Client, name: str) -> int:
     task = client.create_task(
         (f"{name}.html", io.BytesIO(b"<p>Hello</p>")), task_name=name, source_lang="en", target_lang="de"
     )
-    deadline = time.monotonic() + 10
-    while client.get_task(task.id).state == "import":
-        assert time.monotonic() < deadline, "import did not finish"
-        time.sleep(0.05)
+    wait_imported(client, [task.id])
     return task.id
 
 
 def test_queued_export_holds_each_task_export_and_is_gone_after_download(client: Translate5Client) -> None:
     first, second = _imported(client, "Home page"), _imported(client, "About")
     token = client.start_batch_export([first, second, first])
-    deadline = time.monotonic() + 10
-    while not client.batch_export_ready(token):
-        assert time.monotonic() < deadline, "the queued export never became ready"
-        time.sleep(0.05)
+    eventually(lambda: client.batch_export_ready(token), what="the queued export to be ready")
     with client.open_batch_export(token) as download:
         data = b"".join(download.iter_bytes())
     with zipfile.ZipFile(io.BytesIO(data)) as batch:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from t5support import wait_imported
 
 from airflow_provider_translate5.client import Translate5Client, Translate5ValueError
 
@@ -34,10 +34,7 @@ def _imported(client: Translate5Client, *, customer: str | None, target: str = "
         target_lang=target,
         customer_id=customer,
     )
-    deadline = time.monotonic() + 10
-    while client.get_task(task.id).state == "import":
-        assert time.monotonic() < deadline, "import did not finish"
-        time.sleep(0.05)
+    wait_imported(client, [task.id])
     return task.id
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from t5support import wait_imported
 
 from airflow_provider_translate5.client import Translate5Client, Translate5ValueError
 
@@ -232,13 +233,9 @@ with dag:
 
 def _imported_task(sim: Any, client: Translate5Client) -> int:
     import io
-    import time
 
     task = client.create_task(
         ("page.html", io.BytesIO(b"<p>Hello</p>")), task_name="T", source_lang="en", target_lang="de"
     )
-    deadline = time.monotonic() + 10
-    while client.get_task(task.id).state == "import":
-        assert time.monotonic() < deadline, "import did not finish"
-        time.sleep(0.05)
+    wait_imported(client, [task.id])
     return task.id

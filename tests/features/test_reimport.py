@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from t5support import eventually, wait_imported
 
 from airflow_provider_translate5.client import Translate5Client, Translate5ConflictError, Translate5ValueError
 
@@ -39,10 +39,7 @@ def _imported(client: Translate5Client, name: str = "page.xlf", foreign_id: str 
     task = client.create_task(
         (name, body), task_name="P", source_lang="en", target_lang="de", foreign_id=foreign_id
     )
-    deadline = time.monotonic() + 10
-    while client.get_task(task.id).state == "import":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_imported(client, [task.id])
     return task
 
 
@@ -53,15 +50,16 @@ def test_reimport_updates_the_targets_and_runs_as_an_operation(sim: Any, client:
     sim.set(import_duration=3.0)  # operations last as long as imports: long enough to see this one run
     client.reimport_file(task.id, listed.id, ("page.xlf", io.BytesIO(page("Hello again", "Hallo"))))
     assert client.get_task(task.id).state == "open"  # queued at first, as recorded (§143)
-    deadline = time.monotonic() + 10
-    while client.get_task(task.id).state != "reimport":
-        assert time.monotonic() < deadline, "the reimport did not start"
-        time.sleep(0.05)
+    eventually(
+        lambda: client.get_task(task.id).state,
+        lambda state: state == "reimport",
+        what="the reimport to start",
+    )
     with pytest.raises(Translate5ConflictError):  # one operation at a time
         client.reimport_file(task.id, listed.id, ("page.xlf", io.BytesIO(b"<xliff/>")))
-    while client.get_task(task.id).state == "reimport":
-        assert time.monotonic() < deadline, "the reimport did not end"
-        time.sleep(0.1)
+    eventually(
+        lambda: client.get_task(task.id).state, lambda state: state != "reimport", what="the reimport to end"
+    )
     with client.open_export(task.id, format="filetranslation") as download:
         exported = b"".join(download.iter_bytes())
     assert b'<source>Hello</source><target state="new">Hallo</target>' in exported  # the source is kept
@@ -123,10 +121,7 @@ def test_reimport_operator_picks_the_task_of_a_project_by_target_language(
     project = client.create_task(
         ("page.xlf", body), task_name="P", source_lang="en", target_lang=["de", "fr"], foreign_id="cms-9"
     )
-    deadline = time.monotonic() + 10
-    while any(t.state == "import" for t in client.project_tasks(project.id)):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_imported(client, [t.id for t in client.project_tasks(project.id)])
     tasks = client.project_tasks(project.id)
     by_lang = {client.resolve_language(t.target_lang or 0).rfc5646: t for t in tasks}
     updated = tmp_path / "page.xlf"
