@@ -2,17 +2,21 @@
 
 1. The page is uploaded to translate5 (a project with a task per target language) and imported.
 2. The team's language resources (TMs, MT) are assigned and translate5's match analysis runs; the word counts
-   per match band land in XCom and translate5's XML report next to the delivery.
+   per match band, priced with the run's ``rates`` (per band, in ``currency``), land in XCom and translate5's
+   XML report next to the delivery.
 3. A person approves the cost in the Airflow UI (human-in-the-loop, Airflow 3.1+): the approval form shows the
-   word counts (exactly as read: an analysis with a count that cannot be read fails, and nobody is asked).
-   "Reject", or no answer within three days, skips everything after it; nothing is assigned.
+   estimated total, one line per match band (words x rate) and links to translate5's analysis report. The
+   numbers are read strictly: a count that cannot be read, a rate that is not a number or a band with words
+   but no rate fails the run, and nobody is asked. "Reject", or no answer within three days, skips
+   everything after it; nothing is assigned.
 4. On approval the translator and reviewer, named by login (or e-mail), get their jobs on every task, Airflow
    waits (deferred, no worker slot held) until the workflow ended, and the translated files are exported into
    the delivery folder.
 
 Try it with ``make demo-features``: it runs this DAG against the bundled simulator and answers the approval
 for you (``airflow dags test --mark-success-pattern '^approve_cost$'``). With your translate5, set the run's
-params (``source``, ``target_langs``, ``translator``, ``reviewer``, ``language_resources``, ``delivery``).
+params (``source``, ``target_langs``, ``translator``, ``reviewer``, ``language_resources``, ``rates``,
+``currency``, ``delivery``).
 Folders are ``ObjectStoragePath`` URIs, so ``s3://`` works as well as ``file://``.
 """
 
@@ -41,21 +45,44 @@ DELIVERY = Path(os.environ.get("AIRFLOW_HOME", "~/airflow")).expanduser() / "tra
 APPROVAL_TIMEOUT = timedelta(days=3)
 POKE = float(os.environ.get("TRANSLATE5_EXAMPLE_POKE_INTERVAL", "60"))
 
+#: Price of one word per match band, by translate5's band names (the analysis' ``bands``); ``104`` ... ``101``
+#: are translate5's context, repetition and exact-match classes.
+RATES = {
+    "104": 0.0,
+    "103": 0.03,
+    "102": 0.03,
+    "101": 0.03,
+    "100": 0.03,
+    "90-99": 0.09,
+    "80-89": 0.12,
+    "70-79": 0.15,
+    "60-69": 0.18,
+    "50-59": 0.18,
+    "noMatch": 0.18,
+}
+
 PROJECT = "{{ ti.xcom_pull(task_ids='upload')['id'] }}"
-#: The counts are shown exactly as the analysis returned them: the operator reads translate5's numbers
-#: strictly and fails (so nobody is asked to approve) when one cannot be read; no filter here turns one
-#: into 0.
+#: Counts and amounts are shown exactly as the analysis operator computed them (translate5's numbers read
+#: strictly, Decimal arithmetic, amounts rounded to cents): no filter here turns anything into 0.
 APPROVAL_BODY = """\
 {% set analysis = ti.xcom_pull(task_ids='analyse') -%}
-{% set name = ti.xcom_pull(task_ids='order')['name'] -%}
-**{{ analysis['total'] }} {{ analysis['unit_type'] }}s** to translate:
-{{ name }} into {{ params.target_langs | join(', ') }}.
+{% set cost = analysis['cost'] -%}
+{% set unit = analysis['unit_type'] -%}
+**Estimated cost: {{ cost['total'] }} {{ cost['currency'] }}** for {{ analysis['total'] }} {{ unit }}s:
+{{ ti.xcom_pull(task_ids='order')['name'] }} into {{ params.target_langs | join(', ') }}.
 
-| Match band | {{ analysis['unit_type'] | capitalize }}s |
-|---|---|
-{% for band, count in analysis['bands'].items() if count -%}
-| {{ band }} | {{ count }} |
-{% endfor %}
+| Match band | {{ unit | capitalize }}s | Rate ({{ cost['currency'] }}) | Amount ({{ cost['currency'] }}) |
+|---|--:|--:|--:|
+{% for line in cost['lines'] -%}
+| {{ line['band'] }} | {{ line['units'] }} | {{ line['rate'] }} | {{ line['amount'] }} |
+{% endfor -%}
+| **Total** | {{ analysis['total'] }} | | **{{ cost['total'] }}** |
+
+translate5's analysis report (opens in a browser logged in to translate5):
+{% for entry in analysis['tasks'] -%}
+[task {{ entry['task_id'] }}]({{ entry['report_url'] }}){{ ", " if not loop.last }}
+{%- endfor %}.
+
 Approve to assign {{ params.translator }} and {{ params.reviewer }}; reject to stop here.
 """
 
@@ -71,6 +98,14 @@ Approve to assign {{ params.translator }} and {{ params.reviewer }}; reject to s
         "translator": Param("translator1", type="string", description="Login or e-mail of the translator"),
         "reviewer": Param("reviewer1", type="string", description="Login or e-mail of the reviewer"),
         "language_resources": Param(["Demo TM"], type="array", description="TMs/MT by name or id"),
+        "rates": Param(
+            RATES,
+            type="object",
+            additionalProperties={"type": "number", "minimum": 0},
+            description="Price of one word per match band (translate5's band names); every band with words "
+            "needs one",
+        ),
+        "currency": Param("EUR", type="string", minLength=1, description="Currency of the rates"),
         "delivery": Param(DELIVERY.as_uri(), type="string", description="Folder for the translated files"),
     },
     tags=["translate5", "example", "analysis", "hitl"],
@@ -79,10 +114,14 @@ Approve to assign {{ params.translator }} and {{ params.reviewer }}; reject to s
 def translate5_analyse_approve() -> None:
     @task
     def order() -> dict[str, Any]:
-        """The run's order, people resolved first: an unknown or shared address fails before any upload."""
+        """The run's order, people and prices checked first: an unknown or shared address, a rate that is
+        not a number or a missing currency fails before any upload."""
+        from airflow_provider_translate5.client.cost import read_currency, read_rates
         from airflow_provider_translate5.hooks import Translate5Hook
 
         params: dict[str, Any] = dict(get_current_context()["params"])
+        read_rates(params["rates"])  # the analysis prices with them
+        read_currency(params["currency"])
         with Translate5Hook().get_conn() as client:
             for role in ("translator", "reviewer"):
                 client.resolve_user(params[role])  # the assignments resolve them again, after the approval
@@ -107,6 +146,8 @@ def translate5_analyse_approve() -> None:
         translate5_task_id=PROJECT,
         report="xml",
         report_destination="{{ params.delivery }}/reports",
+        rates=wanted["rates"],
+        currency=wanted["currency"],
         deferrable=True,
         poke_interval=min(POKE, 10),
     )

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from airflow_provider_translate5.client._calls import ClientCalls
 from airflow_provider_translate5.client.coerce import as_mapping, form_value, to_count, to_str
@@ -25,6 +26,7 @@ from airflow_provider_translate5.client.errors import Translate5DataError, Trans
 from airflow_provider_translate5.client.files import Download
 
 ANALYSIS_PATH = "/editor/plugins_matchanalysis_matchanalysis"
+REPORT_PATH = f"{ANALYSIS_PATH}/export"
 #: Report formats of ``.../export?type=`` (``MatchAnalysisController::exportAction``).
 REPORT_TYPES = {"xml": "exportXml", "excel": "exportExcel"}
 UNIT_TYPES = frozenset({"word", "character"})
@@ -239,11 +241,21 @@ class AnalysisMixin(ClientCalls):
         self, task_guid: str, *, report: str = "xml", unit_type: str = "word"
     ) -> Iterator[Download]:
         """Stream the analysis report (``xml`` or ``excel``) as translate5 renders it for download."""
-        if report not in REPORT_TYPES:
-            raise Translate5ValueError(f"report must be one of {sorted(REPORT_TYPES)}, got {report!r}")
-        if not isinstance(task_guid, str) or not task_guid.strip():
-            raise Translate5ValueError("task_guid must be a non-empty string")
-        params = {"taskGuid": task_guid, "type": REPORT_TYPES[report], "unitType": _unit_type(unit_type)}
+        params = _report_params(task_guid, report, unit_type)
         suffix = ".xml" if report == "xml" else ".xlsx"
-        with self._download(f"{ANALYSIS_PATH}/export", params, f"match-analysis{suffix}") as download:
+        with self._download(REPORT_PATH, params, f"match-analysis{suffix}") as download:
             yield download
+
+    def analysis_report_url(self, task_guid: str, *, report: str = "xml", unit_type: str = "word") -> str:
+        """Where a person downloads the analysis report in a browser logged in to translate5 (the link an
+        approval shows): the URL :meth:`open_analysis_report` reads, without credentials."""
+        params = _report_params(task_guid, report, unit_type)
+        return f"{self._transport.url_for(REPORT_PATH)}?{urlencode(params)}"
+
+
+def _report_params(task_guid: str, report: str, unit_type: str) -> dict[str, str]:
+    if report not in REPORT_TYPES:
+        raise Translate5ValueError(f"report must be one of {sorted(REPORT_TYPES)}, got {report!r}")
+    if not isinstance(task_guid, str) or not task_guid.strip():
+        raise Translate5ValueError("task_guid must be a non-empty string")
+    return {"taskGuid": task_guid, "type": REPORT_TYPES[report], "unitType": _unit_type(unit_type)}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
@@ -116,14 +117,26 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
     :param poke_interval: time between two looks at the tasks (``timedelta`` or seconds, default 10).
     :param timeout: time (``timedelta`` or seconds) the analysis may take before the task fails (translate5
         is left as it is).
+    :param rates: the price of one unit (word or character) per match band, by the band names of ``bands``
+        (``{"100": 0.03, "90-99": 0.09, ..., "noMatch": 0.18}``; templated: a mapping, an ``XComArg`` or the
+        JSON text of ``"{{ params.rates | tojson }}"``). With it the result has ``cost``: every band with
+        units needs a rate and every rate a band of the analysis, or the task fails naming the band.
+    :param currency: the currency of ``rates`` (``"EUR"``, templated); required with ``rates``.
+
+    A rate or currency known when the DAG is parsed is checked then (``ValueError`` naming the band), a
+    rendered one before any analysis is started.
 
     Returns ``{"task_ids", "unit_type", "total", "bands": {"100": n, "90-99": n, ..., "noMatch": n},
-    "tasks": [{"task_id", "task_guid", "total", "bands", "resources", "amount", "currency", "created"}],
-    "reports": [<URI>, ...]}``; ``total`` and ``bands`` are summed over the tasks, whole counts as integers.
-    ``amount`` is None unless translate5 priced the analysis (``metaData.noPricing`` false).
+    "tasks": [{"task_id", "task_guid", "total", "bands", "resources", "amount", "currency", "created",
+    "report_url"}], "reports": [<URI>, ...], "cost"}``; ``total`` and ``bands`` are summed over the tasks,
+    whole counts as integers. ``amount`` is None unless translate5 priced the analysis
+    (``metaData.noPricing`` false). ``report_url`` is translate5's download of the task's report (for a
+    browser logged in to translate5). ``cost`` is None without ``rates``, else ``{"currency", "lines":
+    [{"band", "units", "rate", "amount"}], "total"}`` for the summed bands (see ``client.cost``: Decimal
+    arithmetic, amounts rounded to cents, rates and money as decimal text such as ``"12.50"``).
     """
 
-    template_fields: Sequence[str] = ("translate5_task_id", "report_destination")
+    template_fields: Sequence[str] = ("translate5_task_id", "report_destination", "rates", "currency")
     poll_interval_default: ClassVar[float] = 10.0
     operation: ClassVar[str] = "analysis"
 
@@ -138,6 +151,8 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
         deferrable: bool | None = None,
         poke_interval: timedelta | float | None = None,
         timeout: timedelta | float = 3600.0,
+        rates: Mapping[str, Any] | str | None = None,
+        currency: str | None = None,
         **kwargs: Any,
     ) -> None:
         from airflow_provider_translate5.client.analysis import REPORT_TYPES, UNIT_TYPES
@@ -155,6 +170,20 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
         self.report = report
         self.report_destination = report_destination
         self.configure_wait(deferrable=deferrable, poke_interval=poke_interval, timeout=timeout)
+        if (rates is None) != (currency is None):
+            raise ValueError("rates and currency go together: give both or neither")
+        self.rates = rates
+        self.currency = currency
+        if rates is not None and not any(map(_rendered_later, (*_values(rates), currency))):
+            self._pricing()  # known now: a mistake fails the DAG's parse, not a run
+
+    def _pricing(self) -> tuple[dict[str, Decimal], str] | None:
+        """The rates and currency as ``client.cost`` reads them; ``ValueError`` names what is wrong."""
+        from airflow_provider_translate5.client.cost import read_currency, read_rates
+
+        if self.rates is None or self.currency is None:
+            return None
+        return read_rates(self.rates), read_currency(self.currency)
 
     def start(self, task: Task) -> None:
         self.client.start_analysis(task.id, internal_fuzzy=self.internal_fuzzy)
@@ -163,6 +192,10 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
         from airflow_provider_translate5.status import OPERATIONS
         from airflow_provider_translate5.wait import block_until_done
 
+        try:  # rendered values are known only now: checked before anything is started
+            self._pricing()
+        except ValueError as exc:
+            raise AirflowFailException(str(exc)) from exc
         tasks = self.resolve_tasks(context, self.translate5_task_id)
         end_time = self.deadline()
         with fail_fast_on_bad_input():
@@ -212,7 +245,10 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
                 analysis = self.client.get_analysis(task.task_guid, unit_type=self.unit_type)
                 self._check_new(task, analysis, before.get(str(task.id)))
                 self.log.info("Task %s: %s", task.id, _describe(analysis))
-                entries.append({"task_id": task.id, **analysis.as_dict()})
+                url = self.client.analysis_report_url(
+                    task.task_guid, report=self.report or "xml", unit_type=self.unit_type
+                )
+                entries.append({"task_id": task.id, **analysis.as_dict(), "report_url": url})
                 total += analysis.total
                 for band, count in analysis.bands.items():
                     bands[band] = bands.get(band, 0.0) + count
@@ -227,7 +263,20 @@ class Translate5MatchAnalysisOperator(WaitMixin, Translate5BaseOperator):
             "bands": {band: plain_number(count) for band, count in bands.items()},
             "tasks": entries,
             "reports": reports,
+            "cost": self._cost(bands),
         }
+
+    def _cost(self, bands: Mapping[str, float]) -> dict[str, Any] | None:
+        """The estimate for the summed bands; a band with units but no rate fails the task (never 0)."""
+        from airflow_provider_translate5.client.cost import estimate
+
+        with fail_fast_on_bad_input():
+            pricing = self._pricing()
+            if pricing is None:
+                return None
+            cost = estimate(bands, *pricing)
+        self.log.info("Estimated cost: %s %s (%s)", cost.total, cost.currency, self.unit_type + "s")
+        return cost.as_dict()
 
     def _check_new(self, task: Task, analysis: MatchAnalysis, before: str | None) -> None:
         """The wait saw a new analysis; this read must show it too, or no numbers are reported."""
@@ -308,6 +357,16 @@ class Translate5PretranslateOperator(Translate5MatchAnalysisOperator):
 
     def start(self, task: Task) -> None:
         self.client.start_pretranslation(task.id, internal_fuzzy=self.internal_fuzzy, **self._options)
+
+
+def _rendered_later(value: Any) -> bool:
+    """A Jinja string or an XComArg; a number (``is_template`` takes a float for one) is known now."""
+    return not isinstance(value, (int, float, Decimal)) and is_template(value)
+
+
+def _values(rates: Mapping[str, Any] | str) -> tuple[Any, ...]:
+    """What may still be a template: the text, or each rate of a mapping (an XComArg is itself)."""
+    return tuple(rates.values()) if isinstance(rates, Mapping) else (rates,)
 
 
 def _describe(analysis: MatchAnalysis) -> str:

@@ -162,13 +162,23 @@ def test_plain_decimal_text_is_read_as_php_may_send_a_column() -> None:
     assert MatchAnalysis.from_api(answer, task_guid="{t}", unit_type="word").bands["70-79"] == 8
 
 
-def test_the_approval_form_shows_the_counts_as_the_operator_returned_them() -> None:
+def test_the_approval_form_shows_the_counts_and_cost_as_the_operator_returned_them() -> None:
     body = runpy.run_path(str(EXAMPLE), run_name="approval_body")["APPROVAL_BODY"]
     analysis = {
         "task_ids": [69],
         "unit_type": "word",
         "total": 1234,
         "bands": {"102": 18, "100": 4, "90-99": 0, "noMatch": 1211.5},
+        "tasks": [{"task_id": 69, "report_url": "https://t5.example/editor/report?taskGuid=%7Bg%7D"}],
+        "cost": {
+            "currency": "EUR",
+            "lines": [
+                {"band": "102", "units": 18, "rate": "0.03", "amount": "0.54"},
+                {"band": "100", "units": 4, "rate": "0.03", "amount": "0.12"},
+                {"band": "noMatch", "units": 1211.5, "rate": "0.18", "amount": "218.07"},
+            ],
+            "total": "218.73",
+        },
     }
 
     class TaskInstance:
@@ -177,9 +187,11 @@ def test_the_approval_form_shows_the_counts_as_the_operator_returned_them() -> N
 
     params = {"target_langs": ["de", "fr"], "translator": "translator1", "reviewer": "reviewer1"}
     text = jinja2.Template(body).render(ti=TaskInstance(), params=params)
-    assert "**1234 words** to translate" in text
+    assert "**Estimated cost: 218.73 EUR** for 1234 words" in text
     assert "about-us.html into de, fr" in text
-    assert "| 102 | 18 |" in text
-    assert "| noMatch | 1211.5 |" in text  # as returned: not cut to 1211
-    assert "90-99" not in text  # empty bands are left out of the table
+    assert "| 102 | 18 | 0.03 | 0.54 |" in text
+    assert "| noMatch | 1211.5 | 0.18 | 218.07 |" in text  # as returned: not cut to 1211
+    assert "90-99" not in text  # bands without words are left out of the table
+    assert "| **Total** | 1234 | | **218.73** |" in text
+    assert "[task 69](https://t5.example/editor/report?taskGuid=%7Bg%7D)" in text
     assert "assign translator1 and reviewer1" in text
