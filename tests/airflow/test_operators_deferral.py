@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
+from t5support import eventually
 
 from airflow_provider_translate5.operators import Translate5InstantTranslatePretranslateOperator
 
@@ -72,10 +73,9 @@ def test_resuming_with_the_triggers_event_downloads_without_uploading_again(
         operator.execute(context)  # type: ignore[arg-type]
     file_id = ti.xcom["translate5_pretranslation_id"]
     sim.set(import_duration=0.0)
-    deadline = time.monotonic() + 30
-    while (entry := _ready(operator, file_id)) is None:
-        assert time.monotonic() < deadline, "the simulator never finished the pre-translation"
-        time.sleep(0.1)
+    entry = eventually(
+        lambda: _ready(operator, file_id), what="the simulator's pre-translation", interval=0.1
+    )
 
     event = {"status": "success", "message": "ready", "download_url": entry.download_url}
     written = operator.execute_complete(context, event)  # type: ignore[arg-type]

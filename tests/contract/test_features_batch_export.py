@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import zipfile
 from collections.abc import Callable
 
@@ -95,10 +94,12 @@ def test_the_client_reads_the_status_by_its_body_fetches_once_then_names_the_gon
 ) -> None:
     task_id, token = queued
     client, sent = counting_client
-    ends = time.monotonic() + BATCH_DEADLINE
-    while not client.batch_export_ready(token):  # the status is text/html: read by its body
-        assert time.monotonic() < ends, f"queued export {token} not ready within {BATCH_DEADLINE:.0f} s"
-        time.sleep(1)
+    eventually(  # the status is text/html: read by its body
+        lambda: client.batch_export_ready(token),
+        what=f"queued export {token}",
+        timeout=BATCH_DEADLINE,
+        interval=POLL_SECONDS,
+    )
     with client.open_batch_export(token) as download:
         data = b"".join(download.iter_bytes())
     with zipfile.ZipFile(io.BytesIO(data)) as batch:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from t5support import wait_imported
+from t5support import eventually, wait_imported
 
 from airflow_provider_translate5.client import Translate5Client, Translate5QueuedExportGoneError
 
@@ -20,10 +19,7 @@ def _ready_token(client: Translate5Client, page: Path) -> str:
     task = client.create_task(page, task_name="Batch", source_lang="en", target_lang="de")
     wait_imported(client, task.task_ids)
     token = client.start_batch_export([task.id])
-    ends = time.monotonic() + 10
-    while not client.batch_export_ready(token):
-        assert time.monotonic() < ends, "the queued export never became ready"
-        time.sleep(0.02)
+    eventually(lambda: client.batch_export_ready(token), what="the queued export to be ready")
     return token
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
-from t5support import wait_imported
+from t5support import eventually, wait_imported
 
 from airflow_provider_translate5.client import (
     Filter,
@@ -167,9 +166,7 @@ def test_task_deleted_while_waited_on_fails_clearly(
     looked_up = sim.requests.count("GET", task_url)
 
     def delete_once_the_wait_has_seen_it() -> None:  # deleted *while* waited on, whatever the machine's load
-        deadline = time.monotonic() + 10
-        while sim.requests.count("GET", task_url) <= looked_up and time.monotonic() < deadline:
-            time.sleep(0.01)
+        eventually(lambda: sim.requests.count("GET", task_url) > looked_up, what="a look of the wait")
         client.delete_task(task.id, force=True)
 
     deleter = threading.Thread(target=delete_once_the_wait_has_seen_it)

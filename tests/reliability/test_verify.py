@@ -8,7 +8,6 @@ tell. The simulator's ``cut_body`` and ``truncated_zip`` faults cut answers that
 from __future__ import annotations
 
 import json
-import time
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
-from t5support import wait_imported
+from t5support import eventually, wait_imported
 
 from airflow_provider_translate5.client import (
     Translate5APIError,
@@ -260,10 +259,7 @@ def test_the_xml_analysis_report_labelled_json_is_read_by_its_body(
     guid = client.get_task(task_id).task_guid
     client.assign_language_resources(guid, [client.task_language_resources(guid)[0].id])
     client.start_analysis(task_id)
-    deadline = time.monotonic() + 10
-    while not client.get_analysis(guid).analysed:
-        assert time.monotonic() < deadline, "the simulator's analysis did not finish in 10 s"
-        time.sleep(0.02)
+    eventually(lambda: client.get_analysis(guid).analysed, what="the simulator's analysis")
 
     with client.open_analysis_report(guid) as report:  # Content-Type: application/json, twice (section 125)
         body = b"".join(report.iter_bytes())
