@@ -9,12 +9,12 @@ says in its task rows that it will end the workflow itself (docs/testing.md), an
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from t5support import eventually
 
 from airflow_provider_translate5 import status
 from airflow_provider_translate5.client import Task, Translate5Client
@@ -42,11 +42,9 @@ def imported(client: Translate5Client) -> Task:
     task = client.create_task(
         ("page.html", io.BytesIO(b"<p>Hello.</p>")), task_name="Nobody", source_lang="en", target_lang="de"
     )
-    deadline = time.monotonic() + 10
-    while (task := client.get_task(task.id)).state == "import":
-        assert time.monotonic() < deadline, "the import did not end"
-        time.sleep(0.05)
-    return task
+    return eventually(
+        lambda: client.get_task(task.id), lambda t: t.state != "import", what="the import to end"
+    )
 
 
 def test_the_simulator_says_in_its_rows_when_it_ends_workflows_itself(
