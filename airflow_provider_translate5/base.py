@@ -79,7 +79,9 @@ def rendered_list(value: Any, name: str, *, split: bool = False) -> list[Any]:
             raise ValueError(f"{name}: cannot read {value!r} as a list")
         return parsed
     if isinstance(value, Sequence):
-        return list(value)
+        # By index up to its length, not by iterating: a mapped task's results arrive as a sequence Airflow
+        # pulls item by item, and iterating reads one item past the end, which Airflow logs as an error.
+        return [value[index] for index in range(len(value))]
     return [value]
 
 

@@ -251,6 +251,29 @@ def test_ids_are_read_the_one_way_whatever_form_the_dag_gives(given: Any) -> Non
     assert rendered_ids(8) == rendered_ids("8") == [8]
 
 
+def test_a_mapped_tasks_results_are_read_up_to_their_length_never_past_it() -> None:
+    """Airflow pulls a mapped task's results item by item (``upload.output.map(project_id)``); a read past
+    the end is a request it logs as an error ("XCom not found") in a run that succeeds."""
+    from collections.abc import Sequence
+
+    from airflow_provider_translate5.base import rendered_ids
+
+    class Pulled(Sequence[int]):
+        def __init__(self) -> None:
+            self.read: list[int] = []
+
+        def __len__(self) -> int:
+            return 2
+
+        def __getitem__(self, index: Any) -> Any:
+            self.read.append(index)
+            return [8, 9][index]
+
+    pulled = Pulled()
+    assert rendered_ids(pulled) == [8, 9]
+    assert pulled.read == [0, 1]
+
+
 def test_an_export_given_unreadable_ids_fails_without_retries_naming_them() -> None:
     from airflow.sdk.exceptions import AirflowFailException
 
