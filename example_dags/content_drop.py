@@ -14,9 +14,9 @@ Layout this module assumes (copy it next to the DAG that uses it and adapt ``del
                                                     the orders still open in translate5, the orders
                                                     superseded by newer content, and what a run had to
                                                     leave for the next one
-    <cms import>/.translate5-staging/<item key>/    exports waiting to be delivered; ``.item.json`` in it
-                                                    says the export is complete
-    <cms import>/.translate5-batches/<run>/         the items of each batch of a running DAG run
+    <cms import>/.translate5-staging/<foreignId>/<language>/
+                                                    exports waiting to be delivered (the roundtrip)
+    <cms import>/.translate5-batches/<run>/         the orders of each batch of a running DAG run
 
 This file defines no DAG; ``.airflowignore`` keeps the DAG processor from parsing it.
 """
@@ -31,17 +31,15 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 from airflow.sdk import ObjectStoragePath, Variable
 from airflow.sdk.exceptions import AirflowFailException
 
 MANIFEST_NAME = ".translate5-manifest.json"
 STAGING_NAME = ".translate5-staging"
-BATCHES_NAME = ".translate5-batches"  # the items of each batch of a run, passed by reference
-MARKER_NAME = ".item.json"  # written last into an item's staging folder: its export is complete
+BATCHES_NAME = ".translate5-batches"  # the orders of each batch of a run, passed by reference
 _POKE_INTERVAL_ENV = "TRANSLATE5_EXAMPLE_POKE_INTERVAL"
-_TRANSLATION_WAIT_ENV = "TRANSLATE5_EXAMPLE_TRANSLATION_WAIT"
 #: Executors whose tasks all run on the machine that parsed the DAG: a local fallback folder is shared.
 _SINGLE_MACHINE_EXECUTORS = ("LocalExecutor", "SequentialExecutor", "DebugExecutor")
 
@@ -77,17 +75,6 @@ def poke_interval(default: float) -> float:
     work, because all waits on one connection share one request per interval.
     """
     return float(os.environ.get(_POKE_INTERVAL_ENV, default))
-
-
-def translation_wait(default: float) -> float:
-    """Seconds one run waits for translators and reviewers before leaving their orders to a later run.
-
-    ``TRANSLATE5_EXAMPLE_TRANSLATION_WAIT``, read when the DAG file is parsed (set it on every process, like
-    the poke interval). A run that stops waiting ends its batches as skipped, not failed: the orders stay
-    open in translate5 and in the manifest, and the next run waits for them again (or orders anew what
-    changed).
-    """
-    return float(os.environ.get(_TRANSLATION_WAIT_ENV, default))
 
 
 def folder(uri: str | None, variable: str, default_name: str) -> ObjectStoragePath:
@@ -338,73 +325,105 @@ def _follow_open_order(item: ContentItem, order: Mapping[str, Any] | None) -> Co
     return item
 
 
+class Orders(NamedTuple):
+    """What one roundtrip run orders (:func:`find_orders`), and what that does to earlier orders."""
+
+    items: list[ContentItem]
+    #: translate5 tasks of open orders whose content the CMS replaced: to end (never delivered)
+    superseded: list[int]
+    #: translate5 tasks of superseded orders whose content is current again (a reverted change): to reopen
+    reverted: list[int]
+
+
+def find_orders(
+    drop: ObjectStoragePath,
+    cms_import: ObjectStoragePath,
+    source_lang: str,
+    target_langs: Sequence[str],
+    limit: int,
+) -> Orders:
+    """What the roundtrip orders now: the new or changed content, at most ``limit`` items (the rest is left
+    for the next run), recorded in the manifest before anything is uploaded. Reads the drop once."""
+    files = list_files(drop)  # listed once: changes, and which orders are still in it
+    items = take(cms_import, changed_items(drop, cms_import, source_lang, target_langs, files=files), limit)
+    superseded, reverted = record_open_orders(cms_import, items, set(files))
+    return Orders(items, superseded, reverted)
+
+
 def record_open_orders(
     cms_import: ObjectStoragePath, items: Sequence[ContentItem], present: Collection[str]
-) -> None:
+) -> tuple[list[int], list[int]]:
     """Note in the manifest what this run orders, before it is uploaded, and which open orders it supersedes.
 
-    The ``open`` section holds the orders placed in translate5 and not delivered yet, by item path:
-    ``{foreign_id, sha256, languages, ordered_at}``; ``sha256`` is the content the order holds. An open
-    order that this run replaces with an order for other content of its path is *superseded*: it moves to
-    the ``superseded`` section, by its foreignId: ``{path, sha256, languages, ordered_at, superseded_at,
-    superseded_by}``. Its export is never delivered (:func:`deliver_pending`), and ``end_superseded_orders``
-    ends it in translate5 (``ended_at``). A superseded order whose content comes back (the CMS reverted the
-    change) is current again: it leaves ``superseded``, and the upload re-attaches to it and reopens it.
+    Returns the translate5 task ids of the superseded orders not ended yet (to end) and of the orders a
+    reverted change made current again (to reopen).
 
-    Entries of files no longer in the drop leave ``open``; their orders stay in translate5. An entry of an
-    upload that never happened does no harm: whoever uses it looks the order up first. A manifest written
-    before these sections existed has none: changes are then ordered anew, as always.
+    The ``open`` section holds the orders placed in translate5 and not delivered yet, by item path:
+    ``{foreign_id, sha256, version, languages, ordered_at}``, and once ``deliver`` noted them the translate5
+    ids (``translate5_id``, ``tasks`` by language). An open order that this run replaces with an order for
+    other content of its path is *superseded*: it moves to the ``superseded`` section, by its foreignId, with
+    ``superseded_at`` and ``superseded_by``. Its export is never delivered (:func:`deliver_staged`), and
+    ``end_superseded_orders`` ends its tasks in translate5 (``ended_at``). Ended orders stay there: when the
+    CMS reverts the change, the order is current again, leaves ``superseded`` and is reopened (``reopen``,
+    until it is delivered) instead of being ordered a third time.
+
+    Entries of files no longer in the drop leave ``open``, and ended orders of such files leave
+    ``superseded``; their orders stay in translate5. An entry of an upload that never happened does no harm:
+    the upload looks the key up first.
     """
     manifest = read_manifest_file(cms_import)  # read once: at 10,000 items it is megabytes
     recorded = dict(manifest.get("open", {}))
     superseded_before = dict(manifest.get("superseded", {}))
-    superseded = dict(superseded_before)
+    superseded = {
+        key: order
+        for key, order in superseded_before.items()
+        if order.get("path") in present or not order.get("ended_at")
+    }
     open_orders = {path: order for path, order in recorded.items() if path in present}
     for item in items:
-        previous = open_orders.get(item["path"], {})
-        same_order = previous.get("foreign_id") == item["foreign_id"]
+        path, key = item["path"], item["foreign_id"]
+        previous = open_orders.get(path, {})
+        same_order = previous.get("foreign_id") == key
         if previous and not same_order and previous.get("sha256") != item["sha256"]:
-            superseded[str(previous["foreign_id"])] = {
-                "path": item["path"],
-                "sha256": previous.get("sha256"),
-                "languages": previous.get("languages", []),
-                "ordered_at": previous.get("ordered_at"),
-                "superseded_at": _now(),
-                "superseded_by": item["foreign_id"],
+            replaced = {
+                name: value for name, value in previous.items() if name not in ("foreign_id", "reopen")
             }
-        superseded.pop(item["foreign_id"], None)  # its content is current (again)
-        open_orders[item["path"]] = {
-            "foreign_id": item["foreign_id"],
-            "sha256": item["sha256"],
-            "languages": sorted(item["target_langs"]),
-            "ordered_at": (same_order and previous.get("ordered_at")) or _now(),
-        }
+            superseded[str(previous["foreign_id"])] = {
+                **replaced,
+                "path": path,
+                "superseded_at": _now(),
+                "superseded_by": key,
+            }
+            if not previous.get("tasks"):
+                log.warning(
+                    "%s: the superseded order %s cannot be ended by this DAG (the run that ordered it ended "
+                    "before its translate5 ids were recorded): end it in translate5 (foreignId %s)",
+                    path,
+                    previous["foreign_id"],
+                    previous["foreign_id"],
+                )
+        order: dict[str, Any] = dict(previous) if same_order else {}
+        order.update(
+            foreign_id=key,
+            sha256=item["sha256"],
+            version=item.get("version"),
+            languages=sorted(item["target_langs"]),
+            ordered_at=order.get("ordered_at") or _now(),
+        )
+        back = superseded.pop(key, None)  # its content is current again
+        if back and back.get("tasks"):  # it may have been ended: reopen it
+            order.update(translate5_id=back.get("translate5_id"), tasks=back["tasks"], reopen=True)
+        open_orders[path] = order
     if open_orders != recorded or superseded != superseded_before:
         backlog = manifest.get("backlog") or {}
         write_manifest(cms_import, manifest.get("items", {}), backlog, open_orders, superseded)
+    to_end = [task for order in superseded.values() if not order.get("ended_at") for task in _tasks(order)]
+    to_reopen = [task for order in open_orders.values() if order.get("reopen") for task in _tasks(order)]
+    return sorted(to_end), sorted(to_reopen)
 
 
-def superseded_orders(cms_import: ObjectStoragePath) -> dict[str, dict[str, Any]]:
-    """The manifest's ``superseded`` section: orders replaced by newer content, by foreignId."""
-    return dict(read_manifest_file(cms_import).get("superseded", {}))
-
-
-def record_ended(cms_import: ObjectStoragePath, ended: Mapping[str, str]) -> None:
-    """Note when superseded orders were ended in translate5 (``{foreign_id: what was done}``)."""
-    if not ended:
-        return
-    manifest = read_manifest_file(cms_import)
-    superseded = dict(manifest.get("superseded", {}))
-    for key, outcome in ended.items():
-        if key in superseded:
-            superseded[key] = {**superseded[key], "ended_at": _now(), "ended": outcome}
-    write_manifest(
-        cms_import,
-        manifest.get("items", {}),
-        manifest.get("backlog") or {},
-        manifest.get("open") or {},
-        superseded,
-    )
+def _tasks(order: Mapping[str, Any]) -> list[int]:
+    return [int(task) for task in (order.get("tasks") or {}).values()]
 
 
 def take(cms_import: ObjectStoragePath, items: Sequence[ContentItem], limit: int) -> list[ContentItem]:
@@ -436,7 +455,7 @@ def take(cms_import: ObjectStoragePath, items: Sequence[ContentItem], limit: int
 
 
 def batches(items: Sequence[ContentItem], size: int) -> list[list[ContentItem]]:
-    """Consecutive groups of at most ``size`` items (one mapped task instance each)."""
+    """Consecutive groups of at most ``size`` items (one mapped task group instance each)."""
     if size < 1:
         raise ValueError(f"batch size must be at least 1, got {size}")
     return [list(items[start : start + size]) for start in range(0, len(items), size)]
@@ -445,22 +464,22 @@ def batches(items: Sequence[ContentItem], size: int) -> list[list[ContentItem]]:
 def save_batches(
     cms_import: ObjectStoragePath, run_id: str, batches: Sequence[Sequence[ContentItem]]
 ) -> list[str]:
-    """Write each batch's items to a file and return their URIs, to pass through XCom instead of the items.
+    """Write each batch's orders (the upload's ``items``) to a file; returns their URIs, for XCom.
 
-    Every mapped task instance reads its argument from the XCom of the task that made the list, through
-    Airflow's API server; with 10,000 items (about 5 MB of JSON) many instances starting together made those
-    reads time out. A URI per batch keeps the XCom small, whatever the size of the drop.
+    Every mapped task instance reads its argument from the XCom of the task that made the list, whole,
+    through Airflow's API server: with the items themselves in it, each batch would read every batch's
+    items (10,000 items: about 2.5 MB per read). A URI per batch keeps that read small at any size.
     """
     folder = cms_import / BATCHES_NAME / re.sub(r"[^A-Za-z0-9._-]+", "_", run_id)
     uris = []
     for number, batch in enumerate(batches):
         target = folder / f"batch-{number:05d}.json"
-        write_json(target, list(batch))
+        write_json(target, [upload_kwargs(item) for item in batch])
         uris.append(str(target))
     return uris
 
 
-def load_batch(uri: str) -> list[ContentItem]:
+def load_batch(uri: str) -> list[dict[str, Any]]:
     return list(json.loads(ObjectStoragePath(uri).read_text(encoding="utf-8")))
 
 
@@ -470,6 +489,12 @@ def remove_batches(cms_import: ObjectStoragePath, run_id: str) -> None:
     if folder.exists():
         folder.rmdir(recursive=True)
     _remove_if_empty(cms_import / BATCHES_NAME)
+
+
+def export_pattern(cms_import: ObjectStoragePath) -> str:
+    """Where the export puts each order's files, the export's ``destination`` pattern:
+    ``<cms import>/.translate5-staging/<foreignId>/<language>/<translate5's file name>``."""
+    return str(cms_import / STAGING_NAME).rstrip("/") + "/{foreign_id}/{target_lang}/"
 
 
 def upload_kwargs(item: ContentItem) -> dict[str, Any]:
@@ -528,9 +553,10 @@ def deliver_file(uri: str, cms_import: ObjectStoragePath, relative: str | None =
 
 
 def record_delivery(
-    manifest: dict[str, dict[str, Any]], item: ContentItem, translate5_task_id: int | None = None
+    manifest: dict[str, dict[str, Any]], item: Mapping[str, Any], translate5_task_id: int | None = None
 ) -> None:
-    """Note in the manifest that ``item`` was delivered in its target languages."""
+    """Note in the manifest that ``item`` (a :class:`ContentItem`'s ``path``, ``sha256``, ``version`` and
+    ``target_langs``) was delivered in its target languages."""
     previous = manifest.get(item["path"], {})
     languages = set(item["target_langs"])
     if previous.get("sha256") == item["sha256"]:
@@ -544,138 +570,157 @@ def record_delivery(
     }
 
 
-def mark_exported(item: ContentItem, details: Mapping[str, Any]) -> None:
-    """Write the item's marker into its staging folder, after its files: from now on it can be delivered."""
-    write_json(ObjectStoragePath(item["staging"]) / MARKER_NAME, {"item": item, **details})
+def staged_exports(staging_root: ObjectStoragePath) -> dict[str, dict[str, list[str]]]:
+    """Exports waiting in staging: file URIs by language by foreignId (see :func:`export_pattern`).
 
-
-def pending_exports(staging_root: ObjectStoragePath) -> list[tuple[dict[str, Any], list[str]]]:
-    """Complete exports waiting in staging: ``(marker, exported file URIs)`` per item, in key order.
-
-    A folder without marker is an export still running or one that failed half way: it is left alone (the
-    export's retry overwrites it). An absent staging prefix (nothing pending on S3) is no error.
+    The export moves an order's files into place together, so what is there is complete; hidden names (an
+    export still staging, or what a killed one left) are skipped. An absent prefix (S3) is no error.
     """
-    folders: dict[str, list[str]] = {}
-    markers: dict[str, ObjectStoragePath] = {}
+    found: dict[str, dict[str, list[str]]] = {}
     for path in staging_root.rglob("*"):
-        key, _, name = relative_key(path, staging_root).partition("/")
-        if not name or "/" in name:
-            continue
-        if name == MARKER_NAME:
-            markers[key] = path
-        elif not name.startswith(".") and path.is_file():
-            folders.setdefault(key, []).append(str(path))
-    return [
-        (json.loads(markers[key].read_text(encoding="utf-8")), sorted(folders.get(key, [])))
-        for key in sorted(markers)
-    ]
+        relative = relative_key(path, staging_root)
+        parts = relative.split("/")
+        if len(parts) == 3 and not is_hidden(relative) and path.is_file():
+            key, lang, _name = parts
+            found.setdefault(key, {}).setdefault(lang, []).append(str(path))
+    return found
 
 
-def deliver_pending(
-    cms_import: ObjectStoragePath, concurrency: int = 8, manifest_every: int = 200
+def deliver_staged(
+    cms_import: ObjectStoragePath,
+    ordered: Sequence[Mapping[str, Any]],
+    *,
+    superseded_ended: bool,
+    reverted_reopened: bool,
+    concurrency: int = 8,
+    manifest_every: int = 200,
 ) -> list[dict[str, Any]]:
-    """Deliver every complete export waiting in staging, whichever run exported it; returns one summary each.
+    """Deliver every export waiting in staging, whichever run exported it; returns one summary each.
 
-    Files are copied ``concurrency`` at a time. Every ``manifest_every`` items the manifest is written and
-    only then their staging folders removed, so a crash loses at most the copies since the last write (they
-    are repeated; a copy is idempotent) and never a record of a delivery.
+    First the manifest notes what this run's uploads ordered (``ordered``: their ``items``, the translate5
+    ids of each open order), that the superseded orders were ended and the reverted ones reopened (when those
+    tasks succeeded). Then files are copied ``concurrency`` at a time to ``<cms import>/<lang>/<path>``. Every
+    ``manifest_every`` items the manifest is written and only then their staging folders removed, so a crash
+    loses at most the copies since the last write (they are repeated; a copy is idempotent) and never a
+    record of a delivery.
 
     The export of a superseded order (the CMS replaced its content while it was in translation, see
     :func:`record_open_orders`) is never delivered: it would overwrite the translation of the newer content.
-    It is removed from staging, and the log says so. Superseded orders already ended in translate5 then
-    leave the manifest: nothing can export them any more.
+    Neither is one no open order has the key of any more (its file left the drop). Both are removed from
+    staging, and the log says so. An export that lacks a language stays in staging, and the error names it
+    after the others are delivered.
     """
     staging_root = cms_import / STAGING_NAME
-    manifest_file = read_manifest_file(cms_import)
-    manifest = dict(manifest_file.get("items", {}))
-    open_orders = dict(manifest_file.get("open", {}))
-    backlog = manifest_file.get("backlog") or {}  # kept as it is; passed so no write reads the file again
-    superseded = dict(manifest_file.get("superseded", {}))
+    manifest = read_manifest_file(cms_import)
+    delivered = dict(manifest.get("items", {}))
+    open_orders = dict(manifest.get("open", {}))
+    superseded = dict(manifest.get("superseded", {}))
+    backlog = manifest.get("backlog") or {}  # kept as it is; passed so no write reads the file again
+    _note_orders(open_orders, superseded, ordered, superseded_ended, reverted_reopened)
+    path_of = {str(order["foreign_id"]): path for path, order in open_orders.items()}
     pending = []
-    for marker, exported in pending_exports(staging_root):
-        order = superseded.get(marker["item"]["foreign_id"])
-        if order is None:
-            pending.append((marker, exported))
+    for key, files in sorted(staged_exports(staging_root).items()):
+        if key in path_of:
+            pending.append((path_of[key], open_orders[path_of[key]], files))
         else:
-            _discard_superseded(marker, order)
-    still_superseded = {key: order for key, order in superseded.items() if not order.get("ended_at")}
-    if not pending:
-        log.info("Nothing waiting for delivery in %s", staging_root)
-        if still_superseded != superseded:
-            write_manifest(cms_import, manifest, backlog, open_orders, still_superseded)
-        _remove_if_empty(staging_root)
-        return []
+            _discard(staging_root / key, key, superseded.get(key))
+    write_manifest(cms_import, delivered, backlog, open_orders, superseded)  # the ids, before any copy
     summaries: list[dict[str, Any]] = []
     failures: list[str] = []
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         for start in range(0, len(pending), manifest_every):
             chunk = pending[start : start + manifest_every]
             done = []
-            outcomes = pool.map(lambda entry: _deliver_item(entry, cms_import), chunk)
-            for (marker, _), outcome in zip(chunk, outcomes, strict=True):
+            outcomes = pool.map(lambda entry: _deliver_order(cms_import, *entry), chunk)
+            for (path, order, _), outcome in zip(chunk, outcomes, strict=True):
                 if isinstance(outcome, Exception):
-                    failures.append(f"{marker['item']['path']}: {outcome}")
+                    failures.append(f"{path}: {outcome}")
                     continue
-                record_delivery(manifest, marker["item"], marker.get("translate5_id"))
-                if (
-                    open_orders.get(marker["item"]["path"], {}).get("foreign_id")
-                    == marker["item"]["foreign_id"]
-                ):
-                    del open_orders[marker["item"]["path"]]  # this order is delivered, no longer open
-                summaries.append(_summary(marker, outcome))
-                done.append(marker)
-            write_manifest(cms_import, manifest, backlog, open_orders, still_superseded)
-            for marker in done:
-                staging = ObjectStoragePath(marker["item"]["staging"])
-                if staging.exists():
-                    staging.rmdir(recursive=True)
+                del open_orders[path]  # delivered: no longer open
+                item = {"path": path, "target_langs": order["languages"], **order}
+                record_delivery(delivered, item, order.get("translate5_id"))
+                summaries.append(_summary(path, order, outcome))
+                done.append(staging_root / str(order["foreign_id"]))
+            write_manifest(cms_import, delivered, backlog, open_orders, superseded)
+            for folder in done:
+                folder.rmdir(recursive=True)
     if failures:  # the others are delivered and recorded; these stay in staging for the next try
         raise ValueError(f"{len(failures)} item(s) could not be delivered: " + "; ".join(failures[:20]))
     _remove_if_empty(staging_root)
     return summaries
 
 
-def _discard_superseded(marker: Mapping[str, Any], order: Mapping[str, Any]) -> None:
-    item = marker["item"]
-    log.warning(
-        "%s: the export of translate5 order %s is NOT delivered: the CMS changed the content while it was "
-        "in translation (superseded by order %s on %s); removed from staging",
-        item["path"],
-        item["foreign_id"],
-        order.get("superseded_by"),
-        order.get("superseded_at"),
-    )
-    staging = ObjectStoragePath(item["staging"])
-    if staging.exists():
-        staging.rmdir(recursive=True)
+def _note_orders(
+    open_orders: dict[str, dict[str, Any]],
+    superseded: dict[str, dict[str, Any]],
+    ordered: Sequence[Mapping[str, Any]],
+    superseded_ended: bool,
+    reverted_reopened: bool,
+) -> None:
+    """The translate5 ids of this run's orders (the upload's items), and what ending and reopening did."""
+    ids = {str(item["foreign_id"]): item for item in ordered}
+    for order in open_orders.values():
+        uploaded = ids.get(str(order["foreign_id"]))
+        if uploaded is not None:
+            order["translate5_id"] = uploaded["id"]
+            order["tasks"] = {str(task["target_lang"]): task["id"] for task in uploaded["tasks"]}
+        if reverted_reopened:
+            order.pop("reopen", None)
+    if superseded_ended:
+        for order in superseded.values():
+            if order.get("tasks") and not order.get("ended_at"):
+                order["ended_at"] = _now()
 
 
-def _deliver_item(
-    entry: tuple[dict[str, Any], list[str]], cms_import: ObjectStoragePath
+def _discard(folder: ObjectStoragePath, key: str, order: Mapping[str, Any] | None) -> None:
+    if order is not None:
+        log.warning(
+            "%s: the export of translate5 order %s is NOT delivered: the CMS changed the content while it "
+            "was in translation (superseded by order %s on %s); removed from staging",
+            order.get("path"),
+            key,
+            order.get("superseded_by"),
+            order.get("superseded_at"),
+        )
+    else:
+        log.warning(
+            "The export of translate5 order %s is not delivered: no open order has that key any more (its "
+            "file left the content drop); removed from staging",
+            key,
+        )
+    folder.rmdir(recursive=True)
+
+
+def _deliver_order(
+    cms_import: ObjectStoragePath, path: str, order: Mapping[str, Any], files: Mapping[str, list[str]]
 ) -> dict[str, str] | Exception:
-    """Copy one item's files; a failure is returned (not raised) so it cannot stop the other items."""
-    marker, exported = entry
-    item: ContentItem = marker["item"]
+    """Copy one order's files; a failure is returned (not raised) so it cannot stop the other items."""
+    by_lang = {lang.lower(): lang for lang in files}
+    missing = [lang for lang in order["languages"] if lang.lower() not in by_lang]
+    if missing:
+        return ValueError(f"the export has no file for {', '.join(missing)}")
     try:
-        delivered = dict(deliver_file(uri, cms_import, item["path"]) for uri in exported)
+        delivered = {}
+        for lang, uris in sorted(files.items()):
+            if len(uris) != 1:
+                raise ValueError(f"the export has {len(uris)} files for {lang}, one expected")
+            target = delivery_path(cms_import, lang, path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            ObjectStoragePath(uris[0]).copy(target)
+            delivered[lang] = str(target)
     except Exception as exc:  # reported with the item's name once the other items are recorded
         return exc
-    missing = {lang.lower() for lang in item["target_langs"]} - {lang.lower() for lang in delivered}
-    if missing:
-        return ValueError(f"the export has no file for {', '.join(sorted(missing))}")
     return delivered
 
 
-def _summary(marker: Mapping[str, Any], files: Mapping[str, str]) -> dict[str, Any]:
-    files_by_lang = {lang.lower(): uri for lang, uri in files.items()}
-    languages = {
-        lang: {**info, "file": files_by_lang.get(lang.lower())}
-        for lang, info in sorted(marker.get("languages", {}).items())
-    }
+def _summary(path: str, order: Mapping[str, Any], files: Mapping[str, str]) -> dict[str, Any]:
+    tasks = {lang.lower(): task for lang, task in (order.get("tasks") or {}).items()}
     return {
-        "item": marker["item"]["path"],
-        "translate5_url": marker.get("translate5_url"),
-        "languages": languages,
+        "item": path,
+        "translate5_id": order.get("translate5_id"),
+        "languages": {
+            lang: {"file": uri, "translate5_task_id": tasks.get(lang.lower())} for lang, uri in files.items()
+        },
     }
 
 

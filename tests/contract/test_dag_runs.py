@@ -291,7 +291,8 @@ def test_cms_roundtrip_orders_a_page_changed_while_in_translation_anew(
     assert after["items"][item]["sha256"] == hashlib.sha256(page.read_bytes()).hexdigest()
     assert str(after["items"][item]["translate5_task_id"]) == str(new["id"])
     assert "open" not in after
-    assert "superseded" not in after
+    assert list(after["superseded"]) == [old["foreignId"]]  # kept, so that a reverted change reopens it
+    assert after["superseded"][old["foreignId"]]["ended_at"]
     for task in t5_http.project_tasks(new["id"]):
         response = t5_http.get(f"/editor/task/export/id/{task['id']}", params={"format": "filetranslation"})
         assert response.status_code == 200, response.text[:300]

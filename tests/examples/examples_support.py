@@ -54,18 +54,16 @@ class ExampleRun:
         return [state for (tid, _), state in sorted(self.states.items()) if tid == task_id]
 
     def taken(self) -> list[list[str]]:
-        """The items the roundtrip took, by batch (what each batch's upload ordered or re-attached)."""
-        batches = self.xcom("find_changed_content") or []
-        return [
-            [upload["item"]["path"] for upload in self.xcom("translate.upload", index, key="uploads")]
-            for index in range(len(batches))
-        ]
+        """The items the roundtrip took, by batch: what each batch's upload ordered or re-attached."""
+        return [[item["task_name"] for item in batch] for batch in self.uploads()]
 
     def taken_items(self) -> list[dict[str, Any]]:
+        """Every item the uploads returned: ``foreign_id``, ``task_name``, ``tasks`` with ``target_lang``."""
+        return [item for batch in self.uploads() for item in batch]
+
+    def uploads(self) -> list[list[dict[str, Any]]]:
         batches = self.xcom("find_changed_content") or []
-        return [
-            u["item"] for i in range(len(batches)) for u in self.xcom("translate.upload", i, key="uploads")
-        ]
+        return [self.xcom("translate.upload", index, key="items") for index in range(len(batches))]
 
 
 ExampleRunner = Callable[..., ExampleRun]

@@ -150,6 +150,20 @@ def projects_of(client: Translate5Client, item: str) -> list[Any]:
     return sorted(found, key=lambda project: project.id)
 
 
+def ended_by(run: ExampleRun) -> list[int]:
+    """The translate5 tasks a run ended as superseded."""
+    return sorted(task["id"] for task in run.xcom("end_superseded_orders"))
+
+
+def reopened_by(run: ExampleRun) -> list[int]:
+    """The translate5 tasks a run reopened because a reverted change made their order current again."""
+    return sorted(task["id"] for task in run.xcom("reopen_reverted_orders"))
+
+
+def tasks_of(client: Translate5Client, *projects: Any) -> list[int]:
+    return sorted(task.id for project in projects for task in client.project_tasks(project.id))
+
+
 def task_states(client: Translate5Client, project: Any) -> set[tuple[str, bool]]:
     """``(state, workflow ended)`` of the project's tasks."""
     return {(t.state, t.workflow_step_name == "workflowEnded") for t in client.project_tasks(project.id)}
@@ -215,7 +229,7 @@ def test_a_page_changed_while_in_translation_is_ordered_anew_and_its_open_order_
 
     assert second.state == "success", second.states
     assert reimports(sim) == 0
-    assert sorted(second.xcom("end_superseded_orders")) == sorted([old_xliff.foreign_id, old_html.foreign_id])
+    assert ended_by(second) == tasks_of(client, old_xliff, old_html)
     old, new = projects_of(client, XLIFF)
     assert old.id == old_xliff.id
     assert task_states(client, old) == {("end", False)}  # ended before anyone finished translating it
@@ -228,14 +242,16 @@ def test_a_page_changed_while_in_translation_is_ordered_anew_and_its_open_order_
     assert after["items"][XLIFF]["sha256"] == sha256(content_drop / XLIFF)  # the new content is delivered
     assert after["items"][XLIFF]["translate5_task_id"] == new.id
     assert "open" not in after  # every order delivered
-    assert "superseded" not in after  # ended, and no export of theirs can come any more
+    # kept, ended, so that a reverted change reopens them; never delivered
+    assert sorted(after["superseded"]) == sorted([old_xliff.foreign_id, old_html.foreign_id])
+    assert all(order["ended_at"] for order in after["superseded"].values())
     assert f"{XLIFF} changed while its order {old_xliff.foreign_id} is open" in caplog.text
-    assert f"ended superseded order {old_xliff.foreign_id}" in caplog.text
 
     third = run_example(DAG_ID, **conf)  # nothing changed since: no order, nothing ended
     assert third.state == "success", third.states
     assert third.xcom("find_changed_content") == []
-    assert third.xcom("end_superseded_orders") == []
+    assert ended_by(third) == []
+    assert reopened_by(third) == []
     assert created(sim) == 5
 
 
@@ -267,7 +283,7 @@ def test_the_export_of_a_superseded_order_is_never_delivered(
     third = run_briefly()  # orders the new content; its translators are not done when it stops waiting
 
     assert third.state == "success", third.states
-    assert third.xcom("end_superseded_orders") == [old.foreign_id]
+    assert ended_by(third) == tasks_of(client, old)
     assert not (cms_import / "de" / XLIFF).exists()  # the stale export did not land
     assert not (cms_import / "fr" / XLIFF).exists()
     assert not stale[0].exists()
@@ -295,7 +311,7 @@ def test_a_reverted_change_reopens_the_superseded_order(
     [order_a] = projects_of(client, XLIFF)
     edit(content_drop / XLIFF, "Add to cart", "Add to basket")
     second = run_briefly()
-    assert second.xcom("end_superseded_orders") == [order_a.foreign_id]
+    assert ended_by(second) == tasks_of(client, order_a)
     assert task_states(client, order_a) == {("end", False)}
     [_, order_b] = projects_of(client, XLIFF)
     edit(content_drop / XLIFF, "Add to basket", "Add to cart")  # the CMS reverts the change
@@ -309,7 +325,8 @@ def test_a_reverted_change_reopens_the_superseded_order(
         third = run_example(DAG_ID, **conf)
 
     assert third.state == "success", third.states
-    assert third.xcom("end_superseded_orders") == [order_b.foreign_id]
+    assert ended_by(third) == tasks_of(client, order_b)
+    assert reopened_by(third) == tasks_of(client, order_a)
     assert [p.id for p in projects_of(client, XLIFF)] == [order_a.id, order_b.id]  # no third order
     assert task_states(client, order_a) == {("open", True)}
     assert task_states(client, order_b) == {("end", False)}

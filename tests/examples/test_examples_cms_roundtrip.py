@@ -47,15 +47,16 @@ def test_translates_every_item_into_every_language_and_delivers_it(
     assert [entry["item"] for entry in summary] == items
     ui = f"{translate5_simulator.base_url}/editor/#project/"
     for entry in summary:
-        project_id = entry["translate5_url"].removeprefix(ui).removesuffix("/focus")
-        assert entry["translate5_url"] == f"{ui}{int(project_id)}/focus"
+        assert entry["translate5_url"] == f"{ui}{entry['translate5_id']}/focus"
         assert set(entry["languages"]) == {"de", "fr"}
         for lang, info in entry["languages"].items():
             assert info["file"] == uri(cms_import / lang / entry["item"])
-            assert info["segments"] > 0
-            assert info["segments_finished"] == info["segments"]
-    by_item = {entry["item"]: entry for entry in summary}
-    assert by_item["products/trail-runner-x.xliff"]["languages"]["de"]["segments"] == 4  # four trans-units
+            task = translate5_simulator.store.tasks[info["translate5_task_id"]].row
+            assert task["projectId"] == entry["translate5_id"]
+            assert task["taskName"] == f"{entry['item']} - en / {lang}"  # the project's task for lang
+            assert task["workflowStepName"] == "workflowEnded"  # what the translators finished
+    tasks = {info["translate5_task_id"] for entry in summary for info in entry["languages"].values()}
+    assert len(tasks) == 6  # a task per item and language
 
     manifest = json.loads((cms_import / ".translate5-manifest.json").read_text(encoding="utf-8"))["items"]
     assert sorted(manifest) == items
@@ -80,7 +81,7 @@ def test_runs_again_only_for_new_or_changed_content(
     page.write_text(page.read_text(encoding="utf-8").replace("About Alpine", "Meet Alpine"), encoding="utf-8")
     changed = run_example(DAG_ID, **conf)
     assert changed.state == "success"
-    assert [item["path"] for item in ordered(changed)] == ["pages/about-us.html"]
+    assert [item["task_name"] for item in ordered(changed)] == ["pages/about-us.html"]
     assert created_tasks(translate5_simulator) == 4
     html = (tmp_path / "cms-import/de/pages/about-us.html").read_text(encoding="utf-8")
     assert "<h1>[de] Meet Alpine Outfitters</h1>" in html
@@ -97,7 +98,7 @@ def test_a_new_target_language_is_ordered_alone(
     run = run_example(DAG_ID, **conf, target_langs=["de", "it"])
 
     assert run.state == "success"
-    assert [item["target_langs"] for item in ordered(run)] == [["it"]] * 3
+    assert [[task["target_lang"] for task in item["tasks"]] for item in ordered(run)] == [["it"]] * 3
     assert created_tasks(translate5_simulator) == 6
     assert (cms_import / "it/pages/about-us.html").read_text(encoding="utf-8").count("[it] ") > 5
     assert (cms_import / "de/pages/about-us.html").stat().st_mtime_ns == german

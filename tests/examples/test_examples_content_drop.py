@@ -41,15 +41,23 @@ def write(folder: Any, relative: str, text: str) -> Any:
     return path
 
 
-def export(item: dict[str, Any], text: dict[str, str]) -> None:
-    """What the export step writes: one file per language in the item's staging folder, then the marker."""
-    from airflow.sdk import ObjectStoragePath
-
-    staging = ObjectStoragePath(item["staging"])
+def export(cms_import: Any, item: dict[str, Any], text: dict[str, str]) -> None:
+    """What the roundtrip's export writes: one file per language under the order's key in staging."""
     stem, _, ext = item["path"].rpartition("/")[2].rpartition(".")
     for lang, body in text.items():
-        write(staging, f"{stem}_{lang}.{ext}", body)
-    content_drop.mark_exported(item, {"translate5_id": 7, "translate5_url": "u", "languages": {}})
+        write(cms_import, f".translate5-staging/{item['foreign_id']}/{lang}/{stem}_{lang}.{ext}", body)
+
+
+def ordered(item: dict[str, Any], project: int) -> dict[str, Any]:
+    """What the upload returns for an item (``items``): its project and a task per language."""
+    tasks = [{"id": project + n, "target_lang": lang} for n, lang in enumerate(item["target_langs"], 1)]
+    return {"foreign_id": item["foreign_id"], "id": project, "tasks": tasks}
+
+
+def deliver(cms_import: Any, *uploads: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(
+        content_drop.deliver_staged(cms_import, uploads, superseded_ended=True, reverted_reopened=True)
+    )
 
 
 def test_changed_items_skip_hidden_files_and_order_only_missing_languages(root: Any) -> None:
@@ -78,53 +86,95 @@ def test_changed_items_skip_hidden_files_and_order_only_missing_languages(root: 
     assert [(i["path"], i["target_langs"]) for i in changed(["de"])] == [("b.md", ["de"])]
 
 
-def test_delivery_takes_every_complete_export_and_can_be_repeated(root: Any) -> None:
+def test_delivery_takes_every_staged_export_and_can_be_repeated(root: Any) -> None:
     drop, cms_import = root / "drop", root / "import"
     write(drop, "a.html", "<p>A</p>")
     write(drop, "blog/b.md", "B")
-    assert content_drop.deliver_pending(cms_import) == []  # nothing staged: no prefix on S3, no error
+    assert deliver(cms_import) == []  # nothing staged: no prefix on S3, no error
 
-    a, b = content_drop.changed_items(drop, cms_import, "en", ["de", "fr"])
-    export(a, {"de": "<p>[de] A</p>", "fr": "<p>[fr] A</p>"})
-    write(
-        root / "import/.translate5-staging", f"{b['staging'].rstrip('/').rpartition('/')[2]}/b_de.md", "[de]"
-    )
-    # b's export is half done (no marker): it must be left alone, not delivered in one language only
+    orders = content_drop.find_orders(drop, cms_import, "en", ["de", "fr"], limit=10)
+    a, b = orders.items
+    export(cms_import, a, {"de": "<p>[de] A</p>", "fr": "<p>[fr] A</p>"})  # b is still in translation
 
-    summaries = content_drop.deliver_pending(cms_import)
+    summaries = deliver(cms_import, ordered(a, 7), ordered(b, 10))
 
-    assert [s["item"] for s in summaries] == ["a.html"]
+    assert summaries == [
+        {
+            "item": "a.html",
+            "translate5_id": 7,
+            "languages": {
+                "de": {"file": str(cms_import / "de/a.html"), "translate5_task_id": 8},
+                "fr": {"file": str(cms_import / "fr/a.html"), "translate5_task_id": 9},
+            },
+        }
+    ]
     assert (cms_import / "fr/a.html").read_text(encoding="utf-8") == "<p>[fr] A</p>"
     assert not (cms_import / "de/blog/b.md").exists()
-    manifest = content_drop.read_manifest(cms_import)
-    assert manifest["a.html"]["languages"] == ["de", "fr"]
-    assert manifest["a.html"]["translate5_task_id"] == 7
+    manifest = content_drop.read_manifest_file(cms_import)
+    assert manifest["items"]["a.html"]["languages"] == ["de", "fr"]
+    assert manifest["items"]["a.html"]["translate5_task_id"] == 7
+    assert list(manifest["open"]) == ["blog/b.md"]  # b's order, with its translate5 ids noted
+    assert manifest["open"]["blog/b.md"]["tasks"] == {"de": 11, "fr": 12}
     assert [i["path"] for i in content_drop.changed_items(drop, cms_import, "en", ["de", "fr"])] == [
         "blog/b.md"
     ]
 
-    export(b, {"de": "[de] B", "fr": "[fr] B"})  # the export's retry completes it
-    assert [s["item"] for s in content_drop.deliver_pending(cms_import)] == ["blog/b.md"]
+    export(cms_import, b, {"de": "[de] B", "fr": "[fr] B"})  # a later run exported it
+    assert [s["item"] for s in deliver(cms_import)] == ["blog/b.md"]
     assert (cms_import / "de/blog/b.md").read_text(encoding="utf-8") == "[de] B"
-    assert content_drop.deliver_pending(cms_import) == []  # delivered exports left staging
+    assert content_drop.read_manifest(cms_import)["blog/b.md"]["translate5_task_id"] == 10
+    assert deliver(cms_import) == []  # delivered exports left staging
     assert content_drop.changed_items(drop, cms_import, "en", ["de", "fr"]) == []
+    assert "open" not in content_drop.read_manifest_file(cms_import)
 
 
 def test_an_export_missing_a_language_stays_staged_and_the_others_are_delivered(root: Any) -> None:
     drop, cms_import = root / "drop", root / "import"
     write(drop, "a.html", "<p>A</p>")
     write(drop, "b.html", "<p>B</p>")
-    a, b = content_drop.changed_items(drop, cms_import, "en", ["de", "fr"])
-    export(a, {"de": "[de] A"})  # translate5 gave no fr file
-    export(b, {"de": "[de] B", "fr": "[fr] B"})
+    a, b = content_drop.find_orders(drop, cms_import, "en", ["de", "fr"], limit=10).items
+    export(cms_import, a, {"de": "[de] A"})  # translate5 gave no fr file
+    export(cms_import, b, {"de": "[de] B", "fr": "[fr] B"})
 
     with pytest.raises(ValueError, match=r"a\.html.*no file for fr"):
-        content_drop.deliver_pending(cms_import)
+        deliver(cms_import)
 
     assert sorted(content_drop.read_manifest(cms_import)) == ["b.html"]  # b's delivery is recorded
-    assert [
-        m["item"]["path"] for m, _ in content_drop.pending_exports(cms_import / ".translate5-staging")
-    ] == ["a.html"]
+    assert list(content_drop.staged_exports(cms_import / ".translate5-staging")) == [a["foreign_id"]]
+    assert not (cms_import / "de/a.html").exists()  # not one language of it
+
+
+def test_the_export_of_a_replaced_or_forgotten_order_is_never_delivered(
+    root: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    drop, cms_import = root / "drop", root / "import"
+    write(drop, "a.html", "<p>A</p>")
+    write(drop, "b.html", "<p>B</p>")
+    old_a, old_b = content_drop.find_orders(drop, cms_import, "en", ["de"], limit=10).items
+    deliver(cms_import, ordered(old_a, 7), ordered(old_b, 10))  # their ids noted, nothing exported yet
+    export(cms_import, old_a, {"de": "[de] A"})  # exported, but not delivered (say the run was stopped)
+    export(cms_import, old_b, {"de": "[de] B"})
+    write(drop, "a.html", "<p>A, changed</p>")  # the CMS changed a while in translation
+    (drop / "b.html").unlink()  # and removed b
+
+    orders = content_drop.find_orders(drop, cms_import, "en", ["de"], limit=10)
+
+    assert [item["path"] for item in orders.items] == ["a.html"]
+    assert orders.superseded == [8]  # old a's task, to end
+    with caplog.at_level(logging.WARNING, logger="airflow.task"):
+        assert deliver(cms_import) == []
+    assert not (cms_import / "de").exists()  # neither stale export landed
+    assert content_drop.staged_exports(cms_import / ".translate5-staging") == {}
+    assert f"a.html: the export of translate5 order {old_a['foreign_id']} is NOT delivered" in caplog.text
+    assert f"order {old_b['foreign_id']} is not delivered: no open order has that key" in caplog.text
+    superseded = content_drop.read_manifest_file(cms_import)["superseded"]
+    assert superseded[old_a["foreign_id"]]["ended_at"]  # ended (deliver was told so)
+    assert content_drop.find_orders(drop, cms_import, "en", ["de"], limit=10).superseded == []
+
+    write(drop, "a.html", "<p>A</p>")  # the CMS reverts the change: the ended order is current again
+    reverted = content_drop.find_orders(drop, cms_import, "en", ["de"], limit=10)
+    assert [item["foreign_id"] for item in reverted.items] == [old_a["foreign_id"]]
+    assert reverted.reverted == [8]  # to reopen, not ordered a third time
 
 
 def test_a_run_takes_what_it_may_and_the_manifest_records_the_rest(root: Any) -> None:

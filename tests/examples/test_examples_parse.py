@@ -8,12 +8,14 @@ from typing import Any
 from examples_support import parse_example_dags
 
 TRANSLATION_TASKS = {"upload", "wait_for_import", "wait_for_translation", "export"}
-BATCH_TASKS = {f"translate.{task_id}" for task_id in TRANSLATION_TASKS}  # a mapped task group per batch
+#: a mapped task group per batch
+BATCH_TASKS = {f"translate.{task_id}" for task_id in ("read_batch", *TRANSLATION_TASKS)}
 EXPECTED = {
     "translate5_cms_roundtrip": {
         "find_changed_content",
         *BATCH_TASKS,
         "end_superseded_orders",
+        "reopen_reverted_orders",
         "deliver",
         "report_failed_batches",
     },
