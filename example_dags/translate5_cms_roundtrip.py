@@ -56,6 +56,44 @@ def _folders(params: dict[str, Any]) -> tuple[Any, Any]:
     return drop, cms_import
 
 
+# [START roundtrip_batch]
+@task
+def read_batch(batch: str) -> list[dict[str, Any]]:
+    """The batch's orders, as the upload takes them (``items``): read from the file the listing wrote."""
+    return content_drop.load_batch(batch)
+
+
+@task_group
+def translate(batch: str, exports: str) -> None:
+    """One batch: order each item, wait for import and workflow (deferred), export into staging."""
+    upload = Translate5UploadTaskOperator(task_id="upload", items=read_batch(batch))
+    imported = Translate5ImportSensor(
+        task_id="wait_for_import",
+        translate5_task_ids=upload.output["task_ids"],
+        deferrable=True,  # the triggerer asks translate5 about every wait at once, one request a poke
+        poke_interval=poke_interval(10),
+        timeout=timedelta(hours=6).total_seconds(),
+    )
+    translated = Translate5WorkflowEndedSensor(
+        task_id="wait_for_translation",
+        translate5_task_ids=upload.output["task_ids"],
+        deferrable=True,
+        poke_interval=poke_interval(60),  # humans take days
+        timeout=TRANSLATION_WAIT,
+        skip_on_timeout=True,  # the orders stay open; the next run waits for them again
+    )
+    export = Translate5ExportOperator(
+        task_id="export",
+        items=upload.output["items"],
+        destination=exports,  # <cms import>/.translate5-staging/{foreign_id}/{target_lang}/
+        format="filetranslation",
+    )
+    imported >> translated >> export
+
+
+# [END roundtrip_batch]
+
+
 @dag(
     dag_id="translate5_cms_roundtrip",
     schedule=None,  # e.g. "@hourly": every run only picks up what changed since the last delivery
@@ -118,40 +156,8 @@ def translate5_cms_roundtrip() -> None:
         log.info("%d item(s) to order from %s, in %d batch(es)", len(orders.items), drop, len(batches))
         return content_drop.save_batches(cms_import, context["run_id"], batches)
 
-    @task
-    def read_batch(batch: str) -> list[dict[str, Any]]:
-        """The batch's orders, as the upload takes them (``items``)."""
-        return content_drop.load_batch(batch)
-
-    @task_group
-    def translate(batch: str) -> None:
-        """One batch: order each item, wait for import and workflow (deferred), export into staging."""
-        upload = Translate5UploadTaskOperator(task_id="upload", items=read_batch(batch))
-        imported = Translate5ImportSensor(
-            task_id="wait_for_import",
-            translate5_task_ids=upload.output["task_ids"],
-            deferrable=True,  # the triggerer asks translate5 about every wait at once, one request a poke
-            poke_interval=poke_interval(10),
-            timeout=timedelta(hours=6).total_seconds(),
-        )
-        translated = Translate5WorkflowEndedSensor(
-            task_id="wait_for_translation",
-            translate5_task_ids=upload.output["task_ids"],
-            deferrable=True,
-            poke_interval=poke_interval(60),  # humans take days
-            timeout=TRANSLATION_WAIT,
-            skip_on_timeout=True,  # the orders stay open; the next run waits for them again
-        )
-        export = Translate5ExportOperator(
-            task_id="export",
-            items=upload.output["items"],
-            destination=found["exports"],  # <cms import>/.translate5-staging/{foreign_id}/{target_lang}/
-            format="filetranslation",
-        )
-        imported >> translated >> export
-
     found = find_changed_content()
-    translated = translate.expand(batch=found)
+    translated = translate.partial(exports=found["exports"]).expand(batch=found)
     ended = Translate5EndTaskOperator(
         task_id="end_superseded_orders", translate5_task_ids=found["superseded"]
     )
