@@ -147,6 +147,12 @@ def notice(condition: str, task: Task) -> str | None:
         and task.state in TaskState.SETTLED
         and task.raw.get(SIMULATOR_AUTO_FINISH) is not True
     ):
+        if _waiting_jobs(task):  # translate5 creates jobs "waiting"; only an open one starts it (§138)
+            return (
+                f"{name} has jobs, but none is open (workflow step {WorkflowStep.NO_WORKFLOW!r}): its "
+                "workflow starts when a project manager opens the job of its first step in translate5 "
+                "(or Translate5UpdateJobOperator with state='open'). Still waiting."
+            )
         return (
             f"{name} has no users assigned (workflow step {WorkflowStep.NO_WORKFLOW!r}): its workflow "
             "cannot end until a project manager assigns translators or reviewers in translate5. "
@@ -205,6 +211,13 @@ def evaluate_tasks(
     return Verdict(SUCCESS, f"{ids_text(task_ids)}: {_DONE[condition]}")
 
 
+def _waiting_jobs(task: Task) -> bool:
+    """A task at "no workflow" that has jobs: created ``waiting`` (translate5's default), none opened."""
+    from airflow_provider_translate5.client.coerce import to_int
+
+    return bool(to_int(task.raw.get("userCount")) or task.raw.get("users"))
+
+
 def _pending(condition: str, task: Task, accept_end_state: bool) -> str | None:
     """Why ``task`` does not meet ``condition`` yet (None: it does)."""
     if condition == WORKFLOW_ENDED and accept_end_state and task.state == TaskState.END:
@@ -216,7 +229,7 @@ def _pending(condition: str, task: Task, accept_end_state: bool) -> str | None:
         return f"state {task.state}"
     if condition == WORKFLOW_ENDED and task.workflow_step_name != WorkflowStep.ENDED:
         if task.workflow_step_name == WorkflowStep.NO_WORKFLOW:
-            return "no users assigned"
+            return "no job open" if _waiting_jobs(task) else "no users assigned"
         return f"workflow step {task.workflow_step_name or 'unknown'}"
     return None
 

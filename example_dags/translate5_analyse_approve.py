@@ -9,9 +9,11 @@
    numbers are read strictly: a count that cannot be read, a rate that is not a number or a band with words
    but no rate fails the run, and nobody is asked. "Reject", or no answer within three days, skips
    everything after it; nothing is assigned.
-4. On approval the translator and reviewer, named by login (or e-mail), get their jobs on every task, Airflow
-   waits (deferred, no worker slot held) until the workflow ended, and the translated files are exported into
-   the delivery folder.
+4. On approval the translator, then the reviewer, named by login (or e-mail), get their jobs on every task:
+   the translator's job opens, which starts translate5's workflow; the reviewer's waits until translate5
+   reaches the review (translate5 would leave a job created after the import waiting, and the workflow with
+   it). Airflow waits (deferred, no worker slot held) until the workflow ended, and the translated files are
+   exported into the delivery folder.
 
 Try it with ``make demo-features``: it runs this DAG against the bundled simulator and answers the approval
 for you (``airflow dags test --mark-success-pattern '^approve_cost$'``). With your translate5, set the run's
@@ -184,8 +186,8 @@ def translate5_analyse_approve() -> None:
         format="filetranslation",
     )
 
-    upload >> imported >> resources >> analyse >> approve >> [translator, reviewer]
-    [translator, reviewer] >> translated >> deliver
+    # In workflow order: the first step's job opens (the workflow starts), the later one waits for its step.
+    upload >> imported >> resources >> analyse >> approve >> translator >> reviewer >> translated >> deliver
 
 
 translate5_analyse_approve()

@@ -62,6 +62,7 @@ class ClientCalls:
             *,
             user_guid: str,
             workflow_step_name: str,
+            state: str | None = None,
             extra: Mapping[str, Any] | None = None,
         ) -> Job: ...
 

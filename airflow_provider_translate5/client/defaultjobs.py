@@ -11,7 +11,7 @@ in that step of the task is left alone, so a retry never assigns anyone twice.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +19,7 @@ from airflow_provider_translate5.client._calls import ClientCalls
 from airflow_provider_translate5.client.coerce import to_int, to_str
 from airflow_provider_translate5.client.errors import Translate5ValueError
 from airflow_provider_translate5.client.models import Job, record
+from airflow_provider_translate5.client.people import job_start_state, workflow_steps
 
 #: The job fields of a default job that translate5 copies onto the task's job (track-changes rights).
 _COPIED_FIELDS = ("trackchangesShow", "trackchangesShowAll", "trackchangesAcceptReject")
@@ -78,7 +79,9 @@ class DefaultJobsMixin(ClientCalls):
 
         Chosen like translate5's import does (``DefaultUserJobRepository::getDefaultUserJobsForTask``): same
         customer, source and target language and workflow; coordinator group jobs are left to translate5.
-        A person who already has a job in that step keeps it (``created`` is False). Deadlines are not set:
+        A person who already has a job in that step keeps it (``created`` is False). A created job starts as
+        the import would start it (:func:`~airflow_provider_translate5.client.people.job_start_state`): the
+        first step's open, so the workflow runs; the others wait for their step. Deadlines are not set:
         translate5 derives them from its per-workflow config at import; use :meth:`update_job` for one.
         """
         task = self.get_task(task_id)
@@ -95,6 +98,10 @@ class DefaultJobsMixin(ClientCalls):
             and default.target_lang == task.target_lang
         ]
         existing = {_key(job.user_guid, job.workflow_step_name): job for job in self.list_jobs(task.id)}
+        steps = workflow_steps(task)  # in chain order, as the import sorts them: the first step opens
+        wanted.sort(
+            key=lambda d: steps.index(d.workflow_step_name) if d.workflow_step_name in steps else len(steps)
+        )
         applied = []
         for default in wanted:
             job = existing.get(_key(default.user_guid, default.workflow_step_name))
@@ -105,9 +112,12 @@ class DefaultJobsMixin(ClientCalls):
                     task.id,
                     user_guid=default.user_guid,
                     workflow_step_name=default.workflow_step_name,
+                    state=job_start_state(task, default.workflow_step_name),
                     extra=extra or None,
                 )
                 existing[_key(job.user_guid, job.workflow_step_name)] = job
+                if job.state in ("open", "unconfirmed"):  # the workflow is in (or started with) its step
+                    task = replace(task, workflow_step_name=job.workflow_step_name)
             applied.append(AppliedJob(task_id=task.id, default_job_id=default.id, job=job, created=created))
         return applied
 

@@ -19,13 +19,41 @@ from airflow_provider_translate5.client._calls import ClientCalls
 from airflow_provider_translate5.client.coerce import to_int, to_str
 from airflow_provider_translate5.client.errors import Translate5ValueError
 from airflow_provider_translate5.client.filters import Filter
-from airflow_provider_translate5.client.models import Job, record
+from airflow_provider_translate5.client.models import Job, Task, record
 from airflow_provider_translate5.client.server_time import deadline_text
+from airflow_provider_translate5.client.states import TaskState, WorkflowStep
 
 #: translate5 user GUIDs: a UUID in braces (``{c99ae747-0afb-446a-827a-6b3b32cfb819}``).
 _GUID = re.compile(r"^\{?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\}?$")
 #: Job states a PM may set (translate5's ``editor_Workflow_Default::STATE_*`` a job can be put into).
 JOB_STATES = frozenset({"waiting", "open", "finished", "unconfirmed", "auto-finish"})
+
+
+def workflow_steps(task: Task) -> list[str]:
+    """The steps of the task's workflow in order, as translate5 lists them in ``workflowProgressSummary``
+    between ``no workflow`` and ``workflowEnded`` (part 1 §15); empty when the row carries no summary."""
+    names = [entry.workflow_step for entry in task.workflow_progress_summary]
+    if WorkflowStep.NO_WORKFLOW in names:
+        names = names[names.index(WorkflowStep.NO_WORKFLOW) + 1 :]
+    return names[: names.index(WorkflowStep.ENDED)] if WorkflowStep.ENDED in names else names
+
+
+def job_start_state(task: Task, workflow_step_name: str) -> str | None:
+    """The state a new job needs for the workflow to run as a project manager expects (None: translate5's).
+
+    translate5 creates a job ``waiting`` unless told otherwise, and a waiting job moves nothing: a job
+    created after the import leaves the task at ``no workflow``, without a notice, until someone opens it
+    (part 2 §138, §140; ``NewUserJobDtoFactory``, ``StepRecalculation``). So, as translate5's import does
+    with a customer's default jobs (``setupInitialWorkflow``, §148), the job of the step the workflow is in,
+    or starts with while it is at ``no workflow``, is opened (``unconfirmed`` in a competitive task, where
+    the first to confirm takes it); a job of another step waits until translate5 reaches it. A task still
+    importing gets translate5's default: the end of its import opens the first step's jobs.
+    """
+    if task.state in TaskState.IMPORTING:
+        return None
+    if task.workflow_step_name in (WorkflowStep.NO_WORKFLOW, workflow_step_name):
+        return "unconfirmed" if task.raw.get("usageMode") == "competitive" else "open"
+    return "waiting"
 
 
 def _roles(value: Any) -> tuple[str, ...]:

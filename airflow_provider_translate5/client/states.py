@@ -50,7 +50,8 @@ class TaskState:
 class WorkflowStep:
     """``workflowStepName`` values with a meaning of their own (other steps are named by the workflow)."""
 
-    #: A task without any user assigned; the first job moves it to that job's step.
+    #: A task without an open job: nobody assigned yet, or only jobs created ``waiting`` (translate5's
+    #: default, part 2 §138); the first open job moves it to that job's step.
     NO_WORKFLOW: Final = "no workflow"
     #: Every step of the workflow is finished; the task ``state`` stays ``open``.
     ENDED: Final = "workflowEnded"

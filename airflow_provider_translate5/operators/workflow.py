@@ -3,6 +3,7 @@ jobs of a person (deadline, state) without knowing GUIDs or job ids, fire workfl
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from airflow_provider_translate5.base import (
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider_translate5.client import Job
+    from airflow_provider_translate5.client import Job, Task
 
 
 class Translate5AssignJobOperator(Translate5BaseOperator):
@@ -25,11 +26,19 @@ class Translate5AssignJobOperator(Translate5BaseOperator):
 
     Retry-safe: a job for the same user and step that already exists is kept, not created twice.
 
+    The job starts so that the workflow runs (``client.people.job_start_state``): translate5 itself creates
+    every job ``waiting`` and moves the workflow only for an open one, so a job added after the import would
+    leave the task at ``no workflow`` for good (recorded, part 2 §138). Without ``state`` the job of the
+    step the task is in - or starts with, at ``no workflow`` - is opened (``unconfirmed`` in a competitive
+    task), and a job of a later step waits until translate5 reaches it; the log says which. Assign in
+    workflow order (translator, then reviewer): translate5 does not go back to an earlier step.
+
     :param translate5_task_id: task or project id (templated).
     :param user_guid: the translate5 user: GUID, login or e-mail address (templated; a login or e-mail is
         looked up when the task runs).
     :param workflow_step_name: e.g. ``"translation"``, ``"reviewing"`` (templated).
-    :param state: initial job state (translate5 default: ``waiting``).
+    :param state: the job's state, instead of the one the workflow needs (``"waiting"``: translate5's own
+        default, the workflow does not move).
     :param job_type: 1 = editor, 2 = coordinator.
     :param deadline_date: ``"YYYY-MM-DD HH:MM:SS"`` or ``"default"``.
     :param extra: further job fields (``segmentrange``, ``trackchangesShow`` ...).
@@ -69,7 +78,7 @@ class Translate5AssignJobOperator(Translate5BaseOperator):
         self.extra = dict(extra or {})
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
-        from airflow_provider_translate5.client.people import user_guid_of
+        from airflow_provider_translate5.client.people import job_start_state, user_guid_of
 
         with fail_fast_on_bad_input():
             self.user_guid = user_guid_of(str(self.user_guid)) or self.client.user_guid(str(self.user_guid))
@@ -89,19 +98,50 @@ class Translate5AssignJobOperator(Translate5BaseOperator):
                         task.id,
                         user_guid=self.user_guid,
                         workflow_step_name=self.workflow_step_name,
-                        state=self.state,
+                        state=self.state or job_start_state(task, self.workflow_step_name),
                         type=self.job_type,
                         deadline_date=self.deadline_date,
                         extra=self.extra or None,
                     )
-                    self.log.info(
-                        "Assigned user %s to step %s of task %s",
-                        self.user_guid,
-                        self.workflow_step_name,
-                        task.id,
-                    )
+                    self._log_assigned(task, job)
             jobs.append(_job_summary(job))
         return jobs
+
+    def _log_assigned(self, task: Task, job: Job) -> None:
+        """Say whether the job can be worked on now, and when it is one the workflow will not open."""
+        from airflow_provider_translate5.client.people import workflow_steps
+        from airflow_provider_translate5.client.states import TaskState, WorkflowStep
+        from airflow_provider_translate5.status import SIMULATOR_AUTO_FINISH
+
+        step, current = job.workflow_step_name, task.workflow_step_name
+        assigned = f"Assigned user {self.user_guid} to step {step} of translate5 task {task.id}"
+        if job.state != "waiting":
+            started = " (translate5 starts the workflow there)" if current == WorkflowStep.NO_WORKFLOW else ""
+            self.log.info("%s: the job is %s%s", assigned, job.state, started)
+            return
+        if task.state in TaskState.IMPORTING:
+            self.log.info("%s: the job waits for the import, whose end opens the first step's jobs", assigned)
+            return
+        steps = workflow_steps(task)
+        behind = current == WorkflowStep.ENDED or (
+            step in steps and current in steps and steps.index(step) < steps.index(current)
+        )
+        if current == WorkflowStep.NO_WORKFLOW or behind:
+            # The bundled simulator ends workflows by itself (docs/testing.md): nobody needs to act there.
+            level = logging.INFO if task.raw.get(SIMULATOR_AUTO_FINISH) is True else logging.WARNING
+            self.log.log(
+                level,
+                "%s: the job is waiting and translate5's workflow, at step %r, will not open it; a project "
+                "manager opens it in translate5 (or assign with state='open')",
+                assigned,
+                current,
+            )
+        else:
+            self.log.info(
+                "%s: the job is waiting until translate5's workflow reaches that step (it is at step %r)",
+                assigned,
+                current,
+            )
 
     def _existing_job(self, task_id: int) -> Job | None:
         for job in self.client.list_jobs(task_id):

@@ -1,9 +1,11 @@
 """Jobs (task-user associations) and the workflow trigger action.
 
 Job endpoints need PM rights: other users get translate5's ACL answer, 302 to ``/login`` (sections 51, 52).
-A job change that moves the task's workflow step adds a German notice to the answer (sections 45, 75; a PUT:
-part 2, §140). A deadline is stored without a zone: ``2027-01-16T09:30:00Z`` becomes ``2027-01-16 09:30:00``
-(part 2, §141).
+A job created without ``state`` is ``waiting`` (translate5's default, ``NewUserJobDtoFactory``) and moves the
+workflow nowhere: a task at "no workflow" stays there, without a notice (part 2, §138); a job created
+``open`` (sections 45, 70) or opened later (part 2, §140) moves the step. A job change that moves the task's
+workflow step adds a German notice to the answer (sections 45, 75; a PUT: part 2, §140). A deadline is stored
+without a zone: ``2027-01-16T09:30:00Z`` becomes ``2027-01-16 09:30:00`` (part 2, §141).
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def _create(ctx: Ctx, task: Task, data: dict[str, Any]) -> Response:
     job = store.new_job(
         task, user, str(step), {**data, "deadlineDate": _stored_date(data.get("deadlineDate"))}
     )
-    moved = store.recalculate_step(task)
+    moved = store.recalculate_step_by_jobs(task)  # a waiting job (the default) moves nothing (§138)
     return ctx.json(_with_notice({"rows": views.job_out(store, job)}, moved))
 
 
@@ -122,7 +124,7 @@ def _update(ctx: Ctx, task: Task, job: dict[str, Any]) -> Response:
         job["finishedDate"] = None
         ctx.store.job_finished(task, job)
     else:  # e.g. a waiting job opened: the notice when the step moves (part 2, §140)
-        moved = ctx.store.recalculate_step(task)
+        moved = ctx.store.recalculate_step_by_jobs(task)
     ctx.store.touch(task)
     return ctx.json(_with_notice({"rows": views.job_out(ctx.store, job)}, moved))
 

@@ -33,6 +33,9 @@ MANAGER_ROLES = ("systemadmin", "admin", "pm", "editor", "taskOverview", "TMMain
 EDITOR_ROLES = ("editor", "taskOverview")
 IMPLICIT_ROLES = ("basic", "noRights")  # every logged-in user has them: listed by session/current only
 FINISHED_JOB_STATES = ("finished", "auto-finish")
+#: Job states of the step a task is in (translate5's ``validStates``: open, edit, view; unconfirmed when
+#: competitive).
+CURRENT_JOB_STATES = ("open", "edit", "view", "unconfirmed")
 STEP_NOTICE = 'Der Workflow Schritt der Aufgabe wurde zu "{0}" geändert!'
 HIDDEN_TASK_TYPES = frozenset({"instanttranslate-pre-translate"})
 PRETRANSLATE_TYPE = "instanttranslate-pre-translate"
@@ -146,6 +149,23 @@ def step_notice(step: str) -> dict[str, Any]:
     """The German notice translate5 returns when a job change moved the task's workflow step."""
     label = step[:1].upper() + step[1:]
     return {"origin": "core", "msg": STEP_NOTICE, "id": -1, "data": label, "type": "notice"}
+
+
+def _states_fit(steps: list[str], step: str, jobs: list[dict[str, Any]]) -> bool:
+    """Whether the jobs' states point at ``step`` (translate5's ``areTuasSubset``): earlier steps finished,
+    ``step`` current, later steps waiting, and at least one job of ``step``; off-chain jobs (visiting,
+    pmCheck) are left out."""
+    at = steps.index(step)
+    has_own = False
+    for job in jobs:
+        if job["workflowStepName"] not in steps:
+            continue
+        index = steps.index(job["workflowStepName"])
+        fits = FINISHED_JOB_STATES if index < at else CURRENT_JOB_STATES if index == at else ("waiting",)
+        if job["state"] not in fits:
+            return False
+        has_own = has_own or index == at
+    return has_own
 
 
 def blank_row(task_id: int, creator: User, app_version: str = "development") -> dict[str, Any]:
@@ -510,7 +530,10 @@ class Store:
 
     def recalculate_step(self, task: Task) -> str | None:
         """Put the task at the first chain step with unfinished jobs: "no workflow" without jobs,
-        "workflowEnded" when all are finished. Returns the new step if it changed (for the notice)."""
+        "workflowEnded" when all are finished, and open the waiting jobs of the step reached. This is what
+        translate5 does at the end of an import (``setupInitialWorkflow``) and when a step is finished (the
+        next step's jobs open); a job created or changed through the API moves the step by
+        :meth:`recalculate_step_by_jobs`. Returns the new step if it changed (for the notice)."""
         if task.is_project:
             return None
         jobs = self.task_jobs(task)
@@ -524,7 +547,28 @@ class Store:
             wanted = sorted(pending)[0]  # only off-chain steps (visiting, pmCheck) left
         else:
             wanted = catalog.WORKFLOW_ENDED
+        return self._move_step(task, wanted)
+
+    def recalculate_step_by_jobs(self, task: Task) -> str | None:
+        """After a job POST or PUT: translate5's ``recalculateWorkflowStep`` (``StepRecalculation.php``).
+
+        The task moves to the first chain step its jobs' states fit (jobs of earlier steps finished, of that
+        step open, being worked on or unconfirmed, of later steps waiting) and stays where it is when none
+        fits. So a job created without ``state`` - translate5's default ``waiting`` - moves nothing and
+        opens nothing (part 2 §138); opening it moves the step, with the notice (§140, part 1 §45).
+        """
+        if task.is_project:
+            return None
+        jobs = self.task_jobs(task)
+        steps = self.chain(task)
+        fitting = [s for s in steps if _states_fit(steps, s, jobs)] if jobs else [catalog.NO_WORKFLOW]
+        if not fitting or task.row["workflowStepName"] in fitting:
+            return None
+        return self._move_step(task, fitting[0])
+
+    def _move_step(self, task: Task, wanted: str) -> str | None:
         current = task.row["workflowStepName"]
+        steps = self.chain(task)
         if wanted == current:
             return None
         moved_on = current in steps and (
@@ -557,6 +601,8 @@ class Store:
         current = task.row["workflowStepName"]
         if current == catalog.WORKFLOW_ENDED:
             return
+        if current == catalog.NO_WORKFLOW and self.task_jobs(task):
+            return  # only waiting jobs: nobody can work, and translate5 does not start the workflow (§138)
         if not self.task_jobs(task):
             translator = self.user_by_login("translator1") or self.manager
             self.new_job(task, translator, self.chain(task)[0], {"state": "open"})

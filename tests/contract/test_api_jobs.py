@@ -74,6 +74,29 @@ def test_pm_assigns_notifies_and_finishes_until_workflow_ended(
     assert done["finishedDate"]
 
 
+def test_a_job_created_without_state_waits_and_only_opening_it_moves_the_workflow(
+    t5_http: T5Http, task_id: str, job_user_guid: str
+) -> None:
+    """Recorded (part 2 §138, §140): translate5 creates a job ``waiting`` unless the POST says otherwise; the
+    task stays at ``no workflow`` without a notice until the job is opened, which moves the step (notice)."""
+    data = {"userGuid": job_user_guid, "workflowStepName": "translation"}
+    response = t5_http.post(f"/editor/task/{task_id}/job", data={"data": json.dumps(data)})
+    assert response.status_code == 200, describe(response)
+    body = response.json()
+    assert body["rows"]["state"] == "waiting"
+    assert "errors" not in body  # no notice: the workflow step did not change
+    assert t5_http.task(task_id)["workflowStepName"] == "no workflow"
+
+    opened = t5_http.put(
+        f"/editor/task/{task_id}/job/{body['rows']['id']}", data={"data": json.dumps({"state": "open"})}
+    )
+    assert opened.status_code == 200, describe(opened)
+    assert opened.json()["rows"]["state"] == "open"
+    notices = opened.json().get("errors", [])
+    assert [(notice["type"], notice["data"]) for notice in notices] == [("notice", "Translation")]
+    assert t5_http.task(task_id)["workflowStepName"] == "translation"
+
+
 def test_job_delete_checks_only_a_sent_entity_version(
     t5_http: T5Http, task_id: str, job_user_guid: str
 ) -> None:

@@ -89,6 +89,21 @@ def test_apply_creates_removed_jobs_of_the_task_language_pair_once(
     assert len(posts) == 2
 
 
+def test_applied_jobs_start_the_workflow_as_translate5s_import_does(client: Translate5Client) -> None:
+    """translate5 creates a job ``waiting`` unless told otherwise, and a waiting job never starts the workflow
+    (part 2 §138); applied after the import, the first step's job is opened, as the import opens it (§148)."""
+    task_id = _imported(client, customer=ACME)
+    for job in client.list_jobs(task_id):
+        client.delete_job(task_id, job.id)
+    assert client.get_task(task_id).workflow_step_name == "no workflow"
+
+    client.apply_default_jobs(task_id)
+
+    states = {job.workflow_step_name: job.state for job in client.list_jobs(task_id)}
+    assert states == {"translation": "open", "reviewing": "waiting"}  # reviewing opens after translation
+    assert client.get_task(task_id).workflow_step_name == "translation"
+
+
 def test_a_person_already_assigned_is_kept(client: Translate5Client) -> None:
     task_id = _imported(client, customer=ACME)
     [reviewing] = [job for job in client.list_jobs(task_id) if job.workflow_step_name == "reviewing"]

@@ -89,10 +89,43 @@ def approve(answer: str = "Approve", deadline: float = 300.0) -> Iterator[Future
         thread.join(timeout=10)
 
 
+@contextmanager
+def translators_work(sim: Any, deadline: float = 300.0) -> Iterator[dict[int, str]]:
+    """translate5's users at work: once a task has its reviewer's job, its people finish their steps (the
+    simulator's ``finish_step``, which works only on jobs the workflow opened). Gives each task's workflow
+    step as the assignments left it, before anyone worked."""
+    seen: dict[int, str] = {}
+    stop = threading.Event()
+
+    def work() -> None:
+        end = time.monotonic() + deadline
+        while not stop.is_set() and time.monotonic() < end:
+            with sim.store.lock:
+                tasks = [t for t in sim.store.tasks.values() if not t.is_project and t.id not in seen]
+                ready = [
+                    (t.id, t.row["workflowStepName"])
+                    for t in tasks
+                    if any(j["workflowStepName"] == "reviewing" for j in sim.store.task_jobs(t))
+                ]
+            for task_id, step in ready:
+                seen[task_id] = step
+                sim.finish_workflow(task_id)
+            stop.wait(0.1)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    try:
+        yield seen
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
 def _money(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+@pytest.mark.parametrize("translate5_simulator", [{"workflow_auto_finish": None}], indirect=True)
 def test_the_approval_shows_the_cost_and_an_approved_order_is_translated_and_delivered(
     sim: Any,
     airflow_db: Path,
@@ -101,7 +134,7 @@ def test_the_approval_shows_the_cost_and_an_approved_order_is_translated_and_del
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     delivery = tmp_path / "delivery"
-    with approve() as shown:
+    with approve() as shown, translators_work(sim) as assigned:
         result = run_example(
             "translate5_analyse_approve.py",
             DAG_ID,
@@ -148,6 +181,10 @@ def test_the_approval_shows_the_cost_and_an_approved_order_is_translated_and_del
         "translation",
         "translation",
     ]
+    # The translator's job opened (the workflow started), the reviewer's waited for its step.
+    assert [j["state"] for j in result.xcom("assign_translator")] == ["open", "open"]
+    assert [j["state"] for j in result.xcom("assign_reviewer")] == ["waiting", "waiting"]
+    assert assigned == {task_id: "translation" for task_id in upload["task_ids"]}
     delivered = [p for p in delivery.rglob("*") if p.is_file() and "reports" not in p.parts]
     assert len(delivered) == 2  # one translated file per target language
 

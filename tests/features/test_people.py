@@ -184,8 +184,8 @@ def test_a_notice_on_a_successful_answer_is_logged_not_failed(
     """translate5 answers a job that moves the workflow step with a German notice under ``errors``."""
     task = _imported_task(sim, client)
     with caplog.at_level(logging.WARNING, logger="airflow_provider_translate5.client"):
-        job = client.create_job(
-            task, user_guid=client.user_guid("translator1"), workflow_step_name="translation"
+        job = client.create_job(  # created open, it starts the workflow (part 1 §45)
+            task, user_guid=client.user_guid("translator1"), workflow_step_name="translation", state="open"
         )
     assert job.workflow_step_name == "translation"
     assert f"translate5 notice on POST /editor/task/{task}/job: " in caplog.text

@@ -28,7 +28,7 @@ def test_job_create_list_update_delete(sim: Translate5Simulator, api: requests.S
     assert created.status_code == 200, created.text
     job = created.json()["rows"]
     assert job["role"] == "translator"
-    assert job["state"] == "open"  # the task is in this step already
+    assert job["state"] == "waiting"  # translate5's default (part 2 §138)
     assert job["login"] == "translator1"
     listed = api.get(url(sim, f"/editor/task/{row['id']}/job")).json()
     assert listed["total"] == 1
@@ -56,9 +56,9 @@ def test_job_errors(sim: Translate5Simulator, api: requests.Session) -> None:
     )  # only `data` counts
     unknown = _job(api, sim, task_id, {"userGuid": "{nobody}", "workflowStepName": "translation"})
     assert unknown.json()["errorCode"] == "E1012"
-    first = _job(api, sim, task_id, {"userGuid": REVIEWER, "workflowStepName": "reviewing"})
+    first = _job(api, sim, task_id, {"userGuid": REVIEWER, "workflowStepName": "reviewing", "state": "open"})
     assert first.status_code == 200
-    assert first.json()["rows"]["state"] == "open"  # the task moved to this step: its only one with jobs
+    assert first.json()["rows"]["state"] == "open"
     duplicate = _job(api, sim, task_id, {"userGuid": REVIEWER, "workflowStepName": "reviewing"})
     assert (duplicate.status_code, duplicate.json()["errorCode"]) == (422, "E1012")
     ignored = _job(
@@ -75,6 +75,34 @@ def test_job_errors(sim: Translate5Simulator, api: requests.Session) -> None:
     assert stale.json() == STALE_ENTITY_VERSION
 
 
+def test_a_job_without_state_waits_and_only_opening_it_moves_the_workflow(
+    sim: Translate5Simulator, api: requests.Session
+) -> None:
+    """Part 2 §138/§140: translate5 creates a job ``waiting`` unless told otherwise; the workflow stays at "no
+    workflow" (no notice) until the job is opened, and nobody can finish a waiting job."""
+    row = create_task(sim, api)
+    wait_state(sim, api, row["id"])
+    created = _job(api, sim, row["id"], {"userGuid": TRANSLATOR, "workflowStepName": "translation"})
+    reviewer = _job(api, sim, row["id"], {"userGuid": REVIEWER, "workflowStepName": "reviewing"})
+
+    assert [created.json()["rows"]["state"], reviewer.json()["rows"]["state"]] == ["waiting", "waiting"]
+    assert "errors" not in created.json()
+    assert sim.finish_step(row["id"])["workflowStepName"] == "no workflow"  # a waiting job cannot be worked
+    opened = api.put(
+        url(sim, f"/editor/task/{row['id']}/job/{created.json()['rows']['id']}"),
+        data={"data": json.dumps({"state": "open"})},
+    )
+    assert opened.json()["errors"][0]["data"] == "Translation"  # §140's notice: the workflow started
+    task = api.get(url(sim, f"/editor/task/{row['id']}")).json()["rows"]
+    assert task["workflowStepName"] == "translation"
+    assert {u["workflowStepName"]: u["state"] for u in task["users"]} == {
+        "translation": "open",
+        "reviewing": "waiting",  # opened by translate5 when the translation is finished
+    }
+    second = _job(api, sim, row["id"], {"userGuid": MANAGER, "workflowStepName": "translation"})
+    assert second.json()["rows"]["state"] == "waiting"  # the default, even in the task's current step
+
+
 def test_legacy_taskuserassoc(sim: Translate5Simulator, api: requests.Session) -> None:
     row = create_task(sim, api)
     data = {"taskGuid": row["taskGuid"], "userGuid": TRANSLATOR, "workflowStepName": "translation"}
@@ -88,7 +116,7 @@ def test_legacy_taskuserassoc(sim: Translate5Simulator, api: requests.Session) -
 def test_finish_step_moves_the_default_workflow(sim: Translate5Simulator, api: requests.Session) -> None:
     row = create_task(sim, api)
     wait_state(sim, api, row["id"])
-    _job(api, sim, row["id"], {"userGuid": TRANSLATOR, "workflowStepName": "translation"})
+    _job(api, sim, row["id"], {"userGuid": TRANSLATOR, "workflowStepName": "translation", "state": "open"})
     _job(api, sim, row["id"], {"userGuid": REVIEWER, "workflowStepName": "reviewing"})
     steps = []
     for _ in range(2):
@@ -104,7 +132,7 @@ def test_finish_step_moves_the_default_workflow(sim: Translate5Simulator, api: r
 def test_user_state_finished_finishes_the_step(sim: Translate5Simulator, api: requests.Session) -> None:
     row = create_task(sim, api)
     wait_state(sim, api, row["id"])
-    _job(api, sim, row["id"], {"userGuid": MANAGER, "workflowStepName": "translation"})
+    _job(api, sim, row["id"], {"userGuid": MANAGER, "workflowStepName": "translation", "state": "open"})
     _job(api, sim, row["id"], {"userGuid": REVIEWER, "workflowStepName": "reviewing"})
     answer = api.put(url(sim, f"/editor/task/{row['id']}"), data={"data": '{"userState":"finished"}'})
     assert answer.json()["rows"]["workflowStepName"] == "reviewing"
