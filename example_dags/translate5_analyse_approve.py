@@ -48,7 +48,7 @@ APPROVAL_TIMEOUT = timedelta(days=3)
 POKE = float(os.environ.get("TRANSLATE5_EXAMPLE_POKE_INTERVAL", "60"))
 
 #: Price of one word per match band, by translate5's band names (the analysis' ``bands``); ``104`` ... ``101``
-#: are translate5's context, repetition and exact-match classes.
+#: are translate5's special classes (``102``: repetitions), ``noMatch`` the rest.
 RATES = {
     "104": 0.0,
     "103": 0.03,
