@@ -33,6 +33,23 @@ if TYPE_CHECKING:
     from airflow_provider_translate5.client import ImportProgress, Task, Translate5Client
 
 
+async def next_snapshot(subscription: Any, timeout: float | None) -> Any:
+    """The subscription's next snapshot, or ``asyncio.TimeoutError`` after ``timeout`` seconds.
+
+    Not ``asyncio.wait_for``: on Python 3.10/3.11 it swallows a cancel that arrives in the loop step that
+    completes the snapshot, and the trigger Airflow cancelled (task cleared, triggerer stopping) polled on.
+    """
+    pending = asyncio.ensure_future(subscription.next())
+    try:
+        done, _ = await asyncio.wait({pending}, timeout=timeout)
+    finally:
+        if not pending.done():
+            pending.cancel()
+    if not done:
+        raise asyncio.TimeoutError
+    return pending.result()
+
+
 class _Translate5WaitTrigger(BaseTrigger):
     """Subscribe to the shared poller and feed each snapshot to one :class:`Wait` until it has a verdict."""
 
@@ -121,7 +138,7 @@ class _Translate5WaitTrigger(BaseTrigger):
                         yield self._event(status.Verdict(status.TIMEOUT, wait.timeout_message()))
                         return
                     try:
-                        snapshot = await asyncio.wait_for(subscription.next(), timeout=remaining)
+                        snapshot = await next_snapshot(subscription, remaining)
                     except asyncio.TimeoutError:
                         yield self._event(status.Verdict(status.TIMEOUT, wait.timeout_message()))
                         return
