@@ -162,7 +162,7 @@ def write_tm(ctx: Ctx, _: re.Match[str]) -> Response:
 #: translate5's 404 page for a controller its router does not know (part 2 §100-102): the landing-page
 #: layout with an error block; the recorded pages are about 7 KB, with a stack trace in development mode.
 NOT_FOUND_PAGE = (
-    "<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>translate5</title></head>\n<body>\n"
+    '<!DOCTYPE html>\n<html>\n<head><meta charset="utf-8"><title>translate5</title></head>\n<body>\n'
     '<div id="head-panel"></div>\n<div class="error-block">\n<h1>Seite nicht gefunden!</h1>\n'
     "<p>Request URI:<br/>{uri}</p>\n<h2>Stack trace:</h2>\n<pre>ZfExtended_NotFoundException: Seite nicht "
     "gefunden! in &lt;APP_ROOT&gt;/library/ZfExtended/Controllers/helpers/Access.php:81\nStack trace:\n"
