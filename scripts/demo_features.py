@@ -212,7 +212,7 @@ def xcom(task_id: str, dag_id: str = DAG_ID) -> Any:
     return xcoms(dag_id, task_id)[0]
 
 
-def report(base_url: str) -> None:
+def report() -> None:
     print(f"\n== {DAG_ID} ==")
     analysis = xcom("analyse")
     upload = xcom("upload")
@@ -221,12 +221,18 @@ def report(base_url: str) -> None:
         if count:
             print(f"  {band:>8}: {count:8.0f}")
     print(f"  {'total':>8}: {analysis['total']:8.0f}")
+    cost = analysis.get("cost")
+    if cost:
+        print(f"\nEstimated cost the approver saw ({cost['currency']}, the DAG's rates per band):\n")
+        for line in cost["lines"]:
+            print(f"  {line['band']:>8}: {line['units']:8} x {line['rate']} = {line['amount']}")
+        print(f"  {'total':>8}: {cost['total']}")
     print("\nReports from translate5:")
     for uri in analysis.get("reports", []):
         print(f"  {uri}")
     project = upload["id"]
-    print(f"\nApproved -> translator1 and reviewer1 got their jobs on project {project}")
-    print(f"  ({base_url}/editor/#project/{project}/focus); the simulator ended the workflow for them.")
+    print(f"\nApproved -> translator1 and reviewer1 got their jobs on project {project};")
+    print("  the simulator ended the workflow for them.")
     delivered = sorted(
         p for p in DELIVERY.rglob("*") if p.is_file() and "reports" not in p.relative_to(DELIVERY).parts
     )
@@ -241,13 +247,13 @@ def report(base_url: str) -> None:
     )
 
 
-def report_batch(base_url: str) -> None:
+def report_batch() -> None:
     print(f"\n== {BATCH_DAG_ID} ==")
     uploads = xcoms(BATCH_DAG_ID, "upload")
     print(f"\n{len(uploads)} pages ordered for customer 1000 (ACME Content Team), a project each:")
     for upload in uploads:
         project = upload["id"]
-        print(f"  {upload['task_name']}: project {project} ({base_url}/editor/#project/{project}/focus)")
+        print(f"  {upload['task_name']}: project {project}")
     pretranslated = xcoms(BATCH_DAG_ID, "pretranslate")
     resources = sorted({r["name"] for p in pretranslated for t in p["tasks"] for r in t["resources"]})
     tasks = sum(len(p["task_ids"]) for p in pretranslated)
@@ -299,8 +305,8 @@ def main() -> int:
         with base.step(6, 6, "Stopping the simulator"):
             simulator.stop()
         current = "show what happened"
-        report(info["base_url"])
-        report_batch(info["base_url"])
+        report()
+        report_batch()
         report_changed_page(orders, ended)
     except base.StepFailed as error:
         return base.fail(error, current)
