@@ -50,3 +50,14 @@ def test_waits_are_deferrable_and_delivery_runs_on_the_export_asset(example_dags
     export = dags["translate5_asset_translate"].get_task("export")
     (asset,) = export.partial_kwargs["outlets"]
     assert dags["translate5_asset_delivery"].timetable.asset_condition.objects == (asset,)
+
+
+def test_the_roundtrip_trigger_form_says_where_an_empty_field_comes_from(
+    example_dags: dict[str, Any],
+) -> None:
+    params = example_dags["translate5_cms_roundtrip"].params
+    empty = {name: params.get_param(name).description for name in params if params[name] is None}
+    assert sorted(empty) == ["cms_import", "content_drop", "max_items_per_run"]
+    assert "Empty: the Airflow Variable translate5_content_drop, else $AIRFLOW_HOME" in empty["content_drop"]
+    assert "Empty: the Airflow Variable translate5_cms_import, else $AIRFLOW_HOME" in empty["cms_import"]
+    assert "Empty: batch_size x [core] max_map_length" in empty["max_items_per_run"]
