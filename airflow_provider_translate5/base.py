@@ -23,6 +23,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException, Airfl
 
 from airflow_provider_translate5 import DEFAULT_CONN_ID
 from airflow_provider_translate5.links import (
+    LINK_ATTRIBUTE,
     TASK_ID_XCOM_KEY,
     TASK_URL_XCOM_KEY,
     Translate5TaskLink,
@@ -242,10 +243,27 @@ class Translate5Mixin:
     def push_task_link(self, context: Context, task: Task) -> str:
         """Publish the task id and UI link now, so the link works while we wait (and if we fail)."""
         url = self.task_url(task)
-        ti = context["ti"]
-        ti.xcom_push(key=TASK_ID_XCOM_KEY, value=task.id)
-        ti.xcom_push(key=TASK_URL_XCOM_KEY, value=url)
+        self.publish_link(context, task.id, url)
         return url
+
+    def publish_link(self, context: Context, translate5_id: int, url: str) -> None:
+        """Push the translate5 id and UI link to XCom, and keep them for the extra links (``links``)."""
+        ti = context["ti"]
+        ti.xcom_push(key=TASK_ID_XCOM_KEY, value=translate5_id)
+        ti.xcom_push(key=TASK_URL_XCOM_KEY, value=url)
+        setattr(self, LINK_ATTRIBUTE, {"id": translate5_id, "url": url})
+
+    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
+        """Resume after a deferral (``BaseOperator.resume_execution``) knowing the link the deferring try
+        published: every operator with extra links publishes it before it defers, so both XComs exist."""
+        if self.operator_extra_links:
+            ti = context["ti"]
+            task_id, url = (
+                ti.xcom_pull(task_ids=ti.task_id, key=key, map_indexes=ti.map_index)
+                for key in (TASK_ID_XCOM_KEY, TASK_URL_XCOM_KEY)
+            )
+            setattr(self, LINK_ATTRIBUTE, {"id": task_id, "url": url})
+        return super().resume_execution(next_method, next_kwargs, context)  # type: ignore[misc]
 
 
 class WaitMixin:

@@ -8,12 +8,16 @@ covers, each with its own link into translate5.
 
 In Airflow 3 ``get_link`` runs on the worker when a try ends (also the try that defers) and its result is
 stored in XCom; the API server only reads that XCom. The operators therefore push the URL to XCom themselves
-as soon as the translate5 task is known, so the link works while a wait of days is still running.
+as soon as the translate5 task is known, so the link works while a wait of days is still running, and keep
+it on the operator (:data:`LINK_ATTRIBUTE`; a try resumed after a deferral reads it back from XCom first).
+``get_link`` reads it there: asking Airflow for an XCom this try never pushed (a task without a translate5
+task, a try that failed before it knew one) is logged as an error, in runs that succeed.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from airflow.sdk import BaseOperatorLink
@@ -28,6 +32,9 @@ TASK_URL_XCOM_KEY = "translate5_task_url"
 TASK_ID_XCOM_KEY = "translate5_task_id"
 #: XCom key of an InstantTranslate pre-translation id (its file-list ``taskId``), pushed once it is known.
 PRETRANSLATION_ID_XCOM_KEY = "translate5_pretranslation_id"
+
+#: The operator attribute holding what the try published: ``{"id": <translate5 id>, "url": <UI link>}``.
+LINK_ATTRIBUTE = "translate5_link"
 
 #: Where the provider's Airflow plugin serves the translate5 view, below Airflow's base URL.
 VIEW_URL_PREFIX = "/translate5"
@@ -44,15 +51,19 @@ def view_path(dag_id: str, run_id: str, task_id: str | None = None, map_index: i
     return f"{path}?{urlencode(query)}" if query else path
 
 
+def published(operator: Any) -> Mapping[str, Any]:
+    """The translate5 id and link the operator's try published (empty when it published none)."""
+    link = getattr(operator, LINK_ATTRIBUTE, None)
+    return link if isinstance(link, Mapping) else {}
+
+
 class Translate5TaskLink(BaseOperatorLink):
     """Open the translate5 task or project in translate5's web UI."""
 
     name = "translate5 task"
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
-        from airflow.sdk.execution_time.xcom import XCom
-
-        url = XCom.get_value(ti_key=ti_key, key=TASK_URL_XCOM_KEY)
+        url = published(operator).get("url")
         return url if isinstance(url, str) else ""
 
 
@@ -67,9 +78,8 @@ class Translate5ViewLink(BaseOperatorLink):
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
         from airflow.sdk import conf
-        from airflow.sdk.execution_time.xcom import XCom
 
-        if XCom.get_value(ti_key=ti_key, key=TASK_ID_XCOM_KEY) is None:
+        if published(operator).get("id") is None:
             return ""
         base = (conf.get("api", "base_url", fallback="") or "").rstrip("/")
         return base + view_path(ti_key.dag_id, ti_key.run_id, ti_key.task_id, ti_key.map_index)

@@ -18,7 +18,6 @@ from airflow_provider_translate5.base import (
     rendered_ids,
     rendered_list,
 )
-from airflow_provider_translate5.links import TASK_ID_XCOM_KEY, TASK_URL_XCOM_KEY
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -174,8 +173,7 @@ class Translate5ExportOperator(Translate5BaseOperator):
             self.log.info("No items to export")
             return []
         first = shipments[0].tasks[0][0]
-        context["ti"].xcom_push(key=TASK_ID_XCOM_KEY, value=first)
-        context["ti"].xcom_push(key=TASK_URL_XCOM_KEY, value=self.hook.task_url(first))
+        self.publish_link(context, first, self.hook.task_url(first))
         key = idempotency_key(context) + "/export"
         stop = Event()
 
@@ -291,11 +289,8 @@ class Translate5ExportOperator(Translate5BaseOperator):
         if self.translate5_task_ids is not None:
             ids = rendered_ids(self.translate5_task_ids, required=False)
             if ids:
-                context["ti"].xcom_push(key=TASK_ID_XCOM_KEY, value=int(self.translate5_task_id))
-                context["ti"].xcom_push(
-                    key=TASK_URL_XCOM_KEY,
-                    value=self.hook.task_url(self.translate5_task_id),
-                )
+                given = int(self.translate5_task_id)
+                self.publish_link(context, given, self.hook.task_url(given))
                 return ids
         return [task.id for task in self.resolve_tasks(context, self.translate5_task_id)]
 
