@@ -166,3 +166,10 @@ def canned() -> Iterator[CannedServer]:
     server = CannedServer()
     yield server
     server.stop()
+
+
+def listing(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder``, hidden ones included, with its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }

@@ -21,7 +21,7 @@ from airflow_provider_translate5.operators import (
 )
 from airflow_provider_translate5.sensors import Translate5WorkflowEndedSensor
 
-from .conftest import context_for, run_like_airflow
+from .conftest import context_for, listing, run_like_airflow
 
 pytestmark = pytest.mark.integration
 
@@ -31,13 +31,6 @@ PRETRANSLATE = "/editor/instanttranslateapi/filepretranslate"
 @pytest.fixture(autouse=True)
 def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRFLOW__TRANSLATE5__MIN_POLL_INTERVAL", "0.01")
-
-
-def listing(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder``, hidden ones included, with its bytes."""
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
 
 
 def imported_task(client: Translate5Client, *pages: Path) -> int:

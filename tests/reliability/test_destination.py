@@ -27,7 +27,7 @@ from airflow_provider_translate5.operators import (
     Translate5InstantTranslatePretranslateOperator,
 )
 
-from .conftest import context_for
+from .conftest import context_for, listing
 
 pytestmark = pytest.mark.integration
 
@@ -37,13 +37,6 @@ PRETRANSLATE = "/editor/instanttranslateapi/filepretranslate"
 @pytest.fixture(autouse=True)
 def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRFLOW__TRANSLATE5__MIN_POLL_INTERVAL", "0.01")
-
-
-def listing(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder``, hidden ones included, with its bytes."""
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
 
 
 def imported_task(client: Translate5Client, *pages: Path, name: str = "Delivery") -> int:
